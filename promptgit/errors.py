@@ -1,0 +1,47 @@
+"""The one exception hierarchy of promptgit: expected failures, reported as one line."""
+
+from __future__ import annotations
+
+
+class PromptgitError(Exception):
+    """Base of every expected promptgit failure; the CLI prints it and exits 2 (or 1 for findings)."""
+
+
+class ConfigError(PromptgitError):
+    """promptgit.yaml or a command line that cannot be used."""
+
+
+class PromptSyntaxError(PromptgitError):
+    """A prompt file that cannot be parsed; carries where, so it can become a finding."""
+
+    def __init__(self, path: str, line: int, column: int, code: str, message: str) -> None:
+        super().__init__(f"{path}:{line}:{column}: {code} {message}")
+        self.path = path
+        self.line = line
+        self.column = column
+        self.code = code
+        self.message = message
+
+
+class PromptNotFoundError(PromptgitError):
+    """No prompt, release or label matches a selector."""
+
+
+class SelectorError(PromptgitError):
+    """A selector string that does not parse."""
+
+
+class InputValidationError(PromptgitError):
+    """Render inputs that do not satisfy the prompt's declared inputs."""
+
+
+class RenderError(PromptgitError):
+    """A template that failed while rendering (undefined variable, sandbox violation, stray chat text)."""
+
+
+class GitError(PromptgitError):
+    """The repository cannot be read: missing, corrupt, or the ref does not exist."""
+
+
+class ReleaseError(PromptgitError):
+    """A release that must not happen: dirty tree, invalid prompt, tag already exists."""

@@ -1,0 +1,166 @@
+"""The prompt model: a parsed prompt file, and a compiled prompt that renders with input checks."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError, TemplateError
+
+from promptgit.errors import InputValidationError, PromptSyntaxError, RenderError
+from promptgit.frontmatter import FrontMatter, decode, split
+from promptgit.inputs import input_errors, with_defaults
+from promptgit.templating import Rendered, is_chat, split_messages
+
+SUFFIX = ".j2"
+
+
+def prompt_name(relative_path: str) -> str:
+    """`content/hook.j2` -> `content/hook`: the name of a prompt is its path under the prompts dir."""
+    return posixpath.normpath(relative_path).removesuffix(SUFFIX)
+
+
+@dataclass(frozen=True)
+class PromptDocument:
+    """A prompt file split into metadata and body; nothing compiled, nothing validated yet."""
+
+    name: str
+    path: str  # as shown to the user, e.g. prompts/content/hook.j2
+    front: FrontMatter
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.front.metadata
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.metadata.get("kind", ""))
+
+    @property
+    def description(self) -> str:
+        return str(self.metadata.get("description", ""))
+
+    @property
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        declared = self.metadata.get("inputs") or {}
+        return {str(k): (v if isinstance(v, dict) else {}) for k, v in declared.items()} if isinstance(
+            declared, dict
+        ) else {}
+
+    @property
+    def sample(self) -> dict[str, Any]:
+        sample = self.metadata.get("sample") or {}
+        return sample if isinstance(sample, dict) else {}
+
+    @property
+    def template_source(self) -> str:
+        """The body padded with newlines so Jinja's line numbers are the file's line numbers."""
+        return "\n" * (self.front.body_line - 1) + self.front.body
+
+
+def parse_document(name: str, path: str, data: bytes | str) -> PromptDocument:
+    """Decode and split a prompt file; raises PromptSyntaxError (PG101/PG103) with file:line."""
+    text = decode(path, data) if isinstance(data, bytes) else data
+    return PromptDocument(name=name, path=path, front=split(path, text))
+
+
+@dataclass
+class Prompt:
+    """A prompt ready to render: one version of one prompt, from the working tree or a git object."""
+
+    name: str
+    version: str
+    metadata: dict[str, Any]
+    template: Template = field(repr=False)
+    path: str = ""
+    commit: str | None = None
+    blob_sha: str | None = None
+    chat: bool = False
+    body_line: int = 1
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params = self.metadata.get("params") or {}
+        return dict(params) if isinstance(params, dict) else {}
+
+    @property
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        declared = self.metadata.get("inputs") or {}
+        return dict(declared) if isinstance(declared, dict) else {}
+
+    @property
+    def model(self) -> str | None:
+        model = self.metadata.get("model")
+        return str(model) if model else None
+
+    @property
+    def sample(self) -> dict[str, Any]:
+        sample = self.metadata.get("sample") or {}
+        return dict(sample) if isinstance(sample, dict) else {}
+
+    def check_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate `inputs` against the declaration; return them with defaults applied."""
+        problems = input_errors(self.inputs, inputs)
+        if problems:
+            detail = "; ".join(f"{variable}: {message}" for variable, message in problems)
+            raise InputValidationError(f"{self.name}@{self.version}: invalid inputs: {detail}")
+        return with_defaults(self.inputs, inputs)
+
+    def render(self, **inputs: Any) -> Rendered:
+        """Render with validated inputs: a string for a text prompt, `[{role, content}]` for a chat prompt."""
+        values = self.check_inputs(inputs)
+        try:
+            output = self.template.render(values)
+        except UndefinedError as exc:
+            raise RenderError(f"{self.name}@{self.version}: {exc.message}") from None
+        except SecurityError as exc:
+            raise RenderError(f"{self.name}@{self.version}: unsafe template operation: {exc}") from None
+        except TemplateError as exc:
+            raise RenderError(f"{self.name}@{self.version}: {exc}") from None
+        if self.chat:
+            try:
+                return split_messages(self.template.environment, output)
+            except RenderError as exc:
+                raise RenderError(f"{self.name}@{self.version}: {exc}") from None
+        return output[self.body_line - 1 :].strip("\n") if output.startswith("\n" * (self.body_line - 1)) else output
+
+    def render_sample(self) -> Rendered:
+        return self.render(**self.sample)
+
+
+def parse_template(document: PromptDocument, environment: Any) -> nodes.Template:
+    """The Jinja AST of the body, with line numbers of the file; PG102 on a syntax error."""
+    try:
+        return environment.parse(document.template_source, name=document.path)
+    except TemplateSyntaxError as exc:
+        raise PromptSyntaxError(document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}") from None
+
+
+def compile_document(
+    document: PromptDocument, environment: Any, *, commit: str | None = None, blob_sha: str | None = None
+) -> Prompt:
+    """Compile a parsed document in `environment` (see templating.make_environment)."""
+    ast = parse_template(document, environment)
+    try:
+        code = environment.compile(ast, document.path, document.path)
+    except TemplateSyntaxError as exc:  # some checks (e.g. bad assignment targets) only run in the compiler
+        raise PromptSyntaxError(document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}") from None
+    template = environment.template_class.from_code(environment, code, environment.make_globals(None), None)
+    return Prompt(
+        name=document.name,
+        version=document.version,
+        metadata=document.metadata,
+        template=template,
+        path=document.path,
+        commit=commit,
+        blob_sha=blob_sha,
+        chat=is_chat(ast),
+        body_line=document.front.body_line,
+    )

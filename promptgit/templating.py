@@ -1,0 +1,116 @@
+"""The Jinja side of a prompt: a sandboxed environment, the `{% message %}` extension, rendering.
+
+A chat prompt's message blocks render to sentinel-delimited chunks that are split into messages after
+rendering. This keeps rendering a plain `Template.render` call (thread-safe, no shared state) and lets
+message blocks sit in loops, conditionals and included partials.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from promptgit.errors import RenderError
+
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+Message = dict[str, str]
+Rendered = str | list[Message]
+SourceLookup = Callable[[str], str | None]
+
+
+class MessageExtension(Extension):
+    """`{% message "role" %}...{% endmessage %}` -> one chat message."""
+
+    tags = frozenset({"message"})
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        # a per-environment random marker: template text or inputs cannot forge message boundaries
+        token = secrets.token_hex(8)
+        environment.extend(message_open=f"\x00pgmsg{token}:", message_close=f"\x00pgend{token}\x00")
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        role = parser.parse_expression()
+        body = parser.parse_statements(("name:endmessage",), drop_needle=True)
+        call = self.call_method("_wrap", [role])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _wrap(self, role: object, caller: Callable[[], str]) -> str:
+        env = self.environment
+        return f"{env.message_open}{role}\x00{caller()}{env.message_close}"  # type: ignore[attr-defined]
+
+
+def is_chat(ast: nodes.Template) -> bool:
+    """A template is a chat prompt when it has at least one message block (in its own source)."""
+    return any(_is_message_block(node) for node in ast.find_all(nodes.CallBlock))
+
+
+def message_blocks(ast: nodes.Template) -> list[nodes.CallBlock]:
+    return [node for node in ast.find_all(nodes.CallBlock) if _is_message_block(node)]
+
+
+def _is_message_block(node: nodes.CallBlock) -> bool:
+    call = node.call
+    return isinstance(call, nodes.Call) and isinstance(call.node, nodes.ExtensionAttribute) and (
+        call.node.identifier.endswith("MessageExtension")
+    )
+
+
+class _LookupLoader(BaseLoader):
+    def __init__(self, lookup: SourceLookup) -> None:
+        self.lookup = lookup
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+        source = self.lookup(template)
+        if source is None:
+            raise TemplateNotFound(template)
+        # sources come from one immutable snapshot (a commit, or a worktree read once), so always up to date
+        return source, template, lambda: True
+
+
+def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
+    """A sandboxed, StrictUndefined environment whose includes are read through `lookup(path)`.
+
+    `lookup` receives a path relative to the prompts directory (`partials/x.j2`) and returns its text or
+    None. One environment serves one snapshot: a commit, or the working tree.
+    """
+    return ImmutableSandboxedEnvironment(
+        loader=_LookupLoader(lookup),
+        undefined=StrictUndefined,
+        extensions=[MessageExtension],
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def split_messages(env: Any, output: str) -> list[Message]:
+    """Turn the sentinel-marked output of a chat template into messages; stray text is an error."""
+    opener, closer = env.message_open, env.message_close
+    messages: list[Message] = []
+    position = 0
+    while True:
+        start = output.find(opener, position)
+        stray = output[position : start if start >= 0 else len(output)]
+        if stray.strip():
+            raise RenderError(f"text outside a message block in a chat prompt: {stray.strip()[:60]!r}")
+        if start < 0:
+            return messages
+        role_end = output.index("\x00", start + len(opener))
+        role = output[start + len(opener) : role_end]
+        end = output.index(closer, role_end)
+        content = output[role_end + 1 : end]
+        if opener in content:
+            raise RenderError("message blocks must not be nested")
+        if role not in ROLES:
+            raise RenderError(f"unknown message role {role!r}; expected one of {', '.join(sorted(ROLES))}")
+        messages.append({"role": role, "content": content.strip()})
+        position = end + len(closer)

@@ -1,0 +1,1 @@
+"""Token estimation (placeholder package; built by the tokens issue)."""

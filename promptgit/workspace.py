@@ -1,0 +1,88 @@
+"""The working tree: where the repository root and prompts are, and reading prompt files from disk."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from promptgit.config import Config, load_config
+from promptgit.prompt import SUFFIX, prompt_name
+
+PARTIALS_DIR = "partials"
+LABELS_FILE = "labels.yaml"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above `start` holding .git or promptgit.yaml; else `start` itself."""
+    start = (start or Path.cwd()).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists() or (candidate / "promptgit.yaml").is_file():
+            return candidate
+    return start
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    config: Config
+
+    @classmethod
+    def discover(cls, start: Path | None = None) -> Workspace:
+        root = find_root(start)
+        return cls(root=root, config=load_config(root))
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.root / self.config.prompts_dir
+
+    def display_path(self, path: Path) -> str:
+        """Path relative to the repository root, with forward slashes, as every output shows it."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def name_of(self, path: Path) -> str | None:
+        """The prompt name of a file, or None when it is not a prompt (outside prompts/, partial, not .j2)."""
+        try:
+            relative = path.resolve().relative_to(self.prompts_dir.resolve()).as_posix()
+        except ValueError:
+            return None
+        if not relative.endswith(SUFFIX) or relative.split("/")[0] == PARTIALS_DIR:
+            return None
+        return prompt_name(relative)
+
+    def is_ignored(self, path: Path) -> bool:
+        shown = self.display_path(path)
+        return any(fnmatch.fnmatch(shown, pattern) for pattern in self.config.ignore)
+
+    def prompt_files(self) -> Iterator[Path]:
+        """Every prompt file under the prompts dir, sorted, partials and ignored files excluded."""
+        base = self.prompts_dir
+        if not base.is_dir():
+            return
+        found: list[Path] = []
+        for directory, subdirs, files in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for filename in files:
+                if filename.endswith(SUFFIX):
+                    path = Path(directory) / filename
+                    if self.name_of(path) is not None and not self.is_ignored(path):
+                        found.append(path)
+        yield from sorted(found)
+
+    def path_of(self, name: str) -> Path:
+        return self.prompts_dir / f"{name}{SUFFIX}"
+
+    def read_partial(self, relative: str) -> str | None:
+        """Text of an included template, relative to the prompts dir; None when missing or outside it."""
+        path = (self.prompts_dir / relative).resolve()
+        if not path.is_relative_to(self.prompts_dir.resolve()) or not path.is_file():
+            return None
+        try:
+            return path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None

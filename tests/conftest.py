@@ -1,0 +1,69 @@
+"""Shared fixtures: real git repositories in temp dirs, built with GitPython."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import git
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PromptRepo:
+    """A real git repository in a temp dir, with helpers to write prompts, commit and tag releases."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.git = git.Repo.init(root, initial_branch="main")
+        with self.git.config_writer() as writer:
+            writer.set_value("user", "name", "Test Author")
+            writer.set_value("user", "email", "test@example.com")
+            writer.set_value("commit", "gpgsign", "false")
+            writer.set_value("tag", "gpgsign", "false")
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def write_prompt(self, name: str, version: str, body: str = "Hello {{ topic }}\n", **metadata: str) -> Path:
+        """prompts/<name>.j2 with a minimal valid front matter (kind, one string input `topic`)."""
+        lines = [f"version: {version}", f"kind: {metadata.pop('kind', 'hook')}"]
+        lines += [f"{key}: {value}" for key, value in metadata.items()]
+        if "inputs" not in metadata:
+            lines += ["inputs:", "  topic: {type: string}", "sample: {topic: sourdough}"]
+        front = "\n".join(lines)
+        return self.write(f"prompts/{name}.j2", f"---\n{front}\n---\n{textwrap.dedent(body)}")
+
+    def commit(self, message: str = "change") -> str:
+        self.git.git.add(A=True)
+        self.git.index.commit(message)
+        return self.git.head.commit.hexsha
+
+    def tag_release(self, name: str, version: str, message: str | None = None) -> str:
+        tag = f"prompts/{name}/v{version}"
+        self.git.create_tag(tag, message=message or f"{name} {version}")
+        return tag
+
+
+@pytest.fixture
+def prompt_repo(tmp_path: Path) -> PromptRepo:
+    return PromptRepo(tmp_path / "repo")
+
+
+@pytest.fixture
+def in_dir(tmp_path: Path) -> Iterator[Path]:
+    """Run the test with the current directory set to a fresh temp dir."""
+    previous = Path.cwd()
+    work = tmp_path / "work"
+    work.mkdir()
+    os.chdir(work)
+    try:
+        yield work
+    finally:
+        os.chdir(previous)
