@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from promptgit.errors import PromptSyntaxError
+from promptgit.frontmatter import decode, split
+
+
+def test_split_returns_metadata_body_and_the_body_line() -> None:
+    front = split("p.j2", "---\nversion: 1.0.0\nkind: hook\n---\nHello\n")
+    assert front.metadata == {"version": "1.0.0", "kind": "hook"}
+    assert front.body == "Hello\n"
+    assert front.body_line == 5
+
+
+def test_positions_are_lines_of_the_file_including_the_fence() -> None:
+    front = split("p.j2", "---\nversion: 1.0.0\ninputs:\n  topic:\n    type: string\n---\n")
+    assert front.position(("inputs", "topic", "type")) == (5, 5)
+    # a path the YAML does not have falls back to its deepest existing parent
+    assert front.position(("inputs", "topic", "enum")) == (4, 3)
+    assert front.position(("nothing",)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "fragment"),
+    [
+        ("version: 1\n", 1, 1, "must start with '---'"),
+        ("---\nversion: 1.0.0\n", 1, 1, "not closed"),
+        ("---\nversion: 1.0.0\ninputs: [a\n---\n", 4, 1, "YAML front matter"),
+        ("---\n- a\n- b\n---\n", 2, 1, "must be a YAML mapping"),
+        ("---\nkey: value\n  bad: indent\n---\n", 3, 6, "YAML front matter"),
+    ],
+)
+def test_malformed_front_matter_names_file_line_and_column(
+    text: str, line: int, column: int, fragment: str
+) -> None:
+    with pytest.raises(PromptSyntaxError) as raised:
+        split("prompts/x.j2", text)
+    error = raised.value
+    assert (error.path, error.line, error.column, error.code) == ("prompts/x.j2", line, column, "PG101")
+    assert fragment in error.message
+
+
+def test_decode_rejects_binary_and_reports_the_line_of_invalid_utf8() -> None:
+    with pytest.raises(PromptSyntaxError, match="binary file"):
+        decode("x.j2", b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(PromptSyntaxError) as raised:
+        decode("x.j2", b"---\nok\nbad \xff here\n")
+    assert (raised.value.line, raised.value.column, raised.value.code) == (3, 5, "PG103")
+
+
+def test_decode_strips_a_byte_order_mark() -> None:
+    assert decode("x.j2", "\ufeff---\n".encode()) == "---\n"
