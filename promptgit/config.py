@@ -39,7 +39,14 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
         raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    errors = sorted(Draft202012Validator(schema("config")).iter_errors(data), key=lambda e: list(e.path))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a YAML mapping")
+    rules = data.get("rules")
+    if isinstance(rules, dict):
+        # YAML 1.1 reads a bare `off` as false; that is what the user meant
+        data["rules"] = {code: "off" if value is False else value for code, value in rules.items()}
+    validator = Draft202012Validator(schema("config"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.path) or "(top level)"
