@@ -1,0 +1,166 @@
+"""The loader's two caches: an LRU for immutable things, and a TTL cache that serves stale while revalidating.
+
+Both are thread-safe. Time comes from an injected clock so expiry is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+Clock = Callable[[], float]
+
+log = logging.getLogger("promptgit.loader")
+
+
+class LRUCache(Generic[K, V]):
+    """A bounded mapping that forgets the least recently used entry; for values that never go stale."""
+
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        self.maxsize = maxsize
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class Freshness(Enum):
+    """How a TTLCache lookup was answered."""
+
+    MISS = "miss"  # loaded now, in the caller's thread
+    FRESH = "fresh"  # cached and within its TTL
+    STALE = "stale"  # cached, past its TTL; a background refresh was started or is running
+    LAST_KNOWN_GOOD = "last_known_good"  # cached, and the last refresh failed
+
+
+@dataclass
+class _Entry(Generic[V]):
+    value: V
+    fetched_at: float
+    expires: bool
+    generation: int
+    failing: bool = False
+    refreshing: bool = False
+
+
+class TTLCache(Generic[K, V]):
+    """Values that expire after `ttl` seconds, refreshed in the background while the old value is served.
+
+    - A missing key is loaded in the caller's thread; its errors go to the caller.
+    - An expired key returns the cached value at once and starts one background refresh for that key.
+    - A refresh that fails keeps the old value (last-known-good), calls `on_failure`, and is retried after
+      another TTL; lookups say LAST_KNOWN_GOOD until a refresh succeeds.
+    - Entries stored with `expires=False` are never refreshed.
+    """
+
+    def __init__(
+        self,
+        ttl: float,
+        clock: Clock = time.monotonic,
+        on_failure: Callable[[K, Exception], None] | None = None,
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.on_failure = on_failure
+        self._data: dict[K, _Entry[V]] = {}
+        self._lock = threading.Lock()
+        self._generations = itertools.count()
+        self._refreshers: set[threading.Thread] = set()
+
+    def get(self, key: K, load: Callable[[], V], *, expires: bool = True) -> tuple[V, Freshness]:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is not None:
+                if not entry.expires or self.clock() - entry.fetched_at < self.ttl:
+                    return entry.value, Freshness.LAST_KNOWN_GOOD if entry.failing else Freshness.FRESH
+                if not entry.refreshing:
+                    entry.refreshing = True
+                    self._start_refresh(key, load)
+                return entry.value, Freshness.LAST_KNOWN_GOOD if entry.failing else Freshness.STALE
+            generation = next(self._generations)
+        value = load()
+        self._store(key, value, expires, generation)
+        return value, Freshness.MISS
+
+    def _store(self, key: K, value: V, expires: bool, generation: int) -> None:
+        with self._lock:
+            current = self._data.get(key)
+            # two threads may load a missing key at once; a slower, older load must not replace a newer one
+            if current is None or current.generation < generation:
+                self._data[key] = _Entry(value, self.clock(), expires, generation)
+
+    def _start_refresh(self, key: K, load: Callable[[], V]) -> None:
+        generation = next(self._generations)
+        thread = threading.Thread(
+            target=self._refresh, args=(key, load, generation), name="promptgit-refresh", daemon=True
+        )
+        self._refreshers.add(thread)
+        thread.start()
+
+    def _refresh(self, key: K, load: Callable[[], V], generation: int) -> None:
+        try:
+            value = load()
+        except Exception as exc:
+            with self._lock:
+                entry = self._data.get(key)
+                if entry is not None:
+                    entry.failing = True
+                    entry.refreshing = False
+                    entry.fetched_at = self.clock()
+            if self.on_failure is not None:
+                self.on_failure(key, exc)
+        else:
+            with self._lock:
+                entry = self._data.get(key)
+                self._data[key] = _Entry(value, self.clock(), entry.expires if entry else True, generation)
+        finally:
+            with self._lock:
+                self._refreshers.discard(threading.current_thread())
+
+    def wait_for_refreshes(self, timeout: float | None = None) -> bool:
+        """Block until the background refreshes running now have finished; False if `timeout` ran out."""
+        with self._lock:
+            running = list(self._refreshers)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in running:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                return False
+        return True
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()

@@ -1,0 +1,107 @@
+"""The LRU and the TTL cache with an injected clock: expiry, stale-while-revalidate, last-known-good."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from promptgit.loader.caches import Freshness, LRUCache, TTLCache
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lru_forgets_least_recently_used() -> None:
+    cache: LRUCache[str, int] = LRUCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # a is now the most recent
+    cache.put("c", 3)
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c"), len(cache)) == (1, 3, 2)
+
+
+def test_lru_rejects_zero_size() -> None:
+    with pytest.raises(ValueError):
+        LRUCache(0)
+
+
+def test_ttl_fresh_then_stale_then_refreshed() -> None:
+    clock = FakeClock()
+    cache: TTLCache[str, str] = TTLCache(60, clock)
+    assert cache.get("k", lambda: "v1") == ("v1", Freshness.MISS)
+    assert cache.get("k", lambda: "unused") == ("v1", Freshness.FRESH)
+    clock.now += 59.9
+    assert cache.get("k", lambda: "unused") == ("v1", Freshness.FRESH)
+    clock.now += 0.2
+    # past the TTL: the old value comes back at once, the new one is loaded in the background
+    assert cache.get("k", lambda: "v2") == ("v1", Freshness.STALE)
+    assert cache.wait_for_refreshes(10)
+    assert cache.get("k", lambda: "unused") == ("v2", Freshness.FRESH)
+
+
+def test_stale_served_while_exactly_one_refresh_runs() -> None:
+    clock = FakeClock()
+    cache: TTLCache[str, str] = TTLCache(1, clock)
+    cache.get("k", lambda: "old")
+    clock.now += 5
+    release = threading.Event()
+    calls: list[int] = []
+
+    def slow_load() -> str:
+        calls.append(1)
+        release.wait(10)
+        return "new"
+
+    results = [cache.get("k", slow_load) for _ in range(20)]
+    assert results == [("old", Freshness.STALE)] * 20
+    release.set()
+    assert cache.wait_for_refreshes(10)
+    assert calls == [1]
+    assert cache.get("k", slow_load) == ("new", Freshness.FRESH)
+
+
+def test_failed_refresh_keeps_last_known_good_and_reports() -> None:
+    clock = FakeClock()
+    failures: list[tuple[str, str]] = []
+    cache: TTLCache[str, str] = TTLCache(10, clock, on_failure=lambda key, exc: failures.append((key, str(exc))))
+    cache.get("k", lambda: "good")
+    clock.now += 11
+
+    def broken() -> str:
+        raise OSError("repository gone")
+
+    assert cache.get("k", broken) == ("good", Freshness.STALE)
+    assert cache.wait_for_refreshes(10)
+    assert failures == [("k", "repository gone")]
+    assert cache.get("k", broken) == ("good", Freshness.LAST_KNOWN_GOOD)
+    # retried after another TTL; a success clears the failing state
+    clock.now += 11
+    assert cache.get("k", lambda: "better") == ("good", Freshness.LAST_KNOWN_GOOD)
+    assert cache.wait_for_refreshes(10)
+    assert cache.get("k", broken) == ("better", Freshness.FRESH)
+
+
+def test_entries_that_do_not_expire_are_never_refreshed() -> None:
+    clock = FakeClock()
+    cache: TTLCache[str, str] = TTLCache(1, clock)
+    cache.get("exact", lambda: "v", expires=False)
+    clock.now += 10_000
+    assert cache.get("exact", lambda: pytest.fail("must not reload")) == ("v", Freshness.FRESH)
+
+
+def test_error_on_a_miss_goes_to_the_caller_and_caches_nothing() -> None:
+    cache: TTLCache[str, str] = TTLCache(1, FakeClock())
+
+    def broken() -> str:
+        raise KeyError("nope")
+
+    with pytest.raises(KeyError):
+        cache.get("k", broken)
+    assert len(cache) == 0
