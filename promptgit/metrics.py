@@ -66,13 +66,17 @@ class _CacheEntriesCollector:
         for source in sources:
             for layer, size in source.cache_sizes().items():
                 totals[layer] = totals.get(layer, 0) + size
-        family = GaugeMetricFamily("promptgit_cache_entries", "Entries held by the loader caches", labels=["layer"])
+        family = GaugeMetricFamily(
+            "promptgit_cache_entries", "Entries held by the loader caches", labels=["layer"]
+        )
         for layer, size in sorted(totals.items()):
             family.add_metric([layer], size)
         yield family
 
     def describe(self) -> Iterator[Metric]:
-        yield GaugeMetricFamily("promptgit_cache_entries", "Entries held by the loader caches", labels=["layer"])
+        yield GaugeMetricFamily(
+            "promptgit_cache_entries", "Entries held by the loader caches", labels=["layer"]
+        )
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,10 @@ def _create(registry: CollectorRegistry) -> LoaderMetrics:
     registry.register(entries)  # type: ignore[arg-type]
     return LoaderMetrics(
         loads=Counter(
-            "promptgit_loads", "Prompts returned by get(), by where they came from", ["source"], registry=registry
+            "promptgit_loads",
+            "Prompts returned by get(), by where they came from",
+            ["source"],
+            registry=registry,
         ),
         cache_hits=Counter("promptgit_cache_hits", "Loader cache hits", ["layer"], registry=registry),
         cache_misses=Counter("promptgit_cache_misses", "Loader cache misses", ["layer"], registry=registry),

@@ -70,7 +70,9 @@ def test_stale_served_while_exactly_one_refresh_runs() -> None:
 def test_failed_refresh_keeps_last_known_good_and_reports() -> None:
     clock = FakeClock()
     failures: list[tuple[str, str]] = []
-    cache: TTLCache[str, str] = TTLCache(10, clock, on_failure=lambda key, exc: failures.append((key, str(exc))))
+    cache: TTLCache[str, str] = TTLCache(
+        10, clock, on_failure=lambda key, exc: failures.append((key, str(exc)))
+    )
     cache.get("k", lambda: "good")
     clock.now += 11
 
