@@ -1,1 +1,13 @@
-"""Token estimation (placeholder package; built by the tokens issue)."""
+"""Token estimation: one interface, exact (tiktoken, offline only) or heuristic, and the model table.
+
+>>> from promptgit.tokens import count
+>>> count("Hello world").tokens
+2
+"""
+
+from __future__ import annotations
+
+from promptgit.tokens.counting import TokenCount, count
+from promptgit.tokens.models import ModelInfo, ModelTable, model_table
+
+__all__ = ["ModelInfo", "ModelTable", "TokenCount", "count", "model_table"]
