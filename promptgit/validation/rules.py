@@ -1,0 +1,189 @@
+"""The rule table: every code promptgit reports, its family, default severity and help text.
+
+Reporters (SARIF) and docs/rules.md are built from this table; the checks live in one module per family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptgit.findings import Finding, Severity
+
+FAMILIES = ("parse", "schema", "variables", "tokens", "versions", "security")
+_FAMILY_OF_DIGIT = {
+    "1": "parse",
+    "2": "schema",
+    "3": "variables",
+    "4": "tokens",
+    "5": "versions",
+    "6": "security",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    help: str
+
+    @property
+    def family(self) -> str:
+        return family_of(self.code)
+
+
+def family_of(code: str) -> str:
+    """`PG301` -> `variables`; unknown codes belong to no family and are never filtered out."""
+    return _FAMILY_OF_DIGIT.get(code[2:3], "other") if code.startswith("PG") else "other"
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule(
+            "PG101",
+            "front-matter-yaml",
+            _E,
+            "The YAML front matter is missing, unclosed or invalid.",
+            "Start the file with a '---' line, write YAML metadata, close it with another '---' line.",
+        ),
+        Rule(
+            "PG102",
+            "jinja-syntax",
+            _E,
+            "The Jinja body does not parse.",
+            "Fix the template syntax at the reported line (unclosed tags, unknown tags, bad expressions).",
+        ),
+        Rule(
+            "PG103",
+            "encoding",
+            _E,
+            "The file is binary or not valid UTF-8.",
+            "Save the file as UTF-8 text; prompts and partials must not contain NUL bytes.",
+        ),
+        Rule(
+            "PG104",
+            "file-too-large",
+            _E,
+            "The file is larger than max_file_bytes.",
+            "Split the prompt into partials, or raise max_file_bytes in promptgit.yaml.",
+        ),
+        Rule(
+            "PG105",
+            "missing-include",
+            _E,
+            "An include or import names a template that does not exist.",
+            "Create the template under the prompts directory, or fix the path (relative to the prompts dir).",
+        ),
+        Rule(
+            "PG106",
+            "unreadable-file",
+            _E,
+            "The file cannot be read.",
+            "Check the file's permissions; a prompt path must be a regular, readable file.",
+        ),
+        Rule(
+            "PG201",
+            "metadata-schema",
+            _E,
+            "The front matter does not match schemas/prompt.schema.json.",
+            "Fix the key at the reported line; see docs/format.md for the allowed keys and their types.",
+        ),
+        Rule(
+            "PG202",
+            "kind-not-allowed",
+            _E,
+            "The prompt's kind is not in the `kinds` list of promptgit.yaml.",
+            "Use one of the configured kinds, or add the kind to `kinds` in promptgit.yaml.",
+        ),
+        Rule(
+            "PG203",
+            "labels-file",
+            _E,
+            "labels.yaml is not valid YAML or does not match labels.schema.json.",
+            "labels.yaml maps label -> {prompt name: released version}, e.g. `production: {a/b: 1.2.0}`.",
+        ),
+        Rule(
+            "PG301",
+            "undeclared-variable",
+            _E,
+            "The template uses a variable that is not declared in `inputs`.",
+            "Declare the variable under `inputs:` (with a type), or fix its spelling in the template.",
+        ),
+        Rule(
+            "PG302",
+            "unused-input",
+            _W,
+            "An input is declared but the template (and its partials) never use it.",
+            "Remove the declaration, or use the variable in the template.",
+        ),
+        Rule(
+            "PG303",
+            "text-outside-message",
+            _E,
+            "A chat prompt has text outside its message blocks.",
+            'Move the text into a `{% message "role" %}` block or delete it; whitespace may sit between.',
+        ),
+        Rule(
+            "PG304",
+            "unknown-role",
+            _E,
+            "A message block names a role that is not a chat role.",
+            "Use one of: system, developer, user, assistant, tool.",
+        ),
+        Rule(
+            "PG305",
+            "invalid-sample",
+            _E,
+            "The `sample` does not satisfy the declared inputs.",
+            "Give every required input a value of the declared type in `sample:`.",
+        ),
+        Rule(
+            "PG306",
+            "sample-render-failed",
+            _E,
+            "Rendering the template with its sample failed.",
+            "Fix the template or the sample so that `promptgit render NAME --sample` succeeds.",
+        ),
+        Rule(
+            "PG307",
+            "missing-sample",
+            _W,
+            "The prompt has required inputs but no `sample`, so it is never test-rendered.",
+            "Add `sample:` with a value for every required input; tokens are then estimated too.",
+        ),
+        Rule(
+            "PG601",
+            "secret",
+            _E,
+            "The file contains a string that looks like a secret (API key, token, private key).",
+            "Remove the secret and rotate it; pass credentials at run time, never in a prompt.",
+        ),
+        Rule(
+            "PG602",
+            "unsafe-template",
+            _E,
+            "The template reaches for internals the sandbox forbids.",
+            "Do not access `_`-prefixed attributes, `mro`, frames or globals; pass plain data as inputs.",
+        ),
+    )
+}
+
+
+def rule_for(code: str) -> Rule:
+    """The rule of `code`; codes of other areas that are not in the table get a generic entry."""
+    known = RULES.get(code)
+    if known is not None:
+        return known
+    return Rule(
+        code, code.lower(), Severity.ERROR, f"promptgit rule {code}", f"See docs/rules.md for {code}."
+    )
+
+
+def finding(path: str, position: tuple[int, int], code: str, message: str) -> Finding:
+    """A finding of `code` at (line, column) with the rule's default severity (the engine applies config)."""
+    line, column = position
+    return Finding(path, line, column, code, message, rule_for(code).severity)

@@ -1,0 +1,104 @@
+"""PG2xx: front matter against schemas/prompt.schema.json, allowed kinds, labels.yaml against its schema.
+
+Every finding points at the offending YAML key (FrontMatter marks), not only at a JSON path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from promptgit.config import Config
+from promptgit.findings import Finding
+from promptgit.frontmatter import FrontMatter, JsonPath, _collect_marks, _Loader
+from promptgit.prompt import PromptDocument
+from promptgit.resources import schema
+from promptgit.validation.rules import finding
+
+_MAX_MESSAGE = 160
+
+
+class SchemaChecks:
+    """Validators built once per run and shared by every file."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.prompt_validator = Draft202012Validator(schema("prompt"))
+        self.labels_validator = Draft202012Validator(schema("labels"))
+
+    def metadata(self, document: PromptDocument) -> Iterator[Finding]:
+        """PG201 for each schema violation, PG202 when the kind is not allowed by promptgit.yaml."""
+        yield from _violations(
+            self.prompt_validator, document.metadata, document.front, document.path, "PG201"
+        )
+        kind = document.metadata.get("kind")
+        kinds = self.config.kinds
+        if kinds is not None and isinstance(kind, str) and kind not in kinds:
+            allowed = ", ".join(kinds) or "(none)"
+            message = f"kind {kind!r} is not allowed by promptgit.yaml (allowed: {allowed})"
+            yield finding(document.path, document.front.position(("kind",)), "PG202", message)
+
+    def labels(self, shown: str, text: str) -> Iterator[Finding]:
+        """PG203 for a labels file that is not YAML, or not label -> {prompt name: version}."""
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else {}
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            yield finding(
+                shown, position, "PG203", f"labels file is not valid YAML: {exc.problem or exc.context}"
+            )
+            return
+        except yaml.YAMLError as exc:
+            yield finding(shown, (1, 1), "PG203", f"labels file is not valid YAML: {exc}")
+            return
+        finally:
+            loader.dispose()
+        marks: dict[JsonPath, tuple[int, int]] = {}
+        if node is not None:
+            _collect_marks(node, (), marks, 0)
+        front = FrontMatter(metadata={}, body="", body_line=1, marks=marks)
+        yield from _violations(self.labels_validator, data, front, shown, "PG203")
+
+
+def _violations(
+    validator: Draft202012Validator, instance: Any, front: FrontMatter, shown: str, code: str
+) -> Iterator[Finding]:
+    for error in validator.iter_errors(instance):
+        path: JsonPath = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+            allowed = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
+            for key in error.instance:
+                if key not in allowed:
+                    where = f" in {_dotted(path)}" if path else ""
+                    message = f"unknown key {key!r}{where} (allowed: {', '.join(allowed)})"
+                    yield finding(shown, front.position((*path, key)), code, _short(message))
+        elif error.validator == "propertyNames":
+            key = error.instance
+            detail = _message(error).replace(repr(key), "name", 1)
+            message = f"{_dotted((*path, key))}: invalid name: {detail}"
+            yield finding(shown, front.position((*path, key)), code, _short(message))
+        else:
+            where = _dotted(path) if path else "front matter" if code == "PG201" else "labels file"
+            yield finding(shown, front.position(path), code, _short(f"{where}: {_message(error)}"))
+
+
+def _message(error: ValidationError) -> str:
+    # anyOf/oneOf say only "not valid under any of the given schemas"; the best sub-error says why
+    if error.context:
+        return best_match(error.context).message
+    return error.message
+
+
+def _dotted(path: JsonPath) -> str:
+    return ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in path).replace(".[", "[")
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"

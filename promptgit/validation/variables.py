@@ -1,0 +1,116 @@
+"""PG301/PG302/PG305/PG306/PG307: declared inputs against the template, the sample, the sample render."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from types import TracebackType
+
+from jinja2 import nodes
+from jsonschema.exceptions import SchemaError, UnknownType
+
+from promptgit.errors import PromptgitError
+from promptgit.findings import Finding
+from promptgit.inputs import input_errors, is_required
+from promptgit.prompt import Prompt, PromptDocument
+from promptgit.templating import Rendered
+from promptgit.validation.rules import finding
+from promptgit.validation.templates import TemplateIndex, column_of, references, variables
+
+_RENDER_STRUCTURE_CODES = (
+    ("text outside a message block", "PG303"),
+    ("nested", "PG303"),
+    ("unknown message role", "PG304"),
+)
+
+
+def declared_against_used(
+    document: PromptDocument, ast: nodes.Template, index: TemplateIndex, source_lines: list[str]
+) -> Iterator[Finding]:
+    """Used but undeclared (error, line of first use) and declared but unused (warning)."""
+    declared = document.inputs
+    own = variables(ast, index.environment.globals)
+    for name, line in sorted(own.items(), key=lambda item: (item[1], item[0])):
+        if name not in declared:
+            message = f"variable {name!r} is used but not declared in inputs"
+            yield finding(document.path, (line, column_of(source_lines, line, name)), "PG301", message)
+    used = set(own)
+    for reference in references(ast):
+        if not reference.shares_context:
+            continue
+        for partial in reference.names:
+            for name, (_, where) in sorted(index.variables_of_partial(partial).items()):
+                used.add(name)
+                if name not in declared and name not in own:
+                    message = f"variable {name!r} is used by {where} but not declared in inputs"
+                    position = (reference.line, column_of(source_lines, reference.line, partial))
+                    yield finding(document.path, position, "PG301", message)
+    for name in declared:
+        if name not in used:
+            message = f"input {name!r} is declared but never used"
+            yield finding(document.path, document.front.position(("inputs", name)), "PG302", message)
+
+
+def sample_problems(document: PromptDocument) -> list[Finding]:
+    """PG305 for a sample that does not satisfy the inputs; PG307 when required inputs have no sample."""
+    if "sample" not in document.metadata:
+        required = [name for name, spec in document.inputs.items() if is_required(spec)]
+        if not required:
+            return []
+        message = f"no sample: required inputs {', '.join(required)} are never test-rendered"
+        return [finding(document.path, document.front.position(("inputs",)), "PG307", message)]
+    try:
+        problems = input_errors(document.inputs, document.sample)
+    except (SchemaError, UnknownType, re.error) as exc:
+        text = str(exc).splitlines()[0]
+        return [
+            finding(
+                document.path,
+                document.front.position(("inputs",)),
+                "PG305",
+                f"inputs cannot check the sample: {text}",
+            )
+        ]
+    found: list[Finding] = []
+    for variable, problem in problems:
+        position = document.front.position(("sample", variable))
+        found.append(finding(document.path, position, "PG305", f"sample: {variable}: {problem}"))
+    return found
+
+
+def render_sample(document: PromptDocument, prompt: Prompt) -> tuple[Rendered | None, list[Finding]]:
+    """Render the sample through Prompt.render; any failure (the template is user code) is a finding."""
+    try:
+        return prompt.render(**document.sample), []
+    except RecursionError:
+        return None, [
+            finding(
+                document.path, (document.front.body_line, 1), "PG306", "sample render: recursion too deep"
+            )
+        ]
+    except Exception as exc:  # rendering runs the user's template: every error is theirs to fix
+        line = _template_line(exc, document.path) or document.front.body_line
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not isinstance(exc, PromptgitError):
+            detail = f"{type(exc).__name__}: {detail}"
+        code = next((code for text, code in _RENDER_STRUCTURE_CODES if text in detail), "PG306")
+        prefix = "" if code != "PG306" else "sample render failed: "
+        return None, [finding(document.path, (line, 1), code, prefix + _strip_prompt_prefix(detail, prompt))]
+
+
+def _strip_prompt_prefix(detail: str, prompt: Prompt) -> str:
+    return detail.removeprefix(f"{prompt.name}@{prompt.version}: ")
+
+
+def _template_line(exc: BaseException, template_name: str) -> int | None:
+    """The line in `template_name` where rendering failed, from Jinja's rewritten traceback."""
+    line = None
+    for error in (exc, exc.__context__, exc.__cause__):
+        traceback: TracebackType | None = error.__traceback__ if error is not None else None
+        while traceback is not None:
+            if traceback.tb_frame.f_code.co_filename == template_name:
+                line = traceback.tb_lineno
+            traceback = traceback.tb_next
+        if line is not None:
+            return line
+    return None
