@@ -1,14 +1,111 @@
-"""Token budget rules (placeholder: yields nothing until the tokens issue builds it)."""
+"""Token rules (PG4xx): the sample render's estimate against `token_budget` and the model's window."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from promptgit.config import Config
-from promptgit.findings import Finding
+from promptgit.errors import PromptgitError
+from promptgit.findings import Finding, Severity
 from promptgit.prompt import Prompt, PromptDocument
+from promptgit.tokens.counting import TokenCount, count
+from promptgit.tokens.models import ModelInfo, model_table
+
+OVER_BUDGET = "PG401"
+OVER_CONTEXT = "PG402"
+NEAR_BUDGET = "PG403"
+UNKNOWN_MODEL = "PG404"
+
+# code -> (name, default severity, summary, help); the validator's rule table and docs/rules.md use these
+RULES: dict[str, tuple[str, Severity, str, str]] = {
+    OVER_BUDGET: (
+        "over-token-budget",
+        Severity.ERROR,
+        "The sample render is estimated at more tokens than `token_budget`.",
+        "Shorten the prompt or its partials, or raise `token_budget` in the front matter.",
+    ),
+    OVER_CONTEXT: (
+        "over-context-window",
+        Severity.ERROR,
+        "The sample render does not fit the model's context window minus its output reserve.",
+        "Shorten the prompt, or use a model with a larger window (models: in promptgit.yaml sets windows).",
+    ),
+    NEAR_BUDGET: (
+        "near-token-budget",
+        Severity.WARNING,
+        "The sample render uses more than `token_warning_ratio` (default 0.9) of `token_budget`.",
+        "Leave headroom for real inputs, which are often longer than the sample; or raise `token_budget`.",
+    ),
+    UNKNOWN_MODEL: (
+        "unknown-model",
+        Severity.WARNING,
+        "The model is not in the model table; estimates use the heuristic and a default context window.",
+        "Fix the model name, or add the model under `models:` in promptgit.yaml with its context_window.",
+    ),
+}
 
 
 def check_tokens(document: PromptDocument, prompt: Prompt, config: Config) -> Iterator[Finding]:
     """Findings PG4xx for the sample render of `prompt` against its budget and the model's window."""
-    return iter(())
+    model = prompt.model or config.default_model
+    info = model_table(config.models).lookup(model)
+    try:
+        estimate = count(prompt.render_sample(), model, table=model_table(config.models))
+    except PromptgitError:
+        return  # the sample does not render: the variables rules (PG305/PG306) report that
+    findings = [
+        *_model_findings(document, info),
+        *_budget_findings(document, estimate, config.token_warning_ratio),
+        *_context_findings(document, estimate, info),
+    ]
+    for found in findings:
+        severity = config.severity(found.code, found.severity)
+        if severity is not Severity.OFF:
+            yield Finding(found.path, found.line, found.column, found.code, found.message, severity)
+
+
+def _finding(document: PromptDocument, key: str, code: str, message: str) -> Finding:
+    line, column = document.front.position((key,))
+    return Finding(document.path, line, column, code, message, RULES[code][1])
+
+
+def _model_findings(document: PromptDocument, info: ModelInfo) -> Iterator[Finding]:
+    if not info.known:
+        yield _finding(
+            document,
+            "model",
+            UNKNOWN_MODEL,
+            f"model {info.name!r} is not in the model table; tokens are estimated with the heuristic and a "
+            f"default context window of {info.context_window} (add it under models: in promptgit.yaml)",
+        )
+
+
+def _budget_findings(document: PromptDocument, estimate: TokenCount, warning_ratio: float) -> Iterator[Finding]:
+    budget = document.metadata.get("token_budget")
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+        return  # absent, or a schema error (PG201) reported elsewhere
+    share = estimate.tokens / budget
+    if estimate.tokens > budget:
+        message = f"sample render is ~{estimate.tokens} tokens ({estimate.method}), over token_budget {budget}"
+        yield _finding(document, "token_budget", OVER_BUDGET, f"{message} by {estimate.tokens - budget}")
+    elif share > warning_ratio:
+        yield _finding(
+            document,
+            "token_budget",
+            NEAR_BUDGET,
+            f"sample render is ~{estimate.tokens} tokens ({estimate.method}), {share:.0%} of token_budget "
+            f"{budget} (warning above {warning_ratio:.0%})",
+        )
+
+
+def _context_findings(document: PromptDocument, estimate: TokenCount, info: ModelInfo) -> Iterator[Finding]:
+    if estimate.tokens <= info.input_limit:
+        return
+    model = info.name or "a prompt without a model (set `model:`)"
+    yield _finding(
+        document,
+        "model",
+        OVER_CONTEXT,
+        f"sample render is ~{estimate.tokens} tokens ({estimate.method}), over the {info.input_limit} that "
+        f"{model} accepts (context window {info.context_window} minus output reserve {info.output_reserve})",
+    )
