@@ -80,21 +80,26 @@ def _model_findings(document: PromptDocument, info: ModelInfo) -> Iterator[Findi
         )
 
 
-def _budget_findings(document: PromptDocument, estimate: TokenCount, warning_ratio: float) -> Iterator[Finding]:
+def _budget_findings(document: PromptDocument, estimate: TokenCount, ratio: float) -> Iterator[Finding]:
     budget = document.metadata.get("token_budget")
     if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
         return  # absent, or a schema error (PG201) reported elsewhere
     share = estimate.tokens / budget
     if estimate.tokens > budget:
-        message = f"sample render is ~{estimate.tokens} tokens ({estimate.method}), over token_budget {budget}"
-        yield _finding(document, "token_budget", OVER_BUDGET, f"{message} by {estimate.tokens - budget}")
-    elif share > warning_ratio:
+        over = estimate.tokens - budget
+        yield _finding(
+            document,
+            "token_budget",
+            OVER_BUDGET,
+            f"sample render is ~{estimate.tokens} tokens ({estimate.method}), {over} over token_budget {budget}",
+        )
+    elif share > ratio:
         yield _finding(
             document,
             "token_budget",
             NEAR_BUDGET,
             f"sample render is ~{estimate.tokens} tokens ({estimate.method}), {share:.0%} of token_budget "
-            f"{budget} (warning above {warning_ratio:.0%})",
+            f"{budget} (warning above {ratio:.0%})",
         )
 
 
