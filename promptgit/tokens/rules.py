@@ -91,7 +91,8 @@ def _budget_findings(document: PromptDocument, estimate: TokenCount, ratio: floa
             document,
             "token_budget",
             OVER_BUDGET,
-            f"sample render is ~{estimate.tokens} tokens ({estimate.method}), {over} over token_budget {budget}",
+            f"sample render is ~{estimate.tokens} tokens ({estimate.method}), "
+            f"{over} over token_budget {budget}",
         )
     elif share > ratio:
         yield _finding(
