@@ -1,17 +1,41 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit validate [PATH...]`: check prompts, partials and labels; exit 0 clean, 1 findings, 2 usage."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from promptgit.errors import PromptgitError
+from promptgit.findings import Severity
+from promptgit.reporters import REPORTERS
+from promptgit.validation import FAMILIES, parse_select
+from promptgit.validation import run as run_validation
+from promptgit.workspace import Workspace
 
-HELP = "(not built yet)"
+HELP = "Validate prompt files (the whole repository, or the files given, as pre-commit passes them)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: the whole repo)"
+    )
+    parser.add_argument(
+        "--format", choices=sorted(REPORTERS), default="text", help="output format (default: text)"
+    )
+    parser.add_argument("--base", metavar="REF", help="base ref for the version rules (default: merge-base)")
+    parser.add_argument(
+        "--select",
+        metavar="FAMILIES",
+        help=f"comma list of rule families to run: {','.join(FAMILIES)} (default: all)",
+    )
+    parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    families = parse_select(args.select)
+    workspace = Workspace.discover()
+    paths = [Path(path) for path in args.paths] or None
+    report = run_validation(workspace, paths, base=args.base, select=families)
+    sys.stdout.write(REPORTERS[args.format](report))
+    failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
+    return 1 if any(item.severity in failing for item in report.findings) else 0
