@@ -1,0 +1,196 @@
+"""Selectors: which version of a prompt a caller wants, shared by the CLI and the runtime loader.
+
+`name` (highest release), `name@1.3.0` (exact), `name@^1.2` / `name@~1.2` / `name@>=1,<2` (semver range,
+highest match), `name@production` (label), `name@worktree` (the working tree).
+
+Semver parsing and range matching use node-semver, a port of npm's `semver`: our ranges mirror npm's
+grammar (caret, tilde, x-ranges, comparator sets, `||`), so reusing its tested implementation beats
+hand-written parsing. The only translation is our comma form `>=1,<2` to npm's space form `>=1 <2`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import nodesemver
+
+from promptgit.errors import SelectorError
+
+SelectorKind = Literal["latest", "exact", "range", "label", "worktree"]
+
+LATEST = "latest"
+WORKTREE = "worktree"
+# the same patterns as schemas/labels.schema.json: prompt names are paths, labels are lowercase words
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+LABEL_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+VERSION_PATTERN = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+)
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A parsed selector: the prompt name plus how to pick its version."""
+
+    name: str
+    kind: SelectorKind
+    spec: str | None = None  # the version, range text or label; None for latest/worktree
+
+    def __str__(self) -> str:
+        if self.kind == "worktree":
+            return f"{self.name}@{WORKTREE}"
+        return self.name if self.spec is None else f"{self.name}@{self.spec}"
+
+
+def is_version(text: str) -> bool:
+    """True for a full semver version (`1.2.3`, `1.2.3-rc.1`); no `v` prefix, no partial versions."""
+    return bool(VERSION_PATTERN.match(text)) and nodesemver.valid(text, False) is not None
+
+
+def npm_range(spec: str) -> str:
+    """Our comma-separated comparator form (`>=1,<2`) in npm's space-separated form (`>=1 <2`)."""
+    return " ".join(part.strip() for part in spec.split(",") if part.strip())
+
+
+def is_range(spec: str) -> bool:
+    return nodesemver.valid_range(npm_range(spec), False) is not None
+
+
+def parse_selector(text: str) -> Selector:
+    """Parse `name[@version|@range|@label|@worktree]`; SelectorError names what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise SelectorError("empty selector; expected NAME or NAME@VERSION|RANGE|LABEL|worktree")
+    text = text.strip()
+    name, at, spec = text.partition("@")
+    name = name.strip().removesuffix(".j2")
+    if not NAME_PATTERN.match(name) or any(part in (".", "..") for part in name.split("/")):
+        raise SelectorError(f"invalid prompt name in selector {text!r}")
+    if not at:
+        return Selector(name, "latest")
+    spec = spec.strip()
+    if not spec:
+        raise SelectorError(f"selector {text!r} has nothing after '@'")
+    if spec == LATEST:
+        return Selector(name, "latest")
+    if spec == WORKTREE:
+        return Selector(name, "worktree")
+    if is_version(spec):
+        return Selector(name, "exact", spec)
+    if LABEL_PATTERN.match(spec):
+        return Selector(name, "label", spec)
+    if is_range(spec):
+        return Selector(name, "range", spec)
+    raise SelectorError(
+        f"selector {text!r}: {spec!r} is not a version (1.2.3), a semver range (^1.2, ~1.2, >=1,<2)"
+        " or a label"
+    )
+
+
+VersionKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+
+
+def version_key(version: str) -> VersionKey:
+    """A sort key with semver precedence (build metadata ignored; a release sorts after its pre-releases).
+
+    Computed here rather than through node-semver objects: resolving a range among 10,000 tags must
+    stay within milliseconds, and a tuple key is a hundred times cheaper than a parsed SemVer.
+    """
+    parts = version.split(".")
+    if len(parts) == 3 and all(part.isdigit() and (part == "0" or part[0] != "0") for part in parts):
+        return (int(parts[0]), int(parts[1]), int(parts[2]), 1, ())  # the common case, without the regex
+    match = VERSION_PATTERN.match(version)
+    if match is None:
+        raise SelectorError(f"not a semver version: {version!r}")
+    major, minor, patch = (int(part) for part in match.groups())
+    rest = version.partition("+")[0].partition("-")[2]
+    if not rest:
+        return (major, minor, patch, 1, ())
+    identifiers = tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in rest.split("."))
+    return (major, minor, patch, 0, identifiers)
+
+
+def is_version_fast(version: str) -> bool:
+    """`is_version` without asking node-semver: what filters thousands of tag names."""
+    return bool(VERSION_PATTERN.match(version))
+
+
+def is_prerelease(version: str) -> bool:
+    return "-" in version.partition("+")[0]
+
+
+def sort_versions(versions: Iterable[str]) -> list[str]:
+    """Valid versions in ascending semver order (invalid strings dropped)."""
+    return sorted((version for version in set(versions) if VERSION_PATTERN.match(version)), key=version_key)
+
+
+def compare_versions(left: str, right: str) -> int:
+    """-1, 0 or 1 as semver orders two valid versions."""
+    a, b = version_key(left), version_key(right)
+    return (a > b) - (a < b)
+
+
+_OPERATORS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+    "": lambda a, b: a == b,
+}
+
+
+Bound = tuple[str, "VersionKey | None", bool]  # operator, version key (None: any), names a pre-release
+
+
+def _satisfies(key: VersionKey, prerelease: bool, comparator_sets: list[list[Bound]]) -> bool:
+    for comparators in comparator_sets:
+        if all(bound is None or _OPERATORS[op](key, bound) for op, bound, _ in comparators):
+            if not prerelease:
+                return True
+            # npm: a pre-release matches only if some comparator names a pre-release of the same x.y.z
+            if any(named and bound is not None and bound[:3] == key[:3] for _, bound, named in comparators):
+                return True
+    return False
+
+
+def _comparator_sets(spec: str) -> list[list[Bound]]:
+    """npm's desugaring of a range (caret, tilde, x-ranges, hyphens) into (operator, version) comparators."""
+    parsed = nodesemver.make_range(npm_range(spec), False)
+    return [
+        [
+            (comparator.operator or "", None, False)
+            if comparator.semver is nodesemver.ANY
+            else (
+                comparator.operator or "",
+                version_key(str(comparator.semver)),
+                bool(comparator.semver.prerelease),
+            )
+            for comparator in comparators
+        ]
+        for comparators in parsed.set
+    ]
+
+
+def pick_version(selector: Selector, versions: Iterable[str]) -> str | None:
+    """The best of `versions` for a latest, exact or range selector; None when nothing matches.
+
+    Latest is the highest stable release, or the highest pre-release when there is no stable one.
+    Ranges follow npm: pre-releases match only when the range itself names a pre-release of that tuple.
+    """
+    keyed = [(version_key(version), version) for version in versions if is_version_fast(version)]
+    if selector.kind == "exact":
+        return selector.spec if any(version == selector.spec for _, version in keyed) else None
+    if selector.kind == "latest":
+        stable = [item for item in keyed if item[0][3] == 1]
+        return max(stable or keyed)[1] if keyed else None
+    if selector.kind == "range" and selector.spec is not None:
+        try:
+            comparator_sets = _comparator_sets(selector.spec)
+        except (ValueError, TypeError) as exc:
+            raise SelectorError(f"selector {selector}: invalid range: {exc}") from None
+        matching = [item for item in keyed if _satisfies(item[0], item[0][3] == 0, comparator_sets)]
+        return max(matching)[1] if matching else None
+    raise SelectorError(f"selector {selector} is resolved by labels or the working tree, not a version list")

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from typing import Any
+
+import pytest
+
+from promptgit.errors import GitError, PromptNotFoundError
+from promptgit.gitstore import GitStore, release_tag
+from promptgit.prompt import compile_document, parse_document
+from promptgit.selectors import parse_selector
+from promptgit.templating import make_environment
+
+
+def test_not_a_repository(tmp_path: Any) -> None:
+    with pytest.raises(GitError, match="not a git repository"):
+        GitStore(tmp_path)
+    with pytest.raises(GitError, match="no such directory"):
+        GitStore(tmp_path / "missing")
+
+
+def test_release_versions_and_releases(history: Any) -> None:
+    store = GitStore(history.root)
+    assert store.release_versions("content/hook") == ["1.0.0", "1.1.0", "2.0.0"]
+    assert store.release_versions("content") == []  # a prefix of a name is not the prompt
+    assert store.release_versions("greeting") == ["0.1.0"]
+    releases = store.releases("content/hook")
+    assert [r.tag for r in releases] == [release_tag("content/hook", v) for v in ("1.0.0", "1.1.0", "2.0.0")]
+    assert releases[1].message == "second release\n\nwith details"
+    assert releases[1].tagger == "Test Author <test@example.com>"
+    assert releases[1].date is not None
+    tagged = history.git.git.rev_parse("prompts/content/hook/v1.1.0^{commit}")
+    assert releases[1].commit == tagged
+    with pytest.raises(PromptNotFoundError, match=r"content/hook@9.9.9: no such release"):
+        store.release("content/hook", "9.9.9")
+
+
+def test_packed_and_loose_refs_agree(history: Any) -> None:
+    loose = GitStore(history.root).releases("content/hook")
+    history.git.git.pack_refs("--all")
+    history.write_prompt("content/hook", "2.1.0")
+    history.commit("2.1.0")
+    history.tag_release("content/hook", "2.1.0")  # loose, beside the packed ones
+    store = GitStore(history.root)
+    assert store.releases("content/hook")[:3] == loose
+    assert store.release_versions("content/hook") == ["1.0.0", "1.1.0", "2.0.0", "2.1.0"]
+    assert store.release_commit("content/hook", "1.0.0") == loose[0].commit  # from the peeled line
+
+
+def test_read_prompt_file_and_names(history: Any) -> None:
+    store = GitStore(history.root)
+    commit = store.release("content/hook", "1.0.0").commit
+    data, sha = store.read_prompt(commit, "content/hook") or (b"", "")
+    assert data.startswith(b"---\nversion: 1.0.0\n")
+    assert sha == history.git.git.rev_parse(f"{commit}:prompts/content/hook.j2")
+    assert store.read_prompt(commit, "nope") is None
+    assert store.read_file(commit, "prompts/partials/style.j2") == (
+        b"Style one.",
+        store.read_file(commit, "prompts/partials/style.j2")[1],
+    )  # type: ignore[index]
+    assert store.read_file(commit, "prompts") is None  # a tree is not a file
+    assert store.prompt_names(commit) == ["content/hook", "greeting"]
+    assert store.read_partial(commit, "../README.md") is None
+
+
+def test_labels(history: Any) -> None:
+    store = GitStore(history.root)
+    head = store.resolve_commit("HEAD")
+    assert store.labels(head) == {
+        "production": {"content/hook": "1.1.0"},
+        "staging": {"content/hook": "2.0.0"},
+    }
+    assert store.labels(store.release("content/hook", "1.0.0").commit) == {}
+
+
+def test_broken_labels_file_names_the_file(history: Any) -> None:
+    history.write("prompts/labels.yaml", "production: [\n")
+    history.commit("broken labels")
+    store = GitStore(history.root)
+    with pytest.raises(
+        GitError, match=r"prompts/labels.yaml@[0-9a-f]{12}:\d+: labels file is not valid YAML"
+    ):
+        store.labels(store.resolve_commit())
+
+
+@pytest.mark.parametrize(
+    ("selector", "version"),
+    [
+        ("content/hook", "2.0.0"),
+        ("content/hook@1.0.0", "1.0.0"),
+        ("content/hook@^1", "1.1.0"),
+        ("content/hook@~1.0", "1.0.0"),
+        ("content/hook@>=1,<2", "1.1.0"),
+        ("content/hook@production", "1.1.0"),
+        ("content/hook@staging", "2.0.0"),
+    ],
+)
+def test_resolve_version(history: Any, selector: str, version: str) -> None:
+    assert GitStore(history.root).resolve_version(parse_selector(selector)) == version
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("content/hook@3.0.0", "no release matches"),
+        ("content/hook@^3", "no release matches"),
+        ("missing", "no releases"),
+        ("content/hook@canary", "no label 'canary'"),
+        ("greeting@production", "has no entry for greeting"),
+        ("content/hook@worktree", "not a release"),
+    ],
+)
+def test_resolve_version_failures(history: Any, selector: str, message: str) -> None:
+    with pytest.raises(PromptNotFoundError, match=message):
+        GitStore(history.root).resolve_version(parse_selector(selector))
+
+
+def test_labels_at_an_older_ref(history: Any) -> None:
+    history.write("prompts/labels.yaml", "production:\n  content/hook: 2.0.0\n")
+    history.commit("promote")
+    store = GitStore(history.root)
+    assert store.resolve_version(parse_selector("content/hook@production")) == "2.0.0"
+    assert store.resolve_version(parse_selector("content/hook@production"), ref="HEAD~1") == "1.1.0"
+
+
+def _render(store: GitStore, name: str, version: str) -> Any:
+    commit = store.release_commit(name, version)
+    data, sha = store.read_prompt(commit, name) or (b"", "")
+    env = make_environment(lambda path: store.read_partial(commit, path))
+    prompt = compile_document(
+        parse_document(name, f"prompts/{name}.j2", data), env, commit=commit, blob_sha=sha
+    )
+    return prompt.render(topic="bread")
+
+
+def test_partial_changed_after_release_does_not_change_the_release(history: Any) -> None:
+    store = GitStore(history.root)
+    assert _render(store, "content/hook", "1.0.0")[0] == {"role": "system", "content": "Style one."}
+    assert _render(store, "content/hook", "1.1.0")[0] == {"role": "system", "content": "Style two."}
+    assert _render(store, "content/hook", "2.0.0")[0] == {"role": "system", "content": "Style three."}
+    assert (history.root / "prompts/partials/style.j2").read_text() == "Style four."
+
+
+def test_refresh_sees_new_tags(history: Any) -> None:
+    store = GitStore(history.root)
+    assert store.release_versions("greeting") == ["0.1.0"]
+    history.tag_release("greeting", "0.2.0")
+    assert store.release_versions("greeting") == ["0.1.0"]  # cached until refresh
+    store.refresh()
+    assert store.release_versions("greeting") == ["0.1.0", "0.2.0"]
+
+
+def test_reads_never_touch_the_working_tree(history: Any) -> None:
+    before = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=history.root, capture_output=True, text=True
+    ).stdout
+    store = GitStore(history.root)
+    for release in store.releases("content/hook"):
+        store.read_prompt(release.commit, "content/hook")
+    after = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=history.root, capture_output=True, text=True
+    ).stdout
+    assert before == after == ""
+
+
+def test_unknown_ref_and_deleted_repository(history: Any) -> None:
+    store = GitStore(history.root)
+    with pytest.raises(GitError, match="unknown revision 'no-such-branch'"):
+        store.resolve_commit("no-such-branch")
+    store.close()
+    shutil.rmtree(history.root / ".git")
+    with pytest.raises(GitError, match="gone or corrupt"):
+        store.refresh()
+    with pytest.raises(GitError):
+        store.resolve_commit("HEAD")
+
+
+def test_corrupt_object_is_a_git_error(history: Any) -> None:
+    store = GitStore(history.root)
+    head = store.resolve_commit()
+    objects = history.root / ".git" / "objects"
+    blob = history.git.git.rev_parse(f"{head}:prompts/greeting.j2")
+    path = objects / blob[:2] / blob[2:]
+    path.chmod(0o644)
+    path.write_bytes(b"garbage")
+    with pytest.raises(GitError):
+        GitStore(history.root).read_prompt(head, "greeting")
+
+
+def test_thread_safe_reads(history: Any) -> None:
+    store = GitStore(history.root)
+    errors: list[BaseException] = []
+    results: list[str] = []
+
+    def work() -> None:
+        try:
+            for _ in range(30):
+                version = store.resolve_version(parse_selector("content/hook@^1"))
+                commit = store.release_commit("content/hook", version)
+                data, _sha = store.read_prompt(commit, "content/hook") or (b"", "")
+                results.append(data.split(b"\n")[1].decode())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(results) == {"version: 1.1.0"} and len(results) == 240
