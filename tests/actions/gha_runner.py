@@ -1,10 +1,10 @@
 """Runs the `run:` steps of a composite action or workflow job the way the GitHub runner does, locally.
 
-Only what our files use is emulated: `${{ inputs.X }}`, `${{ github.action_path }}`, `${{ runner.temp }}` and
-`${{ steps.ID.outputs.NAME }}` in `env:` values (scripts themselves never hold expressions), `shell: bash`
-(`bash --noprofile --norc -eo pipefail FILE`, as the runner invokes it), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
-RUNNER_TEMP files, and "stop at the first failing step". Steps with `uses:` run third-party code on GitHub and
-are recorded, not run.
+Only what our files use is emulated: `${{ inputs.X }}`, `${{ github.action_path }}`, `${{ runner.temp }}`
+and `${{ steps.ID.outputs.NAME }}` in `env:` values (scripts themselves never hold expressions), `shell: bash`
+(`bash --noprofile --norc -eo pipefail FILE`, as the runner invokes it), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY
+and RUNNER_TEMP files, and "stop at the first failing step". Steps with `uses:` run third-party code on
+GitHub and are recorded, not run.
 """
 
 from __future__ import annotations
@@ -90,7 +90,9 @@ def parse_output_file(text: str) -> dict[str, str]:
 
 
 class Contexts:
-    def __init__(self, inputs: Mapping[str, str], github: Mapping[str, str], runner: Mapping[str, str]) -> None:
+    def __init__(
+        self, inputs: Mapping[str, str], github: Mapping[str, str], runner: Mapping[str, str]
+    ) -> None:
         self.values: dict[str, Mapping[str, str]] = {"inputs": inputs, "github": github, "runner": runner}
         self.step_outputs: dict[str, dict[str, str]] = {}
 

@@ -30,7 +30,8 @@ def all_steps(path: Path) -> list[dict[str, Any]]:
 
 def uses_lines(path: Path) -> list[str]:
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.split("uses:", 1)[1].strip() for line in lines if line.strip().lstrip("- ").startswith("uses:")]
+    uses = [line.strip().lstrip("- ") for line in lines]
+    return [line.removeprefix("uses:").strip() for line in uses if line.startswith("uses:")]
 
 
 def test_the_workflows_exist() -> None:
