@@ -1,0 +1,105 @@
+"""The token report: per prompt, the tokens of its sample render, its budget, and the change from a base."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from promptgit.config import Config
+from promptgit.errors import PromptgitError
+from promptgit.prompt import compile_document, parse_document
+from promptgit.templating import SourceLookup, make_environment
+from promptgit.tokens.counting import count
+from promptgit.tokens.models import ModelTable
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One version of one prompt: the tokens of its sample render and what they are measured against."""
+
+    name: str
+    path: str
+    version: str
+    model: str | None
+    method: str
+    tokens: int
+    budget: int | None
+
+    @property
+    def used(self) -> float | None:
+        """Share of the budget the sample render uses; None without a budget."""
+        return self.tokens / self.budget if self.budget else None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A prompt in the report: now (None when removed), at the base (None when new or no base)."""
+
+    name: str
+    current: Estimate | None
+    base: Estimate | None = None
+
+    @property
+    def change(self) -> int | None:
+        """Tokens now minus tokens at the base; a new prompt counts from 0, a removed one down to 0."""
+        if self.current is None and self.base is None:
+            return None
+        return (self.current.tokens if self.current else 0) - (self.base.tokens if self.base else 0)
+
+    @property
+    def status(self) -> str:
+        if self.base is None:
+            return "new"
+        if self.current is None:
+            return "removed"
+        return "unchanged" if self.change == 0 and self.current.version == self.base.version else "changed"
+
+
+@dataclass
+class TokenReport:
+    rows: list[Row]
+    base_ref: str | None = None
+    problems: list[str] = field(default_factory=list)  # one line each: prompts that could not be estimated
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """Estimates prompts of one snapshot (the working tree or a commit) with one config."""
+
+    config: Config
+    table: ModelTable
+    lookup: SourceLookup
+    exact: bool = False
+
+    def estimate(self, name: str, path: str, data: bytes) -> Estimate:
+        """Parse, compile and render the sample of one prompt file; PromptgitError when that fails."""
+        document = parse_document(name, path, data)
+        environment = make_environment(self.lookup)
+        prompt = compile_document(document, environment)
+        rendered = prompt.render_sample()
+        model = prompt.model or self.config.default_model
+        counted = count(rendered, model, exact=self.exact, table=self.table)
+        budget = document.metadata.get("token_budget")
+        valid_budget = isinstance(budget, int) and not isinstance(budget, bool) and budget > 0
+        return Estimate(
+            name=name,
+            path=path,
+            version=document.version,
+            model=model,
+            method=counted.method,
+            tokens=counted.tokens,
+            budget=budget if valid_budget else None,
+        )
+
+
+def sort_rows(rows: Iterable[Row], with_base: bool) -> list[Row]:
+    """By name; against a base, the largest change first (then by name)."""
+    if not with_base:
+        return sorted(rows, key=lambda row: row.name)
+    return sorted(rows, key=lambda row: (-abs(row.change or 0), row.name))
+
+
+def problem_line(path: str, error: PromptgitError) -> str:
+    """One line naming the file: errors that already start with the path are kept as they are."""
+    text = str(error)
+    return text if text.startswith(path) else f"{path}: {text}"
