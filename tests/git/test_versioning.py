@@ -106,9 +106,10 @@ def test_label_on_unreleased_version_is_pg504(history: Any) -> None:
 
 def test_label_on_removed_prompt_is_pg505(history: Any) -> None:
     (history.root / "prompts/content/hook.j2").unlink()
+    removed = "points at content/hook, which was removed since HEAD"
     assert findings(history) == [
-        "prompts/labels.yaml:3:17: PG505 label production points at content/hook, which was removed since HEAD",
-        "prompts/labels.yaml:5:17: PG505 label staging points at content/hook, which was removed since HEAD",
+        f"prompts/labels.yaml:3:17: PG505 label production {removed}",
+        f"prompts/labels.yaml:5:17: PG505 label staging {removed}",
     ]
 
 
