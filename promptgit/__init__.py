@@ -1,5 +1,67 @@
-"""promptgit: git as the prompt manager."""
+"""promptgit: git as the prompt manager.
+
+The runtime API, for applications:
+
+    import promptgit
+
+    repo = promptgit.Repository("/srv/prompts")          # or promptgit.Repository.clone(url)
+    prompt = repo.get("content/hook@production")          # or name, name@1.2.3, name@^1.2, name@worktree
+    messages = prompt.render(topic="sourdough")           # str for text prompts, [{role, content}] for chat
+
+Every expected failure is a `PromptgitError`. Importing this package opens no repository and registers
+no metric: `Repository`, `Prompt` and `start_http_server` are imported on first use.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from promptgit.errors import (
+    GitError,
+    InputValidationError,
+    PromptgitError,
+    PromptNotFoundError,
+    RenderError,
+    SelectorError,
+)
+
+if TYPE_CHECKING:
+    from promptgit.loader.repository import Repository
+    from promptgit.metrics import start_http_server
+    from promptgit.prompt import Prompt
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "GitError",
+    "InputValidationError",
+    "Prompt",
+    "PromptNotFoundError",
+    "PromptgitError",
+    "RenderError",
+    "Repository",
+    "SelectorError",
+    "__version__",
+    "start_http_server",
+]
+
+_LAZY = {
+    "Repository": "promptgit.loader.repository",
+    "Prompt": "promptgit.prompt",
+    "start_http_server": "promptgit.metrics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'promptgit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

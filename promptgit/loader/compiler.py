@@ -1,0 +1,113 @@
+"""Prompt files from git (or the working tree) to compiled, instrumented prompts; the template LRU.
+
+A compiled template is keyed by its blob sha. A template that includes or imports other files also
+depends on the commit it was read from (its partials come from that same commit), so its key adds the
+commit; a template without such tags is shared by every commit that holds the same blob.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import threading
+from pathlib import Path
+
+from promptgit.errors import PromptNotFoundError
+from promptgit.gitstore import GitStore
+from promptgit.loader.caches import LRUCache
+from promptgit.loader.loaded import LoadedPrompt
+from promptgit.metrics import LoaderMetrics
+from promptgit.prompt import compile_document, parse_document
+from promptgit.templating import make_environment
+
+TemplateKey = tuple[str, str | None]
+_REFERENCES_OTHER_FILES = re.compile(rb"\{%-?\s*(?:include|import|from|extends)\b")
+_MAX_ENVIRONMENTS = 64
+
+
+class Compiler:
+    """Compiles prompts read from `store`, reusing compiled templates by blob sha (thread-safe)."""
+
+    def __init__(
+        self, store: GitStore, metrics: LoaderMetrics, templates: LRUCache[TemplateKey, LoadedPrompt]
+    ):
+        self.store = store
+        self.metrics = metrics
+        self.templates = templates
+        self._environments: LRUCache[str, object] = LRUCache(_MAX_ENVIRONMENTS)
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def release(self, name: str, version: str, commit: str) -> LoadedPrompt:
+        """The prompt `name` as it is in `commit` (the commit a release tag points at)."""
+        found = self.store.read_prompt(commit, name)
+        if found is None:
+            raise PromptNotFoundError(
+                f"{name}@{version}: {self.store.prompt_path(name)} is missing in tagged commit {commit[:12]}"
+            )
+        data, blob_sha = found
+        key: TemplateKey = (blob_sha, commit if _REFERENCES_OTHER_FILES.search(data) else None)
+        cached = self.templates.get(key)
+        if cached is not None:
+            self._counted(hit=True)
+            # a blob shared by several commits: the same compiled template, reported with this commit
+            return cached if cached.commit == commit else dataclasses.replace(cached, commit=commit)
+        self._counted(hit=False)
+        environment = self._environment(key[1])
+        document = parse_document(name, self.store.prompt_path(name), data)
+        prompt = compile_document(document, environment, commit=commit, blob_sha=blob_sha)
+        loaded = LoadedPrompt.wrap(prompt, self.metrics, "git")
+        self.templates.put(key, loaded)
+        return loaded
+
+    def _environment(self, commit: str | None) -> object:
+        """One sandboxed environment per commit whose partials are used; one shared for the rest."""
+        cache_key = commit or ""
+        environment = self._environments.get(cache_key)
+        if environment is None:
+            store = self.store
+            if commit is None:
+                environment = make_environment(lambda relative: None)
+            else:
+                environment = make_environment(lambda relative: store.read_partial(commit, relative))
+            self._environments.put(cache_key, environment)
+        return environment
+
+    def _counted(self, hit: bool) -> None:
+        layer = self.metrics.cache_hits if hit else self.metrics.cache_misses
+        layer.labels(layer="template").inc()
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
+
+
+def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> LoadedPrompt:
+    """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call."""
+    if store.root.name.endswith(".git") or not (store.root / ".git").exists():
+        raise PromptNotFoundError(f"{name}@worktree: {store.root} has no working tree (a bare repository)")
+    prompts = (store.root / store.prompts_dir).resolve()
+    relative = store.prompt_path(name)
+    try:
+        data = (store.root / relative).read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise PromptNotFoundError(f"{name}@worktree: no file {relative} in {store.root}") from None
+    except OSError as exc:
+        raise PromptNotFoundError(f"{name}@worktree: cannot read {relative}: {exc.strerror}") from None
+    blob_sha = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+    def read_partial(include: str) -> str | None:
+        path = (prompts / include).resolve()
+        if not path.is_relative_to(prompts) or not path.is_file():
+            return None
+        try:
+            return Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    document = parse_document(name, relative, data)
+    prompt = compile_document(document, make_environment(read_partial), blob_sha=blob_sha)
+    return LoadedPrompt.wrap(prompt, metrics, "worktree")

@@ -1,0 +1,55 @@
+"""The application's fallback templates: used only when a prompt cannot be had from git at all."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from promptgit.frontmatter import FENCE, FrontMatter
+from promptgit.loader.loaded import LoadedPrompt
+from promptgit.metrics import LoaderMetrics
+from promptgit.prompt import PromptDocument, compile_document, parse_document
+from promptgit.templating import make_environment
+
+FALLBACK_VERSION = "fallback"
+
+
+class Fallbacks:
+    """Compiles fallback texts lazily, once per prompt name; each use counts as a fallback."""
+
+    def __init__(self, source: str | Mapping[str, str] | None, metrics: LoaderMetrics) -> None:
+        self.source = source
+        self.metrics = metrics
+        self._compiled: dict[str, LoadedPrompt] = {}
+        self._lock = threading.Lock()
+
+    def text_for(self, name: str) -> str | None:
+        if self.source is None:
+            return None
+        if isinstance(self.source, str):
+            return self.source
+        return self.source.get(name)
+
+    def get(self, name: str) -> LoadedPrompt | None:
+        """The fallback prompt for `name`, or None; PromptSyntaxError if the fallback itself is broken."""
+        text = self.text_for(name)
+        if text is None:
+            return None
+        with self._lock:
+            prompt = self._compiled.get(name)
+            if prompt is None:
+                prompt = self._compile(name, text)
+                self._compiled[name] = prompt
+        self.metrics.fallbacks.labels(prompt=name, kind="template").inc()
+        return prompt
+
+    def _compile(self, name: str, text: str) -> LoadedPrompt:
+        path = f"<fallback for {name}>"
+        if text.lstrip("\ufeff").startswith(FENCE):
+            document = parse_document(name, path, text)
+            if "version" not in document.metadata:
+                document.metadata["version"] = FALLBACK_VERSION
+        else:  # a bare template: no declared inputs, so any inputs are accepted
+            document = PromptDocument(name, path, FrontMatter({"version": FALLBACK_VERSION}, text, 1))
+        prompt = compile_document(document, make_environment(lambda relative: None))
+        return LoadedPrompt.wrap(prompt, self.metrics, "fallback")

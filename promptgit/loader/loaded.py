@@ -1,0 +1,102 @@
+"""A Prompt handed out by the loader: the same rendering, plus latency, count, token and error metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import UndefinedError
+from jinja2.exceptions import SecurityError, TemplateError
+
+from promptgit.errors import InputValidationError, PromptgitError, RenderError
+from promptgit.metrics import LoaderMetrics
+from promptgit.prompt import Prompt
+from promptgit.templating import Rendered
+
+log = logging.getLogger("promptgit.loader")
+
+
+def _count_tokens(rendered: Rendered, model: str | None) -> int:
+    from promptgit.tokens import count  # imported on first render: import promptgit stays light
+
+    return count(rendered, model).tokens
+
+
+class _RenderMetrics:
+    """The label children of one prompt version, bound once so a render does no label lookups."""
+
+    def __init__(self, metrics: LoaderMetrics, name: str, version: str) -> None:
+        self.metrics = metrics
+        self.name = name
+        self.seconds = metrics.render_seconds.labels(prompt=name)
+        self.renders = metrics.renders.labels(prompt=name, version=version)
+        self.tokens = metrics.rendered_tokens.labels(prompt=name, version=version)
+
+    def error(self, reason: str) -> None:
+        self.metrics.render_errors.labels(prompt=self.name, reason=reason).inc()
+
+
+def error_reason(exc: BaseException) -> str:
+    """The `reason` label of a failed render: invalid_inputs, undefined, unsafe, template or chat."""
+    if isinstance(exc, InputValidationError):
+        return "invalid_inputs"
+    # Prompt.render raises RenderError "from None": the Jinja error is still the exception's context
+    cause = exc.__context__ if isinstance(exc, RenderError) else exc
+    if isinstance(cause, UndefinedError):
+        return "undefined"
+    if isinstance(cause, SecurityError):
+        return "unsafe"
+    if isinstance(cause, TemplateError):
+        return "template"
+    if isinstance(exc, RenderError) and isinstance(cause, RenderError):
+        return "chat"
+    return "template"
+
+
+@dataclass
+class LoadedPrompt(Prompt):
+    """A Prompt from `Repository.get`: `render(**inputs)` also records metrics and logs failures.
+
+    `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
+    """
+
+    origin: str = "git"
+    _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def wrap(cls, prompt: Prompt, metrics: LoaderMetrics, origin: str) -> LoadedPrompt:
+        values = {f.name: getattr(prompt, f.name) for f in dataclasses.fields(Prompt)}
+        return cls(**values, origin=origin, _metrics=_RenderMetrics(metrics, prompt.name, prompt.version))
+
+    def render(self, **inputs: Any) -> Rendered:
+        """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt."""
+        observed = self._metrics
+        start = time.perf_counter()
+        try:
+            rendered = super().render(**inputs)
+        except PromptgitError as exc:
+            self._failed(exc, start)
+            raise
+        except Exception as exc:  # an error raised by template code itself, e.g. a division by zero
+            error = RenderError(f"{self.name}@{self.version}: {type(exc).__name__}: {exc}")
+            self._failed(exc, start)
+            raise error from exc
+        if observed is not None:
+            observed.seconds.observe(time.perf_counter() - start)
+            observed.renders.inc()
+            observed.tokens.inc(_count_tokens(rendered, self.model))
+        return rendered
+
+    def _failed(self, exc: BaseException, start: float) -> None:
+        reason = error_reason(exc)
+        if self._metrics is not None:
+            self._metrics.seconds.observe(time.perf_counter() - start)
+            self._metrics.error(reason)
+        log.warning(
+            "render failed: %s",
+            exc,
+            extra={"prompt": self.name, "version": self.version, "reason": reason, "source": self.origin},
+        )

@@ -1,0 +1,77 @@
+"""A local bare mirror of a remote prompt repository, so many service replicas can follow one git server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import git
+
+from promptgit.errors import GitError
+
+
+def mirror_path(url: str, cache_dir: str | Path) -> Path:
+    """Where the mirror of `url` lives under `cache_dir`: a readable name plus a hash of the full URL."""
+    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-") or "repo"
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    return Path(cache_dir) / f"{tail.removesuffix('.git')}-{digest}.git"
+
+
+class Mirror:
+    """`git clone --mirror` of `url` under `cache_dir`, brought up to date by `fetch()`."""
+
+    def __init__(self, url: str, cache_dir: str | Path) -> None:
+        self.url = url
+        self.path = mirror_path(url, cache_dir)
+        self._lock = threading.Lock()
+
+    def ensure(self) -> Path:
+        """Clone the mirror if it is not there yet, else fetch; returns its path."""
+        if (self.path / "HEAD").is_file():
+            self.fetch()
+        else:
+            self._clone()
+        return self.path
+
+    def _clone(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # clone beside the target and rename: a crash or a concurrent replica never sees half a mirror
+        staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.path.parent))
+        try:
+            git.Repo.clone_from(self.url, staging / "mirror.git", mirror=True).close()
+            try:
+                os.rename(staging / "mirror.git", self.path)
+            except OSError:
+                if not (self.path / "HEAD").is_file():  # lost a race with another replica: theirs is fine
+                    raise
+        except git.GitCommandError as exc:
+            raise GitError(f"cannot clone {self.url}: {_last_line(exc)}") from None
+        except OSError as exc:
+            raise GitError(f"cannot clone {self.url} into {self.path}: {exc.strerror}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def fetch(self) -> None:
+        """Fetch every ref (branches, tags; deleted ones pruned) from the remote; GitError on failure."""
+        with self._lock:
+            try:
+                repo = git.Repo(self.path)
+            except (git.GitError, OSError) as exc:
+                raise GitError(f"{self.path}: mirror is missing or corrupt: {exc}") from None
+            try:
+                repo.git.fetch("--prune", "--quiet", "origin")
+            except git.GitCommandError as exc:
+                raise GitError(f"cannot fetch {self.url}: {_last_line(exc)}") from None
+            finally:
+                repo.close()
+
+
+def _last_line(exc: git.GitCommandError) -> str:
+    text = exc.stderr if isinstance(exc.stderr, str) else ""
+    lines = [line.strip() for line in text.strip().strip("'").splitlines() if line.strip()]
+    return lines[-1].removeprefix("stderr:").strip().strip("'") if lines else f"git exited with {exc.status}"

@@ -1,0 +1,310 @@
+"""`Repository`: prompts loaded at run time from git objects, cached, rendered with metrics.
+
+    repo = Repository("/srv/prompts")                 # or Repository.clone(url, cache_dir=...)
+    prompt = repo.get("content/hook@production")
+    messages = prompt.render(topic="sourdough")
+
+Two caches (see DESIGN.md): selector -> prompt with a TTL (labels, ranges, latest; exact versions never
+expire), served stale while one background refresh runs and kept as last-known-good when git fails; and
+compiled templates keyed by blob sha, LRU-bounded. One Repository is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from promptgit.config import CONFIG_FILE, parse_config
+from promptgit.errors import GitError, PromptgitError
+from promptgit.gitstore import GitStore
+from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
+from promptgit.loader.compiler import Compiler, worktree_prompt
+from promptgit.loader.fallbacks import Fallbacks
+from promptgit.loader.loaded import LoadedPrompt
+from promptgit.loader.remote import Mirror
+from promptgit.metrics import LoaderMetrics, loader_metrics
+from promptgit.selectors import Selector, parse_selector
+
+_parse = lru_cache(maxsize=4096)(parse_selector)
+FallbackSource = str | Mapping[str, str]
+
+
+class Repository:
+    """Prompts of one git repository at one ref, for applications. Thread-safe; never writes to git.
+
+    - `path`: a repository (working tree or bare); `ref`: where labels are read (default HEAD).
+    - `cache_ttl`: seconds a resolved label, range or latest selector is served before it is refreshed in
+      the background; exact versions never expire.
+    - `registry`: the Prometheus registry for the metrics (default: prometheus_client's global one).
+    - `clock`: monotonic seconds, injectable for tests; `logger`: where structured logs go.
+    - `fallback`: prompt text used only when a prompt cannot be had at all: one text for every prompt, or
+      {name: text}. The text is a prompt file (front matter + body) or a bare Jinja body.
+    - `max_templates`: how many compiled templates the LRU keeps.
+    Raises GitError when `path` is not a readable git repository.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        ref: str = "HEAD",
+        *,
+        cache_ttl: float = 60.0,
+        registry: CollectorRegistry | None = None,
+        clock: Clock | None = None,
+        fallback: FallbackSource | None = None,
+        max_templates: int = 512,
+        logger: logging.Logger | None = None,
+        prompts_dir: str | None = None,
+        _mirror: Mirror | None = None,
+    ) -> None:
+        self.ref = ref
+        self.cache_ttl = cache_ttl
+        self._clock = clock or time.monotonic
+        self._log = logger or logging.getLogger("promptgit.loader")
+        self._metrics: LoaderMetrics = loader_metrics(registry)
+        self._mirror = _mirror
+        self._store = GitStore(Path(path), prompts_dir or "prompts")
+        if prompts_dir is None:
+            configured = self._configured_prompts_dir()
+            if configured != self._store.prompts_dir:
+                self._store.close()
+                self._store = GitStore(Path(path), configured)
+        self._compiler = Compiler(self._store, self._metrics, LRUCache(max_templates))
+        self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
+        self._fallbacks = Fallbacks(fallback, self._metrics)
+        self._sync_lock = threading.Lock()
+        self._synced_at: float | None = self._clock()
+        self._counts_lock = threading.Lock()
+        self._counts = {
+            "hits": 0,
+            "misses": 0,
+            "stale": 0,
+            "last_known_good": 0,
+            "fallbacks": 0,
+            "failures": 0,
+        }
+        self._metrics.cache_entries.track(self)
+
+    @classmethod
+    def clone(
+        cls, url: str, cache_dir: str | os.PathLike[str] | None = None, ref: str = "HEAD", **options: Any
+    ) -> Repository:
+        """A Repository over a local bare mirror of `url`, fetched again whenever the cache refreshes.
+
+        `cache_dir` defaults to $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...). Other options as for
+        Repository(). Raises GitError when the remote cannot be cloned or fetched.
+        """
+        base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+        mirror = Mirror(url, base)
+        return cls(mirror.ensure(), ref, _mirror=mirror, **options)
+
+    # --- public API ---------------------------------------------------------------------------------
+    def get(self, selector: str | Selector) -> LoadedPrompt:
+        """The prompt `selector` names: `name`, `name@1.2.3`, `name@^1.2`, `name@production`, `name@worktree`.
+
+        Raises PromptNotFoundError (no such prompt, release or label) or GitError when it cannot be read
+        and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
+        """
+        start = time.perf_counter()
+        parsed = _parse(selector) if isinstance(selector, str) else selector
+        if parsed.kind == "worktree":
+            prompt = self._from_git(parsed, lambda: worktree_prompt(self._store, parsed.name, self._metrics))
+            self._loaded(parsed, prompt, "git", start)
+            return prompt
+        key = str(parsed)
+        try:
+            prompt, freshness = self._resolved.get(
+                key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
+            )
+        except PromptgitError as exc:
+            if isinstance(exc, GitError):
+                self._count_failure(key, exc)
+            fallback = self._fallbacks.get(parsed.name)
+            if fallback is None:
+                raise
+            self._count("fallbacks")
+            self._log.warning(
+                "serving the fallback template: %s",
+                exc,
+                extra={"prompt": parsed.name, "selector": key, "source": "fallback"},
+            )
+            self._loaded(parsed, fallback, "fallback", start)
+            return fallback
+        self._record_freshness(parsed, prompt, freshness)
+        self._loaded(parsed, prompt, "git" if freshness is Freshness.MISS else "cache", start)
+        return prompt
+
+    def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
+        """`{selector text: prompt}` for each selector; the first failure is raised."""
+        return {str(selector): self.get(selector) for selector in selectors}
+
+    def prefetch(self, selectors: Iterable[str | Selector] | None = None) -> list[str]:
+        """Load prompts before traffic arrives; returns the selectors loaded.
+
+        Without `selectors`: the latest release of every prompt at `ref` that has one, and every
+        label entry in labels.yaml at `ref`. Errors are raised: a service should fail at start-up.
+        """
+        if selectors is None:
+            selectors = self._known_selectors()
+        return list(self.get_many(selectors))
+
+    def refresh(self) -> None:
+        """Expire nothing, but make the next background refreshes fetch and re-read refs immediately."""
+        with self._sync_lock:
+            self._synced_at = None
+
+    def wait_for_refreshes(self, timeout: float | None = None) -> bool:
+        """Block until running background refreshes finish (for tests, benchmarks and shutdown)."""
+        return self._resolved.wait_for_refreshes(timeout)
+
+    def stats(self) -> dict[str, Any]:
+        """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
+        with self._counts_lock:
+            counts = dict(self._counts)
+        lookups = counts["hits"] + counts["misses"]
+        return {
+            "hits": counts["hits"],
+            "misses": counts["misses"],
+            "hit_rate": counts["hits"] / lookups if lookups else 0.0,
+            "stale": counts["stale"],
+            "last_known_good": counts["last_known_good"],
+            "fallbacks": counts["fallbacks"],
+            "refresh_failures": counts["failures"],
+            "entries": dict(self.cache_sizes()),
+            "template_hits": self._compiler.hits,
+            "template_misses": self._compiler.misses,
+        }
+
+    def cache_sizes(self) -> Mapping[str, int]:
+        return {"template": len(self._compiler.templates), "resolution": len(self._resolved)}
+
+    def close(self) -> None:
+        """Wait briefly for background refreshes, then stop git's helper processes."""
+        self._resolved.wait_for_refreshes(5)
+        self._store.close()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Repository({str(self._store.root)!r}, ref={self.ref!r})"
+
+    # --- resolution ---------------------------------------------------------------------------------
+    def _resolve(self, selector: Selector) -> LoadedPrompt:
+        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes)."""
+        self._sync()
+        version = self._store.resolve_version(selector, self.ref)
+        commit = self._store.release_commit(selector.name, version)
+        return self._compiler.release(selector.name, version, commit)
+
+    def _sync(self) -> None:
+        """Fetch the mirror and forget cached refs, at most once per second (or per TTL, if shorter)."""
+        with self._sync_lock:
+            now = self._clock()
+            if self._synced_at is not None and now - self._synced_at < min(self.cache_ttl, 1.0):
+                return
+            if self._mirror is not None:
+                self._mirror.fetch()
+            self._store.refresh()
+            self._synced_at = now
+
+    def _from_git(self, selector: Selector, load: Any) -> LoadedPrompt:
+        try:
+            prompt: LoadedPrompt = load()
+        except PromptgitError as exc:
+            fallback = self._fallbacks.get(selector.name)
+            if fallback is None:
+                raise
+            self._count("fallbacks")
+            self._log.warning("serving the fallback template: %s", exc, extra={"prompt": selector.name})
+            return fallback
+        return prompt
+
+    def _known_selectors(self) -> list[str]:
+        commit = self._store.resolve_commit(self.ref)
+        found = [name for name in self._store.prompt_names(commit) if self._store.highest_release(name)]
+        for label, entries in sorted(self._store.labels(commit).items()):
+            found += [f"{name}@{label}" for name in sorted(entries)]
+        return found
+
+    def _configured_prompts_dir(self) -> str:
+        """prompts_dir from promptgit.yaml at `ref` (read from git: a bare mirror has no working tree)."""
+        try:
+            found = self._store.read_file(self._store.resolve_commit(self.ref), CONFIG_FILE)
+        except GitError:
+            return self._store.prompts_dir
+        if found is None:
+            return self._store.prompts_dir
+        return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE).prompts_dir
+
+    # --- bookkeeping --------------------------------------------------------------------------------
+    def _record_freshness(self, selector: Selector, prompt: LoadedPrompt, freshness: Freshness) -> None:
+        layer = self._metrics
+        if freshness is Freshness.MISS:
+            layer.cache_misses.labels(layer="resolution").inc()
+            self._count("misses")
+            return
+        layer.cache_hits.labels(layer="resolution").inc()
+        self._count("hits")
+        if freshness is Freshness.STALE:
+            self._count("stale")
+        elif freshness is Freshness.LAST_KNOWN_GOOD:
+            self._count("last_known_good")
+            layer.fallbacks.labels(prompt=selector.name, kind="last_known_good").inc()
+
+    def _loaded(self, selector: Selector, prompt: LoadedPrompt, source: str, start: float) -> None:
+        elapsed = time.perf_counter() - start
+        self._metrics.resolve_seconds.observe(elapsed)
+        self._metrics.loads.labels(source=source).inc()
+        level = logging.DEBUG if source == "cache" else logging.INFO
+        if self._log.isEnabledFor(level):
+            self._log.log(
+                level,
+                "loaded %s@%s from %s",
+                prompt.name,
+                prompt.version,
+                source,
+                extra={
+                    "prompt": prompt.name,
+                    "version": prompt.version,
+                    "selector": str(selector),
+                    "source": source,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "commit": prompt.commit,
+                },
+            )
+
+    def _refresh_failed(self, key: str, exc: Exception) -> None:
+        self._count_failure(key, exc)
+
+    def _count_failure(self, key: str, exc: Exception) -> None:
+        self._count("failures")
+        self._metrics.refresh_failures.inc()
+        self._log.warning(
+            "git read failed, serving last-known-good where cached: %s",
+            exc,
+            extra={"selector": key, "prompt": key.partition("@")[0], "source": "git"},
+        )
+
+    def _count(self, what: str) -> None:
+        with self._counts_lock:
+            self._counts[what] += 1
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "promptgit" / "mirrors"
+
+
+__all__ = ["Repository"]
