@@ -14,7 +14,7 @@ from jinja2 import nodes
 
 from promptgit.errors import ConfigError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
-from promptgit.prompt import SUFFIX, compile_document, parse_document, parse_template
+from promptgit.prompt import SUFFIX, compile_document, parse_document, parse_template, prompt_name
 from promptgit.templating import is_chat
 from promptgit.validation import chat, security, variables
 from promptgit.validation.rules import FAMILIES, family_of, finding
@@ -141,17 +141,18 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
     seen: set[Path] = set()
     resolved_dir = prompts_dir.resolve()
     for path in candidates:
-        absolute = path.absolute()
+        # resolve the directory, not the file: a symlinked prompt is still a prompt (and read as one)
+        absolute = path.absolute().parent.resolve() / path.name
         try:
-            relative = absolute.resolve().relative_to(resolved_dir).as_posix()
+            relative = absolute.relative_to(resolved_dir).as_posix()
         except ValueError:
             continue
         if absolute in seen or workspace.is_ignored(absolute):
             continue
         seen.add(absolute)
-        if workspace.name_of(absolute) is not None:
+        if relative.endswith(SUFFIX) and relative.split("/")[0] != PARTIALS_DIR:
             targets.prompts.append(absolute)
-        elif relative.endswith(SUFFIX) and relative.split("/")[0] == PARTIALS_DIR:
+        elif relative.endswith(SUFFIX):
             targets.partials.append(absolute)
         elif relative == LABELS_FILE:
             targets.labels.append(absolute)
@@ -177,18 +178,21 @@ class FileChecker:
         self.workspace = workspace
         self.config = workspace.config
         self.families = families
+        self.prompts_dir = workspace.prompts_dir.resolve()
+        self.root = workspace.root.resolve()
         self.index = TemplateIndex(workspace)
         self.schema = SchemaChecks(workspace.config)
         self.render_samples = bool(families & {"variables", "tokens"})
 
     def prompt(self, path: Path) -> list[Finding]:
-        shown = self.workspace.display_path(path)
+        shown = self._shown(path)
         text = read_text(path, shown, self.config.max_file_bytes)
         if isinstance(text, Finding):
             return [text]
         found = list(security.secrets(shown, text)) if "security" in self.families else []
         try:
-            document = parse_document(self.workspace.name_of(path) or shown, shown, text)
+            name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
+            document = parse_document(name, shown, text)
             found.extend(self.schema.metadata(document))
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:
@@ -220,7 +224,7 @@ class FileChecker:
         return found
 
     def partial(self, path: Path) -> list[Finding]:
-        shown = self.workspace.display_path(path)
+        shown = self._shown(path)
         text = read_text(path, shown, self.config.max_file_bytes)
         if isinstance(text, Finding):
             return [text]
@@ -235,12 +239,19 @@ class FileChecker:
         return found
 
     def labels(self, path: Path) -> list[Finding]:
-        shown = self.workspace.display_path(path)
+        shown = self._shown(path)
         text = read_text(path, shown, self.config.max_file_bytes)
         if isinstance(text, Finding):
             return [text]
         found = list(security.secrets(shown, text)) if "security" in self.families else []
         return [*found, *self.schema.labels(shown, text)]
+
+    def _shown(self, path: Path) -> str:
+        """Path relative to the repository root; unlike display_path, a symlink keeps its own name."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
 
     def _template_checks(
         self, shown: str, ast: nodes.Template, lines: list[str], *, chat_prompt: bool

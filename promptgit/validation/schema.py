@@ -79,10 +79,9 @@ def _violations(
                     where = f" in {_dotted(path)}" if path else ""
                     message = f"unknown key {key!r}{where} (allowed: {', '.join(allowed)})"
                     yield finding(shown, front.position((*path, key)), code, _short(message))
-        elif error.validator == "propertyNames":
-            key = error.instance
-            detail = _message(error).replace(repr(key), "name", 1)
-            message = f"{_dotted((*path, key))}: invalid name: {detail}"
+        elif "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
+            key = error.instance  # the offending name is the instance; the error's path is its parent
+            message = f"{_dotted((*path, key))}: invalid name: {_message(error)}"
             yield finding(shown, front.position((*path, key)), code, _short(message))
         else:
             where = _dotted(path) if path else "front matter" if code == "PG201" else "labels file"

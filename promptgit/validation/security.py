@@ -42,7 +42,7 @@ _UNSAFE_ATTRIBUTES = frozenset(
     | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
 )
 # `"{0.__class__}".format(x)`: attribute access hidden inside a format string
-_FORMAT_FIELD_INTERNALS = re.compile(r"\{[^{}]*?[.\[]\s*_")
+_FORMAT_FIELD_INTERNALS = re.compile(r"\{([^{}]*?[.\[]\s*_[^{}]*)\}")
 
 
 def secrets(shown: str, text: str) -> Iterator[Finding]:
@@ -93,5 +93,5 @@ def _reached_internal(node: nodes.Node) -> str | None:
     ):
         found = _FORMAT_FIELD_INTERNALS.search(node.node.node.value)
         if found:
-            return found.group()
+            return found.group(1)
     return None

@@ -57,7 +57,7 @@ def sample_problems(document: PromptDocument) -> list[Finding]:
         required = [name for name, spec in document.inputs.items() if is_required(spec)]
         if not required:
             return []
-        message = f"no sample: required inputs {', '.join(required)} are never test-rendered"
+        message = f"no sample, so the prompt is never test-rendered (required inputs: {', '.join(required)})"
         return [finding(document.path, document.front.position(("inputs",)), "PG307", message)]
     try:
         problems = input_errors(document.inputs, document.sample)
@@ -74,7 +74,12 @@ def sample_problems(document: PromptDocument) -> list[Finding]:
     found: list[Finding] = []
     for variable, problem in problems:
         position = document.front.position(("sample", variable))
-        found.append(finding(document.path, position, "PG305", f"sample: {variable}: {problem}"))
+        message = (
+            f"sample: input {variable!r} {problem}"
+            if problem.startswith("is ")
+            else f"sample.{variable}: {problem}"
+        )
+        found.append(finding(document.path, position, "PG305", message))
     return found
 
 
