@@ -12,6 +12,10 @@ import hashlib
 import re
 import threading
 from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.exceptions import TemplateError
 
 from promptgit.errors import PromptNotFoundError
 from promptgit.gitstore import GitStore
@@ -58,6 +62,8 @@ class Compiler:
         environment = self._environment(key[1])
         document = parse_document(name, self.store.prompt_path(name), data)
         prompt = compile_document(document, environment, commit=commit, blob_sha=blob_sha)
+        if key[1] is not None:
+            preload_includes(environment, document.template_source)
         loaded = LoadedPrompt.wrap(prompt, self.metrics, "git")
         self.templates.put(key, loaded)
         return loaded
@@ -83,6 +89,28 @@ class Compiler:
                 self.hits += 1
             else:
                 self.misses += 1
+
+
+def preload_includes(environment: Any, source: str) -> None:
+    """Load every statically named include now, into the environment's cache, so that rendering a prompt
+    later never needs git (the repository may be gone by then: last-known-good must still render)."""
+    pending = [source]
+    seen: set[str] = set()
+    while pending:
+        try:
+            names = meta.find_referenced_templates(environment.parse(pending.pop()))
+        except TemplateSyntaxError:
+            continue  # reported when the template itself is rendered
+        for name in names:
+            if name is None or name in seen:
+                continue
+            seen.add(name)
+            try:
+                environment.get_template(name)
+            except TemplateError:
+                continue  # a missing partial is an error at render time, with the prompt's name on it
+            partial = environment.loader.get_source(environment, name)[0]
+            pending.append(partial)
 
 
 def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> LoadedPrompt:
