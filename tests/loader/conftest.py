@@ -56,7 +56,8 @@ def library(prompt_repo):  # type: ignore[no-untyped-def]
         prompt_repo.write("prompts/partials/voice.j2", voice + "\n")
         prompt_repo.write(
             "prompts/content/hook.j2",
-            f"---\nversion: {version}\nkind: hook\n{CHAT_INPUTS}\nparams: {{temperature: 0.5}}\n---\n{CHAT_BODY}",
+            f"---\nversion: {version}\nkind: hook\n{CHAT_INPUTS}\nparams: {{temperature: 0.5}}\n---\n"
+            + CHAT_BODY,
         )
         if version == "1.0.0":
             prompt_repo.write_prompt("plain/note", "1.0.0", body="Note about {{ topic }}.\n")
