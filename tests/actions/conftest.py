@@ -37,12 +37,12 @@ def open_pull_request(prompt_repo: Any, tmp_path: Path) -> Callable[[], Any]:
 
 @pytest.fixture
 def run_action(tmp_path: Path) -> Callable[..., Run]:
-    """Run the action's steps in `checkout` as a pull_request event against base branch main."""
+    """Run the action's steps in `checkout`: a pull_request event against `github_base_ref` ('' = a push)."""
 
-    def run(checkout: Any, **inputs: str) -> Run:
+    def run(checkout: Any, *, github_base_ref: str = "main", **inputs: str) -> Run:
         env = {
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_BASE_REF": "main",
+            "GITHUB_EVENT_NAME": "pull_request" if github_base_ref else "push",
+            "GITHUB_BASE_REF": github_base_ref,
             "GITHUB_WORKSPACE": str(checkout.root),
             "NO_COLOR": "1",
         }
