@@ -1,17 +1,108 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit release NAME [--bump PART] | --all`: tag committed prompts as releases, never moving a tag."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from promptgit.errors import PromptgitError
+from promptgit.errors import ConfigError, ReleaseError
+from promptgit.gitstore import GitStore
+from promptgit.releasing import (
+    bump_file,
+    check_clean,
+    check_valid,
+    create_tags,
+    git,
+    head_commit,
+    pending,
+    plan,
+)
+from promptgit.versioning import open_store
+from promptgit.workspace import Workspace
 
-HELP = "(not built yet)"
+HELP = "Release committed prompts as annotated tags prompts/<name>/v<version>."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("name", nargs="?", metavar="NAME", help="the prompt to release (e.g. content/hook)")
+    parser.add_argument(
+        "--all", action="store_true", help="release every prompt whose version has no tag yet"
+    )
+    parser.add_argument(
+        "--bump",
+        choices=("patch", "minor", "major"),
+        help="first raise the version in the file and commit that change (like npm version), then release",
+    )
+    parser.add_argument("-m", "--message", help="tag message (default: 'NAME VERSION')")
+    parser.add_argument("--dry-run", action="store_true", help="check and print what would be released")
+
+
+def open_repository() -> tuple[Workspace, GitStore]:
+    workspace = Workspace.discover()
+    store = open_store(workspace)
+    if store is None:
+        raise ConfigError(f"{workspace.root}: not a git repository (releases are git tags)")
+    return workspace, store
+
+
+def prompt_name(workspace: Workspace, text: str) -> str:
+    """Accept `content/hook` or a path like `prompts/content/hook.j2`."""
+    if text.endswith(".j2"):
+        name = workspace.name_of(Path(text))
+        if name is not None:
+            return name
+        return text.removeprefix(f"{workspace.config.prompts_dir}/").removesuffix(".j2")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    if bool(args.name) == bool(args.all):
+        raise ConfigError("release: give a prompt NAME or --all (not both)")
+    if args.all and args.bump:
+        raise ConfigError("release: --bump works on one prompt; bump each file, commit, then release --all")
+    workspace, store = open_repository()
+    try:
+        check_clean(store)
+        if args.bump:
+            name = prompt_name(workspace, args.name)
+            _bump_and_commit(workspace, store, name, args.bump, args.dry_run)
+        commit = head_commit(store)
+        names = pending(store, commit) if args.all else [prompt_name(workspace, args.name)]
+        if not names:
+            print("nothing to release: every prompt's version is already tagged")
+            return 0
+        plans = [plan(workspace, store, name, commit, args.message) for name in names]
+        check_valid(workspace, store, names)
+        if args.dry_run:
+            for item in plans:
+                print(f"would release {item.name} {item.version} (tag {item.tag} at {item.commit[:12]})")
+            return 0
+        create_tags(store, plans)
+    finally:
+        store.close()
+    for item in plans:
+        print(f"released {item.name} {item.version} (tag {item.tag} at {item.commit[:12]})")
+    tags = " ".join(item.tag for item in plans)
+    print(f"publish with: git push origin {tags}")
+    return 0
+
+
+def _bump_and_commit(workspace: Workspace, store: GitStore, name: str, part: str, dry_run: bool) -> None:
+    path = store.root / store.prompt_path(name)
+    if not path.is_file():
+        raise ReleaseError(f"no prompt {name} ({store.prompt_path(name)} does not exist)")
+    old, new, original = bump_file(path, part)  # type: ignore[arg-type]
+    try:
+        if dry_run:
+            print(f"would bump {name} {old} -> {new} and commit {store.prompt_path(name)}")
+            return
+        check_valid(workspace, store, [name])
+        git(store, "commit", "-q", "-m", f"{name}: version {new}", "--", store.prompt_path(name))
+    except BaseException:
+        path.write_bytes(original)  # nothing half-written: the file is as before, nothing committed
+        raise
+    else:
+        print(f"bumped {name} {old} -> {new} (committed {store.prompt_path(name)})")
+    finally:
+        if dry_run:
+            path.write_bytes(original)

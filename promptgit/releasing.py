@@ -1,0 +1,161 @@
+"""Releases: check a prompt is ready, then create its annotated tag `prompts/<name>/v<version>`.
+
+Safety: every check runs before anything is written; the tags of one run are created in a single
+`git update-ref --stdin` transaction whose `create` verbs fail when a ref already exists, so a release
+never moves or overwrites a tag, and a failing run leaves no tag behind (all or nothing).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from promptgit.errors import PromptSyntaxError, ReleaseError
+from promptgit.findings import Severity
+from promptgit.gitstore import GitStore, release_tag
+from promptgit.prompt import parse_document
+from promptgit.selectors import is_version
+from promptgit.workspace import Workspace
+
+Part = Literal["patch", "minor", "major"]
+_VERSION_LINE = re.compile(
+    r"^(?P<key>version[ \t]*:[ \t]*)(?P<quote>[\"']?)(?P<value>[^\s\"'#]+)(?P=quote)", re.M
+)
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    name: str
+    version: str
+    commit: str
+    message: str
+
+    @property
+    def tag(self) -> str:
+        return release_tag(self.name, self.version)
+
+
+def git(store: GitStore, *args: str, stdin: str | None = None) -> str:
+    """Run git in the repository; ReleaseError with git's own message when it fails."""
+    result = subprocess.run(
+        ["git", *args], cwd=store.root, input=stdin, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise ReleaseError(
+            f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(result.returncode)}"
+        )
+    return result.stdout
+
+
+def check_clean(store: GitStore) -> None:
+    """Refuse when anything under the prompts directory differs from HEAD (staged, unstaged, untracked)."""
+    status = git(store, "status", "--porcelain", "--untracked-files=all", "--", store.prompts_dir)
+    dirty = [line[3:] for line in status.splitlines() if line.strip()]
+    if dirty:
+        more = f" and {len(dirty) - 3} more" if len(dirty) > 3 else ""
+        raise ReleaseError(
+            f"uncommitted changes under {store.prompts_dir}/: {', '.join(dirty[:3])}{more}; commit them first"
+        )
+
+
+def head_commit(store: GitStore) -> str:
+    try:
+        return store.resolve_commit("HEAD")
+    except Exception:
+        raise ReleaseError("the repository has no commits yet; commit the prompts first") from None
+
+
+def plan(workspace: Workspace, store: GitStore, name: str, commit: str, message: str | None) -> ReleasePlan:
+    """The release of `name` as committed at `commit`; ReleaseError when it is invalid or already released."""
+    found = store.read_prompt(commit, name)
+    if found is None:
+        raise ReleaseError(f"no prompt {name} at HEAD ({store.prompt_path(name)} is not committed)")
+    path = store.prompt_path(name)
+    try:
+        version = parse_document(name, path, found[0]).version
+    except PromptSyntaxError as exc:
+        raise ReleaseError(f"{exc}") from None
+    if not is_version(version):
+        raise ReleaseError(f"{path}: version {version!r} is not a semver version (x.y.z)")
+    if version in store.release_versions(name):
+        raise ReleaseError(
+            f"{name} {version} is already released (tag {release_tag(name, version)}); "
+            "bump the version (promptgit release NAME --bump patch) to release a change"
+        )
+    return ReleasePlan(name, version, commit, message or f"{name} {version}")
+
+
+def check_valid(workspace: Workspace, store: GitStore, names: list[str]) -> None:
+    """Run the validator on the prompts to release (the tree is clean, so the files are the commit)."""
+    from promptgit.validation import validate
+
+    paths = [store.root / store.prompt_path(name) for name in names]
+    errors = [item for item in validate(workspace, paths) if item.severity is Severity.ERROR]
+    if errors:
+        more = f" (and {len(errors) - 1} more; run promptgit validate)" if len(errors) > 1 else ""
+        raise ReleaseError(f"not released, the prompt is invalid: {errors[0].format()}{more}")
+
+
+def create_tags(store: GitStore, plans: list[ReleasePlan]) -> None:
+    """Write the annotated tag objects, then create every ref in one atomic transaction."""
+    if not plans:
+        return
+    ident = git(store, "var", "GIT_COMMITTER_IDENT").strip()
+    commands = []
+    for item in plans:
+        body = (
+            f"object {item.commit}\ntype commit\ntag {item.tag}\ntagger {ident}\n\n{item.message.strip()}\n"
+        )
+        sha = git(store, "mktag", stdin=body).strip()
+        commands.append(f"create refs/tags/{item.tag} {sha}\n")
+    try:
+        git(store, "update-ref", "--stdin", stdin="".join(commands))
+    except ReleaseError as exc:
+        raise ReleaseError(f"no tag created: {exc}") from None
+    store.refresh()
+
+
+def pending(store: GitStore, commit: str) -> list[str]:
+    """Prompts at `commit` whose version has no release tag yet (unparsable ones included, to fail loudly)."""
+    names = []
+    for name in store.prompt_names(commit):
+        found = store.read_prompt(commit, name)
+        try:
+            version = parse_document(name, store.prompt_path(name), found[0]).version if found else ""
+        except PromptSyntaxError:
+            names.append(name)
+            continue
+        if version not in store.release_versions(name):
+            names.append(name)
+    return names
+
+
+def bumped(version: str, part: Part) -> str:
+    """`1.2.3` bumped by patch/minor/major (a pre-release is finished by a patch bump, as npm does)."""
+    core, _, prerelease = version.partition("+")[0].partition("-")
+    major, minor, patch = (int(number) for number in core.split("."))
+    if part == "major":
+        return f"{major + 1}.0.0"
+    if part == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch if prerelease else patch + 1}"
+
+
+def bump_file(path: Path, part: Part) -> tuple[str, str, bytes]:
+    """Rewrite the `version:` line of a prompt file in place; (old, new, original bytes)."""
+    original = path.read_bytes()
+    text = original.decode("utf-8")
+    end = text.find("\n---", 3)
+    front = text[: end if end > 0 else len(text)]
+    match = _VERSION_LINE.search(front)
+    if match is None or not is_version(match.group("value")):
+        raise ReleaseError(f"{path.name}: no 'version: x.y.z' line in the front matter to bump")
+    old = match.group("value")
+    new = bumped(old, part)
+    start, stop = match.span("value")
+    path.write_bytes((text[:start] + new + text[stop:]).encode("utf-8"))
+    return old, new, original
