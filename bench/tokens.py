@@ -62,7 +62,7 @@ def fit(texts: list[str], exact: list[int]) -> tuple[float, ...]:
         if not target:
             continue
         x = heuristic.features(text)
-        y = target - heuristic.WEIGHT_PER_EXTRA_BYTE * heuristic.non_latin_bytes(text)
+        y = target - heuristic.non_ascii_tokens(text)
         scale = 1.0 / (target * target)
         for i in range(size):
             rhs[i] += x[i] * y * scale

