@@ -1,17 +1,73 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit init [DIR]`: a new prompt repository with config, labels and one example prompt."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from pathlib import Path
 
-from promptgit.errors import PromptgitError
+from promptgit.config import CONFIG_FILE
+from promptgit.errors import ConfigError
+from promptgit.resources import data_text
+from promptgit.workspace import LABELS_FILE
 
-HELP = "(not built yet)"
+HELP = "Create a prompt repository: promptgit.yaml, prompts/ with an example prompt, labels.yaml."
+EXAMPLE_NAME = "examples/summarize"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "target", nargs="?", default=".", metavar="DIR", help="where to create it (default: .)"
+    )
+    parser.add_argument(
+        "--no-git", action="store_true", help="do not run `git init` when DIR is not in a repository"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    root = Path(args.target)
+    files = [
+        (CONFIG_FILE, data_text("init_promptgit.yaml")),
+        (f"prompts/{EXAMPLE_NAME}.j2", data_text("init_example.j2")),
+        (f"prompts/{LABELS_FILE}", data_text("init_labels.yaml")),
+    ]
+    write_new_files(
+        [(root / relative, text) for relative, text in files], [relative for relative, _ in files]
+    )
+    for relative, _ in files:
+        print(f"created {(root / relative).as_posix()}")
+    if not args.no_git and _initialise_git(root):
+        print(f"initialised a git repository in {root.as_posix()}")
+    enter = "" if root == Path(".") else f"cd {root.as_posix()} && "
+    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME} --sample")
+    return 0
+
+
+def _initialise_git(root: Path) -> bool:
+    """`git init` unless `root` already is inside a work tree; True when a repository was created."""
+    import git
+
+    try:
+        git.Repo(root, search_parent_directories=True)
+        return False
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        git.Repo.init(root)
+        return True
+
+
+def write_new_files(files: Sequence[tuple[Path, str]], shown: Sequence[str]) -> None:
+    """Write every file or none: any that exists is refused before anything is written."""
+    for (path, _), name in zip(files, shown, strict=True):
+        if path.exists() or path.is_symlink():
+            raise ConfigError(f"{name} already exists; refusing to overwrite it")
+    written: list[Path] = []
+    try:
+        for path, text in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as stream:
+                written.append(path)
+                stream.write(text)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {exc.filename}: {exc.strerror}") from None
