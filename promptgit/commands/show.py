@@ -1,17 +1,77 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit show SELECTOR`: a prompt file (metadata and body) as released, labelled or in the worktree."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import dataclass
 
-from promptgit.errors import PromptgitError
+from promptgit.commands.release import open_repository
+from promptgit.errors import PromptNotFoundError, PromptSyntaxError
+from promptgit.gitstore import GitStore
+from promptgit.prompt import parse_document
+from promptgit.selectors import Selector, parse_selector
+from promptgit.workspace import Workspace
 
-HELP = "(not built yet)"
+HELP = "Show a prompt at a version: NAME, NAME@1.2.0, NAME@^1, NAME@production or NAME@worktree."
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The bytes of one prompt file picked by a selector, and where they came from."""
+
+    selector: Selector
+    version: str
+    data: bytes
+    origin: str  # "tag prompts/a/v1.0.0 at abc123" or "working tree prompts/a.j2"
+    label: str  # short name for diff headers: a@1.0.0, a@worktree
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("selector", metavar="SELECTOR", help="e.g. content/hook@production")
+    parser.add_argument("--ref", default="HEAD", help="where labels.yaml is read for label selectors (HEAD)")
+    parser.add_argument("--raw", action="store_true", help="print only the file, without the header line")
+
+
+def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str = "HEAD") -> Selected:
+    """Resolve `selector` to file content: the release's blob, or the working tree file."""
+    if selector.kind == "worktree":
+        path = workspace.path_of(selector.name)
+        if not path.is_file():
+            raise PromptNotFoundError(f"{selector}: {workspace.display_path(path)} does not exist")
+        data = path.read_bytes()
+        version = version_of(data)
+        return Selected(
+            selector, version, data, f"working tree {workspace.display_path(path)}", str(selector)
+        )
+    version = store.resolve_version(selector, ref)
+    release = store.release(selector.name, version)
+    found = store.read_prompt(release.commit, selector.name)
+    if found is None:
+        raise PromptNotFoundError(
+            f"{selector}: {release.tag} does not contain {store.prompt_path(selector.name)}"
+        )
+    origin = f"tag {release.tag} at {release.commit[:12]}"
+    return Selected(selector, version, found[0], origin, f"{selector.name}@{version}")
+
+
+def version_of(data: bytes) -> str:
+    """The `version` in a prompt file's front matter; `?` when the file does not parse."""
+    try:
+        return parse_document("", "", data).version or "?"
+    except PromptSyntaxError:
+        return "?"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    selector = parse_selector(args.selector)
+    workspace, store = open_repository()
+    try:
+        selected = select(workspace, store, selector, args.ref)
+    finally:
+        store.close()
+    if not args.raw:
+        print(f"# {selector.name} {selected.version} ({selected.origin})")
+    text = selected.data.decode("utf-8", "replace")
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0

@@ -1,17 +1,45 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit versions NAME`: the releases of a prompt, newest first, with date, labels and tag message."""
 
 from __future__ import annotations
 
 import argparse
 
-from promptgit.errors import PromptgitError
+from promptgit.commands.release import open_repository, prompt_name
+from promptgit.commands.show import version_of
+from promptgit.errors import GitError, PromptNotFoundError
 
-HELP = "(not built yet)"
+HELP = "List the releases of a prompt: version, date, labels (at HEAD) and tag message."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("name", metavar="NAME", help="e.g. content/hook")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    workspace, store = open_repository()
+    name = prompt_name(workspace, args.name)
+    try:
+        releases = list(reversed(store.releases(name)))
+        try:
+            labels = store.labels(store.resolve_commit("HEAD"))
+        except GitError:
+            labels = {}
+    finally:
+        store.close()
+    path = workspace.path_of(name)
+    worktree = version_of(path.read_bytes()) if path.is_file() else None
+    if not releases and worktree is None:
+        raise PromptNotFoundError(f"no prompt {name}: no release tags and no {workspace.display_path(path)}")
+    if worktree is not None and worktree not in {release.version for release in releases}:
+        print(f"{worktree:<12} {'(worktree)':<10} {'':<12} not released")
+    if not releases:
+        print(f"{name}: no releases yet")
+        return 0
+    for release in releases:
+        on = ",".join(
+            sorted(label for label, entries in labels.items() if entries.get(name) == release.version)
+        )
+        date = release.date.strftime("%Y-%m-%d") if release.date else "?"
+        subject = release.message.splitlines()[0] if release.message else ""
+        print(f"{release.version:<12} {date:<10} {on:<12} {subject}".rstrip())
+    return 0

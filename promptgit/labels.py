@@ -1,0 +1,96 @@
+"""Editing `prompts/labels.yaml` as text, so comments, order and layout survive a `label set`.
+
+The file is composed (not loaded) to find where each node sits; only the one value that changes is
+rewritten, or one line is inserted. Flow mappings (`production: {a: 1.0.0}`) are rewritten as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from promptgit.errors import ConfigError
+from promptgit.gitstore import parse_labels
+from promptgit.selectors import LABEL_PATTERN
+
+RESERVED = frozenset({"latest", "worktree"})
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    text: str  # the new file content
+    previous: str | None  # the version the label pointed at before, if any
+
+
+def check_label(label: str) -> None:
+    if not LABEL_PATTERN.match(label) or label in RESERVED:
+        raise ConfigError(
+            f"invalid label {label!r}: lowercase letters, digits, '-' and '_', starting with a letter; "
+            "not 'latest' or 'worktree'"
+        )
+
+
+def set_label(text: str, label: str, name: str, version: str) -> LabelChange:
+    """`text` with `label` -> `name` -> `version`; ConfigError when the file is not a labels mapping."""
+    check_label(label)
+    current = parse_labels(text, "labels.yaml") if text.strip() else {}
+    previous = current.get(label, {}).get(name)
+    root = _compose(text)
+    if root is None:
+        return LabelChange(_append_label(text, label, name, version), None)
+    if not isinstance(root, yaml.MappingNode) or root.flow_style:
+        return LabelChange(_dump({**current, label: {**current.get(label, {}), name: version}}), previous)
+    for key_node, value_node in root.value:
+        if key_node.value != label:
+            continue
+        if isinstance(value_node, yaml.MappingNode):
+            return LabelChange(_set_in_mapping(text, value_node, name, version), previous)
+        # `label:` with nothing under it: the entry goes on the next line
+        line_end = _line_end(text, key_node.end_mark.index)
+        entry = f"  {name}: {version}\n"
+        return LabelChange(_terminated(text[:line_end]) + entry + text[line_end + 1 :], previous)
+    return LabelChange(_append_label(text, label, name, version), None)
+
+
+def _set_in_mapping(text: str, mapping: yaml.MappingNode, name: str, version: str) -> str:
+    if mapping.flow_style:
+        entries = {key.value: value.value for key, value in mapping.value}
+        entries[name] = version
+        flow = "{" + ", ".join(f"{key}: {value}" for key, value in entries.items()) + "}"
+        return text[: mapping.start_mark.index] + flow + text[mapping.end_mark.index :]
+    for key_node, value_node in mapping.value:
+        if key_node.value == name:
+            start, end = value_node.start_mark.index, value_node.end_mark.index
+            quote = text[start] if text[start : start + 1] in ("'", '"') else ""
+            return text[:start] + f"{quote}{version}{quote}" + text[end:]
+    last_value = mapping.value[-1][1]
+    indent = " " * mapping.value[0][0].start_mark.column
+    line_end = _line_end(text, last_value.end_mark.index)
+    return _terminated(text[:line_end]) + f"{indent}{name}: {version}\n" + text[line_end + 1 :]
+
+
+def _line_end(text: str, index: int) -> int:
+    """Index of the newline ending the line that holds `index` (len(text) when it is the last line)."""
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found
+
+
+def _terminated(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def _append_label(text: str, label: str, name: str, version: str) -> str:
+    return _terminated(text) + f"{label}:\n  {name}: {version}\n"
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"labels.yaml is not valid YAML: {exc}") from None
+
+
+def _dump(labels: dict[str, dict[str, str]]) -> str:
+    return yaml.safe_dump(labels, sort_keys=False, default_flow_style=False)
