@@ -1,17 +1,140 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit hooks install` / `hooks run HOOK`: plain git hooks for repositories without pre-commit.
+
+The installed scripts only call `promptgit hooks run <hook>`, so upgrading promptgit upgrades the hooks.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
 
-from promptgit.errors import PromptgitError
+from promptgit.commands.release import open_repository
+from promptgit.findings import Severity
+from promptgit.gitstore import TAG_PREFIX, GitStore
+from promptgit.releasing import git
+from promptgit.workspace import Workspace
 
-HELP = "(not built yet)"
+HELP = "Install plain git hooks (pre-commit: validate staged prompts; pre-push: protect release tags)."
+HOOKS = ("pre-commit", "pre-push")
+PURPOSE = {
+    "pre-commit": "validate the staged prompt files, version rules against HEAD",
+    "pre-push": "refuse to move or delete a pushed release tag; run the version rules",
+}
+
+
+def script(hook: str) -> str:
+    """The text of an installed hook (the same as hooks/<hook> in the promptgit repository)."""
+    return (
+        "#!/bin/sh\n"
+        f"# promptgit {hook} hook: {PURPOSE[hook]}.\n"
+        "# Installed by `promptgit hooks install`; the logic lives in `promptgit hooks run`.\n"
+        "if ! command -v promptgit >/dev/null 2>&1; then\n"
+        f'    echo "promptgit {hook} hook: promptgit is not on PATH (pip install promptgit)" >&2\n'
+        "    exit 1\n"
+        "fi\n"
+        f'exec promptgit hooks run {hook} "$@"\n'
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser(
+        "install", help="write the hooks into the repository's hooks directory (never overwrites)"
+    )
+    runner = actions.add_parser("run", help="run a hook now (what the installed scripts call)")
+    runner.add_argument("hook", choices=HOOKS)
+    runner.add_argument("hook_args", nargs="*", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    workspace, store = open_repository()
+    try:
+        if args.action == "install":
+            return install(store)
+        if args.hook == "pre-commit":
+            return pre_commit(workspace, store)
+        return pre_push(workspace, store, sys.stdin)
+    finally:
+        store.close()
+
+
+def install(store: GitStore) -> int:
+    """Write each hook unless a different file is already there; exit 1 when one was left alone."""
+    directory = Path(git(store, "rev-parse", "--git-path", "hooks").strip())
+    directory = directory if directory.is_absolute() else (store.root / directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    skipped = 0
+    for hook in HOOKS:
+        target = directory / hook
+        text = script(hook)
+        if target.exists():
+            if target.read_text("utf-8", "replace") == text:
+                print(f"{hook}: already installed ({target})")
+            else:
+                skipped += 1
+                print(
+                    f"{hook}: left alone, {target} exists and is not promptgit's; "
+                    f"add this line to it: promptgit hooks run {hook}"
+                )
+            continue
+        target.write_text(text, "utf-8")
+        target.chmod(0o755)
+        print(f"{hook}: installed {target}")
+    return 1 if skipped else 0
+
+
+def pre_commit(workspace: Workspace, store: GitStore) -> int:
+    staged = git(
+        store, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMRD", "--", store.prompts_dir
+    )
+    names = [name for name in staged.split("\0") if name]
+    if not names:
+        return 0
+    existing = [store.root / name for name in names if (store.root / name).is_file()]
+    unstaged = git(store, "diff", "--name-only", "--", *[str(path) for path in existing]).split()
+    for name in unstaged:
+        print(
+            f"promptgit: note: {name} has unstaged changes; the working tree version is checked",
+            file=sys.stderr,
+        )
+    return _validate(workspace, existing, base="HEAD")
+
+
+def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> int:
+    """Refuse pushes that delete or move release tags (lines: local-ref local-sha remote-ref remote-sha)."""
+    refused = 0
+    for line in updates:
+        parts = line.split()
+        if len(parts) != 4 or not parts[2].startswith(f"refs/tags/{TAG_PREFIX}"):
+            continue
+        _local_ref, local_sha, remote_ref, remote_sha = parts
+        tag = remote_ref.removeprefix("refs/tags/")
+        if set(local_sha) == {"0"}:
+            refused += 1
+            print(f"promptgit: refusing to delete release tag {tag}: releases are immutable", file=sys.stderr)
+        elif set(remote_sha) != {"0"} and remote_sha != local_sha:
+            refused += 1
+            print(
+                f"promptgit: refusing to move release tag {tag}: release a new version instead",
+                file=sys.stderr,
+            )
+    if refused:
+        return 1
+    return _validate(workspace, None, base=None, select={"versions"})
+
+
+def _validate(
+    workspace: Workspace, paths: list[Path] | None, base: str | None, select: set[str] | None = None
+) -> int:
+    from promptgit.reporters import REPORTERS
+    from promptgit.validation import run as run_validation
+
+    if paths is not None and not paths:
+        paths = [workspace.prompts_dir / "labels.yaml"]  # only deletions: still check what labels point at
+    report = run_validation(workspace, paths, base=base, select=select)
+    errors = [item for item in report.findings if item.severity is Severity.ERROR]
+    if report.findings:
+        sys.stdout.write(REPORTERS["text"](report))
+    return 1 if errors else 0
