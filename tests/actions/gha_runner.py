@@ -125,12 +125,12 @@ def run_steps(
     summary.write_text("", encoding="utf-8")
     result = Run()
     for index, step in enumerate(steps):
-        step_id = step.get("id")
+        step_id: str | None = step.get("id")
         name = step.get("name", step.get("uses", f"step {index}"))
         if "uses" in step:
             result.skipped_uses.append(step)
             continue
-        if preset_outputs and step_id in preset_outputs:
+        if preset_outputs and step_id is not None and step_id in preset_outputs:
             contexts.step_outputs[step_id] = dict(preset_outputs[step_id])
             continue
         assert step.get("shell", "bash") == "bash", f"{name}: only bash steps are emulated"

@@ -17,8 +17,8 @@ PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     # PyYAML reads the bare key `on` as the boolean True (YAML 1.1)
-    value = workflow.get("on", workflow.get(True))
-    return value if isinstance(value, dict) else {name: None for name in value}
+    value = workflow["on"] if "on" in workflow else workflow[True]
+    return value if isinstance(value, dict) else dict.fromkeys(value)
 
 
 def all_steps(path: Path) -> list[dict[str, Any]]:
