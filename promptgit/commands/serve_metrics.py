@@ -1,17 +1,61 @@
-"""Placeholder: owned by the issue that builds this command; replaced there."""
+"""`promptgit serve-metrics`: expose the loader's Prometheus metrics on /metrics until interrupted."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+import threading
+from types import FrameType
 
-from promptgit.errors import PromptgitError
-
-HELP = "(not built yet)"
+HELP = "Serve the loader's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
+DEFAULT_PORT = 9464  # the port commonly used by exporters embedded in applications
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+    )
+    parser.add_argument("--addr", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--prefetch",
+        nargs="*",
+        metavar="SELECTOR",
+        help="load prompts from the repository first (no SELECTOR: every released prompt and label)",
+    )
+    parser.add_argument("--ref", default="HEAD", help="ref whose labels.yaml is used (default HEAD)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PromptgitError("this command is not built yet")
+    from promptgit.loader import Repository
+    from promptgit.metrics import loader_metrics, start_http_server
+
+    loader_metrics()  # the metric families are listed even before the first load
+    repository = None
+    if args.prefetch is not None:
+        repository = Repository(".", args.ref)
+        loaded = repository.prefetch(args.prefetch or None)
+        print(f"promptgit: prefetched {len(loaded)} prompt(s)", flush=True)
+    try:
+        server = start_http_server(args.port, addr=args.addr)
+    except OSError as exc:
+        from promptgit.errors import ConfigError
+
+        raise ConfigError(f"cannot listen on {args.addr}:{args.port}: {exc.strerror}") from None
+    print(f"promptgit: serving metrics on {server.url}", flush=True)
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopped.wait(1.0):
+            pass
+    finally:
+        server.stop()
+        if repository is not None:
+            repository.close()
+        sys.stdout.flush()
+    return 0

@@ -125,6 +125,7 @@ class Repository:
                 key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
             )
         except PromptgitError as exc:
+            self._record_freshness(parsed, None, Freshness.MISS)
             if isinstance(exc, GitError):
                 self._count_failure(key, exc)
             fallback = self._fallbacks.get(parsed.name)
@@ -249,7 +250,9 @@ class Repository:
         return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE).prompts_dir
 
     # --- bookkeeping --------------------------------------------------------------------------------
-    def _record_freshness(self, selector: Selector, prompt: LoadedPrompt, freshness: Freshness) -> None:
+    def _record_freshness(
+        self, selector: Selector, prompt: LoadedPrompt | None, freshness: Freshness
+    ) -> None:
         layer = self._metrics
         if freshness is Freshness.MISS:
             layer.cache_misses.labels(layer="resolution").inc()
