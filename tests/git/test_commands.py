@@ -73,7 +73,7 @@ def test_release_accepts_a_path(history: Any, cli: Any) -> None:
 def test_release_refuses_an_invalid_prompt(history: Any, cli: Any) -> None:
     history.write_prompt("greeting", "0.2.0", "Hi {{ undeclared }}\n")
     history.commit("greeting 0.2.0 with an undeclared variable")
-    code, out, err = cli("release", "greeting")
+    code, _out, err = cli("release", "greeting")
     assert code == 2
     assert err.startswith("promptgit: error: not released, the prompt is invalid: prompts/greeting.j2:")
     assert "prompts/greeting/v0.2.0" not in tags(history)
