@@ -32,6 +32,15 @@ def base(prompt_repo: Any) -> Any:
     return prompt_repo
 
 
+@pytest.fixture
+def undeclared_variable_pr(base: Any, open_pull_request: OpenPR) -> Any:
+    """A PR checkout whose greeting (bumped to 1.1.0) uses `name` without declaring it: PG301 on line 8."""
+    checkout = open_pull_request()
+    checkout.write_prompt("greeting", "1.1.0", "Hello {{ topic }}, meet {{ name }}\n")
+    checkout.commit("greeting names someone")
+    return checkout
+
+
 def test_clean_pull_request_passes(base: Any, open_pull_request: OpenPR, run_action: RunAction) -> None:
     checkout = open_pull_request()
     checkout.write_prompt("greeting", "1.1.0", "Hello there, {{ topic }}\n")
@@ -92,11 +101,9 @@ def test_token_report_goes_to_the_job_summary(
 
 
 def test_findings_become_annotations_and_fail_the_check(
-    base: Any, open_pull_request: OpenPR, run_action: RunAction
+    undeclared_variable_pr: Any, run_action: RunAction
 ) -> None:
-    checkout = open_pull_request()
-    checkout.write_prompt("greeting", "1.1.0", "Hello {{ topic }}, meet {{ name }}\n")
-    checkout.commit("greeting names someone")
+    checkout = undeclared_variable_pr
 
     run = run_action(checkout)
 
@@ -116,11 +123,9 @@ def test_findings_become_annotations_and_fail_the_check(
 
 
 def test_the_printed_command_reproduces_the_annotations_locally(
-    base: Any, open_pull_request: OpenPR, run_action: RunAction
+    undeclared_variable_pr: Any, run_action: RunAction
 ) -> None:
-    checkout = open_pull_request()
-    checkout.write_prompt("greeting", "1.1.0", "Hello {{ topic }}, meet {{ name }}\n")
-    checkout.commit("greeting names someone")
+    checkout = undeclared_variable_pr
     run = run_action(checkout)
 
     command = run.outputs["command"]
@@ -216,31 +221,21 @@ def test_bad_inputs_stop_before_validating(
     assert run.stdout == f"::error title=promptgit::{message}\n"
 
 
-def test_text_format_prints_findings_for_people(
-    base: Any, open_pull_request: OpenPR, run_action: RunAction
-) -> None:
-    checkout = open_pull_request()
-    checkout.write_prompt("greeting", "1.1.0", "Hello {{ topic }}, meet {{ name }}\n")
-    checkout.commit("greeting names someone")
+def test_text_format_prints_findings_for_people(undeclared_variable_pr: Any, run_action: RunAction) -> None:
+    checkout = undeclared_variable_pr
     run = run_action(checkout, format="text")
     log = run.step("Validate prompts and version rules").stdout.splitlines()
     assert "prompts/greeting.j2:8:28: PG301 variable 'name' is used but not declared in inputs" in log
     assert run.returncode == 1
 
 
-def test_sarif_is_written_for_upload_and_valid(
-    base: Any, open_pull_request: OpenPR, run_action: RunAction
-) -> None:
+def test_sarif_is_written_for_upload_and_valid(undeclared_variable_pr: Any, run_action: RunAction) -> None:
     schema_path = os.environ.get("PROMPTGIT_SARIF_SCHEMA")
     if not schema_path:
         pytest.skip("PROMPTGIT_SARIF_SCHEMA is not set (.ci/run sets it): SARIF output not checked")
     import jsonschema
 
-    checkout = open_pull_request()
-    checkout.write_prompt("greeting", "1.1.0", "Hello {{ topic }}, meet {{ name }}\n")
-    checkout.commit("greeting names someone")
-
-    run = run_action(checkout, upload_sarif="true")
+    run = run_action(undeclared_variable_pr, upload_sarif="true")
 
     sarif_file = Path(run.outputs["sarif-file"])
     assert sarif_file.name == "promptgit.sarif"
