@@ -1,0 +1,213 @@
+"""Benchmark of the runtime loader (run by hand: `python bench/loader.py [--quick] [--profile]`).
+
+Prints one table:
+- warm `get()+render()` (input validation with jsonschema, sandbox, metrics and token estimate on) against a
+  plain `jinja2.Template(source).render(**inputs)` of the same template and inputs (target ratio <= 1.5);
+- cold `get()` of an exact version (cache empty: tag lookup, blob read, compile) against
+  `git show <tag>:<path>` as a subprocess (target ratio <= 0.5);
+- throughput of warm get+render with 1, 4 and 16 threads sharing one Repository.
+With --profile, the top functions of the warm path by own time, to say where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+from prometheus_client import CollectorRegistry
+
+from promptgit.loader import Repository
+
+BODY = """\
+You write the opening line of a short video about {{ topic }}.
+Tone: {{ tone }}. Audience: {{ audience }}.
+{% for example in examples %}
+Example {{ loop.index }}: {{ example }}
+{% endfor %}
+Answer with one sentence of at most {{ max_words }} words.
+"""
+FRONT = """\
+---
+version: {version}
+kind: hook
+model: gpt-4o-mini
+inputs:
+  topic: {{type: string}}
+  tone: {{type: string, enum: [playful, serious], default: playful}}
+  audience: {{type: string, default: everyone}}
+  examples: {{type: array, items: {{type: string}}, required: false}}
+  max_words: {{type: integer, minimum: 5, default: 20}}
+---
+"""
+INPUTS = {
+    "topic": "sourdough starters",
+    "tone": "serious",
+    "audience": "home bakers",
+    "examples": ["Your starter is alive.", "Flour, water, patience."],
+    "max_words": 18,
+}
+RELEASES = 40
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def build_repository(root: Path, releases: int) -> None:
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "bench")
+    git(root, "config", "user.email", "bench@example.com")
+    (root / "prompts").mkdir()
+    for minor in range(releases):
+        version = f"1.{minor}.0"
+        (root / "prompts" / "hook.j2").write_text(FRONT.format(version=version) + BODY + f"(v{minor})\n")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", version)
+        git(root, "tag", "-a", f"prompts/hook/v{version}", "-m", version)
+    (root / "prompts" / "labels.yaml").write_text(f"production:\n  hook: 1.{releases - 1}.0\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "labels")
+
+
+def per_call(function: Callable[[], object], number: int, repeat: int = 5) -> float:
+    """Best mean seconds per call over `repeat` runs of `number` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            function()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def throughput(repository: Repository, threads: int, operations: int) -> float:
+    per_thread = operations // threads
+    barrier = threading.Barrier(threads + 1)
+
+    def work() -> None:
+        barrier.wait()
+        for _ in range(per_thread):
+            repository.get("hook@production").render(**INPUTS)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return per_thread * threads / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--profile", action="store_true", help="profile the warm get+render path")
+    args = parser.parse_args(argv)
+    warm_n = 2_000 if args.quick else 20_000
+    releases = 10 if args.quick else RELEASES
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        build_repository(root, releases)
+        rows: list[tuple[str, str, str]] = []
+
+        # --- warm get+render against plain Jinja -------------------------------------------------------
+        repository = Repository(root, registry=CollectorRegistry())
+        prompt = repository.get("hook@production")
+        source = (root / "prompts" / "hook.j2").read_text().split("---\n", 2)[2]
+        template = jinja2.Template(source, trim_blocks=True, lstrip_blocks=True)
+        assert template.render(**INPUTS).strip() == str(prompt.render(**INPUTS)).strip()
+        plain = per_call(lambda: template.render(**INPUTS), warm_n)
+        warm = per_call(lambda: repository.get("hook@production").render(**INPUTS), warm_n)
+        render_only = per_call(lambda: prompt.render(**INPUTS), warm_n)
+        get_only = per_call(lambda: repository.get("hook@production"), warm_n)
+        rows += [
+            ("plain jinja2.Template.render", f"{plain * 1e6:.1f} us", ""),
+            ("warm get()+render()", f"{warm * 1e6:.1f} us", f"{warm / plain:.2f}x plain (target <= 1.5)"),
+            ("  of which get() (cache hit)", f"{get_only * 1e6:.1f} us", ""),
+            ("  of which render() (validate+render+metrics+tokens)", f"{render_only * 1e6:.1f} us", ""),
+        ]
+
+        # --- cold get of an exact version against git show ---------------------------------------------
+        cold_repository = Repository(root, registry=CollectorRegistry())
+        versions = [f"1.{minor}.0" for minor in range(releases)]
+        start = time.perf_counter()
+        for version in versions:
+            cold_repository.get(f"hook@{version}")
+        cold = (time.perf_counter() - start) / len(versions)
+        show_n = min(len(versions), 20)
+        start = time.perf_counter()
+        for version in versions[:show_n]:
+            subprocess.run(
+                ["git", "-C", str(root), "show", f"prompts/hook/v{version}:prompts/hook.j2"],
+                check=True,
+                capture_output=True,
+            )
+        show = (time.perf_counter() - start) / show_n
+        start = time.perf_counter()
+        opened = Repository(root, registry=CollectorRegistry())
+        opened.get(f"hook@{versions[0]}")
+        open_and_get = time.perf_counter() - start
+        rows += [
+            ("git show TAG:PATH (subprocess)", f"{show * 1e3:.2f} ms", ""),
+            (
+                "cold get() of an exact version",
+                f"{cold * 1e3:.2f} ms",
+                f"{cold / show:.2f}x git show (target <= 0.5)",
+            ),
+            (
+                "Repository() + first get() (once)",
+                f"{open_and_get * 1e3:.2f} ms",
+                f"{open_and_get / show:.2f}x git show",
+            ),
+        ]
+
+        # --- throughput --------------------------------------------------------------------------------
+        operations = 20_000 if not args.quick else 4_000
+        single = 0.0
+        for threads in (1, 4, 16):
+            rate = throughput(repository, threads, operations)
+            single = single or rate
+            rows.append(
+                (
+                    f"throughput, {threads} thread(s)",
+                    f"{rate:,.0f} renders/s",
+                    f"{rate / single:.2f}x 1 thread",
+                )
+            )
+
+        print(f"promptgit loader benchmark (python {sys.version.split()[0]}, jinja2 {jinja2.__version__})")
+        width = max(len(row[0]) for row in rows)
+        for name, value, ratio in rows:
+            print(f"{name:<{width}}  {value:>18}  {ratio}")
+
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(warm_n):
+                repository.get("hook@production").render(**INPUTS)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
+            print(out.getvalue())
+        for opened_repository in (repository, cold_repository, opened):
+            opened_repository.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
