@@ -18,6 +18,7 @@ FENCE = "---"
 # libyaml when available: same results, several times faster on large libraries
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 JsonPath = tuple[str | int, ...]
+MAX_YAML_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,10 @@ def split(path: str, text: str) -> FrontMatter:
     else:
         raise PromptSyntaxError(path, 1, 1, "PG101", "front matter is not closed by a '---' line")
     yaml_text = "".join(lines[1:closing])
-    metadata, marks = _load_yaml(path, yaml_text, line_offset=1)
+    try:
+        metadata, marks = _load_yaml(path, yaml_text, line_offset=1)
+    except RecursionError:  # [[[[...]]]] thousands deep: hostile input, not a crash
+        raise PromptSyntaxError(path, 2, 1, "PG101", "front matter is nested too deeply") from None
     body = "".join(lines[closing + 1 :])
     return FrontMatter(metadata=metadata, body=body, body_line=closing + 2, marks=marks)
 
@@ -88,8 +92,25 @@ def _load_yaml(path: str, text: str, line_offset: int) -> tuple[dict[str, Any], 
         raise PromptSyntaxError(path, 1 + line_offset, 1, "PG101", "front matter must be a YAML mapping")
     marks: dict[JsonPath, tuple[int, int]] = {}
     if node is not None:
+        if expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
+            message = f"front matter expands to over {MAX_YAML_NODES} YAML nodes (nested aliases)"
+            raise PromptSyntaxError(path, 1 + line_offset, 1, "PG101", message)
         _collect_marks(node, (), marks, line_offset)
     return data, marks
+
+
+def expanded_size(node: yaml.Node, limit: int) -> int:
+    """Nodes of the document with every alias expanded, counted up to `limit + 1` (a YAML alias bomb
+    is small as text and exponential as data; everything that walks the data would hang on it)."""
+    count, stack = 0, [node]
+    while stack and count <= limit:
+        current = stack.pop()
+        count += 1
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(item for pair in current.value for item in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return count
 
 
 def _collect_marks(

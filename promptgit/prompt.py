@@ -141,6 +141,9 @@ def parse_template(document: PromptDocument, environment: Any) -> nodes.Template
         return environment.parse(document.template_source, name=document.path)
     except TemplateSyntaxError as exc:
         raise PromptSyntaxError(document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}") from None
+    except RecursionError:  # {{ ((((...)))) }} thousands deep: hostile input, not a crash
+        line = document.front.body_line
+        raise PromptSyntaxError(document.path, line, 1, "PG102", "template is nested too deeply") from None
 
 
 def compile_document(
