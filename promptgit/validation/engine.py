@@ -6,7 +6,7 @@ every file completely: a broken file yields its findings and never hides the fin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,12 +180,28 @@ class FileChecker:
         self.families = families
         self.prompts_dir = workspace.prompts_dir.resolve()
         self.root = workspace.root.resolve()
+        self._stage = "PG101"  # the code a RecursionError is reported as: where the checks had got to
         self.index = TemplateIndex(workspace)
         self.schema = SchemaChecks(workspace.config)
         self.render_samples = bool(families & {"variables", "tokens"})
 
     def prompt(self, path: Path) -> list[Finding]:
+        return self._guarded(path, self._prompt)
+
+    def partial(self, path: Path) -> list[Finding]:
+        return self._guarded(path, self._partial)
+
+    def _guarded(self, path: Path, check: Callable[[Path, str], list[Finding]]) -> list[Finding]:
+        """Hostile nesting ({{ ((((...)))) }}, YAML [[[[...]]]]) exhausts recursion: a finding, no crash."""
         shown = self._shown(path)
+        self._stage = "PG101" if check == self._prompt else "PG102"
+        try:
+            return check(path, shown)
+        except RecursionError:
+            part = "front matter" if self._stage == "PG101" else "template"
+            return [finding(shown, (1, 1), self._stage, f"{part} is nested too deeply to check")]
+
+    def _prompt(self, path: Path, shown: str) -> list[Finding]:
         text = read_text(path, shown, self.config.max_file_bytes)
         if isinstance(text, Finding):
             return [text]
@@ -194,6 +210,7 @@ class FileChecker:
             name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
             document = parse_document(name, shown, text)
             found.extend(self.schema.metadata(document))
+            self._stage = "PG102"
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
@@ -223,8 +240,7 @@ class FileChecker:
             found.extend(check_tokens(document, prompt, self.config))
         return found
 
-    def partial(self, path: Path) -> list[Finding]:
-        shown = self._shown(path)
+    def _partial(self, path: Path, shown: str) -> list[Finding]:
         text = read_text(path, shown, self.config.max_file_bytes)
         if isinstance(text, Finding):
             return [text]

@@ -14,7 +14,14 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from promptgit.config import Config
 from promptgit.findings import Finding
-from promptgit.frontmatter import FrontMatter, JsonPath, _collect_marks, _Loader
+from promptgit.frontmatter import (
+    MAX_YAML_NODES,
+    FrontMatter,
+    JsonPath,
+    _collect_marks,
+    _Loader,
+    expanded_size,
+)
 from promptgit.prompt import PromptDocument
 from promptgit.resources import schema
 from promptgit.validation.rules import finding
@@ -61,6 +68,9 @@ class SchemaChecks:
         finally:
             loader.dispose()
         marks: dict[JsonPath, tuple[int, int]] = {}
+        if node is not None and expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
+            yield finding(shown, (1, 1), "PG203", f"labels file expands to over {MAX_YAML_NODES} YAML nodes")
+            return
         if node is not None:
             _collect_marks(node, (), marks, 0)
         front = FrontMatter(metadata={}, body="", body_line=1, marks=marks)
