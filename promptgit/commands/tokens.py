@@ -41,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if snapshot is not None:
         names = set(current) | (set() if args.paths else set(snapshot.prompt_names()) - failed)
         base_estimator = Estimator(config, table, snapshot.read_partial, exact=args.exact)
-        base = estimate_at_base(snapshot, base_estimator, sorted(names), problems)
+        try:
+            base = estimate_at_base(snapshot, base_estimator, sorted(names), problems)
+        finally:
+            snapshot.close()
 
     rows = [Row(name, current.get(name), base.get(name)) for name in set(current) | set(base)]
     report = TokenReport(sort_rows(rows, snapshot is not None), base_ref=args.base, problems=problems)

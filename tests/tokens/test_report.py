@@ -213,7 +213,6 @@ def test_paths_select_prompts(repo: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--base", "no-such-ref"], "promptgit: error: --base no-such-ref: unknown revision\n"),
         (["prompts/partials/rules.j2"], "promptgit: error: prompts/partials/rules.j2: not a prompt"),
         (["prompts/missing.j2"], "promptgit: error: prompts/missing.j2: no such file or directory\n"),
     ],
@@ -226,11 +225,20 @@ def test_usage_errors_exit_2_with_one_line(repo: Any, args: list[str], message: 
     assert result.stderr.count("\n") == 1
 
 
+def test_unknown_base_ref_is_a_usage_error(repo: Any) -> None:
+    result = promptgit(repo.root, "tokens", "--base", "no-such-ref")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert (
+        result.stderr
+        == f"promptgit: error: --base no-such-ref: {repo.root.resolve()}: unknown revision 'no-such-ref'\n"
+    )
+
+
 def test_base_outside_a_git_repository_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "promptgit.yaml").write_text("prompts_dir: prompts\n")
     result = promptgit(tmp_path, "tokens", "--base", "HEAD")
     assert result.returncode == 2
-    assert result.stderr == f"promptgit: error: --base HEAD: {tmp_path} is not a git repository\n"
+    assert result.stderr == f"promptgit: error: --base HEAD: {tmp_path}: not a git repository\n"
 
 
 def test_a_broken_prompt_is_one_line_naming_the_file_and_the_rest_is_reported(repo: Any) -> None:
