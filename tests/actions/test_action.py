@@ -261,3 +261,24 @@ def test_without_upload_no_sarif_is_written(
     run = run_action(checkout)
     assert run.step("Write SARIF").outputs == {}
     assert run.outputs["sarif-file"] == ""
+
+
+def test_a_base_ref_missing_from_the_clone_is_a_configuration_error(
+    base: Any, open_pull_request: OpenPR, run_action: RunAction
+) -> None:
+    checkout = open_pull_request()
+
+    run = run_action(checkout, base_ref="origin/release")
+
+    assert [step.name for step in run.steps][-1] == "Fail on findings", "every report step ran"
+    assert run.step("Validate prompts and version rules").outputs["exit-code"] == "2"
+    assert "unknown revision 'origin/release'" in run.step("Validate prompts and version rules").stderr
+    assert run.step("Token report").outputs["exit-code"] == "2"
+    assert run.steps[-1].stdout.splitlines() == [
+        "::error title=promptgit::promptgit tokens exited 2 (no token report); reproduce locally with: "
+        "promptgit tokens --format markdown --base origin/release",
+        "::error title=promptgit::promptgit validate exited 2 (a usage or configuration error, printed in the "
+        "validate step's log; a base ref missing from the clone needs actions/checkout with fetch-depth: 0); "
+        "reproduce locally with: promptgit validate --format github --base origin/release",
+    ]
+    assert run.returncode == 2
