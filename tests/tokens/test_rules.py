@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -186,3 +187,20 @@ def test_validate_passes_within_budget_and_window(prompt_repo: Any) -> None:
     )
     result = promptgit(prompt_repo.root, "validate")
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_validate_near_budget_and_unknown_model_are_warnings_only(prompt_repo: Any) -> None:
+    prompt_repo.write(
+        "prompts/content/near.j2", front(model="gpt-4", token_budget=sample_tokens() + 1) + BODY
+    )
+    prompt_repo.write("prompts/content/odd.j2", front(model="acme-9000") + BODY)
+    result = promptgit(prompt_repo.root, "validate", "--format", "json")
+    assert result.returncode == 0
+    found = sorted(
+        (item["path"], item["code"], item["severity"]) for item in json.loads(result.stdout)["findings"]
+    )
+    assert found == [
+        ("prompts/content/near.j2", "PG403", "warning"),
+        ("prompts/content/odd.j2", "PG404", "warning"),
+    ]
+    assert promptgit(prompt_repo.root, "validate", "--strict").returncode == 1
