@@ -277,8 +277,8 @@ def test_a_base_ref_missing_from_the_clone_is_a_configuration_error(
     assert run.steps[-1].stdout.splitlines() == [
         "::error title=promptgit::promptgit tokens exited 2 (no token report); reproduce locally with: "
         "promptgit tokens --format markdown --base origin/release",
-        "::error title=promptgit::promptgit validate exited 2 (a usage or configuration error, printed in the "
-        "validate step's log; a base ref missing from the clone needs actions/checkout with fetch-depth: 0); "
-        "reproduce locally with: promptgit validate --format github --base origin/release",
+        "::error title=promptgit::promptgit validate exited 2 (a usage or configuration error, printed in "
+        "the validate step's log; a base ref missing from the clone needs actions/checkout with fetch-depth: "
+        "0); reproduce locally with: promptgit validate --format github --base origin/release",
     ]
     assert run.returncode == 2
