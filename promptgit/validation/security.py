@@ -65,9 +65,7 @@ def unsafe_constructs(shown: str, ast: nodes.Template, source_lines: list[str]) 
         name = _reached_internal(node)
         if name is not None:
             position = (node.lineno, column_of(source_lines, node.lineno, name))
-            message = (
-                f"access to {name!r} is not allowed: the sandbox forbids internals; pass plain data as inputs"
-            )
+            message = f"access to {name!r}: templates must not reach Python internals"
             yield finding(shown, position, "PG602", message)
 
 
