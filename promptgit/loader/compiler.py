@@ -34,11 +34,16 @@ class Compiler:
     """Compiles prompts read from `store`, reusing compiled templates by blob sha (thread-safe)."""
 
     def __init__(
-        self, store: GitStore, metrics: LoaderMetrics, templates: LRUCache[TemplateKey, LoadedPrompt]
-    ):
+        self,
+        store: GitStore,
+        metrics: LoaderMetrics,
+        templates: LRUCache[TemplateKey, LoadedPrompt],
+        count_tokens_every: int = 1,
+    ) -> None:
         self.store = store
         self.metrics = metrics
         self.templates = templates
+        self.count_tokens_every = count_tokens_every
         self._environments: LRUCache[str, object] = LRUCache(_MAX_ENVIRONMENTS)
         self._lock = threading.Lock()
         self.hits = 0
@@ -64,7 +69,7 @@ class Compiler:
         prompt = compile_document(document, environment, commit=commit, blob_sha=blob_sha)
         if key[1] is not None:
             preload_includes(environment, document.template_source)
-        loaded = LoadedPrompt.wrap(prompt, self.metrics, "git")
+        loaded = LoadedPrompt.wrap(prompt, self.metrics, "git", self.count_tokens_every)
         self.templates.put(key, loaded)
         return loaded
 

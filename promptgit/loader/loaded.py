@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,8 @@ from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError, TemplateError
 
 from promptgit.errors import InputValidationError, PromptgitError, RenderError
+from promptgit.inputs import with_defaults
+from promptgit.loader.fastcheck import FastCheck, fast_check
 from promptgit.metrics import LoaderMetrics
 from promptgit.prompt import Prompt
 from promptgit.templating import Rendered
@@ -19,21 +22,43 @@ from promptgit.templating import Rendered
 log = logging.getLogger("promptgit.loader")
 
 
-def _count_tokens(rendered: Rendered, model: str | None) -> int:
-    from promptgit.tokens import count  # imported on first render: import promptgit stays light
-
-    return count(rendered, model).tokens
+def _characters(rendered: Rendered) -> int:
+    return len(rendered) if isinstance(rendered, str) else sum(len(m["content"]) for m in rendered)
 
 
 class _RenderMetrics:
-    """The label children of one prompt version, bound once so a render does no label lookups."""
+    """The label children of one prompt version, bound once so a render does no label lookups.
 
-    def __init__(self, metrics: LoaderMetrics, name: str, version: str) -> None:
+    Rendered tokens: promptgit.tokens.count runs on the first render and then on every
+    `count_tokens_every`-th; renders in between are estimated from their length with the tokens per
+    character of the counted ones (a count costs about twice a render; 1 counts every render).
+    """
+
+    def __init__(self, metrics: LoaderMetrics, name: str, version: str, count_tokens_every: int) -> None:
         self.metrics = metrics
         self.name = name
         self.seconds = metrics.render_seconds.labels(prompt=name)
         self.renders = metrics.renders.labels(prompt=name, version=version)
         self.tokens = metrics.rendered_tokens.labels(prompt=name, version=version)
+        self.count_every = max(1, count_tokens_every)
+        self._until_count = 0
+        self._counted_tokens = 0
+        self._counted_characters = 0
+
+    def rendered(self, rendered: Rendered, model: str | None) -> None:
+        self.renders.inc()
+        # unlocked on purpose: a lost update between threads only shifts which render gets counted
+        self._until_count -= 1
+        if self._until_count < 0 or not self._counted_characters:
+            from promptgit.tokens import count  # on first use: import promptgit stays light
+
+            tokens = count(rendered, model).tokens
+            self._counted_tokens += tokens
+            self._counted_characters += _characters(rendered)
+            self._until_count = self.count_every - 1
+        else:
+            tokens = round(_characters(rendered) * self._counted_tokens / self._counted_characters)
+        self.tokens.inc(tokens)
 
     def error(self, reason: str) -> None:
         self.metrics.render_errors.labels(prompt=self.name, reason=reason).inc()
@@ -65,11 +90,21 @@ class LoadedPrompt(Prompt):
 
     origin: str = "git"
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
+    _fast_check: FastCheck | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def wrap(cls, prompt: Prompt, metrics: LoaderMetrics, origin: str) -> LoadedPrompt:
+    def wrap(
+        cls, prompt: Prompt, metrics: LoaderMetrics, origin: str, count_tokens_every: int = 1
+    ) -> LoadedPrompt:
         values = {f.name: getattr(prompt, f.name) for f in dataclasses.fields(Prompt)}
-        return cls(**values, origin=origin, _metrics=_RenderMetrics(metrics, prompt.name, prompt.version))
+        observed = _RenderMetrics(metrics, prompt.name, prompt.version, count_tokens_every)
+        return cls(**values, origin=origin, _metrics=observed, _fast_check=fast_check(prompt.inputs))
+
+    def check_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """As Prompt.check_inputs; inputs that the compiled fast check accepts skip jsonschema."""
+        if self._fast_check is not None and self._fast_check(inputs):
+            return with_defaults(self.inputs, inputs)
+        return super().check_inputs(inputs)
 
     def render(self, **inputs: Any) -> Rendered:
         """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt."""
@@ -86,8 +121,7 @@ class LoadedPrompt(Prompt):
             raise error from exc
         if observed is not None:
             observed.seconds.observe(time.perf_counter() - start)
-            observed.renders.inc()
-            observed.tokens.inc(_count_tokens(rendered, self.model))
+            observed.rendered(rendered, self.model)
         return rendered
 
     def _failed(self, exc: BaseException, start: float) -> None:

@@ -48,6 +48,8 @@ class Repository:
     - `fallback`: prompt text used only when a prompt cannot be had at all: one text for every prompt, or
       {name: text}. The text is a prompt file (front matter + body) or a bare Jinja body.
     - `max_templates`: how many compiled templates the LRU keeps.
+    - `count_tokens_every`: rendered tokens are counted with promptgit.tokens on the first and then every
+      N-th render of a prompt version, and estimated from length in between (1: count every render).
     Raises GitError when `path` is not a readable git repository.
     """
 
@@ -61,6 +63,7 @@ class Repository:
         clock: Clock | None = None,
         fallback: FallbackSource | None = None,
         max_templates: int = 512,
+        count_tokens_every: int = 16,
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
         _mirror: Mirror | None = None,
@@ -77,7 +80,7 @@ class Repository:
             if configured != self._store.prompts_dir:
                 self._store.close()
                 self._store = GitStore(Path(path), configured)
-        self._compiler = Compiler(self._store, self._metrics, LRUCache(max_templates))
+        self._compiler = Compiler(self._store, self._metrics, LRUCache(max_templates), count_tokens_every)
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._sync_lock = threading.Lock()

@@ -70,7 +70,7 @@ def test_render_errors_name_prompt_version_and_variable(
 def test_successful_render_counts_renders_and_tokens(tricky, make_repository, registry) -> None:
     from promptgit.tokens import count
 
-    prompt = make_repository(tricky.root).get("t/ok")
+    prompt = make_repository(tricky.root, count_tokens_every=1).get("t/ok")
     outputs = [prompt.render(topic="sourdough"), prompt.render(topic="a much longer topic about rye bread")]
     expected_tokens = sum(count(text, "gpt-4o-mini").tokens for text in outputs)
     assert expected_tokens > 0
@@ -125,3 +125,26 @@ def test_import_promptgit_opens_no_git_and_registers_no_metric() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "'Repository'" in result.stdout and "'PromptgitError'" in result.stdout
+
+
+def test_tokens_between_counted_renders_are_estimated_from_length(tricky, make_repository, registry) -> None:
+    from promptgit.tokens import count
+
+    prompt = make_repository(tricky.root, count_tokens_every=3).get("t/ok")
+    texts = [
+        prompt.render(topic=topic) for topic in ["rye", "a much longer topic about rye bread", "x", "spelt"]
+    ]
+    first = count(texts[0], "gpt-4o-mini").tokens
+    # renders 1 and 4 are counted; 2 and 3 are estimated with the tokens per character of render 1
+    estimated = [round(len(text) * first / len(texts[0])) for text in texts[1:3]]
+    expected = first + sum(estimated) + count(texts[3], "gpt-4o-mini").tokens
+    assert sample(registry, "promptgit_rendered_tokens_total", prompt="t/ok", version="1.0.0") == expected
+
+
+def test_fast_input_check_agrees_with_jsonschema(tricky, make_repository) -> None:
+    """Inputs the compiled fast path cannot vouch for still get jsonschema's verdict and message."""
+    prompt = make_repository(tricky.root).get("t/ok")
+    assert prompt.check_inputs({"topic": "x", "extra": 1}) == {"topic": "x", "extra": 1}
+    for bad, message in [({"topic": True}, "True is not of type 'string'"), ({}, "is required")]:
+        with pytest.raises(InputValidationError, match=message):
+            prompt.check_inputs(bad)

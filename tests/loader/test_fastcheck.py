@@ -1,0 +1,57 @@
+"""The fast input check accepts only what jsonschema accepts, and stands aside when it cannot be sure."""
+
+from __future__ import annotations
+
+import pytest
+
+from promptgit.inputs import input_errors
+from promptgit.loader.fastcheck import fast_check
+
+DECLARED = {
+    "topic": {"type": "string", "minLength": 2, "description": "what about"},
+    "tone": {"type": "string", "enum": ["playful", "serious"], "default": "playful"},
+    "count": {"type": "integer", "minimum": 1, "maximum": 5, "required": False},
+    "examples": {"type": "array", "items": {"type": "string"}, "maxItems": 2, "required": False},
+}
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"topic": "ab"},
+        {"topic": "ab", "tone": "serious", "count": 3, "examples": ["x"]},
+        {"topic": "a"},
+        {"topic": "ab", "tone": "angry"},
+        {"topic": "ab", "count": 0},
+        {"topic": "ab", "count": True},
+        {"topic": "ab", "count": 2.0},
+        {"topic": "ab", "examples": ["x", "y", "z"]},
+        {"topic": "ab", "examples": [1]},
+        {"tone": "serious"},
+        {"topic": None},
+        {"topic": "ab", "undeclared": object()},
+    ],
+)
+def test_fast_check_never_accepts_what_jsonschema_rejects(inputs) -> None:
+    check = fast_check(DECLARED)
+    assert check is not None
+    if check(inputs):
+        assert input_errors(DECLARED, inputs) == []
+
+
+def test_fast_check_accepts_valid_inputs() -> None:
+    check = fast_check(DECLARED)
+    assert check is not None and check({"topic": "ab", "count": 5})
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        {"flag": {"enum": [1, "a"]}},  # 1 == True in Python, not in JSON Schema
+        {"pair": {"type": "array", "items": [{"type": "string"}]}},  # tuple form differs across drafts
+        {"pair": {"type": "array", "prefixItems": [{"type": "string"}]}},  # 2020-12 only
+        {"mail": {"type": "string", "format": "email"}},
+    ],
+)
+def test_no_fast_path_when_the_meaning_could_differ(declared) -> None:
+    assert fast_check(declared) is None
