@@ -62,20 +62,21 @@ class TokenReport:
     problems: list[str] = field(default_factory=list)  # one line each: prompts that could not be estimated
 
 
-@dataclass(frozen=True)
 class Estimator:
     """Estimates prompts of one snapshot (the working tree or a commit) with one config."""
 
-    config: Config
-    table: ModelTable
-    lookup: SourceLookup
-    exact: bool = False
+    def __init__(
+        self, config: Config, table: ModelTable, lookup: SourceLookup, *, exact: bool = False
+    ) -> None:
+        self.config = config
+        self.table = table
+        self.exact = exact
+        self.environment = make_environment(lookup)  # one sandboxed environment per snapshot
 
     def estimate(self, name: str, path: str, data: bytes) -> Estimate:
         """Parse, compile and render the sample of one prompt file; PromptgitError when that fails."""
         document = parse_document(name, path, data)
-        environment = make_environment(self.lookup)
-        prompt = compile_document(document, environment)
+        prompt = compile_document(document, self.environment)
         rendered = prompt.render_sample()
         model = prompt.model or self.config.default_model
         counted = count(rendered, model, exact=self.exact, table=self.table)
