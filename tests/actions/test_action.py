@@ -249,7 +249,7 @@ def test_sarif_is_written_for_upload_and_valid(undeclared_variable_pr: Any, run_
     assert location["region"]["startLine"] == 8
     (upload,) = run.skipped_uses
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
-    assert upload["if"] == "inputs.upload-sarif == 'true'"
+    assert upload["if"] == "inputs.upload-sarif == 'true' && steps.sarif.outputs.sarif-file != ''"
     assert upload["with"]["sarif_file"] == "${{ steps.sarif.outputs.sarif-file }}"
     assert run.returncode == 1
 
