@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,20 @@ def test_other_scripts_cost_tokens_by_utf8_length() -> None:
 
 def test_weights_match_features() -> None:
     assert len(heuristic.WEIGHTS) == len(heuristic.FEATURES) == len(heuristic.features("x"))
+
+
+GUARD_LINEAR = """
+from promptgit.tokens.heuristic import estimate
+hostile = [" " * 2_000_000 + "x",
+           "\\t \\t" * 500_000, " \\n" * 1_000_000, "abcdef " * 300_000, "!a1" * 500_000]
+for text in hostile:
+    estimate(text)
+print("done")
+"""
+
+
+def test_hostile_whitespace_does_not_make_the_estimate_quadratic() -> None:
+    # a backtracking pattern took ~1 minute on 150k mixed whitespace characters; linear scans take well under
+    # a second here, so the generous subprocess timeout only stops a regression from hanging the suite
+    result = subprocess.run([sys.executable, "-c", GUARD_LINEAR], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (0, "done\n"), result.stderr
