@@ -220,15 +220,7 @@ class GitStore:
                 self._packed = b""
             except OSError as exc:
                 raise GitError(f"{self.root}: cannot read packed-refs: {exc.strerror}") from None
-        refs: dict[str, _TagRef] = {}
-        pattern = re.compile(
-            rb"^([0-9a-f]{40,64}) " + re.escape(prefix.encode()) + rb"([^\s/]+)\n(?:\^([0-9a-f]{40,64})\n)?",
-            re.MULTILINE,
-        )
-        for match in pattern.finditer(self._packed):
-            version = match.group(2).decode("utf-8", "replace")
-            peeled = match.group(3)
-            refs[version] = _TagRef(match.group(1).decode(), peeled.decode() if peeled else None)
+        refs = _packed_tag_refs(self._packed, prefix.encode())
         loose_dir = self._common_dir / prefix.rpartition("/")[0]
         try:
             entries = list(os.scandir(loose_dir))
@@ -364,6 +356,32 @@ class GitStore:
         """Stop the persistent cat-file processes."""
         with self._lock:
             self._repo.close()
+
+
+def _packed_tag_refs(packed: bytes, prefix: bytes) -> dict[str, _TagRef]:
+    """version -> ref for the lines of packed-refs naming `prefix<version>`.
+
+    A substring search (memchr-fast) for " <prefix>" finds each candidate line; a line regex over the
+    whole file would cost ~15 ms at 10,000 tags, this costs well under one.
+    """
+    refs: dict[str, _TagRef] = {}
+    needle = b" " + prefix
+    position = packed.find(needle)
+    while position >= 0:
+        line_start = packed.rfind(b"\n", 0, position) + 1
+        line_end = packed.find(b"\n", position)
+        line_end = len(packed) if line_end < 0 else line_end
+        target = packed[line_start:position]
+        version = packed[position + len(needle) : line_end].rstrip(b"\r")
+        peeled = None
+        if packed.startswith(b"^", line_end + 1):
+            peeled_end = packed.find(b"\n", line_end + 1)
+            peeled_line = packed[line_end + 2 : peeled_end if peeled_end >= 0 else len(packed)].strip()
+            peeled = peeled_line.decode() if _HEX.match(peeled_line) else None
+        if _HEX.match(target) and b"/" not in version:
+            refs[version.decode("utf-8", "replace")] = _TagRef(target.decode(), peeled)
+        position = packed.find(needle, line_end)
+    return refs
 
 
 def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, str]]:
