@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from promptgit.gitstore import GitStore
@@ -66,7 +67,8 @@ def build(root: Path, tags: int) -> None:
                 + b"".join(b"M 100644 :%d %s\n" % (blob, path.encode()) for blob, path in blob_marks)
             )
             stream.append(
-                f"tag prompts/{name}/v{version}\nfrom :{commit}\ntagger Bench <bench@example.com> {STAMP}\n".encode()
+                f"tag prompts/{name}/v{version}\nfrom :{commit}\n".encode()
+                + f"tagger Bench <bench@example.com> {STAMP}\n".encode()
                 + data(f"{name} {version}")
             )
             previous = commit
@@ -122,11 +124,10 @@ def main() -> int:
                 store_version = warm_store.resolve_version(parse_selector(text))
                 tag = f"prompts/p000/v{store_version}"
                 git_show = ["git", "show", f"{tag}:prompts/p000.j2"]
-                cold_ms = median_ms(lambda: cold(root, text), args.repeat)  # noqa: B023
-                warm_ms = median_ms(lambda: resolve(warm_store, text), args.repeat)  # noqa: B023
-                show_ms = median_ms(
-                    lambda: subprocess.run(git_show, cwd=root, capture_output=True), args.repeat
-                )  # noqa: B023
+                cold_ms = median_ms(partial(cold, root, text), args.repeat)
+                warm_ms = median_ms(partial(resolve, warm_store, text), args.repeat)
+                show = partial(subprocess.run, git_show, cwd=root, capture_output=True)
+                show_ms = median_ms(show, args.repeat)
                 warm_store.close()
                 rows.append((count, text, store_version, cold_ms, warm_ms, show_ms))
     print(
