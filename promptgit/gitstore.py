@@ -27,6 +27,7 @@ from promptgit.selectors import VERSION_PATTERN, Selector, pick_version, sort_ve
 TAG_PREFIX = "prompts/"
 LABELS_FILE = "labels.yaml"
 PARTIALS_DIR = "partials"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 _HEX = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
@@ -387,7 +388,7 @@ def _packed_tag_refs(packed: bytes, prefix: bytes) -> dict[str, _TagRef]:
 def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, str]]:
     """labels.yaml text -> {label: {prompt: version}}; GitError naming `where` when it is malformed."""
     try:
-        loaded: Any = yaml.safe_load(data) if data else None
+        loaded: Any = yaml.load(data, Loader=_YAML_LOADER) if data else None  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
