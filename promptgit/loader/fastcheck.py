@@ -9,7 +9,9 @@ bool/number enum confusion, no format checking); anything it rejects or cannot j
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from promptgit.inputs import inputs_schema
@@ -58,6 +60,17 @@ def fast_check(declared: Mapping[str, Mapping[str, Any]]) -> FastCheck | None:
     schema = inputs_schema(declared)
     if not _same_meaning(schema):
         return None
+    try:
+        key = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    return _compiled(key)
+
+
+@lru_cache(maxsize=256)
+def _compiled(schema_json: str) -> FastCheck | None:
+    """Compiling costs ~5 ms; the versions of a prompt mostly share one declaration, so compile once."""
+    schema = json.loads(schema_json)
     try:
         import fastjsonschema
     except ImportError:  # optional speed-up: without it every render validates with jsonschema

@@ -91,6 +91,7 @@ class LoadedPrompt(Prompt):
     origin: str = "git"
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
     _fast_check: FastCheck | None = field(default=None, repr=False, compare=False)
+    _declared: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def wrap(
@@ -98,12 +99,15 @@ class LoadedPrompt(Prompt):
     ) -> LoadedPrompt:
         values = {f.name: getattr(prompt, f.name) for f in dataclasses.fields(Prompt)}
         observed = _RenderMetrics(metrics, prompt.name, prompt.version, count_tokens_every)
-        return cls(**values, origin=origin, _metrics=observed, _fast_check=fast_check(prompt.inputs))
+        declared = prompt.inputs
+        return cls(
+            **values, origin=origin, _metrics=observed, _fast_check=fast_check(declared), _declared=declared
+        )
 
     def check_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """As Prompt.check_inputs; inputs that the compiled fast check accepts skip jsonschema."""
         if self._fast_check is not None and self._fast_check(inputs):
-            return with_defaults(self.inputs, inputs)
+            return with_defaults(self._declared, inputs)
         return super().check_inputs(inputs)
 
     def render(self, **inputs: Any) -> Rendered:

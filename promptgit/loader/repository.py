@@ -33,7 +33,14 @@ from promptgit.loader.remote import Mirror
 from promptgit.metrics import LoaderMetrics, loader_metrics
 from promptgit.selectors import Selector, parse_selector
 
-_parse = lru_cache(maxsize=4096)(parse_selector)
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> tuple[Selector, str]:
+    """A selector and its canonical text (the resolution cache key), parsed once per distinct string."""
+    selector = parse_selector(text)
+    return selector, str(selector)
+
+
 FallbackSource = str | Mapping[str, str]
 
 
@@ -95,6 +102,12 @@ class Repository:
             "failures": 0,
         }
         self._metrics.cache_entries.track(self)
+        # label children bound once: get() on a cache hit does no label lookups
+        self._resolution_hits = self._metrics.cache_hits.labels(layer="resolution")
+        self._resolution_misses = self._metrics.cache_misses.labels(layer="resolution")
+        self._loads = {
+            source: self._metrics.loads.labels(source=source) for source in ("cache", "git", "fallback")
+        }
 
     @classmethod
     def clone(
@@ -117,12 +130,11 @@ class Repository:
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
         """
         start = time.perf_counter()
-        parsed = _parse(selector) if isinstance(selector, str) else selector
+        parsed, key = _parse(selector) if isinstance(selector, str) else (selector, str(selector))
         if parsed.kind == "worktree":
             prompt = self._from_git(parsed, lambda: worktree_prompt(self._store, parsed.name, self._metrics))
             self._loaded(parsed, prompt, "git", start)
             return prompt
-        key = str(parsed)
         try:
             prompt, freshness = self._resolved.get(
                 key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
@@ -256,23 +268,22 @@ class Repository:
     def _record_freshness(
         self, selector: Selector, prompt: LoadedPrompt | None, freshness: Freshness
     ) -> None:
-        layer = self._metrics
         if freshness is Freshness.MISS:
-            layer.cache_misses.labels(layer="resolution").inc()
+            self._resolution_misses.inc()
             self._count("misses")
             return
-        layer.cache_hits.labels(layer="resolution").inc()
+        self._resolution_hits.inc()
         self._count("hits")
         if freshness is Freshness.STALE:
             self._count("stale")
         elif freshness is Freshness.LAST_KNOWN_GOOD:
             self._count("last_known_good")
-            layer.fallbacks.labels(prompt=selector.name, kind="last_known_good").inc()
+            self._metrics.fallbacks.labels(prompt=selector.name, kind="last_known_good").inc()
 
     def _loaded(self, selector: Selector, prompt: LoadedPrompt, source: str, start: float) -> None:
         elapsed = time.perf_counter() - start
         self._metrics.resolve_seconds.observe(elapsed)
-        self._metrics.loads.labels(source=source).inc()
+        self._loads[source].inc()
         level = logging.DEBUG if source == "cache" else logging.INFO
         if self._log.isEnabledFor(level):
             self._log.log(
