@@ -147,10 +147,19 @@ def parse_template(document: PromptDocument, environment: Any) -> nodes.Template
 
 
 def compile_document(
-    document: PromptDocument, environment: Any, *, commit: str | None = None, blob_sha: str | None = None
+    document: PromptDocument,
+    environment: Any,
+    *,
+    commit: str | None = None,
+    blob_sha: str | None = None,
+    ast: nodes.Template | None = None,
 ) -> Prompt:
-    """Compile a parsed document in `environment` (see templating.make_environment)."""
-    ast = parse_template(document, environment)
+    """Compile a parsed document in `environment` (see templating.make_environment).
+
+    `ast`: the body already parsed by parse_template in the same environment, so a caller that inspects
+    the AST (the validator) parses once; compiling may rewrite it, so inspect it first.
+    """
+    ast = ast if ast is not None else parse_template(document, environment)
     try:
         code = environment.compile(ast, document.path, document.path)
     except TemplateSyntaxError as exc:  # some checks (e.g. bad assignment targets) only run in the compiler
