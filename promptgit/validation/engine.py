@@ -10,17 +10,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import nodes
-
 from promptgit.errors import ConfigError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.prompt import SUFFIX, compile_document, parse_document, parse_template, prompt_name
-from promptgit.templating import is_chat
 from promptgit.validation import chat, security, variables
 from promptgit.validation.rules import FAMILIES, family_of, finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
-from promptgit.validation.templates import TemplateIndex, column_of, references
+from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of, scan
 from promptgit.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
 
 # findings after which the sample is not rendered: the render would only repeat them as PG306
@@ -215,14 +212,15 @@ class FileChecker:
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
         lines = text.splitlines()
-        found.extend(self._template_checks(shown, ast, lines, chat_prompt=is_chat(ast)))
+        facts = scan(ast)
+        found.extend(self._template_checks(shown, facts, lines, chat_prompt=bool(facts.message_blocks)))
         if isinstance(document.metadata.get("inputs", {}), dict):
-            found.extend(variables.declared_against_used(document, ast, self.index, lines))
+            found.extend(variables.declared_against_used(document, facts, self.index, lines))
         codes = {item.code for item in found}
         if "PG105" in codes:
             return found
         try:
-            prompt = compile_document(document, self.index.environment)
+            prompt = compile_document(document, self.index.environment, ast=ast)
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
         if "PG201" in codes:
@@ -251,7 +249,7 @@ class FileChecker:
             line = getattr(exc, "lineno", None) or 1
             message = getattr(exc, "message", None) or str(exc)
             return [*found, finding(shown, (line, 1), "PG102", f"Jinja syntax: {message}")]
-        found.extend(self._template_checks(shown, ast, text.splitlines(), chat_prompt=False))
+        found.extend(self._template_checks(shown, scan(ast), text.splitlines(), chat_prompt=False))
         return found
 
     def labels(self, path: Path) -> list[Finding]:
@@ -270,19 +268,19 @@ class FileChecker:
             return path.as_posix()
 
     def _template_checks(
-        self, shown: str, ast: nodes.Template, lines: list[str], *, chat_prompt: bool
+        self, shown: str, facts: TemplateFacts, lines: list[str], *, chat_prompt: bool
     ) -> list[Finding]:
         found: list[Finding] = []
-        for reference in references(ast):
+        for reference in facts.references:
             if reference.optional or any(self.index.exists(name) for name in reference.names):
                 continue
             names = " or ".join(repr(name) for name in reference.names)
             position = (reference.line, column_of(lines, reference.line, reference.names[0]))
             message = f"included template {names} does not exist under {self.config.prompts_dir}/"
             found.append(finding(shown, position, "PG105", message))
-        found.extend(chat.unknown_roles(shown, ast, lines))
+        found.extend(chat.unknown_roles(shown, facts, lines))
         if chat_prompt:
-            found.extend(chat.stray_text(shown, ast))
+            found.extend(chat.stray_text(shown, facts))
         if "security" in self.families:
-            found.extend(security.unsafe_constructs(shown, ast, lines))
+            found.extend(security.unsafe_constructs(shown, facts, lines))
         return found

@@ -16,7 +16,7 @@ from jinja2.sandbox import (
 
 from promptgit.findings import Finding
 from promptgit.validation.rules import finding
-from promptgit.validation.templates import column_of
+from promptgit.validation.templates import TemplateFacts, column_of
 
 # (what it is, pattern); each pattern is specific enough that prose never matches it
 _SECRET_PATTERNS = (
@@ -59,9 +59,9 @@ def secrets(shown: str, text: str) -> Iterator[Finding]:
         yield finding(shown, (line, column), "PG601", message)
 
 
-def unsafe_constructs(shown: str, ast: nodes.Template, source_lines: list[str]) -> Iterator[Finding]:
+def unsafe_constructs(shown: str, facts: TemplateFacts, source_lines: list[str]) -> Iterator[Finding]:
     """Attribute or item access to internals, found statically so it fails review, not production."""
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call)):
+    for node in facts.internal_access:
         name = _reached_internal(node)
         if name is not None:
             position = (node.lineno, column_of(source_lines, node.lineno, name))

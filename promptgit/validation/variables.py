@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from types import TracebackType
 
-from jinja2 import nodes
 from jsonschema.exceptions import SchemaError, UnknownType
 
 from promptgit.errors import PromptgitError
@@ -15,7 +14,7 @@ from promptgit.inputs import input_errors, is_required
 from promptgit.prompt import Prompt, PromptDocument
 from promptgit.templating import Rendered
 from promptgit.validation.rules import finding
-from promptgit.validation.templates import TemplateIndex, column_of, references, variables
+from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of
 
 _RENDER_STRUCTURE_CODES = (
     ("text outside a message block", "PG303"),
@@ -25,17 +24,17 @@ _RENDER_STRUCTURE_CODES = (
 
 
 def declared_against_used(
-    document: PromptDocument, ast: nodes.Template, index: TemplateIndex, source_lines: list[str]
+    document: PromptDocument, facts: TemplateFacts, index: TemplateIndex, source_lines: list[str]
 ) -> Iterator[Finding]:
     """Used but undeclared (error, line of first use) and declared but unused (warning)."""
     declared = document.inputs
-    own = variables(ast, index.environment.globals)
+    own = facts.variables(index.globals)
     for name, line in sorted(own.items(), key=lambda item: (item[1], item[0])):
         if name not in declared:
             message = f"variable {name!r} is used but not declared in inputs"
             yield finding(document.path, (line, column_of(source_lines, line, name)), "PG301", message)
-    used = set(own)
-    for reference in references(ast):
+    used = set(facts.reads)  # `{% set topic = topic|trim %}` binds topic, and still uses the input
+    for reference in facts.references:
         if not reference.shares_context:
             continue
         for partial in reference.names:

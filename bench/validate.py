@@ -1,0 +1,156 @@
+"""Benchmark `promptgit validate` against check-jsonschema on N prompts (run by hand, prints a table).
+
+    python bench/validate.py [--sizes 100,1000,10000]
+
+Builds N prompt files in a temp dir: generated text and chat prompts, and every third one with a body from
+the real prompt texts in $PROMPTGIT_CORPUS_DIR/fabric (default /work/shared/corpus/fabric; read here, never
+copied into the repository). Times:
+- promptgit validate as a library call (`promptgit.validation.run`, all rule families),
+- promptgit validate as the CLI (a subprocess, interpreter start-up included),
+- check-jsonschema validating only the metadata: the front matter is extracted to YAML files first, and
+  only the check-jsonschema run is timed.
+The ratio is promptgit's time over check-jsonschema's (target: <= 1.0, and 1000 prompts < 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = REPO_ROOT / "schemas" / "prompt.schema.json"
+KINDS = ("hook", "script", "critic", "strategy", "narration", "persona", "title")
+
+
+def corpus_texts() -> list[str]:
+    base = Path(os.environ.get("PROMPTGIT_CORPUS_DIR", "/work/shared/corpus")) / "fabric"
+    if not base.is_dir():
+        base = Path("/work/shared/corpus/fabric")
+    texts = [path.read_text("utf-8", errors="replace") for path in sorted(base.rglob("system.md"))]
+    return [text for text in texts if 0 < len(text) < 60_000]
+
+
+def front_matter(index: int) -> str:
+    kind = KINDS[index % len(KINDS)]
+    return (
+        f"version: 1.{index % 7}.{index % 11}\n"
+        f"kind: {kind}\n"
+        f"description: Benchmark prompt number {index}\n"
+        "model: gpt-4o-mini\n"
+        "token_budget: 50000\n"
+        "inputs:\n"
+        "  topic: {type: string, description: What it is about}\n"
+        "  tone: {type: string, enum: [playful, serious], default: playful}\n"
+        "  examples: {type: array, items: {type: string}, required: false}\n"
+        "sample: {topic: sourdough, examples: [one, two]}\n"
+        "params: {temperature: 0.7}\n"
+    )
+
+
+TEXT_BODY = (
+    "Write a {{ tone }} opening line about {{ topic }}.\n"
+    "{% if examples %}Examples:\n{% for example in examples %}- {{ example }}\n{% endfor %}{% endif %}"
+)
+CHAT_BODY = (
+    '{% message "system" %}You write {{ tone }} hooks.{% endmessage %}\n'
+    "{% for example in examples or [] %}"
+    '{% message "user" %}Example: {{ example }}{% endmessage %}'
+    "{% endfor %}\n"
+    '{% message "user" %}Topic: {{ topic }}{% endmessage %}\n'
+)
+
+
+def corpus_body(text: str) -> str:
+    # the corpus is plain Markdown: raw keeps any braces in it literal
+    return "{% raw %}" + text.replace("{% endraw %}", "") + "{% endraw %}\n" + TEXT_BODY
+
+
+def build(root: Path, count: int, texts: list[str]) -> list[Path]:
+    prompts = root / "prompts"
+    made: list[Path] = []
+    for index in range(count):
+        if index % 3 == 0 and texts:
+            body = corpus_body(texts[index // 3 % len(texts)])
+        else:
+            body = CHAT_BODY if index % 3 == 1 else TEXT_BODY
+        path = prompts / f"group{index % 50}" / f"prompt{index}.j2"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\n{front_matter(index)}---\n{body}", "utf-8")
+        made.append(path)
+    return made
+
+
+def extract_metadata(files: list[Path], target: Path) -> list[Path]:
+    """Each prompt's front matter as its own YAML file: what check-jsonschema can validate."""
+    out: list[Path] = []
+    target.mkdir()
+    for number, path in enumerate(files):
+        text = path.read_text("utf-8")
+        yaml_text = text.split("---\n", 2)[1]
+        meta = target / f"{number}.yaml"
+        meta.write_text(yaml_text, "utf-8")
+        out.append(meta)
+    return out
+
+
+def timed(function: object) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = function()  # type: ignore[operator]
+    return time.perf_counter() - start, result
+
+
+def measure(count: int, texts: list[str]) -> dict[str, float]:
+    from promptgit.validation import run
+    from promptgit.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp) / "repo"
+        files = build(root, count, texts)
+        library, report = timed(lambda: run(Workspace.discover(root)))
+        problems = report.findings  # type: ignore[attr-defined]
+        if problems:
+            print(f"warning: {len(problems)} findings, first: {problems[0].format()}", file=sys.stderr)
+        cli, done = timed(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "promptgit", "validate"], cwd=root, capture_output=True, check=False
+            )
+        )
+        metadata = extract_metadata(files, Path(temp) / "meta")
+        command = ["check-jsonschema", "--schemafile", str(SCHEMA), *map(str, metadata)]
+        reference, checked = timed(lambda: subprocess.run(command, capture_output=True, check=False))
+        if checked.returncode != 0:  # type: ignore[attr-defined]
+            print(f"warning: check-jsonschema failed: {checked.stdout[:200]!r}", file=sys.stderr)  # type: ignore[attr-defined]
+        if done.returncode not in (0, 1):  # type: ignore[attr-defined]
+            print(f"warning: promptgit exit {done.returncode}: {done.stderr[:300]!r}", file=sys.stderr)  # type: ignore[attr-defined]
+    return {"files": count, "library": library, "cli": cli, "reference": reference}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="100,1000,10000", help="comma list of N (default: 100,1000,10000)")
+    args = parser.parse_args(argv)
+    texts = corpus_texts()
+    print(f"corpus: {len(texts)} fabric prompt texts; every third benchmark prompt uses one as its body")
+    header = (
+        f"{'files':>6} | {'library s':>9} | {'files/s':>8} | {'CLI s':>7} | {'files/s':>8} | "
+        f"{'check-jsonschema s':>18} | {'files/s':>8} | {'ratio lib':>9} | {'ratio CLI':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in (int(part) for part in args.sizes.split(",")):
+        row = measure(size, texts)
+        files, library, cli, reference = row["files"], row["library"], row["cli"], row["reference"]
+        print(
+            f"{files:>6.0f} | {library:>9.3f} | {files / library:>8.0f} | {cli:>7.3f} | {files / cli:>8.0f} | "
+            f"{reference:>18.3f} | {files / reference:>8.0f} | {library / reference:>9.2f} | {cli / reference:>9.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
