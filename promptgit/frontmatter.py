@@ -70,7 +70,9 @@ def split(path: str, text: str) -> FrontMatter:
     return FrontMatter(metadata=metadata, body=body, body_line=closing + 2, marks=marks)
 
 
-def _load_yaml(path: str, text: str, line_offset: int) -> tuple[dict[str, Any], dict[JsonPath, tuple[int, int]]]:
+def _load_yaml(
+    path: str, text: str, line_offset: int
+) -> tuple[dict[str, Any], dict[JsonPath, tuple[int, int]]]:
     loader = _Loader(text)
     try:
         # one parse: compose keeps node marks for line numbers, then construct the data from that node

@@ -44,7 +44,9 @@ def validator_for(declared: Mapping[str, Mapping[str, Any]]) -> Draft202012Valid
     return _validator(json.dumps(inputs_schema(declared), sort_keys=True, default=str))
 
 
-def input_errors(declared: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> list[tuple[str, str]]:
+def input_errors(
+    declared: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]
+) -> list[tuple[str, str]]:
     """(variable, message) for every way `values` violates the declaration, in a stable order."""
     problems: list[tuple[str, str]] = []
     for error in sorted(validator_for(declared).iter_errors(dict(values)), key=lambda e: list(e.path)):

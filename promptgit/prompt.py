@@ -50,9 +50,11 @@ class PromptDocument:
     @property
     def inputs(self) -> dict[str, dict[str, Any]]:
         declared = self.metadata.get("inputs") or {}
-        return {str(k): (v if isinstance(v, dict) else {}) for k, v in declared.items()} if isinstance(
-            declared, dict
-        ) else {}
+        return (
+            {str(k): (v if isinstance(v, dict) else {}) for k, v in declared.items()}
+            if isinstance(declared, dict)
+            else {}
+        )
 
     @property
     def sample(self) -> dict[str, Any]:
@@ -129,7 +131,11 @@ class Prompt:
                 return split_messages(self.template.environment, output)
             except RenderError as exc:
                 raise RenderError(f"{self.name}@{self.version}: {exc}") from None
-        return output[self.body_line - 1 :].strip("\n") if output.startswith("\n" * (self.body_line - 1)) else output
+        return (
+            output[self.body_line - 1 :].strip("\n")
+            if output.startswith("\n" * (self.body_line - 1))
+            else output
+        )
 
     def render_sample(self) -> Rendered:
         return self.render(**self.sample)
@@ -140,7 +146,9 @@ def parse_template(document: PromptDocument, environment: Any) -> nodes.Template
     try:
         return environment.parse(document.template_source, name=document.path)
     except TemplateSyntaxError as exc:
-        raise PromptSyntaxError(document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}") from None
+        raise PromptSyntaxError(
+            document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}"
+        ) from None
     except RecursionError:  # {{ ((((...)))) }} thousands deep: hostile input, not a crash
         line = document.front.body_line
         raise PromptSyntaxError(document.path, line, 1, "PG102", "template is nested too deeply") from None
@@ -163,7 +171,9 @@ def compile_document(
     try:
         code = environment.compile(ast, document.path, document.path)
     except TemplateSyntaxError as exc:  # some checks (e.g. bad assignment targets) only run in the compiler
-        raise PromptSyntaxError(document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}") from None
+        raise PromptSyntaxError(
+            document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}"
+        ) from None
     template = environment.template_class.from_code(environment, code, environment.make_globals(None), None)
     return Prompt(
         name=document.name,

@@ -27,7 +27,7 @@ SourceLookup = Callable[[str], str | None]
 class MessageExtension(Extension):
     """`{% message "role" %}...{% endmessage %}` -> one chat message."""
 
-    tags = frozenset({"message"})
+    tags = {"message"}  # noqa: RUF012 (Jinja declares it a mutable set)
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -58,8 +58,10 @@ def message_blocks(ast: nodes.Template) -> list[nodes.CallBlock]:
 
 def _is_message_block(node: nodes.CallBlock) -> bool:
     call = node.call
-    return isinstance(call, nodes.Call) and isinstance(call.node, nodes.ExtensionAttribute) and (
-        call.node.identifier.endswith("MessageExtension")
+    return (
+        isinstance(call, nodes.Call)
+        and isinstance(call.node, nodes.ExtensionAttribute)
+        and (call.node.identifier.endswith("MessageExtension"))
     )
 
 

@@ -31,7 +31,9 @@ class PromptRepo:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         return path
 
-    def write_prompt(self, name: str, version: str, body: str = "Hello {{ topic }}\n", **metadata: str) -> Path:
+    def write_prompt(
+        self, name: str, version: str, body: str = "Hello {{ topic }}\n", **metadata: str
+    ) -> Path:
         """prompts/<name>.j2 with a minimal valid front matter (kind, one string input `topic`)."""
         lines = [f"version: {version}", f"kind: {metadata.pop('kind', 'hook')}"]
         lines += [f"{key}: {value}" for key, value in metadata.items()]
