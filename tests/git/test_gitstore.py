@@ -211,3 +211,14 @@ def test_thread_safe_reads(history: Any) -> None:
         thread.join()
     assert errors == []
     assert set(results) == {"version: 1.1.0"} and len(results) == 240
+
+
+def test_unsorted_packed_refs_read_the_same(history: Any) -> None:
+    history.git.git.pack_refs("--all")
+    expected = GitStore(history.root).releases("content/hook")
+    packed = history.root / ".git" / "packed-refs"
+    lines = packed.read_bytes().split(b"\n")
+    assert b" sorted" in lines[0]
+    packed.write_bytes(b"\n".join([lines[0].replace(b" sorted", b""), *lines[1:]]))
+    assert GitStore(history.root).releases("content/hook") == expected
+    assert [r.version for r in expected] == ["1.0.0", "1.1.0", "2.0.0"]
