@@ -171,6 +171,15 @@ HIT_RATIO = (
 )
 
 
+def loads_by_source() -> Panel:
+    return timeseries(
+        "Loads by source",
+        [(f"sum by (source) ({_rate('promptgit_loads_total')})", "{{source}}")],
+        "reqps",
+        "cache: from memory; git: read from git objects; fallback: the fallback template",
+    )
+
+
 def overview() -> dict[str, Any]:
     return dashboard(
         "promptgit-overview",
@@ -228,12 +237,7 @@ def overview() -> dict[str, Any]:
                     ],
                     "s",
                 ),
-                timeseries(
-                    "Loads by source",
-                    [(f"sum by (source) ({_rate('promptgit_loads_total')})", "{{source}}")],
-                    "reqps",
-                    "cache: from memory; git: read from git objects; fallback: the fallback template",
-                ),
+                loads_by_source(),
             ],
         ],
     )
@@ -329,11 +333,7 @@ def cache() -> dict[str, Any]:
                 ),
             ],
             [
-                timeseries(
-                    "Loads by source",
-                    [(f"sum by (source) ({_rate('promptgit_loads_total')})", "{{source}}")],
-                    "reqps",
-                ),
+                loads_by_source(),
                 timeseries(
                     "Refresh failures",
                     [(f"sum by (instance) ({_rate('promptgit_refresh_failures_total')})", "{{instance}}")],

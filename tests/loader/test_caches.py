@@ -9,14 +9,6 @@ import pytest
 from promptgit.loader.caches import Freshness, LRUCache, TTLCache
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_lru_forgets_least_recently_used() -> None:
     cache: LRUCache[str, int] = LRUCache(2)
     cache.put("a", 1)
@@ -32,8 +24,7 @@ def test_lru_rejects_zero_size() -> None:
         LRUCache(0)
 
 
-def test_ttl_fresh_then_stale_then_refreshed() -> None:
-    clock = FakeClock()
+def test_ttl_fresh_then_stale_then_refreshed(clock) -> None:
     cache: TTLCache[str, str] = TTLCache(60, clock)
     assert cache.get("k", lambda: "v1") == ("v1", Freshness.MISS)
     assert cache.get("k", lambda: "unused") == ("v1", Freshness.FRESH)
@@ -46,8 +37,7 @@ def test_ttl_fresh_then_stale_then_refreshed() -> None:
     assert cache.get("k", lambda: "unused") == ("v2", Freshness.FRESH)
 
 
-def test_stale_served_while_exactly_one_refresh_runs() -> None:
-    clock = FakeClock()
+def test_stale_served_while_exactly_one_refresh_runs(clock) -> None:
     cache: TTLCache[str, str] = TTLCache(1, clock)
     cache.get("k", lambda: "old")
     clock.now += 5
@@ -67,8 +57,7 @@ def test_stale_served_while_exactly_one_refresh_runs() -> None:
     assert cache.get("k", slow_load) == ("new", Freshness.FRESH)
 
 
-def test_failed_refresh_keeps_last_known_good_and_reports() -> None:
-    clock = FakeClock()
+def test_failed_refresh_keeps_last_known_good_and_reports(clock) -> None:
     failures: list[tuple[str, str]] = []
     cache: TTLCache[str, str] = TTLCache(
         10, clock, on_failure=lambda key, exc: failures.append((key, str(exc)))
@@ -90,16 +79,15 @@ def test_failed_refresh_keeps_last_known_good_and_reports() -> None:
     assert cache.get("k", broken) == ("better", Freshness.FRESH)
 
 
-def test_entries_that_do_not_expire_are_never_refreshed() -> None:
-    clock = FakeClock()
+def test_entries_that_do_not_expire_are_never_refreshed(clock) -> None:
     cache: TTLCache[str, str] = TTLCache(1, clock)
     cache.get("exact", lambda: "v", expires=False)
     clock.now += 10_000
     assert cache.get("exact", lambda: pytest.fail("must not reload")) == ("v", Freshness.FRESH)
 
 
-def test_error_on_a_miss_goes_to_the_caller_and_caches_nothing() -> None:
-    cache: TTLCache[str, str] = TTLCache(1, FakeClock())
+def test_error_on_a_miss_goes_to_the_caller_and_caches_nothing(clock) -> None:
+    cache: TTLCache[str, str] = TTLCache(1, clock)
 
     def broken() -> str:
         raise KeyError("nope")
