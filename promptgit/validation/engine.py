@@ -217,8 +217,8 @@ class FileChecker:
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
         codes = {item.code for item in found}
-        if "PG105" in codes:
-            return found
+        if "PG105" in codes or not self.render_samples:
+            return found  # compiling only serves the sample render (variables) and token estimates
         try:
             prompt = compile_document(document, self.index.environment, ast=ast)
         except PromptSyntaxError as exc:
@@ -228,7 +228,7 @@ class FileChecker:
         sample_findings = variables.sample_problems(document)
         found.extend(sample_findings)
         codes.update(item.code for item in sample_findings)
-        if not self.render_samples or "PG307" in codes or codes & _BLOCKS_RENDER:
+        if "PG307" in codes or codes & _BLOCKS_RENDER:
             return found
         rendered, problems = variables.render_sample(document, prompt)
         found.extend(problems)
