@@ -158,6 +158,13 @@ class TTLCache(Generic[K, V]):
                 return False
         return True
 
+    def expire_all(self) -> None:
+        """Make every expiring entry stale now (the next lookup of each starts its refresh)."""
+        with self._lock:
+            for entry in self._data.values():
+                if entry.expires:
+                    entry.fetched_at = float("-inf")
+
     def __len__(self) -> int:
         return len(self._data)
 

@@ -22,6 +22,10 @@ class Fallbacks:
         self.metrics = metrics
         self._compiled: dict[str, LoadedPrompt] = {}
         self._lock = threading.Lock()
+        # a broken fallback is a configuration error: report it at start-up, not during an outage
+        texts = {"*": source} if isinstance(source, str) else dict(source or {})
+        for name, text in texts.items():
+            self._compile(name, text)
 
     def text_for(self, name: str) -> str | None:
         if self.source is None:

@@ -133,7 +133,7 @@ class Repository:
         parsed, key = _parse(selector) if isinstance(selector, str) else (selector, str(selector))
         if parsed.kind == "worktree":
             prompt = self._from_git(parsed, lambda: worktree_prompt(self._store, parsed.name, self._metrics))
-            self._loaded(parsed, prompt, "git", start)
+            self._loaded(parsed, prompt, "fallback" if prompt.origin == "fallback" else "git", start)
             return prompt
         try:
             prompt, freshness = self._resolved.get(
@@ -173,9 +173,11 @@ class Repository:
         return list(self.get_many(selectors))
 
     def refresh(self) -> None:
-        """Expire nothing, but make the next background refreshes fetch and re-read refs immediately."""
+        """Treat every label, range and latest as expired now: the next get() of each serves the cached
+        prompt and refreshes it in the background, fetching the mirror and re-reading refs first."""
         with self._sync_lock:
             self._synced_at = None
+        self._resolved.expire_all()
 
     def wait_for_refreshes(self, timeout: float | None = None) -> bool:
         """Block until running background refreshes finish (for tests, benchmarks and shutdown)."""

@@ -156,3 +156,24 @@ def test_missing_repository_is_a_clear_error(tmp_path, registry) -> None:
     with pytest.raises(GitError) as raised:
         Repository(tmp_path / "nowhere", registry=registry)
     assert str(raised.value) == f"{tmp_path / 'nowhere'}: no such directory"
+
+
+def test_refresh_expires_labels_but_not_exact_versions(library, make_repository, clock) -> None:
+    repository = make_repository(library.root, cache_ttl=3600)
+    exact = repository.get("content/hook@1.0.0")
+    assert repository.get("content/hook@production").version == "1.0.0"
+    move_label(library, "1.1.0")
+    repository.refresh()  # no clock movement: refresh() alone makes the label stale
+    assert repository.get("content/hook@production").version == "1.0.0"
+    assert repository.wait_for_refreshes(30)
+    assert repository.get("content/hook@production").version == "1.1.0"
+    assert repository.get("content/hook@1.0.0") is exact
+
+
+def test_broken_fallback_is_reported_when_the_repository_is_made(library, registry) -> None:
+    from promptgit.errors import PromptSyntaxError
+    from promptgit.loader import Repository
+
+    with pytest.raises(PromptSyntaxError) as raised:
+        Repository(library.root, registry=registry, fallback={"content/hook": "Hello {{ topic"})
+    assert str(raised.value).startswith("<fallback for content/hook>:1:1: PG102")
