@@ -73,7 +73,8 @@ class GitStore:
         self._lock = threading.RLock()
         self._packed: bytes | None = None
         self._tags: dict[str, dict[str, _TagRef]] = {}
-        self._releases: dict[tuple[str, str], Release] = {}
+        self._exact: dict[tuple[str, str], _TagRef | None] = {}
+        self._releases: dict[tuple[str, str, str], Release] = {}
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # by blob sha
         self._names: dict[str, list[str]] = {}  # by commit
 
@@ -193,6 +194,7 @@ class GitStore:
         with self._lock:
             self._packed = None
             self._tags.clear()
+            self._exact.clear()
             self._names.clear()
         self._check_alive()
 
@@ -209,11 +211,31 @@ class GitStore:
             self._tags[name] = refs
             return refs
 
-    def _read_tag_refs(self, name: str) -> dict[str, _TagRef]:
-        """version -> ref, from packed-refs then the loose refs (which win, as in git)."""
-        prefix = f"refs/tags/{TAG_PREFIX}{name}/v"
-        if self._uses_reftable():
-            return self._tag_refs_from_git(prefix)
+    def _tag_ref(self, name: str, version: str) -> _TagRef | None:
+        """One release's ref, without listing every release of `name` when they are not cached yet."""
+        if not VERSION_PATTERN.match(version):
+            return None
+        with self._lock:
+            listed = self._tags.get(name)
+            if listed is not None:
+                return listed.get(version)
+            if (name, version) in self._exact:
+                return self._exact[(name, version)]
+            if self._uses_reftable():
+                return self._tag_refs(name).get(version)
+            refname = f"refs/tags/{release_tag(name, version)}"
+            found: _TagRef | None = None
+            try:
+                target = (self._common_dir / refname).read_bytes().strip()  # a loose ref wins, as in git
+                found = _TagRef(target.decode(), None) if _HEX.match(target) else None
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                found = _packed_tag_refs(self._packed_refs(), refname.encode()).get("")
+            except OSError as exc:
+                raise GitError(f"{self.root}: cannot read {refname}: {exc.strerror}") from None
+            self._exact[(name, version)] = found
+            return found
+
+    def _packed_refs(self) -> bytes:
         if self._packed is None:
             try:
                 self._packed = (self._common_dir / "packed-refs").read_bytes()
@@ -221,7 +243,14 @@ class GitStore:
                 self._packed = b""
             except OSError as exc:
                 raise GitError(f"{self.root}: cannot read packed-refs: {exc.strerror}") from None
-        refs = _packed_tag_refs(self._packed, prefix.encode())
+        return self._packed
+
+    def _read_tag_refs(self, name: str) -> dict[str, _TagRef]:
+        """version -> ref, from packed-refs then the loose refs (which win, as in git)."""
+        prefix = f"refs/tags/{TAG_PREFIX}{name}/v"
+        if self._uses_reftable():
+            return self._tag_refs_from_git(prefix)
+        refs = _packed_tag_refs(self._packed_refs(), prefix.encode())
         loose_dir = self._common_dir / prefix.rpartition("/")[0]
         try:
             entries = list(os.scandir(loose_dir))
@@ -265,21 +294,21 @@ class GitStore:
 
     def release(self, name: str, version: str) -> Release:
         """The release `name@version`, with its commit, date and message; PromptNotFoundError when absent."""
-        with self._lock:
-            cached = self._releases.get((name, version))
-        if cached is not None and version in self._tag_refs(name):
-            return cached
-        ref = self._tag_refs(name).get(version)
+        ref = self._tag_ref(name, version)
         if ref is None:
             raise PromptNotFoundError(f"{name}@{version}: no such release (tag {release_tag(name, version)})")
-        release = self._load_release(name, version, ref)
+        key = (name, version, ref.target)  # keyed by the tag object too: a refresh may see a replaced tag
         with self._lock:
-            self._releases[(name, version)] = release
-        return release
+            cached = self._releases.get(key)
+        if cached is None:
+            cached = self._load_release(name, version, ref)
+            with self._lock:
+                self._releases[key] = cached
+        return cached
 
     def release_commit(self, name: str, version: str) -> str:
         """The commit of a release, from packed-refs' peeled line when there is one (no object read)."""
-        ref = self._tag_refs(name).get(version)
+        ref = self._tag_ref(name, version)
         if ref is None:
             raise PromptNotFoundError(f"{name}@{version}: no such release (tag {release_tag(name, version)})")
         return ref.peeled or self.release(name, version).commit
@@ -334,7 +363,7 @@ class GitStore:
                 raise PromptNotFoundError(
                     f"{selector}: label {selector.spec!r} has no entry for {selector.name}"
                 )
-            if version not in self._tag_refs(selector.name):
+            if self._tag_ref(selector.name, version) is None:
                 raise PromptNotFoundError(f"{selector}: label points at {version}, which is not released")
             return version
         versions = list(self._tag_refs(selector.name))

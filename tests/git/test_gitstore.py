@@ -222,3 +222,21 @@ def test_unsorted_packed_refs_read_the_same(history: Any) -> None:
     packed.write_bytes(b"\n".join([lines[0].replace(b" sorted", b""), *lines[1:]]))
     assert GitStore(history.root).releases("content/hook") == expected
     assert [r.version for r in expected] == ["1.0.0", "1.1.0", "2.0.0"]
+
+
+def test_single_release_lookup_without_listing(history: Any) -> None:
+    history.git.git.pack_refs("--all")
+    history.write_prompt("content/hook", "2.1.0")
+    history.commit("2.1.0")
+    history.tag_release("content/hook", "2.1.0")  # loose
+    expected = {
+        v: history.git.git.rev_parse(f"prompts/content/hook/v{v}^{{commit}}") for v in ("1.0.0", "2.1.0")
+    }
+    for version, commit in expected.items():
+        assert (
+            GitStore(history.root).release_commit("content/hook", version) == commit
+        )  # fresh store each time
+        assert GitStore(history.root).release("content/hook", version).commit == commit
+    for bogus in ("9.9.9", "../../HEAD", "1.0"):
+        with pytest.raises(PromptNotFoundError):
+            GitStore(history.root).release_commit("content/hook", bogus)
