@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("command", "path"),
+    [("validate-manifest", ".pre-commit-hooks.yaml"), ("validate-config", ".pre-commit-config.yaml")],
+)
+def test_pre_commit_accepts_the_files(command: str, path: str) -> None:
+    result = subprocess.run(["pre-commit", command, path], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_manifest_hooks() -> None:
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"promptgit-validate", "promptgit-versions"}
+    assert all(hook["language"] == "python" for hook in hooks.values())
+    assert hooks["promptgit-versions"]["entry"] == "promptgit validate --select versions --base HEAD"
+    assert hooks["promptgit-versions"]["pass_filenames"] is False
+    for hook in hooks.values():
+        files = re.compile(hook["files"])
+        assert files.search("prompts/content/hook.j2") and files.search("prompts/labels.yaml")
+        assert not files.search("prompts/notes.txt") and not files.search("src/prompts.py")
+
+
+def test_own_config_uses_the_hooks_and_linters() -> None:
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    ids = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
+    assert ids == ["promptgit-validate", "promptgit-versions", "ruff", "ruff-format", "mypy"]
