@@ -43,3 +43,11 @@ def test_unreadable_file(tmp_path: Path) -> None:
     (root / "prompts" / "gone.j2").symlink_to(root / "nowhere.j2")
 
     assert lines(check(root)) == ["prompts/gone.j2:1:1: PG106 cannot read file: No such file or directory"]
+
+
+def test_docs_describe_every_rule() -> None:
+    text = (RULES_DIR.parent.parent.parent / "docs" / "rules.md").read_text("utf-8")
+    for code, rule in RULES.items():
+        assert f"| {rule.name} | {rule.severity.value} |" in text, code
+        if rule.family in OWN_FAMILIES:
+            assert f"\n## {code}\n" in text, code
