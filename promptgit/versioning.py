@@ -4,7 +4,8 @@
 - PG502 a version lower than the base's (versions never go down);
 - PG503 a released version whose content is not the released blob (releases are immutable);
 - PG504 a label pointing at a version of a prompt that has no release tag;
-- PG505 a label pointing at a prompt that does not exist in the working tree (removed, or never existed).
+- PG505 a label pointing at a prompt that does not exist in the working tree (removed, or never existed);
+- PG506 (warning) an unchanged prompt whose included partials changed: no release of it gets the change.
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
@@ -17,12 +18,14 @@ from pathlib import Path
 
 import git
 import yaml
+from jinja2 import TemplateSyntaxError, meta
 
 from promptgit.errors import GitError, PromptSyntaxError
-from promptgit.findings import Finding
+from promptgit.findings import Finding, Severity
 from promptgit.gitstore import GitStore, release_tag
-from promptgit.prompt import parse_document
+from promptgit.prompt import PromptDocument, parse_document
 from promptgit.selectors import compare_versions, is_version
+from promptgit.templating import make_environment
 from promptgit.workspace import LABELS_FILE, Workspace
 
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
@@ -122,7 +125,20 @@ def _check_prompt(
     if base.commit is None:
         return
     before = store.read_prompt(base.commit, name)
-    if before is None or _normalized(before[0]) == _normalized(data):
+    if before is None:
+        return
+    if _normalized(before[0]) == _normalized(data):
+        changed = _changed_includes(workspace, store, base.commit, document)
+        if changed:
+            yield Finding(
+                shown,
+                line,
+                column,
+                "PG506",
+                f"{name} includes {', '.join(changed)}, changed since {base.label}, but stays at {version}: "
+                "the change reaches no release of it until its version is bumped",
+                Severity.WARNING,
+            )
         return
     try:
         base_version = parse_document(name, shown, before[0]).version
@@ -148,6 +164,32 @@ def _check_prompt(
             f"{name} changed since {base.label} but its version is still {version}; bump it (e.g. "
             f"{next_patch(version)})",
         )
+
+
+def _changed_includes(
+    workspace: Workspace, store: GitStore, commit: str, document: PromptDocument
+) -> list[str]:
+    """Partials the prompt includes (transitively, constant names only) whose text differs from `commit`."""
+    environment = make_environment(workspace.read_partial)
+    pending = [document.template_source]
+    seen: set[str] = set()
+    changed: list[str] = []
+    while pending:
+        try:
+            ast = environment.parse(pending.pop())
+        except TemplateSyntaxError:
+            continue  # the parse rules report it
+        for included in meta.find_referenced_templates(ast):
+            if included is None or included in seen:
+                continue
+            seen.add(included)
+            text = workspace.read_partial(included)
+            before = store.read_partial(commit, included)
+            if text is not None and before is not None and text.replace("\r\n", "\n") != before:
+                changed.append(f"{workspace.config.prompts_dir}/{included}")
+            if text is not None:
+                pending.append(text)
+    return sorted(changed)
 
 
 def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterator[Finding]:

@@ -168,3 +168,26 @@ def test_finding_type(drafted: Any) -> None:
     drafted.write_prompt("draft", "0.3.0", "Changed {{ topic }}\n")
     (item,) = check_versions(Workspace.discover(drafted.root), "HEAD")
     assert isinstance(item, Finding) and item.code == "PG501" and item.line == 2
+
+
+def test_partial_changed_under_an_unbumped_prompt_is_pg506_warning(history: Any) -> None:
+    history.write("prompts/partials/style.j2", "Style five.")
+    (item,) = check_versions(Workspace.discover(history.root), "HEAD")
+    assert item.format() == (
+        "prompts/content/hook.j2:2:1: PG506 content/hook includes prompts/partials/style.j2, "
+        "changed since HEAD, but stays at 2.0.0: "
+        "the change reaches no release of it until its version is bumped"
+    )
+    assert item.severity.value == "warning"
+    history.write_prompt("content/hook", "2.1.0", "{% include 'partials/style.j2' %} {{ topic }}\n")
+    assert findings(history) == []
+
+
+def test_nested_partials_are_followed(history: Any) -> None:
+    history.write("prompts/partials/outer.j2", "{% include 'partials/inner.j2' %}")
+    history.write("prompts/partials/inner.j2", "inner one")
+    history.write_prompt("nested", "1.0.0", "{% include 'partials/outer.j2' %} {{ topic }}\n")
+    history.commit("nested")
+    history.write("prompts/partials/inner.j2", "inner two")
+    assert [f.split(": ")[1][:5] for f in findings(history)] == ["PG506"]
+    assert "includes prompts/partials/inner.j2, changed" in findings(history)[0]
