@@ -142,7 +142,7 @@ class Repository:
         except PromptgitError as exc:
             self._record_freshness(parsed, None, Freshness.MISS)
             if isinstance(exc, GitError):
-                self._count_failure(key, exc)
+                self._count_failure(exc, {"selector": key, "prompt": parsed.name})
             fallback = self._fallbacks.get(parsed.name)
             if fallback is None:
                 raise
@@ -233,7 +233,10 @@ class Repository:
             if self._synced_at is not None and now - self._synced_at < min(self.cache_ttl, 1.0):
                 return
             if self._mirror is not None:
-                self._mirror.fetch()
+                try:
+                    self._mirror.fetch()
+                except GitError as exc:  # the mirror still has the last fetched state: resolve from it
+                    self._count_failure(exc, {"remote": self._mirror.url})
             self._store.refresh()
             self._synced_at = now
 
@@ -305,15 +308,15 @@ class Repository:
             )
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
-        self._count_failure(key, exc)
+        self._count_failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
 
-    def _count_failure(self, key: str, exc: Exception) -> None:
+    def _count_failure(self, exc: Exception, fields: dict[str, str]) -> None:
         self._count("failures")
         self._metrics.refresh_failures.inc()
         self._log.warning(
             "git read failed, serving last-known-good where cached: %s",
             exc,
-            extra={"selector": key, "prompt": key.partition("@")[0], "source": "git"},
+            extra={**fields, "source": "git"},
         )
 
     def _count(self, what: str) -> None:
