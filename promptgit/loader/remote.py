@@ -30,15 +30,19 @@ class Mirror:
         self.path = mirror_path(url, cache_dir)
         self._lock = threading.Lock()
 
+    def exists(self) -> bool:
+        return (self.path / "HEAD").is_file()
+
     def ensure(self) -> Path:
         """Clone the mirror if it is not there yet, else fetch; returns its path."""
-        if (self.path / "HEAD").is_file():
+        if self.exists():
             self.fetch()
         else:
-            self._clone()
+            self.clone()
         return self.path
 
-    def _clone(self) -> None:
+    def clone(self) -> None:
+        """Make the mirror; GitError when the remote cannot be cloned."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # clone beside the target and rename: a crash or a concurrent replica never sees half a mirror
         staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.path.parent))

@@ -116,11 +116,21 @@ class Repository:
         """A Repository over a local bare mirror of `url`, fetched again whenever the cache refreshes.
 
         `cache_dir` defaults to $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...). Other options as for
-        Repository(). Raises GitError when the remote cannot be cloned or fetched.
+        Repository(). Raises GitError when there is no mirror yet and the remote cannot be cloned; with a
+        mirror from an earlier run, a failed fetch is counted and logged and the mirror is used as it is.
         """
         base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
         mirror = Mirror(url, base)
-        return cls(mirror.ensure(), ref, _mirror=mirror, **options)
+        if not mirror.exists():
+            mirror.clone()
+            return cls(mirror.path, ref, _mirror=mirror, **options)
+        try:
+            mirror.fetch()
+        except GitError as exc:
+            repository = cls(mirror.path, ref, _mirror=mirror, **options)
+            repository._count_failure(exc, {"remote": url})
+            return repository
+        return cls(mirror.path, ref, _mirror=mirror, **options)
 
     # --- public API ---------------------------------------------------------------------------------
     def get(self, selector: str | Selector) -> LoadedPrompt:

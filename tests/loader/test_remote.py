@@ -6,6 +6,7 @@ import shutil
 
 import git
 import pytest
+from prometheus_client import CollectorRegistry
 
 from promptgit.errors import GitError
 from promptgit.loader import Repository
@@ -89,4 +90,15 @@ def test_worktree_selector_on_a_mirror_is_a_clear_error(library, remote, tmp_pat
     repository = Repository.clone(str(remote), cache_dir=tmp_path / "cache", registry=registry)
     with pytest.raises(PromptNotFoundError, match="has no working tree"):
         repository.get("content/hook@worktree")
+    repository.close()
+
+
+def test_restart_with_the_server_down_uses_the_existing_mirror(library, remote, tmp_path, registry) -> None:
+    cache_dir = tmp_path / "cache"
+    Repository.clone(str(remote), cache_dir=cache_dir, registry=CollectorRegistry()).close()
+    shutil.rmtree(remote)
+    repository = Repository.clone(str(remote), cache_dir=cache_dir, registry=registry)
+    assert repository.get("content/hook@production").version == "1.0.0"
+    assert registry.get_sample_value("promptgit_refresh_failures_total") == 1
+    assert repository.stats()["refresh_failures"] == 1
     repository.close()
