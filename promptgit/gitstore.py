@@ -9,26 +9,23 @@ directly, so a repository with 10,000 tags costs one file scan, not 10,000 ref o
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import git
-import yaml
 
 from promptgit.errors import GitError, PromptNotFoundError
+from promptgit.labels import parse_labels
 from promptgit.prompt import SUFFIX
 from promptgit.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
+from promptgit.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
 
 TAG_PREFIX = "prompts/"
 LABELS_FILE = "labels.yaml"
 PARTIALS_DIR = "partials"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
-_HEX = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_MAX_CACHED = 256  # entries per per-commit cache before it is dropped
 
 
 def release_tag(name: str, version: str) -> str:
@@ -49,12 +46,6 @@ class Release:
     tagger: str = ""
 
 
-@dataclass(frozen=True)
-class _TagRef:
-    target: str  # what the ref points at: a tag object (annotated) or a commit (lightweight)
-    peeled: str | None  # the commit, when packed-refs recorded it
-
-
 class GitStore:
     """Read-only access to prompts in a git repository; safe to share between threads."""
 
@@ -72,8 +63,8 @@ class GitStore:
         self._common_dir = Path(self._repo.common_dir)
         self._lock = threading.RLock()
         self._packed: bytes | None = None
-        self._tags: dict[str, dict[str, _TagRef]] = {}
-        self._exact: dict[tuple[str, str], _TagRef | None] = {}
+        self._tags: dict[str, dict[str, TagRef]] = {}
+        self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # by blob sha
         self._names: dict[str, list[str]] = {}  # by commit
@@ -171,6 +162,8 @@ class GitStore:
             and path[len(prefix) :].split("/")[0] != PARTIALS_DIR
         )
         with self._lock:
+            if len(self._names) >= _MAX_CACHED:  # a long-running loader may list many commits
+                self._names.clear()
             self._names[commit] = names
         return list(names)
 
@@ -185,6 +178,8 @@ class GitStore:
         if cached is None:
             cached = parse_labels(data, f"{self._in_prompts(LABELS_FILE)}@{commit[:12]}")
             with self._lock:
+                if len(self._labels) >= _MAX_CACHED:
+                    self._labels.clear()
                 self._labels[sha] = cached
         return {label: dict(entries) for label, entries in cached.items()}
 
@@ -202,7 +197,7 @@ class GitStore:
         if not self._common_dir.is_dir() or not (self._common_dir / "HEAD").exists():
             raise GitError(f"{self.root}: the git repository is gone or corrupt (no {self._common_dir}/HEAD)")
 
-    def _tag_refs(self, name: str) -> dict[str, _TagRef]:
+    def _tag_refs(self, name: str) -> dict[str, TagRef]:
         with self._lock:
             cached = self._tags.get(name)
             if cached is not None:
@@ -211,7 +206,7 @@ class GitStore:
             self._tags[name] = refs
             return refs
 
-    def _tag_ref(self, name: str, version: str) -> _TagRef | None:
+    def _tag_ref(self, name: str, version: str) -> TagRef | None:
         """One release's ref, without listing every release of `name` when they are not cached yet."""
         if not VERSION_PATTERN.match(version):
             return None
@@ -224,12 +219,12 @@ class GitStore:
             if self._uses_reftable():
                 return self._tag_refs(name).get(version)
             refname = f"refs/tags/{release_tag(name, version)}"
-            found: _TagRef | None = None
+            found: TagRef | None = None
             try:
                 target = (self._common_dir / refname).read_bytes().strip()  # a loose ref wins, as in git
-                found = _TagRef(target.decode(), None) if _HEX.match(target) else None
+                found = TagRef(target.decode(), None) if HEX.match(target) else None
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                found = _packed_tag_refs(self._packed_refs(), refname.encode()).get("")
+                found = packed_tag_refs(self._packed_refs(), refname.encode()).get("")
             except OSError as exc:
                 raise GitError(f"{self.root}: cannot read {refname}: {exc.strerror}") from None
             self._exact[(name, version)] = found
@@ -245,25 +240,13 @@ class GitStore:
                 raise GitError(f"{self.root}: cannot read packed-refs: {exc.strerror}") from None
         return self._packed
 
-    def _read_tag_refs(self, name: str) -> dict[str, _TagRef]:
+    def _read_tag_refs(self, name: str) -> dict[str, TagRef]:
         """version -> ref, from packed-refs then the loose refs (which win, as in git)."""
         prefix = f"refs/tags/{TAG_PREFIX}{name}/v"
         if self._uses_reftable():
             return self._tag_refs_from_git(prefix)
-        refs = _packed_tag_refs(self._packed_refs(), prefix.encode())
-        loose_dir = self._common_dir / prefix.rpartition("/")[0]
-        try:
-            entries = list(os.scandir(loose_dir))
-        except (FileNotFoundError, NotADirectoryError):
-            entries = []
-        for entry in entries:
-            if entry.name.startswith("v") and entry.is_file():
-                try:
-                    target = Path(entry.path).read_bytes().strip()
-                except OSError:
-                    continue
-                if _HEX.match(target):
-                    refs[entry.name[1:]] = _TagRef(target.decode(), None)
+        refs = packed_tag_refs(self._packed_refs(), prefix.encode())
+        refs.update(loose_tag_refs(self._common_dir / prefix.rpartition("/")[0]))  # loose refs win, as in git
         return {version: ref for version, ref in refs.items() if VERSION_PATTERN.match(version)}
 
     def _uses_reftable(self) -> bool:
@@ -273,7 +256,7 @@ class GitStore:
             return False
         return "reftable" in config
 
-    def _tag_refs_from_git(self, prefix: str) -> dict[str, _TagRef]:
+    def _tag_refs_from_git(self, prefix: str) -> dict[str, TagRef]:
         try:
             with self._lock:
                 out = self._repo.git.for_each_ref(
@@ -281,11 +264,11 @@ class GitStore:
                 )
         except git.GitCommandError as exc:
             raise GitError(f"{self.root}: cannot list tags: {_stderr(exc)}") from None
-        refs: dict[str, _TagRef] = {}
+        refs: dict[str, TagRef] = {}
         for line in out.splitlines():
             target, peeled, refname = line.split(" ", 2)
             if refname.startswith(prefix):
-                refs[refname[len(prefix) :]] = _TagRef(target, peeled or None)
+                refs[refname[len(prefix) :]] = TagRef(target, peeled or None)
         return refs
 
     def release_versions(self, name: str) -> list[str]:
@@ -313,7 +296,7 @@ class GitStore:
             raise PromptNotFoundError(f"{name}@{version}: no such release (tag {release_tag(name, version)})")
         return ref.peeled or self.release(name, version).commit
 
-    def _load_release(self, name: str, version: str, ref: _TagRef) -> Release:
+    def _load_release(self, name: str, version: str, ref: TagRef) -> Release:
         tag = release_tag(name, version)
         found = self._object(ref.target)
         if found is None:
@@ -386,97 +369,6 @@ class GitStore:
         """Stop the persistent cat-file processes."""
         with self._lock:
             self._repo.close()
-
-
-def _packed_tag_refs(packed: bytes, prefix: bytes) -> dict[str, _TagRef]:
-    """version -> ref for the lines of packed-refs naming `prefix<version>`.
-
-    A sorted packed-refs (git writes the `sorted` trait) is bisected like git does, so the cost does not
-    grow with the number of tags; otherwise a substring search finds each candidate line.
-    """
-    refs: dict[str, _TagRef] = {}
-    header = packed[: packed.find(b"\n") + 1] if packed.startswith(b"#") else b""
-    if b" sorted" in header:
-        line = _first_ref_line_from(packed, prefix)
-        while line < len(packed):
-            parsed = _ref_line(packed, line)
-            if not parsed[1].startswith(prefix):
-                break
-            _add_ref(refs, prefix, parsed)
-            line = _next_ref_line(packed, parsed[3])
-        return refs
-    needle = b" " + prefix
-    position = packed.find(needle)
-    while position >= 0:
-        parsed = _ref_line(packed, packed.rfind(b"\n", 0, position) + 1)
-        _add_ref(refs, prefix, parsed)
-        position = packed.find(needle, parsed[3])
-    return refs
-
-
-def _ref_line(packed: bytes, start: int) -> tuple[bytes, bytes, bytes | None, int]:
-    """(target, refname, peeled, offset after the line and its `^peeled` line) of the line at `start`."""
-    end = packed.find(b"\n", start)
-    end = len(packed) if end < 0 else end
-    target, _, refname = packed[start:end].rstrip(b"\r").partition(b" ")
-    after = end + 1
-    peeled = None
-    if packed.startswith(b"^", after):
-        peeled_end = packed.find(b"\n", after)
-        peeled_end = len(packed) if peeled_end < 0 else peeled_end
-        peeled = packed[after + 1 : peeled_end].strip()
-        after = peeled_end + 1
-    return target, refname, peeled, after
-
-
-def _add_ref(refs: dict[str, _TagRef], prefix: bytes, parsed: tuple[bytes, bytes, bytes | None, int]) -> None:
-    target, refname, peeled, _ = parsed
-    version = refname[len(prefix) :]
-    if refname.startswith(prefix) and b"/" not in version and _HEX.match(target):
-        good_peel = peeled.decode() if peeled is not None and _HEX.match(peeled) else None
-        refs[version.decode("utf-8", "replace")] = _TagRef(target.decode(), good_peel)
-
-
-def _next_ref_line(packed: bytes, offset: int) -> int:
-    """Start of the first ref line (not a `#` or `^` line) at or after `offset`; len(packed) if none."""
-    if offset > 0 and packed[offset - 1 : offset] != b"\n":
-        newline = packed.find(b"\n", offset)
-        offset = len(packed) if newline < 0 else newline + 1
-    while offset < len(packed) and packed[offset : offset + 1] in (b"#", b"^"):
-        newline = packed.find(b"\n", offset)
-        offset = len(packed) if newline < 0 else newline + 1
-    return offset
-
-
-def _first_ref_line_from(packed: bytes, prefix: bytes) -> int:
-    """Bisect: the first ref line whose refname sorts at or after `prefix`."""
-    low, high = 0, len(packed)
-    while low < high:
-        middle = (low + high) // 2
-        line = _next_ref_line(packed, middle)
-        if line >= len(packed) or _ref_line(packed, line)[1] >= prefix:
-            high = middle
-        else:
-            low = middle + 1
-    return _next_ref_line(packed, low)
-
-
-def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, str]]:
-    """labels.yaml text -> {label: {prompt: version}}; GitError naming `where` when it is malformed."""
-    try:
-        loaded: Any = yaml.load(data, Loader=_YAML_LOADER) if data else None  # a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise GitError(f"{where}{line}: labels file is not valid YAML") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict) or not all(isinstance(v, dict) or v is None for v in loaded.values()):
-        raise GitError(f"{where}: labels file must map label -> {{prompt: version}}")
-    return {
-        str(label): {str(prompt): str(version) for prompt, version in (entries or {}).items()}
-        for label, entries in loaded.items()
-    }
 
 
 def _identity(field: str) -> tuple[str, datetime | None]:

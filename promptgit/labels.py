@@ -1,4 +1,4 @@
-"""Editing `prompts/labels.yaml` as text, so comments, order and layout survive a `label set`.
+"""`prompts/labels.yaml`: parsing it, and editing it as text so comments, order and layout survive.
 
 The file is composed (not loaded) to find where each node sits; only the one value that changes is
 rewritten, or one line is inserted. Flow mappings (`production: {a: 1.0.0}`) are rewritten as a whole.
@@ -7,11 +7,11 @@ rewritten, or one line is inserted. Flow mappings (`production: {a: 1.0.0}`) are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
-from promptgit.errors import ConfigError
-from promptgit.gitstore import parse_labels
+from promptgit.errors import ConfigError, GitError
 from promptgit.selectors import LABEL_PATTERN
 
 RESERVED = frozenset({"latest", "worktree"})
@@ -83,6 +83,24 @@ def _terminated(text: str) -> str:
 
 def _append_label(text: str, label: str, name: str, version: str) -> str:
     return _terminated(text) + f"{label}:\n  {name}: {version}\n"
+
+
+def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, str]]:
+    """labels.yaml text -> {label: {prompt: version}}; GitError naming `where` when it is malformed."""
+    try:
+        loaded: Any = yaml.load(data, Loader=_Loader) if data else None  # a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise GitError(f"{where}{line}: labels file is not valid YAML") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(v, dict) or v is None for v in loaded.values()):
+        raise GitError(f"{where}: labels file must map label -> {{prompt: version}}")
+    return {
+        str(label): {str(prompt): str(version) for prompt, version in (entries or {}).items()}
+        for label, entries in loaded.items()
+    }
 
 
 def _compose(text: str) -> yaml.Node | None:

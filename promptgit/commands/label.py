@@ -6,8 +6,8 @@ import argparse
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, PromptNotFoundError
-from promptgit.gitstore import parse_labels, release_tag
-from promptgit.labels import set_label
+from promptgit.gitstore import release_tag
+from promptgit.labels import parse_labels, set_label
 from promptgit.selectors import parse_selector
 from promptgit.workspace import LABELS_FILE
 
