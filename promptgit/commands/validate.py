@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,13 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"comma list of rule families to run: {','.join(FAMILIES)} (default: all)",
     )
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes for large libraries",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     families = parse_select(args.select)
     workspace = Workspace.discover()
     paths = [Path(path) for path in args.paths] or None
-    report = run_validation(workspace, paths, base=args.base, select=families)
+    report = run_validation(workspace, paths, base=args.base, select=families, jobs=max(1, args.jobs))
     sys.stdout.write(REPORTERS[args.format](report))
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     return 1 if any(item.severity in failing for item in report.findings) else 0

@@ -81,15 +81,23 @@ def run(
     *,
     base: str | None = None,
     select: Iterable[str] | None = None,
+    jobs: int = 1,
 ) -> Report:
-    """Like `validate`, and also counts the files checked (for the summary line)."""
+    """Like `validate`, and also counts the files checked (for the summary line).
+
+    `jobs` > 1 checks large libraries in that many worker processes (the CLI's default); the library
+    default stays in-process, since forking is unsafe in an application that runs threads.
+    """
     families = frozenset(FAMILIES) if select is None else frozenset(select)
     targets = collect(workspace, paths)
     found: list[Finding] = []
     if families - {"versions"}:
+        chunks = _chunks(targets.prompts, jobs)
+        if len(chunks) > 1:
+            found.extend(_check_in_processes(workspace, families, chunks))
+        else:
+            found.extend(_check_prompts(workspace, families, targets.prompts))
         checker = FileChecker(workspace, families)
-        for path in targets.prompts:
-            found.extend(checker.prompt(path))
         for path in targets.partials:
             found.extend(checker.partial(path))
         for path in targets.labels:
@@ -99,6 +107,37 @@ def run(
 
         found.extend(check_versions(workspace, base, targets.prompts if paths is not None else None))
     return Report(configure(found, workspace, families), len(targets))
+
+
+# below this many prompts per worker, starting processes costs more than it saves
+_MIN_PROMPTS_PER_JOB = 250
+
+
+def _chunks(prompts: list[Path], jobs: int) -> list[list[Path]]:
+    count = max(1, min(jobs, len(prompts) // _MIN_PROMPTS_PER_JOB))
+    return [prompts[index::count] for index in range(count)]
+
+
+def _check_prompts(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
+    checker = FileChecker(workspace, families)
+    found: list[Finding] = []
+    for path in prompts:
+        found.extend(checker.prompt(path))
+    return found
+
+
+def _check_in_processes(
+    workspace: Workspace, families: frozenset[str], chunks: list[list[Path]]
+) -> list[Finding]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        results = pool.map(_check_prompts, [workspace] * len(chunks), [families] * len(chunks), chunks)
+        return [item for result in results for item in result]
 
 
 def configure(found: Iterable[Finding], workspace: Workspace, families: frozenset[str]) -> list[Finding]:

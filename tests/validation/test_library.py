@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from promptgit.validation import validate
+from promptgit.validation import run, validate
 from promptgit.workspace import Workspace
 
 from .helpers import OWN_FAMILIES
@@ -74,3 +74,22 @@ def test_broken_copy_reports_every_problem_in_one_run(tmp_path: Path) -> None:
     reported = {(root / item.path, item.code) for item in findings}
     assert expected <= reported, sorted(expected - reported)
     assert all(item.line >= 1 and item.column >= 1 for item in findings)
+
+
+def test_worker_processes_find_the_same_as_one_process(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for number in range(520):
+        body = "Hello {{ topic }}\n" if number % 7 else "Hello {{ topik }}\n"  # every 7th: PG301 and PG302
+        path = root / "prompts" / f"p{number:03}.j2"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        front = (
+            f"version: 1.0.{number}\nkind: hook\ninputs:\n  topic: {{type: string}}\nsample: {{topic: x}}\n"
+        )
+        path.write_text(f"---\n{front}---\n{body}")
+    workspace = Workspace.discover(root)
+
+    serial = run(workspace, select=OWN_FAMILIES)
+    parallel = run(workspace, select=OWN_FAMILIES, jobs=2)
+
+    assert parallel == serial
+    assert (serial.files_checked, serial.errors, serial.warnings) == (520, 75, 75)
