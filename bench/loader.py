@@ -26,7 +26,11 @@ from pathlib import Path
 import jinja2
 from prometheus_client import CollectorRegistry
 
+from promptgit.gitstore import GitStore
 from promptgit.loader import Repository
+from promptgit.prompt import compile_document, parse_document
+from promptgit.selectors import parse_selector
+from promptgit.templating import make_environment
 
 BODY = """\
 You write the opening line of a short video about {{ topic }}.
@@ -108,6 +112,32 @@ def cold_get_time(root: Path, versions: list[str], rounds: int = 3) -> float:
     return best
 
 
+def cold_git_read_time(root: Path, versions: list[str], rounds: int = 3) -> float:
+    """The git part of a cold get(): tag -> commit -> blob, read in-process (no compile)."""
+    best = float("inf")
+    for _ in range(rounds):
+        store = GitStore(root)
+        store.resolve_commit()
+        start = time.perf_counter()
+        for version in versions:
+            selector = parse_selector(f"hook@{version}")
+            store.read_prompt(store.release_commit("hook", store.resolve_version(selector)), "hook")
+        best = min(best, (time.perf_counter() - start) / len(versions))
+        store.close()
+    return best
+
+
+def compile_time(root: Path) -> float:
+    """The compile part of a cold get(): front matter, Jinja parse and code generation."""
+    data = (root / "prompts" / "hook.j2").read_bytes()
+    environment = make_environment(lambda relative: None)
+    return per_call(
+        {"compile": lambda: compile_document(parse_document("hook", "prompts/hook.j2", data), environment)},
+        100,
+        repeat=5,
+    )["compile"]
+
+
 def git_show_time(root: Path, versions: list[str], rounds: int = 3) -> float:
     best = float("inf")
     for _ in range(rounds):
@@ -181,10 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         versions = [f"1.{minor}.0" for minor in range(releases)]
         show = git_show_time(root, versions[:20])
         cold_loose = cold_get_time(root, versions)
-        git(
-            root, "pack-refs", "--all"
-        )  # what a clone (and Repository.clone's mirror) has: packed, peeled tags
+        # what a clone (and Repository.clone's mirror) has: packed refs with peeled tags
+        git(root, "pack-refs", "--all")
         cold_packed = cold_get_time(root, versions)
+        git_read = cold_git_read_time(root, versions)
+        compiling = compile_time(root)
         start = time.perf_counter()
         opened = Repository(root, registry=CollectorRegistry())
         opened.get(f"hook@{versions[0]}")
@@ -202,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{cold_packed * 1e3:.2f} ms",
                 f"{cold_packed / show:.2f}x git show (target <= 0.5)",
             ),
+            (
+                "  of which git reads (tag, commit, blob)",
+                f"{git_read * 1e3:.2f} ms",
+                f"{git_read / show:.2f}x git show",
+            ),
+            ("  of which compile (front matter, Jinja)", f"{compiling * 1e3:.2f} ms", ""),
             (
                 "Repository() + first get() (once)",
                 f"{open_and_get * 1e3:.2f} ms",
