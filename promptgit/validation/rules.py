@@ -155,35 +155,7 @@ RULES: dict[str, Rule] = {
             "The prompt has required inputs but no `sample`, so it is never test-rendered.",
             "Add `sample:` with a value for every required input; tokens are then estimated too.",
         ),
-        # tokens (promptgit.tokens.rules) and versions (promptgit.versioning) report these; see their docs
-        Rule(
-            "PG401",
-            "over-token-budget",
-            _E,
-            "The sample render is estimated over `token_budget`.",
-            "Shorten the prompt or its sample, or raise token_budget; see docs/tokens.md.",
-        ),
-        Rule(
-            "PG402",
-            "over-context-window",
-            _E,
-            "The sample render is over the model's context window.",
-            "Shorten the prompt, or pick a model with a larger window; see docs/tokens.md.",
-        ),
-        Rule(
-            "PG403",
-            "near-token-budget",
-            _W,
-            "The sample render uses more than token_warning_ratio of the budget.",
-            "Real inputs are often longer than the sample: leave headroom; see docs/tokens.md.",
-        ),
-        Rule(
-            "PG404",
-            "unknown-model",
-            _W,
-            "The model is not in the model table; estimates used the defaults.",
-            "Add the model under `models:` in promptgit.yaml, or fix its name; see docs/tokens.md.",
-        ),
+        # versions (promptgit.versioning) reports these; see docs/versions.md
         Rule(
             "PG501",
             "version-not-bumped",
@@ -235,6 +207,20 @@ RULES: dict[str, Rule] = {
         ),
     )
 }
+
+
+def _token_rules() -> dict[str, Rule]:
+    # the tokens area keeps its rules' names and help with its code; one source, not a copy here
+    from promptgit.tokens.rules import RULES as TOKEN_RULES
+
+    return {
+        code: Rule(code, name, severity, summary, help_)
+        for code, (name, severity, summary, help_) in TOKEN_RULES.items()
+    }
+
+
+RULES.update(_token_rules())
+RULES = dict(sorted(RULES.items()))
 
 
 def rule_for(code: str) -> Rule:
