@@ -321,3 +321,25 @@ def test_commands_in_a_subprocess(history: Any) -> None:
         2,
         "promptgit: error: selector 'x@' has nothing after '@'\n",
     )
+
+
+def test_release_in_an_empty_repository(
+    prompt_repo: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.chdir(prompt_repo.root)
+    assert main(["release", "--all"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "promptgit: error: the repository has no commits yet; commit the prompts first\n"
+    )
+
+
+def test_release_of_a_binary_prompt_names_the_file(history: Any, cli: Any) -> None:
+    (history.root / "prompts/blob.j2").write_bytes(b"---\x00\xff\n")
+    history.commit("binary")
+    code, _out, err = cli("release", "blob")
+    assert code == 2
+    assert err == (
+        "promptgit: error: prompts/blob.j2:1:1: PG103 binary file (NUL byte); a prompt must be UTF-8 text\n"
+    )
+    assert not [tag for tag in tags(history) if tag.startswith("prompts/blob/")]

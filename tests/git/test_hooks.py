@@ -97,3 +97,31 @@ def test_pre_push_refuses_moving_or_deleting_a_release_tag(
     history.tag_release("greeting", "0.3.0")
     pushed = git(history, "push", "origin", "main", "prompts/greeting/v0.3.0")
     assert pushed.returncode == 0, pushed.stderr
+
+
+def test_pre_push_runs_the_version_rules(history: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(history, "remote", "add", "origin", str(remote))
+    monkeypatch.chdir(history.root)
+    main(["hooks", "install"])
+    history.write("prompts/labels.yaml", "production:\n  content/hook: 7.0.0\n")
+    git(history, "add", "prompts/labels.yaml")
+    assert git(history, "commit", "-q", "--no-verify", "-m", "label an unreleased version").returncode == 0
+    pushed = git(history, "push", "origin", "main")
+    assert pushed.returncode != 0
+    assert (
+        "prompts/labels.yaml:2:17: PG504 label production points at content/hook@7.0.0"
+        in pushed.stdout + pushed.stderr
+    )
+
+
+def test_pre_commit_hook_with_only_a_deleted_prompt_checks_labels(history: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(history.root)
+    main(["hooks", "install"])
+    git(history, "rm", "-q", "prompts/content/hook.j2")
+    refused = git(history, "commit", "-m", "remove a labelled prompt")
+    assert refused.returncode != 0
+    assert (
+        "PG505 label production points at content/hook, which was removed" in refused.stdout + refused.stderr
+    )
