@@ -113,7 +113,7 @@ def loader_metrics(registry: CollectorRegistry | None = None) -> LoaderMetrics:
 
 def _create(registry: CollectorRegistry) -> LoaderMetrics:
     entries = _CacheEntriesCollector()
-    registry.register(entries)  # type: ignore[arg-type]
+    registry.register(entries)
     return LoaderMetrics(
         loads=Counter(
             "promptgit_loads",
