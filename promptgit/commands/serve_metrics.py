@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 HELP = "Serve the loader's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     loader_metrics()  # the metric families are listed even before the first load
     repository = None
     if args.prefetch is not None:
-        repository = Repository(".", args.ref)
+        repository = Repository(Path.cwd(), args.ref)
         loaded = repository.prefetch(args.prefetch or None)
         print(f"promptgit: prefetched {len(loaded)} prompt(s)", flush=True)
     try:
