@@ -25,6 +25,9 @@ from promptgit.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
 TAG_PREFIX = "prompts/"
 LABELS_FILE = "labels.yaml"
 PARTIALS_DIR = "partials"
+# a prompt, partial or labels file is small (the validator's default limit is 256 KiB); a hostile or broken
+# repository must not make a reader load a huge blob into memory
+MAX_OBJECT_BYTES = 8 * 1024 * 1024
 _MAX_CACHED = 256  # entries per per-commit cache before it is dropped
 
 
@@ -49,7 +52,9 @@ class Release:
 class GitStore:
     """Read-only access to prompts in a git repository; safe to share between threads."""
 
-    def __init__(self, path: str | Path, prompts_dir: str = "prompts") -> None:
+    def __init__(
+        self, path: str | Path, prompts_dir: str = "prompts", *, max_object_bytes: int = MAX_OBJECT_BYTES
+    ) -> None:
         try:
             self._repo = git.Repo(Path(path), search_parent_directories=True)
         except git.NoSuchPathError:
@@ -60,6 +65,7 @@ class GitStore:
             raise GitError(f"{path}: cannot open the git repository: {exc}") from None
         self.root = Path(self._repo.working_tree_dir or self._repo.git_dir).resolve()
         self.prompts_dir = prompts_dir.strip("/") or "."
+        self.max_object_bytes = max_object_bytes
         self._common_dir = Path(self._repo.common_dir)
         self._lock = threading.RLock()
         self._packed: bytes | None = None
@@ -76,10 +82,17 @@ class GitStore:
             return None
         with self._lock:
             try:
-                sha, kind, _size, data = self._repo.git.get_object_data(name)
+                sha, kind, size, stream = self._repo.git.stream_object_data(name)
+                if size > self.max_object_bytes:
+                    while stream.read(1 << 20):  # drain in chunks: the pipe must stay in step
+                        pass
+                    raise GitError(
+                        f"{self.root}: {name} is {size} bytes, over the {self.max_object_bytes}-byte limit"
+                    )
+                data = stream.read()
             except ValueError:  # "missing" or "ambiguous"
                 return None
-            except (git.GitError, OSError, BrokenPipeError) as exc:
+            except (git.GitError, OSError) as exc:
                 self._restart_cat_file()
                 raise GitError(f"{self.root}: cannot read git object {name!r}: {exc}") from None
         return _text(sha), _text(kind), data

@@ -240,3 +240,13 @@ def test_single_release_lookup_without_listing(history: Any) -> None:
     for bogus in ("9.9.9", "../../HEAD", "1.0"):
         with pytest.raises(PromptNotFoundError):
             GitStore(history.root).release_commit("content/hook", bogus)
+
+
+def test_huge_object_is_refused_and_reading_continues(history: Any) -> None:
+    history.write("prompts/huge.j2", "x" * 5000)
+    head = history.commit("huge")
+    store = GitStore(history.root, max_object_bytes=4096)
+    with pytest.raises(GitError, match=r"prompts/huge.j2 is 5000 bytes, over the 4096-byte limit"):
+        store.read_file(head, "prompts/huge.j2")
+    data, _sha = store.read_prompt(head, "greeting") or (b"", "")  # the cat-file pipe is still in step
+    assert data.startswith(b"---\nversion: 0.1.0\n")
