@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
-from promptgit.errors import PromptNotFoundError
+from promptgit.errors import PromptNotFoundError, PromptSyntaxError
 from promptgit.gitstore import GitStore
 from promptgit.loader.caches import LRUCache
 from promptgit.loader.loaded import LoadedPrompt
@@ -39,8 +39,10 @@ class Compiler:
         metrics: LoaderMetrics,
         templates: LRUCache[TemplateKey, LoadedPrompt],
         count_tokens_every: int = 1,
+        max_file_bytes: int | None = None,
     ) -> None:
         self.store = store
+        self.max_file_bytes = max_file_bytes
         self.metrics = metrics
         self.templates = templates
         self.count_tokens_every = count_tokens_every
@@ -57,6 +59,14 @@ class Compiler:
                 f"{name}@{version}: {self.store.prompt_path(name)} is missing in tagged commit {commit[:12]}"
             )
         data, blob_sha = found
+        if self.max_file_bytes is not None and len(data) > self.max_file_bytes:
+            raise PromptSyntaxError(
+                self.store.prompt_path(name),
+                1,
+                1,
+                "PG104",
+                f"file is {len(data)} bytes, over max_file_bytes ({self.max_file_bytes})",
+            )
         key: TemplateKey = (blob_sha, commit if _REFERENCES_OTHER_FILES.search(data) else None)
         cached = self.templates.get(key)
         if cached is not None:

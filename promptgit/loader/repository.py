@@ -22,7 +22,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from promptgit.config import CONFIG_FILE, parse_config
+from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.gitstore import GitStore
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
@@ -82,12 +82,13 @@ class Repository:
         self._metrics: LoaderMetrics = loader_metrics(registry)
         self._mirror = _mirror
         self._store = GitStore(Path(path), prompts_dir or "prompts")
-        if prompts_dir is None:
-            configured = self._configured_prompts_dir()
-            if configured != self._store.prompts_dir:
-                self._store.close()
-                self._store = GitStore(Path(path), configured)
-        self._compiler = Compiler(self._store, self._metrics, LRUCache(max_templates), count_tokens_every)
+        config = self._config_at_ref()
+        if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
+            self._store.close()
+            self._store = GitStore(Path(path), config.prompts_dir)
+        self._compiler = Compiler(
+            self._store, self._metrics, LRUCache(max_templates), count_tokens_every, config.max_file_bytes
+        )
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._sync_lock = threading.Lock()
@@ -269,15 +270,15 @@ class Repository:
             found += [f"{name}@{label}" for name in sorted(entries)]
         return found
 
-    def _configured_prompts_dir(self) -> str:
-        """prompts_dir from promptgit.yaml at `ref` (read from git: a bare mirror has no working tree)."""
+    def _config_at_ref(self) -> Config:
+        """promptgit.yaml at `ref`, read from git (a bare mirror has no working tree); defaults if none."""
         try:
             found = self._store.read_file(self._store.resolve_commit(self.ref), CONFIG_FILE)
         except GitError:
-            return self._store.prompts_dir
+            return Config()
         if found is None:
-            return self._store.prompts_dir
-        return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE).prompts_dir
+            return Config()
+        return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
 
     # --- bookkeeping --------------------------------------------------------------------------------
     def _record_freshness(

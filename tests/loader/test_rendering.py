@@ -148,3 +148,14 @@ def test_fast_input_check_agrees_with_jsonschema(tricky, make_repository) -> Non
     for bad, message in [({"topic": True}, "True is not of type 'string'"), ({}, "is required")]:
         with pytest.raises(InputValidationError, match=message):
             prompt.check_inputs(bad)
+
+
+def test_release_over_max_file_bytes_is_refused(prompt_repo, make_repository) -> None:
+    prompt_repo.write("promptgit.yaml", "max_file_bytes: 200\n")
+    prompt_repo.write_prompt("t/huge", "1.0.0", body="{{ topic }}" + "x" * 300 + "\n")
+    prompt_repo.commit("huge")
+    prompt_repo.tag_release("t/huge", "1.0.0")
+    with pytest.raises(PromptSyntaxError) as raised:
+        make_repository(prompt_repo.root).get("t/huge@1.0.0")
+    assert str(raised.value).startswith("prompts/t/huge.j2:1:1: PG104 file is ")
+    assert str(raised.value).endswith("bytes, over max_file_bytes (200)")
