@@ -81,6 +81,8 @@ class TTLCache(Generic[K, V]):
     - A refresh that fails keeps the old value (last-known-good), calls `on_failure`, and is retried after
       another TTL; lookups say LAST_KNOWN_GOOD until a refresh succeeds.
     - Entries stored with `expires=False` are never refreshed.
+    - At most `max_refreshes` refreshes run at once; an expired key met while all are busy is served
+      stale and tried again on a later lookup.
     """
 
     def __init__(
@@ -88,10 +90,13 @@ class TTLCache(Generic[K, V]):
         ttl: float,
         clock: Clock = time.monotonic,
         on_failure: Callable[[K, Exception], None] | None = None,
+        max_refreshes: int = 8,
     ) -> None:
         self.ttl = ttl
         self.clock = clock
         self.on_failure = on_failure
+        # many keys expiring at once must not start a thread each; the others stay stale a little longer
+        self.max_refreshes = max_refreshes
         self._data: dict[K, _Entry[V]] = {}
         self._lock = threading.Lock()
         self._generations = itertools.count()
@@ -103,7 +108,7 @@ class TTLCache(Generic[K, V]):
             if entry is not None:
                 if not entry.expires or self.clock() - entry.fetched_at < self.ttl:
                     return entry.value, Freshness.LAST_KNOWN_GOOD if entry.failing else Freshness.FRESH
-                if not entry.refreshing:
+                if not entry.refreshing and len(self._refreshers) < self.max_refreshes:
                     entry.refreshing = True
                     self._start_refresh(key, load)
                 return entry.value, Freshness.LAST_KNOWN_GOOD if entry.failing else Freshness.STALE

@@ -95,3 +95,29 @@ def test_error_on_a_miss_goes_to_the_caller_and_caches_nothing(clock) -> None:
     with pytest.raises(KeyError):
         cache.get("k", broken)
     assert len(cache) == 0
+
+
+def test_refreshes_running_at_once_are_bounded(clock) -> None:
+    cache: TTLCache[int, str] = TTLCache(1, clock, max_refreshes=2)
+    for key in range(5):
+        cache.get(key, lambda: "old")
+    clock.now += 5
+    release = threading.Event()
+    started: list[int] = []
+
+    def slow_load(key: int):  # type: ignore[no-untyped-def]
+        def load() -> str:
+            started.append(key)
+            release.wait(10)
+            return "new"
+
+        return load
+
+    assert [cache.get(key, slow_load(key)) for key in range(5)] == [("old", Freshness.STALE)] * 5
+    release.set()
+    assert cache.wait_for_refreshes(10)
+    assert sorted(started) == [0, 1]
+    # the keys that found no free slot refresh on a later lookup
+    assert cache.get(4, slow_load(4)) == ("old", Freshness.STALE)
+    assert cache.wait_for_refreshes(10)
+    assert cache.get(4, slow_load(4)) == ("new", Freshness.FRESH)
