@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         if args.bump:
             name = prompt_name(workspace, args.name)
             _bump_and_commit(workspace, store, name, args.bump, args.dry_run)
+            if args.dry_run:
+                return 0
         commit = head_commit(store)
         names = pending(store, commit) if args.all else [prompt_name(workspace, args.name)]
         if not names:
@@ -88,21 +90,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _bump_and_commit(workspace: Workspace, store: GitStore, name: str, part: str, dry_run: bool) -> None:
+    """Raise the version in the file, validate, commit only that file; on any failure restore the file."""
     path = store.root / store.prompt_path(name)
     if not path.is_file():
         raise ReleaseError(f"no prompt {name} ({store.prompt_path(name)} does not exist)")
     old, new, original = bump_file(path, part)  # type: ignore[arg-type]
     try:
-        if dry_run:
-            print(f"would bump {name} {old} -> {new} and commit {store.prompt_path(name)}")
-            return
+        if new in store.release_versions(name):
+            raise ReleaseError(f"cannot bump {name} {old} -> {new}: {new} is already released")
         check_valid(workspace, store, [name])
+        if dry_run:
+            print(f"would bump {name} {old} -> {new}, commit {store.prompt_path(name)} and tag it")
+            return
         git(store, "commit", "-q", "-m", f"{name}: version {new}", "--", store.prompt_path(name))
     except BaseException:
         path.write_bytes(original)  # nothing half-written: the file is as before, nothing committed
         raise
-    else:
-        print(f"bumped {name} {old} -> {new} (committed {store.prompt_path(name)})")
     finally:
         if dry_run:
             path.write_bytes(original)
+    print(f"bumped {name} {old} -> {new} (committed {store.prompt_path(name)})")

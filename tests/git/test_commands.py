@@ -343,3 +343,27 @@ def test_release_of_a_binary_prompt_names_the_file(history: Any, cli: Any) -> No
         "promptgit: error: prompts/blob.j2:1:1: PG103 binary file (NUL byte); a prompt must be UTF-8 text\n"
     )
     assert not [tag for tag in tags(history) if tag.startswith("prompts/blob/")]
+
+
+def test_release_bump_dry_run_changes_nothing(history: Any, cli: Any) -> None:
+    before = (history.root / "prompts/greeting.j2").read_bytes()
+    assert cli("release", "greeting", "--bump", "patch", "--dry-run") == (
+        0,
+        "would bump greeting 0.1.0 -> 0.1.1, commit prompts/greeting.j2 and tag it\n",
+        "",
+    )
+    assert (history.root / "prompts/greeting.j2").read_bytes() == before
+    assert not history.git.is_dirty(untracked_files=True)
+
+
+def test_release_bump_onto_a_released_version_is_refused_before_committing(history: Any, cli: Any) -> None:
+    history.tag_release("greeting", "0.1.1")  # a tag made elsewhere: bumping 0.1.0 by a patch would hit it
+    head = history.git.head.commit.hexsha
+    before = (history.root / "prompts/greeting.j2").read_bytes()
+    assert cli("release", "greeting", "--bump", "patch") == (
+        2,
+        "",
+        "promptgit: error: cannot bump greeting 0.1.0 -> 0.1.1: 0.1.1 is already released\n",
+    )
+    assert history.git.head.commit.hexsha == head
+    assert (history.root / "prompts/greeting.j2").read_bytes() == before
