@@ -20,10 +20,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = REPO_ROOT / "schemas" / "prompt.schema.json"
+T = TypeVar("T")
 KINDS = ("hook", "script", "critic", "strategy", "narration", "persona", "title")
 
 
@@ -98,9 +101,9 @@ def extract_metadata(files: list[Path], target: Path) -> list[Path]:
     return out
 
 
-def timed(function: object) -> tuple[float, object]:
+def timed(function: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
-    result = function()  # type: ignore[operator]
+    result = function()
     return time.perf_counter() - start, result
 
 
@@ -112,7 +115,7 @@ def measure(count: int, texts: list[str]) -> dict[str, float]:
         root = Path(temp) / "repo"
         files = build(root, count, texts)
         library, report = timed(lambda: run(Workspace.discover(root)))
-        problems = report.findings  # type: ignore[attr-defined]
+        problems = report.findings
         if problems:
             print(f"warning: {len(problems)} findings, first: {problems[0].format()}", file=sys.stderr)
         cli, done = timed(
@@ -123,10 +126,10 @@ def measure(count: int, texts: list[str]) -> dict[str, float]:
         metadata = extract_metadata(files, Path(temp) / "meta")
         command = ["check-jsonschema", "--schemafile", str(SCHEMA), *map(str, metadata)]
         reference, checked = timed(lambda: subprocess.run(command, capture_output=True, check=False))
-        if checked.returncode != 0:  # type: ignore[attr-defined]
-            print(f"warning: check-jsonschema failed: {checked.stdout[:200]!r}", file=sys.stderr)  # type: ignore[attr-defined]
-        if done.returncode not in (0, 1):  # type: ignore[attr-defined]
-            print(f"warning: promptgit exit {done.returncode}: {done.stderr[:300]!r}", file=sys.stderr)  # type: ignore[attr-defined]
+        if checked.returncode != 0:
+            print(f"warning: check-jsonschema failed: {checked.stdout[:200]!r}", file=sys.stderr)
+        if done.returncode not in (0, 1):
+            print(f"warning: promptgit exit {done.returncode}: {done.stderr[:300]!r}", file=sys.stderr)
     return {"files": count, "library": library, "cli": cli, "reference": reference}
 
 
@@ -146,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(size, texts)
         files, library, cli, reference = row["files"], row["library"], row["cli"], row["reference"]
         print(
-            f"{files:>6.0f} | {library:>9.3f} | {files / library:>8.0f} | {cli:>7.3f} | {files / cli:>8.0f} | "
-            f"{reference:>18.3f} | {files / reference:>8.0f} | {library / reference:>9.2f} | {cli / reference:>9.2f}"
+            f"{files:>6.0f} | {library:>9.3f} | {files / library:>8.0f} | "
+            f"{cli:>7.3f} | {files / cli:>8.0f} | {reference:>18.3f} | {files / reference:>8.0f} | "
+            f"{library / reference:>9.2f} | {cli / reference:>9.2f}"
         )
     return 0
 
