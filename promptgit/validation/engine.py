@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jinja2 import TemplateSyntaxError
+
 from promptgit.errors import ConfigError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.prompt import SUFFIX, compile_document, parse_document, parse_template, prompt_name
@@ -237,11 +239,17 @@ class FileChecker:
             part = "front matter" if self._stage == "PG101" else "template"
             return [finding(shown, (1, 1), self._stage, f"{part} is nested too deeply to check")]
 
-    def _prompt(self, path: Path, shown: str) -> list[Finding]:
+    def _read(self, path: Path, shown: str) -> tuple[str | None, list[Finding]]:
+        """The file's text (None when unreadable) and the findings about it as text: read errors, secrets."""
         text = read_text(path, shown, self.config.max_file_bytes)
         if isinstance(text, Finding):
-            return [text]
-        found = list(security.secrets(shown, text)) if "security" in self.families else []
+            return None, [text]
+        return text, list(security.secrets(shown, text)) if "security" in self.families else []
+
+    def _prompt(self, path: Path, shown: str) -> list[Finding]:
+        text, found = self._read(path, shown)
+        if text is None:
+            return found
         try:
             name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
             document = parse_document(name, shown, text)
@@ -278,26 +286,20 @@ class FileChecker:
         return found
 
     def _partial(self, path: Path, shown: str) -> list[Finding]:
-        text = read_text(path, shown, self.config.max_file_bytes)
-        if isinstance(text, Finding):
-            return [text]
-        found = list(security.secrets(shown, text)) if "security" in self.families else []
+        text, found = self._read(path, shown)
+        if text is None:
+            return found
         try:
             ast = self.index.environment.parse(text, name=shown)
-        except Exception as exc:  # TemplateSyntaxError, and the parser's rare other errors on hostile input
-            line = getattr(exc, "lineno", None) or 1
-            message = getattr(exc, "message", None) or str(exc)
-            return [*found, finding(shown, (line, 1), "PG102", f"Jinja syntax: {message}")]
+        except TemplateSyntaxError as exc:
+            return [*found, finding(shown, (exc.lineno or 1, 1), "PG102", f"Jinja syntax: {exc.message}")]
         found.extend(self._template_checks(shown, scan(ast), text.splitlines(), chat_prompt=False))
         return found
 
     def labels(self, path: Path) -> list[Finding]:
         shown = self._shown(path)
-        text = read_text(path, shown, self.config.max_file_bytes)
-        if isinstance(text, Finding):
-            return [text]
-        found = list(security.secrets(shown, text)) if "security" in self.families else []
-        return [*found, *self.schema.labels(shown, text)]
+        text, found = self._read(path, shown)
+        return found if text is None else [*found, *self.schema.labels(shown, text)]
 
     def _shown(self, path: Path) -> str:
         """Path relative to the repository root; unlike display_path, a symlink keeps its own name."""
