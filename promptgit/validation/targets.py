@@ -1,0 +1,69 @@
+"""Which files a validation run checks: prompts, partials and the labels file, from paths or the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from promptgit.errors import ConfigError
+from promptgit.prompt import SUFFIX
+from promptgit.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
+
+
+@dataclass(frozen=True)
+class Targets:
+    prompts: list[Path]
+    partials: list[Path]
+    labels: list[Path]
+
+    def __len__(self) -> int:
+        return len(self.prompts) + len(self.partials) + len(self.labels)
+
+
+def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
+    """The prompts, partials and labels file to check; files given that are none of these are ignored."""
+    prompts_dir = workspace.prompts_dir
+    if paths is None:
+        candidates = _walk(prompts_dir)
+    else:
+        candidates = []
+        for path in paths:
+            if path.is_dir():
+                candidates.extend(_walk(path))
+            elif path.exists() or path.is_symlink():
+                candidates.append(path)
+            else:
+                raise ConfigError(f"{path}: no such file or directory")
+    targets = Targets([], [], [])
+    seen: set[Path] = set()
+    resolved_dir = prompts_dir.resolve()
+    for path in candidates:
+        # resolve the directory, not the file: a symlinked prompt is still a prompt (and read as one)
+        absolute = path.absolute().parent.resolve() / path.name
+        try:
+            relative = absolute.relative_to(resolved_dir).as_posix()
+        except ValueError:
+            continue
+        if absolute in seen or workspace.is_ignored(absolute):
+            continue
+        seen.add(absolute)
+        if relative.endswith(SUFFIX) and relative.split("/")[0] != PARTIALS_DIR:
+            targets.prompts.append(absolute)
+        elif relative.endswith(SUFFIX):
+            targets.partials.append(absolute)
+        elif relative == LABELS_FILE:
+            targets.labels.append(absolute)
+    for bucket in (targets.prompts, targets.partials, targets.labels):
+        bucket.sort()
+    return targets
+
+
+def _walk(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.rglob("*") if not path.is_dir() and not _hidden(path, directory))
+
+
+def _hidden(path: Path, base: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(base).parts)
