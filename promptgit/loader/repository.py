@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.gitstore import GitStore
+from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
 from promptgit.loader.fallbacks import Fallbacks
@@ -78,8 +79,8 @@ class Repository:
         self.ref = ref
         self.cache_ttl = cache_ttl
         self._clock = clock or time.monotonic
-        self._log = logger or logging.getLogger("promptgit.loader")
         self._metrics: LoaderMetrics = loader_metrics(registry)
+        self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
         self._store = GitStore(Path(path), prompts_dir or "prompts")
         config = self._config_at_ref()
@@ -93,22 +94,7 @@ class Repository:
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
-        self._counts_lock = threading.Lock()
-        self._counts = {
-            "hits": 0,
-            "misses": 0,
-            "stale": 0,
-            "last_known_good": 0,
-            "fallbacks": 0,
-            "failures": 0,
-        }
         self._metrics.cache_entries.track(self)
-        # label children bound once: get() on a cache hit does no label lookups
-        self._resolution_hits = self._metrics.cache_hits.labels(layer="resolution")
-        self._resolution_misses = self._metrics.cache_misses.labels(layer="resolution")
-        self._loads = {
-            source: self._metrics.loads.labels(source=source) for source in ("cache", "git", "fallback")
-        }
 
     @classmethod
     def clone(
@@ -129,7 +115,7 @@ class Repository:
             mirror.fetch()
         except GitError as exc:
             repository = cls(mirror.path, ref, _mirror=mirror, **options)
-            repository._count_failure(exc, {"remote": url})
+            repository._books.failure(exc, {"remote": url})
             return repository
         return cls(mirror.path, ref, _mirror=mirror, **options)
 
@@ -143,30 +129,23 @@ class Repository:
         start = time.perf_counter()
         parsed, key = _parse(selector) if isinstance(selector, str) else (selector, str(selector))
         if parsed.kind == "worktree":
-            prompt = self._from_git(parsed, lambda: worktree_prompt(self._store, parsed.name, self._metrics))
-            self._loaded(parsed, prompt, "fallback" if prompt.origin == "fallback" else "git", start)
+            try:
+                prompt = worktree_prompt(self._store, parsed.name, self._metrics)
+            except PromptgitError as exc:
+                return self._fallback_or_raise(parsed, key, exc, start)
+            self._books.loaded(key, prompt, "git", start)
             return prompt
         try:
             prompt, freshness = self._resolved.get(
                 key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
             )
         except PromptgitError as exc:
-            self._record_freshness(parsed, None, Freshness.MISS)
+            self._books.lookup(parsed.name, Freshness.MISS)
             if isinstance(exc, GitError):
-                self._count_failure(exc, {"selector": key, "prompt": parsed.name})
-            fallback = self._fallbacks.get(parsed.name)
-            if fallback is None:
-                raise
-            self._count("fallbacks")
-            self._log.warning(
-                "serving the fallback template: %s",
-                exc,
-                extra={"prompt": parsed.name, "selector": key, "source": "fallback"},
-            )
-            self._loaded(parsed, fallback, "fallback", start)
-            return fallback
-        self._record_freshness(parsed, prompt, freshness)
-        self._loaded(parsed, prompt, "git" if freshness is Freshness.MISS else "cache", start)
+                self._books.failure(exc, {"selector": key, "prompt": parsed.name})
+            return self._fallback_or_raise(parsed, key, exc, start)
+        self._books.lookup(parsed.name, freshness)
+        self._books.loaded(key, prompt, "git" if freshness is Freshness.MISS else "cache", start)
         return prompt
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
@@ -196,8 +175,7 @@ class Repository:
 
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
-        with self._counts_lock:
-            counts = dict(self._counts)
+        counts = self._books.counts()
         lookups = counts["hits"] + counts["misses"]
         return {
             "hits": counts["hits"],
@@ -247,21 +225,22 @@ class Repository:
                 try:
                     self._mirror.fetch()
                 except GitError as exc:  # the mirror still has the last fetched state: resolve from it
-                    self._count_failure(exc, {"remote": self._mirror.url})
+                    self._books.failure(exc, {"remote": self._mirror.url})
             self._store.refresh()
             self._synced_at = now
 
-    def _from_git(self, selector: Selector, load: Any) -> LoadedPrompt:
-        try:
-            prompt: LoadedPrompt = load()
-        except PromptgitError as exc:
-            fallback = self._fallbacks.get(selector.name)
-            if fallback is None:
-                raise
-            self._count("fallbacks")
-            self._log.warning("serving the fallback template: %s", exc, extra={"prompt": selector.name})
-            return fallback
-        return prompt
+    def _fallback_or_raise(
+        self, selector: Selector, key: str, exc: PromptgitError, start: float
+    ) -> LoadedPrompt:
+        fallback = self._fallbacks.get(selector.name)
+        if fallback is None:
+            raise exc
+        self._books.fallback(selector.name, key, exc)
+        self._books.loaded(key, fallback, "fallback", start)
+        return fallback
+
+    def _refresh_failed(self, key: str, exc: Exception) -> None:
+        self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
 
     def _known_selectors(self) -> list[str]:
         commit = self._store.resolve_commit(self.ref)
@@ -279,60 +258,6 @@ class Repository:
         if found is None:
             return Config()
         return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
-
-    # --- bookkeeping --------------------------------------------------------------------------------
-    def _record_freshness(
-        self, selector: Selector, prompt: LoadedPrompt | None, freshness: Freshness
-    ) -> None:
-        if freshness is Freshness.MISS:
-            self._resolution_misses.inc()
-            self._count("misses")
-            return
-        self._resolution_hits.inc()
-        self._count("hits")
-        if freshness is Freshness.STALE:
-            self._count("stale")
-        elif freshness is Freshness.LAST_KNOWN_GOOD:
-            self._count("last_known_good")
-            self._metrics.fallbacks.labels(prompt=selector.name, kind="last_known_good").inc()
-
-    def _loaded(self, selector: Selector, prompt: LoadedPrompt, source: str, start: float) -> None:
-        elapsed = time.perf_counter() - start
-        self._metrics.resolve_seconds.observe(elapsed)
-        self._loads[source].inc()
-        level = logging.DEBUG if source == "cache" else logging.INFO
-        if self._log.isEnabledFor(level):
-            self._log.log(
-                level,
-                "loaded %s@%s from %s",
-                prompt.name,
-                prompt.version,
-                source,
-                extra={
-                    "prompt": prompt.name,
-                    "version": prompt.version,
-                    "selector": str(selector),
-                    "source": source,
-                    "duration_ms": round(elapsed * 1000, 3),
-                    "commit": prompt.commit,
-                },
-            )
-
-    def _refresh_failed(self, key: str, exc: Exception) -> None:
-        self._count_failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
-
-    def _count_failure(self, exc: Exception, fields: dict[str, str]) -> None:
-        self._count("failures")
-        self._metrics.refresh_failures.inc()
-        self._log.warning(
-            "git read failed, serving last-known-good where cached: %s",
-            exc,
-            extra={**fields, "source": "git"},
-        )
-
-    def _count(self, what: str) -> None:
-        with self._counts_lock:
-            self._counts[what] += 1
 
 
 def _default_cache_dir() -> Path:

@@ -1,0 +1,93 @@
+"""What a Repository did, told three ways: counters for `stats()`, Prometheus metrics, structured logs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from promptgit.loader.caches import Freshness
+from promptgit.loader.loaded import LoadedPrompt
+from promptgit.metrics import LoaderMetrics
+
+SOURCES = ("cache", "git", "fallback")
+
+
+class Bookkeeping:
+    """Records lookups, loads, fallbacks and git failures of one Repository (thread-safe, cheap on hits)."""
+
+    def __init__(self, metrics: LoaderMetrics, log: logging.Logger) -> None:
+        self.metrics = metrics
+        self.log = log
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(
+            ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
+        )
+        # label children bound once: a cache hit does no label lookups
+        self._hits = metrics.cache_hits.labels(layer="resolution")
+        self._misses = metrics.cache_misses.labels(layer="resolution")
+        self._loads = {source: metrics.loads.labels(source=source) for source in SOURCES}
+
+    def lookup(self, name: str, freshness: Freshness) -> None:
+        """A resolution-cache lookup for prompt `name` and how it was answered."""
+        if freshness is Freshness.MISS:
+            self._misses.inc()
+            self._count("misses")
+            return
+        self._hits.inc()
+        self._count("hits")
+        if freshness is Freshness.STALE:
+            self._count("stale")
+        elif freshness is Freshness.LAST_KNOWN_GOOD:
+            self._count("last_known_good")
+            self.metrics.fallbacks.labels(prompt=name, kind="last_known_good").inc()
+
+    def loaded(self, selector: str, prompt: LoadedPrompt, source: str, start: float) -> None:
+        """get() returned `prompt` from `source` (cache, git or fallback); `start` is its perf_counter."""
+        elapsed = time.perf_counter() - start
+        self.metrics.resolve_seconds.observe(elapsed)
+        self._loads[source].inc()
+        level = logging.DEBUG if source == "cache" else logging.INFO
+        if self.log.isEnabledFor(level):
+            self.log.log(
+                level,
+                "loaded %s@%s from %s",
+                prompt.name,
+                prompt.version,
+                source,
+                extra={
+                    "prompt": prompt.name,
+                    "version": prompt.version,
+                    "selector": selector,
+                    "source": source,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "commit": prompt.commit,
+                },
+            )
+
+    def fallback(self, name: str, selector: str, exc: Exception) -> None:
+        """The fallback template is served for `name` because of `exc`."""
+        self._count("fallbacks")
+        self.log.warning(
+            "serving the fallback template: %s",
+            exc,
+            extra={"prompt": name, "selector": selector, "source": "fallback"},
+        )
+
+    def failure(self, exc: Exception, fields: dict[str, str]) -> None:
+        """A git read or fetch failed; `fields` say for what (selector and prompt, or remote)."""
+        self._count("failures")
+        self.metrics.refresh_failures.inc()
+        self.log.warning(
+            "git read failed, serving last-known-good where cached: %s",
+            exc,
+            extra={**fields, "source": "git"},
+        )
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self._counts[what] += 1
