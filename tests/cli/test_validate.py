@@ -190,3 +190,16 @@ def test_as_a_real_process(tmp_path: Path) -> None:
     result = promptgit_process(tmp_path, "validate", OWN)
 
     assert (result.code, result.out, result.err) == (1, TEXT, "")
+
+
+def test_ignored_files_are_not_validated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mixed_repo(tmp_path)
+    write(
+        tmp_path,
+        "promptgit.yaml",
+        "kinds: [hook, critic]\nignore: ['prompts/content/broken.j2', 'prompts/review/*']\n",
+    )
+
+    result = promptgit(capsys, tmp_path, "validate", OWN)
+
+    assert (result.code, result.out) == (0, "1 file checked: no problems\n")
