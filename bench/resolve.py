@@ -32,7 +32,7 @@ def versions(count: int) -> list[str]:
     return [f"{index * 3 // count}.{index}.0" for index in range(count)]  # a third each of 0.x, 1.x, 2.x
 
 
-def build(root: Path, tags: int) -> None:
+def build(root: Path, tags: int, pack: bool = True) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     prompts = max(1, tags // VERSIONS_PER_PROMPT)
     per_prompt = min(tags, VERSIONS_PER_PROMPT)
@@ -73,7 +73,8 @@ def build(root: Path, tags: int) -> None:
             )
             previous = commit
     subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
-    subprocess.run(["git", "pack-refs", "--all"], cwd=root, check=True)
+    if pack:
+        subprocess.run(["git", "pack-refs", "--all"], cwd=root, check=True)
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True)
 
 
@@ -107,13 +108,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--sizes", default="10,1000,10000")
+    parser.add_argument("--loose", action="store_true", help="leave the tags as loose refs (no pack-refs)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for tags in (int(size) for size in args.sizes.split(",")):
             root = Path(work) / f"tags-{tags}"
             built = time.perf_counter()
-            build(root, tags)
+            build(root, tags, pack=not args.loose)
             count = len(
                 subprocess.run(["git", "tag"], cwd=root, capture_output=True, text=True).stdout.split()
             )
