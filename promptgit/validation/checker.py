@@ -18,7 +18,7 @@ from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_
 from promptgit.workspace import Workspace
 
 # findings after which the sample is not rendered: the render would only repeat them as PG306
-_BLOCKS_RENDER = frozenset({"PG201", "PG301", "PG303", "PG304", "PG305", "PG602"})
+_BLOCKS_RENDER = frozenset({"PG301", "PG303", "PG304", "PG305", "PG602"})
 
 
 class FileChecker:
@@ -82,7 +82,7 @@ class FileChecker:
             prompt = compile_document(document, self.index.environment, ast=ast)
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
-        if "PG201" in codes:
+        if "PG201" in codes and self.schema.inputs_broken(document):
             return found  # declared inputs that break the schema cannot check a sample
         sample_findings = variables.sample_problems(document)
         found.extend(sample_findings)

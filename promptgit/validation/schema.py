@@ -49,6 +49,18 @@ class SchemaChecks:
             message = f"kind {kind!r} is not allowed by promptgit.yaml (allowed: {allowed})"
             yield finding(document.path, document.front.position(("kind",)), "PG202", message)
 
+    def inputs_broken(self, document: PromptDocument) -> bool:
+        """Whether `inputs` or `sample` break the schema: then the sample cannot be checked or rendered."""
+        for error in self.prompt_validator.iter_errors(document.metadata):
+            path = tuple(error.absolute_path)
+            if path and path[0] in ("inputs", "sample"):
+                return True
+            if not path and error.validator == "additionalProperties":
+                continue  # an unknown top-level key (a typo) does not touch the inputs
+            if not path and error.validator != "required":
+                return True
+        return False
+
     def labels(self, shown: str, text: str) -> Iterator[Finding]:
         """PG203 for a labels file that is not YAML, or not label -> {prompt name: version}."""
         loader = _Loader(text)
