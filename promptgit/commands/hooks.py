@@ -93,6 +93,8 @@ def pre_commit(workspace: Workspace, store: GitStore) -> int:
     if not names:
         return 0
     existing = [store.root / name for name in names if (store.root / name).is_file()]
+    if not existing:
+        return _validate(workspace, None, base="HEAD", select={"versions"})  # only deletions
     unstaged = git(store, "diff", "--name-only", "--", *[str(path) for path in existing]).split()
     for name in unstaged:
         print(
@@ -128,13 +130,23 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> i
 def _validate(
     workspace: Workspace, paths: list[Path] | None, base: str | None, select: set[str] | None = None
 ) -> int:
+    """Run the validator and print its text report; the version rules always see every prompt and label.
+
+    A staged partial or a deleted prompt is not a prompt path, yet it can break a version rule (PG505,
+    PG506), so `paths` limits only the file-level families.
+    """
     from promptgit.reporters import REPORTERS
+    from promptgit.validation import FAMILIES, Report
     from promptgit.validation import run as run_validation
 
-    if paths is not None and not paths:
-        paths = [workspace.prompts_dir / "labels.yaml"]  # only deletions: still check what labels point at
-    report = run_validation(workspace, paths, base=base, select=select)
-    errors = [item for item in report.findings if item.severity is Severity.ERROR]
-    if report.findings:
+    families = set(FAMILIES) if select is None else select
+    reports = []
+    if paths and families - {"versions"}:
+        reports.append(run_validation(workspace, paths, base=base, select=families - {"versions"}))
+    if "versions" in families:
+        reports.append(run_validation(workspace, None, base=base, select={"versions"}))
+    findings = sorted({item for report in reports for item in report.findings})
+    report = Report(findings, max((report.files_checked for report in reports), default=0))
+    if findings:
         sys.stdout.write(REPORTERS["text"](report))
-    return 1 if errors else 0
+    return 1 if any(item.severity is Severity.ERROR for item in findings) else 0

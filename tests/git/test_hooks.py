@@ -125,3 +125,15 @@ def test_pre_commit_hook_with_only_a_deleted_prompt_checks_labels(history: Any, 
     assert (
         "PG505 label production points at content/hook, which was removed" in refused.stdout + refused.stderr
     )
+
+
+def test_pre_commit_hook_warns_about_a_staged_partial(history: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(history.root)
+    main(["hooks", "install"])
+    history.write("prompts/partials/style.j2", "Style five.")
+    git(history, "add", "prompts/partials/style.j2")
+    accepted = git(history, "commit", "-m", "partial only")
+    assert accepted.returncode == 0  # a warning does not refuse the commit
+    assert "prompts/content/hook.j2:2:1: PG506 warning: content/hook includes prompts/partials/style.j2" in (
+        accepted.stdout + accepted.stderr
+    )
