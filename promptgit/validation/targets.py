@@ -38,14 +38,18 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
     targets = Targets([], [], [])
     seen: set[Path] = set()
     resolved_dir = prompts_dir.resolve()
+    resolved_parents: dict[Path, Path] = {}
     for path in candidates:
         # resolve the directory, not the file: a symlinked prompt is still a prompt (and read as one)
-        absolute = path.absolute().parent.resolve() / path.name
+        parent = path.absolute().parent
+        if parent not in resolved_parents:
+            resolved_parents[parent] = parent.resolve()
+        absolute = resolved_parents[parent] / path.name
         try:
             relative = absolute.relative_to(resolved_dir).as_posix()
         except ValueError:
             continue
-        if absolute in seen or workspace.is_ignored(absolute):
+        if absolute in seen or (workspace.config.ignore and workspace.is_ignored(absolute)):
             continue
         seen.add(absolute)
         if relative.endswith(SUFFIX) and relative.split("/")[0] != PARTIALS_DIR:
