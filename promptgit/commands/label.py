@@ -43,6 +43,11 @@ def _set(args: argparse.Namespace) -> int:
             f"refusing to label {selector}: it is not released "
             f"(no tag {release_tag(selector.name, selector.spec)})"
         )
+    if not workspace.path_of(selector.name).is_file():
+        raise PromptNotFoundError(
+            f"refusing to label {selector}: {workspace.display_path(workspace.path_of(selector.name))} "
+            "does not exist in the working tree (labels may only point at existing prompts)"
+        )
     path = workspace.prompts_dir / LABELS_FILE
     text = path.read_text("utf-8") if path.is_file() else ""
     change = set_label(text, args.label, selector.name, selector.spec)

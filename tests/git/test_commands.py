@@ -367,3 +367,13 @@ def test_release_bump_onto_a_released_version_is_refused_before_committing(histo
     )
     assert history.git.head.commit.hexsha == head
     assert (history.root / "prompts/greeting.j2").read_bytes() == before
+
+
+def test_label_set_refuses_a_removed_prompt(history: Any, cli: Any) -> None:
+    (history.root / "prompts/greeting.j2").unlink()
+    assert cli("label", "set", "production", "greeting@0.1.0") == (
+        2,
+        "",
+        "promptgit: error: refusing to label greeting@0.1.0: prompts/greeting.j2 does not exist "
+        "in the working tree (labels may only point at existing prompts)\n",
+    )
