@@ -45,6 +45,12 @@ def set_label(text: str, label: str, name: str, version: str) -> LabelChange:
     for key_node, value_node in root.value:
         if key_node.value != label:
             continue
+        if isinstance(value_node, yaml.MappingNode) and not value_node.value:
+            # `label: {}` (an empty flow mapping) becomes a block mapping, the layout entries are added in
+            indent = " " * (key_node.start_mark.column + 2)
+            before = text[: value_node.start_mark.index].rstrip(" \t")
+            entry = f"\n{indent}{name}: {version}"
+            return LabelChange(before + entry + text[value_node.end_mark.index :], previous)
         if isinstance(value_node, yaml.MappingNode):
             return LabelChange(_set_in_mapping(text, value_node, name, version), previous)
         # `label:` with nothing under it: the entry goes on the next line

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from promptgit.errors import ConfigError, GitError
+from promptgit.labels import parse_labels, set_label
+
+FILE = """# who runs what
+production:
+  content/hook: 1.1.0  # pinned
+  other: '0.1.0'
+
+# staging follows main
+staging:
+  content/hook: 2.0.0
+"""
+
+
+@pytest.mark.parametrize(
+    ("label", "name", "version", "expected", "previous"),
+    [
+        ("production", "content/hook", "2.0.0", FILE.replace("1.1.0  #", "2.0.0  #"), "1.1.0"),
+        ("production", "other", "0.2.0", FILE.replace("'0.1.0'", "'0.2.0'"), "0.1.0"),
+        ("production", "new/one", "1.0.0", FILE.replace("'0.1.0'\n", "'0.1.0'\n  new/one: 1.0.0\n"), None),
+        ("staging", "x", "1.0.0", FILE + "  x: 1.0.0\n", None),
+        ("canary", "x", "1.0.0", FILE + "canary:\n  x: 1.0.0\n", None),
+    ],
+)
+def test_set_label_edits_only_what_changes(
+    label: str, name: str, version: str, expected: str, previous: str | None
+) -> None:
+    change = set_label(FILE, label, name, version)
+    assert change.text == expected
+    assert change.previous == previous
+    assert yaml.safe_load(change.text)[label][name] == version
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "production:\n  a: 1.0.0\n"),
+        ("production:\n", "production:\n  a: 1.0.0\n"),
+        ("production: {}\nstaging: {}\n", "production:\n  a: 1.0.0\nstaging: {}\n"),
+        ("production: {b: 2.0.0}\n", "production: {b: 2.0.0, a: 1.0.0}\n"),
+        ("production:\n  b: 2.0.0", "production:\n  b: 2.0.0\n  a: 1.0.0\n"),
+        ("{production: {b: 2.0.0}}\n", "production:\n  b: 2.0.0\n  a: 1.0.0\n"),
+    ],
+)
+def test_set_label_layouts(text: str, expected: str) -> None:
+    assert set_label(text, "production", "a", "1.0.0").text == expected
+
+
+@pytest.mark.parametrize("label", ["Production", "worktree", "latest", "9lives", ""])
+def test_invalid_labels(label: str) -> None:
+    with pytest.raises(ConfigError, match="invalid label"):
+        set_label(FILE, label, "a", "1.0.0")
+
+
+def test_malformed_files() -> None:
+    with pytest.raises(GitError, match=r"labels.yaml:3: labels file is not valid YAML"):
+        parse_labels("production:\n  a: [\n", "labels.yaml")
+    with pytest.raises(GitError, match="must map label"):
+        parse_labels("- a\n", "labels.yaml")
+    with pytest.raises(GitError, match="must map label"):
+        set_label("production: 1\n", "production", "a", "1.0.0")
+    assert parse_labels("production:\n", "x") == {"production": {}}
