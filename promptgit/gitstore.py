@@ -2,8 +2,8 @@
 
 Nothing here checks out, writes or moves anything. Objects are read through GitPython's persistent
 `git cat-file --batch` process (one per store, guarded by a lock because that pipe is not thread-safe);
-release tags are listed by reading `packed-refs` and the loose refs under `refs/tags/prompts/<name>/`
-directly, so a repository with 10,000 tags costs one file scan, not 10,000 ref objects.
+release tags are read from `packed-refs` (bisected) and the loose refs under `refs/tags/prompts/<name>/`
+directly (see tagrefs.py), so a repository with 10,000 tags costs a few lines, not 10,000 ref objects.
 """
 
 from __future__ import annotations
