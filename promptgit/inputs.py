@@ -1,19 +1,28 @@
-"""Declared prompt inputs: a small JSON-Schema subset per variable, checked with jsonschema."""
+"""Declared prompt inputs: a small JSON-Schema subset per variable, checked with jsonschema.
+
+Checking is on the render hot path, so a compiled fast path (promptgit.fastcheck) accepts valid inputs and
+jsonschema only runs to decide and word the errors of inputs the fast path does not accept.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from promptgit.fastcheck import fast_check
+
+Declared = Mapping[str, Mapping[str, Any]]
+
 # keys of an input declaration that are promptgit's, not JSON Schema's
 _PROMPTGIT_KEYS = frozenset({"required", "description"})
 
 
-def inputs_schema(declared: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def inputs_schema(declared: Declared) -> dict[str, Any]:
     """The JSON Schema (2020-12) of the inputs object a prompt accepts."""
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -30,48 +39,62 @@ def is_required(spec: Mapping[str, Any] | None) -> bool:
     return bool(spec.get("required", True)) and "default" not in spec
 
 
+class InputsChecker:
+    """Checks values against one declaration and applies its defaults; build once, use per render."""
+
+    def __init__(self, declared: Declared) -> None:
+        self.declared = {str(name): dict(spec or {}) for name, spec in declared.items()}
+        schema = inputs_schema(self.declared)
+        self._validator = Draft202012Validator(schema)
+        self._accepts = fast_check(schema)
+
+    def errors(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(variable, message) for every way `values` violates the declaration, in a stable order."""
+        if self._accepts is not None and self._accepts(values):
+            return []
+        problems: list[tuple[str, str]] = []
+        errors = self._validator.iter_errors(dict(values))
+        for error in sorted(errors, key=lambda e: [str(part) for part in e.path]):
+            if error.validator == "required" and not error.path:
+                missing = error.message.split("'")[1] if "'" in error.message else "?"
+                problems.append((missing, "is required but was not given"))
+                continue
+            variable = str(error.path[0]) if error.path else "?"
+            where = "".join(f"[{part!r}]" for part in list(error.path)[1:])
+            problems.append((variable, f"{where} {error.message}".strip()))
+        return problems
+
+    def with_defaults(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` plus each missing defaulted input; optional inputs without default become None.
+
+        Optional inputs are bound to None so a template can test `{% if examples %}` under StrictUndefined.
+        """
+        result = dict(values)
+        for name, spec in self.declared.items():
+            if name in result:
+                continue
+            if "default" in spec:
+                result[name] = copy.deepcopy(spec["default"])
+            elif not spec.get("required", True):
+                result[name] = None
+        return result
+
+
+def checker_for(declared: Declared) -> InputsChecker:
+    """A shared checker: prompts (and versions of a prompt) with the same declaration use one."""
+    return _checker(json.dumps(declared, sort_keys=True, default=str))
+
+
 @lru_cache(maxsize=1024)
-def _validator(schema_key: str) -> Draft202012Validator:
-    import json
-
-    return Draft202012Validator(json.loads(schema_key))
+def _checker(declared_json: str) -> InputsChecker:
+    return InputsChecker(json.loads(declared_json))
 
 
-def validator_for(declared: Mapping[str, Mapping[str, Any]]) -> Draft202012Validator:
-    """A cached validator; prompts with the same declaration share one."""
-    import json
-
-    return _validator(json.dumps(inputs_schema(declared), sort_keys=True, default=str))
-
-
-def input_errors(
-    declared: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]
-) -> list[tuple[str, str]]:
+def input_errors(declared: Declared, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(variable, message) for every way `values` violates the declaration, in a stable order."""
-    problems: list[tuple[str, str]] = []
-    for error in sorted(validator_for(declared).iter_errors(dict(values)), key=lambda e: list(e.path)):
-        if error.validator == "required" and not error.path:
-            missing = error.message.split("'")[1] if "'" in error.message else "?"
-            problems.append((missing, "is required but was not given"))
-            continue
-        variable = str(error.path[0]) if error.path else "?"
-        where = "".join(f"[{p!r}]" for p in list(error.path)[1:])
-        problems.append((variable, f"{where} {error.message}".strip()))
-    return problems
+    return checker_for(declared).errors(values)
 
 
-def with_defaults(declared: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> dict[str, Any]:
-    """`values` plus each undeclared-but-defaulted input; optional inputs without default become None.
-
-    Optional inputs are bound to None so a template can test `{% if examples %}` under StrictUndefined.
-    """
-    result = dict(values)
-    for name, spec in declared.items():
-        if name in result:
-            continue
-        spec = spec or {}
-        if "default" in spec:
-            result[name] = copy.deepcopy(spec["default"])
-        elif not spec.get("required", True):
-            result[name] = None
-    return result
+def with_defaults(declared: Declared, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` with the declaration's defaults applied (see InputsChecker.with_defaults)."""
+    return checker_for(declared).with_defaults(values)

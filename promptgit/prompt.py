@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError, UndefinedError, nodes
@@ -12,7 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateError
 
 from promptgit.errors import InputValidationError, PromptSyntaxError, RenderError
 from promptgit.frontmatter import FrontMatter, decode, split
-from promptgit.inputs import input_errors, with_defaults
+from promptgit.inputs import InputsChecker, checker_for
 from promptgit.templating import Rendered, is_chat, split_messages
 
 SUFFIX = ".j2"
@@ -107,13 +108,18 @@ class Prompt:
         sample = self.metadata.get("sample") or {}
         return dict(sample) if isinstance(sample, dict) else {}
 
+    @cached_property
+    def inputs_checker(self) -> InputsChecker:
+        return checker_for(self.inputs)
+
     def check_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Validate `inputs` against the declaration; return them with defaults applied."""
-        problems = input_errors(self.inputs, inputs)
+        checker = self.inputs_checker
+        problems = checker.errors(inputs)
         if problems:
             detail = "; ".join(f"{variable}: {message}" for variable, message in problems)
             raise InputValidationError(f"{self.name}@{self.version}: invalid inputs: {detail}")
-        return with_defaults(self.inputs, inputs)
+        return checker.with_defaults(inputs)
 
     def render(self, **inputs: Any) -> Rendered:
         """Render with validated inputs: a string for a text prompt, `[{role, content}]` for a chat prompt."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +12,6 @@ from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError, TemplateError
 
 from promptgit.errors import InputValidationError, PromptgitError, RenderError
-from promptgit.inputs import with_defaults
-from promptgit.loader.fastcheck import FastCheck, fast_check
 from promptgit.metrics import LoaderMetrics
 from promptgit.prompt import Prompt
 from promptgit.templating import Rendered
@@ -90,8 +87,6 @@ class LoadedPrompt(Prompt):
 
     origin: str = "git"
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
-    _fast_check: FastCheck | None = field(default=None, repr=False, compare=False)
-    _declared: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def wrap(
@@ -99,16 +94,7 @@ class LoadedPrompt(Prompt):
     ) -> LoadedPrompt:
         values = {f.name: getattr(prompt, f.name) for f in dataclasses.fields(Prompt)}
         observed = _RenderMetrics(metrics, prompt.name, prompt.version, count_tokens_every)
-        declared = prompt.inputs
-        return cls(
-            **values, origin=origin, _metrics=observed, _fast_check=fast_check(declared), _declared=declared
-        )
-
-    def check_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """As Prompt.check_inputs; inputs that the compiled fast check accepts skip jsonschema."""
-        if self._fast_check is not None and self._fast_check(inputs):
-            return with_defaults(self._declared, inputs)
-        return super().check_inputs(inputs)
+        return cls(**values, origin=origin, _metrics=observed)
 
     def render(self, **inputs: Any) -> Rendered:
         """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from promptgit.inputs import input_errors
-from promptgit.loader.fastcheck import fast_check
+import pytest
+from jsonschema import Draft202012Validator
+
+from promptgit.fastcheck import fast_check
+from promptgit.inputs import input_errors, inputs_schema
 
 DECLARED = {
     "topic": {"type": "string", "minLength": 2, "description": "what about"},
@@ -32,15 +35,19 @@ DECLARED = {
         {"topic": "ab", "undeclared": object()},
     ],
 )
-def test_fast_check_never_accepts_what_jsonschema_rejects(inputs) -> None:
-    check = fast_check(DECLARED)
+def test_fast_check_never_accepts_what_jsonschema_rejects(inputs: dict[str, Any]) -> None:
+    schema = inputs_schema(DECLARED)
+    check = fast_check(schema)
     assert check is not None
+    jsonschema_accepts = Draft202012Validator(schema).is_valid(inputs)
     if check(inputs):
-        assert input_errors(DECLARED, inputs) == []
+        assert jsonschema_accepts
+    # and the checker built on it agrees with jsonschema either way
+    assert (input_errors(DECLARED, inputs) == []) == jsonschema_accepts
 
 
 def test_fast_check_accepts_valid_inputs() -> None:
-    check = fast_check(DECLARED)
+    check = fast_check(inputs_schema(DECLARED))
     assert check is not None and check({"topic": "ab", "count": 5})
 
 
@@ -53,5 +60,5 @@ def test_fast_check_accepts_valid_inputs() -> None:
         {"mail": {"type": "string", "format": "email"}},
     ],
 )
-def test_no_fast_path_when_the_meaning_could_differ(declared) -> None:
-    assert fast_check(declared) is None
+def test_no_fast_path_when_the_meaning_could_differ(declared: dict[str, Any]) -> None:
+    assert fast_check(inputs_schema(declared)) is None

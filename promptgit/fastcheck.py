@@ -1,10 +1,10 @@
-"""A fast path for input validation on the render hot path; jsonschema stays the authority.
+"""A fast acceptance path for JSON Schema checks on hot paths; jsonschema stays the authority.
 
 jsonschema's generic machinery costs ~70 us for a five-input declaration, four times a sandboxed render.
-fastjsonschema compiles the same schema to plain Python (~1 us). It is used only to *accept* inputs, and
-only for declarations made of keywords whose meaning is identical in both (draft 7 and 2020-12, no
-bool/number enum confusion, no format checking); anything it rejects or cannot judge goes to
-`promptgit.inputs`, which checks with jsonschema and writes the error messages.
+fastjsonschema compiles the same schema to plain Python (~1 us). It is used only to *accept* values, and
+only for schemas made of keywords whose meaning is identical in both (draft 7 and 2020-12, no
+bool/number enum confusion, no format checking); anything it rejects or cannot judge goes to jsonschema,
+which decides and words the error messages.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import json
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
-
-from promptgit.inputs import inputs_schema
 
 FastCheck = Callable[[Mapping[str, Any]], bool]
 
@@ -55,9 +53,8 @@ def _same_meaning(schema: Any) -> bool:
     return isinstance(properties, dict) and all(_same_meaning(sub) for sub in properties.values())
 
 
-def fast_check(declared: Mapping[str, Mapping[str, Any]]) -> FastCheck | None:
-    """A function that returns True when inputs are certainly valid; None when no fast path applies."""
-    schema = inputs_schema(declared)
+def fast_check(schema: Mapping[str, Any]) -> FastCheck | None:
+    """A function that returns True when a value is certainly valid; None when no fast path applies."""
     if not _same_meaning(schema):
         return None
     try:
