@@ -60,6 +60,11 @@ class GitStore:
         except git.NoSuchPathError:
             raise GitError(f"{path}: no such directory") from None
         except git.InvalidGitRepositoryError:
+            start = Path(path).resolve()
+            broken = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
+            if broken is not None:
+                message = "not a readable git repository (corrupt or incomplete)"
+                raise GitError(f"{broken / '.git'}: {message}") from None
             raise GitError(f"{path}: not a git repository") from None
         except (git.GitError, OSError, ValueError) as exc:
             raise GitError(f"{path}: cannot open the git repository: {exc}") from None

@@ -38,10 +38,17 @@ class _Base:
 
 
 def open_store(workspace: Workspace) -> GitStore | None:
-    """The GitStore of the workspace's repository, or None when it is not inside a git repository."""
+    """The GitStore of the workspace's repository, or None when it is not inside a git repository.
+
+    A `.git` that exists but cannot be read (deleted objects, a corrupt HEAD) is an error, not "no repo":
+    silently skipping the version rules there would pass what they exist to refuse.
+    """
     try:
         store = GitStore(workspace.root)
     except GitError:
+        root = workspace.root.resolve()
+        if any((directory / ".git").exists() for directory in (root, *root.parents)):
+            raise
         return None
     prompts = workspace.prompts_dir.resolve()
     try:
