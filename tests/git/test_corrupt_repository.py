@@ -25,8 +25,8 @@ def test_validate_with_deleted_objects_exits_2_naming_the_repository(prompt_repo
 
     assert result.returncode == 2
     assert result.stdout == ""
-    expected = f"promptgit: error: {prompt_repo.root / '.git'}: not a readable git repository (corrupt or incomplete)\n"
-    assert result.stderr == expected
+    problem = "not a readable git repository (corrupt or incomplete)"
+    assert result.stderr == f"promptgit: error: {prompt_repo.root / '.git'}: {problem}\n"
 
 
 def test_without_the_version_rules_a_corrupt_repository_does_not_matter(prompt_repo: PromptRepo) -> None:
