@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -77,13 +78,37 @@ class _LookupLoader(BaseLoader):
         return source, template, lambda: True
 
 
+# Jinja's sandbox caps range() but not `"x" * 10**10` or `9 ** 10**12`, which exhaust memory or CPU.
+MAX_REPEAT_LENGTH = 1_000_000
+MAX_EXPONENT = 1_000
+
+
+class PromptEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox plus limits on repetition and powers, so a template cannot exhaust the host."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int) and abs(right) > MAX_EXPONENT and isinstance(left, (int, float)):
+                raise SecurityError(f"exponent {right} is over the sandbox limit of {MAX_EXPONENT}")
+            return left**right
+        for sequence, times in ((left, right), (right, left)):
+            repeated = isinstance(sequence, (str, list, tuple)) and isinstance(times, int)
+            if repeated and len(sequence) * times > MAX_REPEAT_LENGTH:
+                size = len(sequence) * times
+                limit = MAX_REPEAT_LENGTH
+                raise SecurityError(f"repetition to {size} items is over the sandbox limit of {limit}")
+        return left * right
+
+
 def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
     """A sandboxed, StrictUndefined environment whose includes are read through `lookup(path)`.
 
     `lookup` receives a path relative to the prompts directory (`partials/x.j2`) and returns its text or
     None. One environment serves one snapshot: a commit, or the working tree.
     """
-    return ImmutableSandboxedEnvironment(
+    return PromptEnvironment(
         loader=_LookupLoader(lookup),
         undefined=StrictUndefined,
         extensions=[MessageExtension],
