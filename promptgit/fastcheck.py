@@ -4,7 +4,8 @@ jsonschema's generic machinery costs ~70 us for a five-input declaration, four t
 fastjsonschema compiles the same schema to plain Python (~1 us). It is used only to *accept* values, and
 only for schemas made of keywords whose meaning is identical in both (draft 7 and 2020-12, no
 bool/number enum confusion, no format checking); anything it rejects or cannot judge goes to jsonschema,
-which decides and words the error messages.
+which decides and words the error messages. `formats=True` also admits `format`: jsonschema (without a
+format checker) only annotates it while fastjsonschema checks it, so the fast path only gets stricter.
 """
 
 from __future__ import annotations
@@ -37,25 +38,41 @@ _SAME_MEANING = frozenset(
         "title",
         "description",
         "examples",
+        "additionalProperties",
+        "propertyNames",
+        "anyOf",
+        "uniqueItems",  # fastjsonschema tells True from 1 here, as JSON Schema does
     }
 )
 
 
-def _same_meaning(schema: Any) -> bool:
-    if not isinstance(schema, dict) or not set(schema) <= _SAME_MEANING:
+def _same_meaning(schema: Any, formats: bool = False) -> bool:
+    if isinstance(schema, bool):  # true/false schemas mean the same in both
+        return True
+    allowed = _SAME_MEANING | {"format"} if formats else _SAME_MEANING
+    if not isinstance(schema, dict) or not set(schema) <= allowed:
         return False
     # Python's 1 == True would let fastjsonschema accept what JSON Schema equality rejects
     if "enum" in schema and not all(isinstance(value, str) for value in schema["enum"]):
         return False
-    if "items" in schema and not _same_meaning(schema["items"]):  # a list is tuple validation in draft 7
+    # a list of items is tuple validation in draft 7: only a single schema means the same
+    single = [schema[key] for key in ("items", "additionalProperties", "propertyNames") if key in schema]
+    if not all(_same_meaning(sub, formats) for sub in single):
+        return False
+    branches = schema.get("anyOf", [])
+    if not isinstance(branches, list) or not all(_same_meaning(sub, formats) for sub in branches):
         return False
     properties = schema.get("properties", {})
-    return isinstance(properties, dict) and all(_same_meaning(sub) for sub in properties.values())
+    return isinstance(properties, dict) and all(_same_meaning(sub, formats) for sub in properties.values())
 
 
-def fast_check(schema: Mapping[str, Any]) -> FastCheck | None:
-    """A function that returns True when a value is certainly valid; None when no fast path applies."""
-    if not _same_meaning(schema):
+def fast_check(schema: Mapping[str, Any], *, formats: bool = False) -> FastCheck | None:
+    """A function that returns True when a value is certainly valid; None when no fast path applies.
+
+    `formats`: let `format` through (checked by the fast path, an annotation to jsonschema); a value it
+    rejects then costs a jsonschema call, so use it where formats are part of the schema, not user input.
+    """
+    if not _same_meaning(schema, formats):
         return None
     try:
         key = json.dumps(schema, sort_keys=True)

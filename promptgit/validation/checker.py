@@ -65,7 +65,8 @@ class FileChecker:
         try:
             name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
             document = parse_document(name, shown, text)
-            found.extend(self.schema.metadata(document))
+            metadata = self.schema.metadata(document)
+            found.extend(metadata.findings)
             self._stage = "PG102"
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:
@@ -82,7 +83,7 @@ class FileChecker:
             prompt = compile_document(document, self.index.environment, ast=ast)
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
-        if "PG201" in codes and self.schema.inputs_broken(document):
+        if metadata.inputs_broken:
             return found  # declared inputs that break the schema cannot check a sample
         sample_findings = variables.sample_problems(document)
         found.extend(sample_findings)

@@ -5,7 +5,8 @@ Every finding points at the offending YAML key (FrontMatter marks), not only at 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -13,6 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from promptgit.config import Config
+from promptgit.fastcheck import fast_check
 from promptgit.findings import Finding
 from promptgit.frontmatter import (
     MAX_YAML_NODES,
@@ -29,37 +31,43 @@ from promptgit.validation.rules import finding
 _MAX_MESSAGE = 160
 
 
+@dataclass(frozen=True)
+class MetadataCheck:
+    """The front matter against the schema and the configuration, from one validation of the metadata."""
+
+    findings: list[Finding]
+    inputs_broken: bool  # `inputs` or `sample` break the schema: the sample cannot be checked or rendered
+
+
 class SchemaChecks:
     """Validators built once per run and shared by every file."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.prompt_validator = Draft202012Validator(inline_refs(schema("prompt")))
+        prompt_schema = inline_refs(schema("prompt"))
+        self.prompt_validator = Draft202012Validator(prompt_schema)
         self.labels_validator = Draft202012Validator(schema("labels"))
+        # most front matter is valid: a compiled check accepts it in microseconds, and jsonschema only
+        # runs (once) on what it does not accept, to decide and word the findings
+        self._accepts = fast_check(_without_identifiers(prompt_schema), formats=True)
 
-    def metadata(self, document: PromptDocument) -> Iterator[Finding]:
+    def metadata(self, document: PromptDocument) -> MetadataCheck:
         """PG201 for each schema violation, PG202 when the kind is not allowed by promptgit.yaml."""
-        yield from _violations(
-            self.prompt_validator, document.metadata, document.front, document.path, "PG201"
-        )
+        errors = self.metadata_errors(document.metadata)
+        found = list(_violations(errors, document.front, document.path, "PG201"))
         kind = document.metadata.get("kind")
         kinds = self.config.kinds
         if kinds is not None and isinstance(kind, str) and kind not in kinds:
             allowed = ", ".join(kinds) or "(none)"
             message = f"kind {kind!r} is not allowed by promptgit.yaml (allowed: {allowed})"
-            yield finding(document.path, document.front.position(("kind",)), "PG202", message)
+            found.append(finding(document.path, document.front.position(("kind",)), "PG202", message))
+        return MetadataCheck(found, any(_breaks_inputs(error) for error in errors))
 
-    def inputs_broken(self, document: PromptDocument) -> bool:
-        """Whether `inputs` or `sample` break the schema: then the sample cannot be checked or rendered."""
-        for error in self.prompt_validator.iter_errors(document.metadata):
-            path = tuple(error.absolute_path)
-            if path and path[0] in ("inputs", "sample"):
-                return True
-            if not path and error.validator == "additionalProperties":
-                continue  # an unknown top-level key (a typo) does not touch the inputs
-            if not path and error.validator != "required":
-                return True
-        return False
+    def metadata_errors(self, metadata: Mapping[str, Any]) -> list[ValidationError]:
+        """jsonschema's errors for the metadata; none without asking it when the fast path accepts."""
+        if self._accepts is not None and self._accepts(metadata):
+            return []
+        return list(self.prompt_validator.iter_errors(metadata))
 
     def labels(self, shown: str, text: str) -> Iterator[Finding]:
         """PG203 for a labels file that is not YAML, or not label -> {prompt name: version}."""
@@ -86,7 +94,21 @@ class SchemaChecks:
         if node is not None:
             _collect_marks(node, (), marks, 0)
         front = FrontMatter(metadata={}, body="", body_line=1, marks=marks)
-        yield from _violations(self.labels_validator, data, front, shown, "PG203")
+        yield from _violations(self.labels_validator.iter_errors(data), front, shown, "PG203")
+
+
+def _breaks_inputs(error: ValidationError) -> bool:
+    path = tuple(error.absolute_path)
+    if path:
+        return path[0] in ("inputs", "sample")
+    # an unknown top-level key (a typo) or a missing version/kind does not touch the inputs
+    return error.validator not in ("additionalProperties", "required")
+
+
+def _without_identifiers(document: dict[str, Any]) -> dict[str, Any]:
+    """The inlined schema without `$schema`/`$id`/`$defs`: the fast path compiles it as draft 7, and a
+    `$ref` left over (a recursive definition) keeps it off the fast path altogether."""
+    return {key: value for key, value in document.items() if key not in ("$schema", "$id", "$defs")}
 
 
 def inline_refs(document: dict[str, Any]) -> dict[str, Any]:
@@ -114,9 +136,9 @@ def inline_refs(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _violations(
-    validator: Draft202012Validator, instance: Any, front: FrontMatter, shown: str, code: str
+    errors: Iterable[ValidationError], front: FrontMatter, shown: str, code: str
 ) -> Iterator[Finding]:
-    for error in validator.iter_errors(instance):
+    for error in errors:
         path: JsonPath = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
             allowed = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
