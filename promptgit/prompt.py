@@ -167,13 +167,16 @@ def compile_document(
     commit: str | None = None,
     blob_sha: str | None = None,
     ast: nodes.Template | None = None,
+    chat: bool | None = None,
 ) -> Prompt:
     """Compile a parsed document in `environment` (see templating.make_environment).
 
     `ast`: the body already parsed by parse_template in the same environment, so a caller that inspects
-    the AST (the validator) parses once; compiling may rewrite it, so inspect it first.
+    the AST (the validator) parses once; compiling may rewrite it, so inspect it first. `chat`: whether
+    it has message blocks, when that caller already knows (it saves a walk of the AST).
     """
     ast = ast if ast is not None else parse_template(document, environment)
+    chat = is_chat(ast) if chat is None else chat
     try:
         code = environment.compile(ast, document.path, document.path)
     except TemplateSyntaxError as exc:  # some checks (e.g. bad assignment targets) only run in the compiler
@@ -189,6 +192,6 @@ def compile_document(
         path=document.path,
         commit=commit,
         blob_sha=blob_sha,
-        chat=is_chat(ast),
+        chat=chat,
         body_line=document.front.body_line,
     )

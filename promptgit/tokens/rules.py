@@ -8,6 +8,7 @@ from promptgit.config import Config
 from promptgit.errors import PromptgitError
 from promptgit.findings import Finding, Severity
 from promptgit.prompt import Prompt, PromptDocument
+from promptgit.templating import Rendered
 from promptgit.tokens.counting import TokenCount, count
 from promptgit.tokens.models import ModelInfo, model_table
 
@@ -45,12 +46,18 @@ RULES: dict[str, tuple[str, Severity, str, str]] = {
 }
 
 
-def check_tokens(document: PromptDocument, prompt: Prompt, config: Config) -> Iterator[Finding]:
-    """Findings PG4xx for the sample render of `prompt` against its budget and the model's window."""
+def check_tokens(
+    document: PromptDocument, prompt: Prompt, config: Config, *, rendered: Rendered | None = None
+) -> Iterator[Finding]:
+    """Findings PG4xx for the sample render of `prompt` against its budget and the model's window.
+
+    `rendered`: the sample render when the caller has it already (the validator renders it once).
+    """
     model = prompt.model or config.default_model
-    info = model_table(config.models).lookup(model)
+    table = model_table(config.models)
+    info = table.lookup(model)
     try:
-        estimate = count(prompt.render_sample(), model, table=model_table(config.models))
+        estimate = count(prompt.render_sample() if rendered is None else rendered, model, table=table)
     except PromptgitError:
         return  # the sample does not render: the variables rules (PG305/PG306) report that
     findings = [

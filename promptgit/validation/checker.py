@@ -73,14 +73,15 @@ class FileChecker:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
         lines = text.splitlines()
         facts = scan(ast)
-        found.extend(self._template_checks(shown, facts, lines, chat_prompt=bool(facts.message_blocks)))
+        chat_prompt = bool(facts.message_blocks)
+        found.extend(self._template_checks(shown, facts, lines, chat_prompt=chat_prompt))
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
         codes = {item.code for item in found}
         if "PG105" in codes or not self.render_samples:
             return found  # compiling only serves the sample render (variables) and token estimates
         try:
-            prompt = compile_document(document, self.index.environment, ast=ast)
+            prompt = compile_document(document, self.index.environment, ast=ast, chat=chat_prompt)
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
         if metadata.inputs_broken:
@@ -95,7 +96,7 @@ class FileChecker:
         if rendered is not None and "tokens" in self.families:
             from promptgit.tokens.rules import check_tokens
 
-            found.extend(check_tokens(document, prompt, self.config))
+            found.extend(check_tokens(document, prompt, self.config, rendered=rendered))
         return found
 
     def _partial(self, path: Path, shown: str) -> list[Finding]:
