@@ -76,12 +76,12 @@ def run(
     targets = collect(workspace, paths)
     found: list[Finding] = []
     if families - {"versions"}:
+        checker = FileChecker(workspace, families)
         chunks = _chunks(targets.prompts, jobs)
         if len(chunks) > 1:
-            found.extend(_check_in_processes(workspace, families, chunks))
+            found.extend(_check_in_processes(checker, chunks))
         else:
-            found.extend(_check_prompts(workspace, families, targets.prompts))
-        checker = FileChecker(workspace, families)
+            found.extend(_check_prompts(checker, targets.prompts))
         for path in targets.partials:
             found.extend(checker.partial(path))
         for path in targets.labels:
@@ -102,26 +102,44 @@ def _chunks(prompts: list[Path], jobs: int) -> list[list[Path]]:
     return [prompts[index::count] for index in range(count)]
 
 
-def _check_prompts(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
-    checker = FileChecker(workspace, families)
+def _check_prompts(checker: FileChecker, prompts: list[Path]) -> list[Finding]:
     found: list[Finding] = []
     for path in prompts:
         found.extend(checker.prompt(path))
     return found
 
 
-def _check_in_processes(
-    workspace: Workspace, families: frozenset[str], chunks: list[list[Path]]
-) -> list[Finding]:
+# the checker a forked worker inherits from the run that started it (built once, imports done)
+_inherited: FileChecker | None = None
+
+
+def _check_in_worker(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
+    # a forked worker has the run's checker; a spawned one (no fork on this platform) builds its own
+    checker = _inherited if _inherited is not None else FileChecker(workspace, families)
+    return _check_prompts(checker, prompts)
+
+
+def _check_in_processes(checker: FileChecker, chunks: list[list[Path]]) -> list[Finding]:
+    """The first chunk in this process while forked workers check the others (one process per core)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        results = pool.map(_check_prompts, [workspace] * len(chunks), [families] * len(chunks), chunks)
-        return [item for result in results for item in result]
+    global _inherited
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forking else None)
+    others = chunks[1:]
+    _inherited = checker if forking else None
+    try:
+        with ProcessPoolExecutor(max_workers=len(others), mp_context=context) as pool:
+            count = len(others)
+            results = pool.map(
+                _check_in_worker, [checker.workspace] * count, [checker.families] * count, others
+            )
+            found = _check_prompts(checker, chunks[0])
+            found.extend(item for result in results for item in result)
+            return found
+    finally:
+        _inherited = None
 
 
 def configure(found: Iterable[Finding], workspace: Workspace, families: frozenset[str]) -> list[Finding]:
