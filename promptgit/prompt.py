@@ -123,6 +123,10 @@ class Prompt:
 
     def render(self, **inputs: Any) -> Rendered:
         """Render with validated inputs: a string for a text prompt, `[{role, content}]` for a chat prompt."""
+        return self._render(inputs)
+
+    def _render(self, inputs: Mapping[str, Any]) -> Rendered:
+        # `render` for inputs already in a mapping: subclasses that wrap rendering skip one more copy
         values = self.check_inputs(inputs)
         try:
             output = self.template.render(values)

@@ -10,8 +10,6 @@ from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.metrics import LoaderMetrics
 
-SOURCES = ("cache", "git", "fallback")
-
 
 class Bookkeeping:
     """Records lookups, loads, fallbacks and git failures of one Repository (thread-safe, cheap on hits)."""
@@ -23,18 +21,23 @@ class Bookkeeping:
         self._counts = dict.fromkeys(
             ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
         )
-        # label children bound once: a cache hit does no label lookups
-        self._hits = metrics.cache_hits.labels(layer="resolution")
-        self._misses = metrics.cache_misses.labels(layer="resolution")
-        self._loads = {source: metrics.loads.labels(source=source) for source in SOURCES}
+        self._lookups = metrics.lookups
+
+    def fresh_hit(self, selector: str, prompt: LoadedPrompt, start: float) -> None:
+        """get() answered `selector` from a fresh resolution-cache entry (the hot path: two locks)."""
+        self._lookups.cache_hit(time.perf_counter() - start)
+        with self._lock:
+            self._counts["hits"] += 1
+        if self.log.isEnabledFor(logging.DEBUG):
+            self._log(logging.DEBUG, selector, prompt, "cache", time.perf_counter() - start)
 
     def lookup(self, name: str, freshness: Freshness) -> None:
         """A resolution-cache lookup for prompt `name` and how it was answered."""
         if freshness is Freshness.MISS:
-            self._misses.inc()
+            self._lookups.lookup("resolution", hit=False)
             self._count("misses")
             return
-        self._hits.inc()
+        self._lookups.lookup("resolution", hit=True)
         self._count("hits")
         if freshness is Freshness.STALE:
             self._count("stale")
@@ -45,25 +48,27 @@ class Bookkeeping:
     def loaded(self, selector: str, prompt: LoadedPrompt, source: str, start: float) -> None:
         """get() returned `prompt` from `source` (cache, git or fallback); `start` is its perf_counter."""
         elapsed = time.perf_counter() - start
-        self.metrics.resolve_seconds.observe(elapsed)
-        self._loads[source].inc()
+        self._lookups.loaded(source, elapsed)
         level = logging.DEBUG if source == "cache" else logging.INFO
         if self.log.isEnabledFor(level):
-            self.log.log(
-                level,
-                "loaded %s@%s from %s",
-                prompt.name,
-                prompt.version,
-                source,
-                extra={
-                    "prompt": prompt.name,
-                    "version": prompt.version,
-                    "selector": selector,
-                    "source": source,
-                    "duration_ms": round(elapsed * 1000, 3),
-                    "commit": prompt.commit,
-                },
-            )
+            self._log(level, selector, prompt, source, elapsed)
+
+    def _log(self, level: int, selector: str, prompt: LoadedPrompt, source: str, elapsed: float) -> None:
+        self.log.log(
+            level,
+            "loaded %s@%s from %s",
+            prompt.name,
+            prompt.version,
+            source,
+            extra={
+                "prompt": prompt.name,
+                "version": prompt.version,
+                "selector": selector,
+                "source": source,
+                "duration_ms": round(elapsed * 1000, 3),
+                "commit": prompt.commit,
+            },
+        )
 
     def fallback(self, name: str, selector: str, exc: Exception) -> None:
         """The fallback template is served for `name` because of `exc`."""

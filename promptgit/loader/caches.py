@@ -102,6 +102,19 @@ class TTLCache(Generic[K, V]):
         self._generations = itertools.count()
         self._refreshers: set[threading.Thread] = set()
 
+    def fresh(self, key: K) -> V | None:
+        """The value of `key` if it is cached, within its TTL (or never expiring) and not failing; else None.
+
+        Lock-free: one dict read of an entry that is replaced, not edited, except for fields whose stale read
+        only answers as a lookup made a moment earlier would have. Misses and stale entries go to get().
+        """
+        entry = self._data.get(key)
+        if entry is None or entry.failing:
+            return None
+        if entry.expires and self.clock() - entry.fetched_at >= self.ttl:
+            return None
+        return entry.value
+
     def get(self, key: K, load: Callable[[], V], *, expires: bool = True) -> tuple[V, Freshness]:
         with self._lock:
             entry = self._data.get(key)

@@ -97,8 +97,7 @@ class Compiler:
         return environment
 
     def _counted(self, hit: bool) -> None:
-        layer = self.metrics.cache_hits if hit else self.metrics.cache_misses
-        layer.labels(layer="template").inc()
+        self.metrics.lookups.lookup("template", hit)
         with self._lock:
             if hit:
                 self.hits += 1

@@ -24,40 +24,41 @@ def _characters(rendered: Rendered) -> int:
 
 
 class _RenderMetrics:
-    """The label children of one prompt version, bound once so a render does no label lookups.
+    """The metrics of one prompt version, bound once so a render does no label lookups and takes one lock.
 
     Rendered tokens: promptgit.tokens.count runs on the first render and then on every
     `count_tokens_every`-th; renders in between are estimated from their length with the tokens per
     character of the counted ones (a count costs about twice a render; 1 counts every render).
     """
 
-    def __init__(self, metrics: LoaderMetrics, name: str, version: str, count_tokens_every: int) -> None:
+    def __init__(
+        self, metrics: LoaderMetrics, name: str, version: str, model: str | None, count_tokens_every: int
+    ) -> None:
         self.metrics = metrics
         self.name = name
-        self.seconds = metrics.render_seconds.labels(prompt=name)
-        self.renders = metrics.renders.labels(prompt=name, version=version)
-        self.tokens = metrics.rendered_tokens.labels(prompt=name, version=version)
+        self.model = model
+        self.series = metrics.renders.series(name, version)
         self.count_every = max(1, count_tokens_every)
         self._until_count = 0
         self._counted_tokens = 0
         self._counted_characters = 0
 
-    def rendered(self, rendered: Rendered, model: str | None) -> None:
-        self.renders.inc()
+    def rendered(self, rendered: Rendered, seconds: float) -> None:
         # unlocked on purpose: a lost update between threads only shifts which render gets counted
         self._until_count -= 1
         if self._until_count < 0 or not self._counted_characters:
             from promptgit.tokens import count  # on first use: import promptgit stays light
 
-            tokens = count(rendered, model).tokens
+            tokens = count(rendered, self.model).tokens
             self._counted_tokens += tokens
             self._counted_characters += _characters(rendered)
             self._until_count = self.count_every - 1
         else:
             tokens = round(_characters(rendered) * self._counted_tokens / self._counted_characters)
-        self.tokens.inc(tokens)
+        self.series.rendered(seconds, tokens)
 
-    def error(self, reason: str) -> None:
+    def failed(self, reason: str, seconds: float) -> None:
+        self.series.failed(seconds)
         self.metrics.render_errors.labels(prompt=self.name, reason=reason).inc()
 
 
@@ -93,15 +94,14 @@ class LoadedPrompt(Prompt):
         cls, prompt: Prompt, metrics: LoaderMetrics, origin: str, count_tokens_every: int = 1
     ) -> LoadedPrompt:
         values = {f.name: getattr(prompt, f.name) for f in dataclasses.fields(Prompt)}
-        observed = _RenderMetrics(metrics, prompt.name, prompt.version, count_tokens_every)
+        observed = _RenderMetrics(metrics, prompt.name, prompt.version, prompt.model, count_tokens_every)
         return cls(**values, origin=origin, _metrics=observed)
 
     def render(self, **inputs: Any) -> Rendered:
         """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt."""
-        observed = self._metrics
         start = time.perf_counter()
         try:
-            rendered = super().render(**inputs)
+            rendered = self._render(inputs)
         except PromptgitError as exc:
             self._failed(exc, start)
             raise
@@ -109,16 +109,14 @@ class LoadedPrompt(Prompt):
             error = RenderError(f"{self.name}@{self.version}: {type(exc).__name__}: {exc}")
             self._failed(exc, start)
             raise error from exc
-        if observed is not None:
-            observed.seconds.observe(time.perf_counter() - start)
-            observed.rendered(rendered, self.model)
+        if self._metrics is not None:
+            self._metrics.rendered(rendered, time.perf_counter() - start)
         return rendered
 
     def _failed(self, exc: BaseException, start: float) -> None:
         reason = error_reason(exc)
         if self._metrics is not None:
-            self._metrics.seconds.observe(time.perf_counter() - start)
-            self._metrics.error(reason)
+            self._metrics.failed(reason, time.perf_counter() - start)
         log.warning(
             "render failed: %s",
             exc,

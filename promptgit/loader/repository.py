@@ -128,6 +128,10 @@ class Repository:
         """
         start = time.perf_counter()
         parsed, key = _parse(selector) if isinstance(selector, str) else (selector, str(selector))
+        cached = self._resolved.fresh(key)
+        if cached is not None:  # the hot path: no lock on the cache, one for metrics, one for stats
+            self._books.fresh_hit(key, cached, start)
+            return cached
         if parsed.kind == "worktree":
             try:
                 prompt = worktree_prompt(self._store, parsed.name, self._metrics)
