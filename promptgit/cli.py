@@ -33,24 +33,43 @@ EXIT_CRASH = 3
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with `command`, of that one only (it imports only its module)."""
     from promptgit import __version__
 
     parser = argparse.ArgumentParser(prog="promptgit", description="Git as the prompt manager.")
     parser.add_argument("--version", action="version", version=f"promptgit {__version__}")
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command, module_name in COMMANDS.items():
+    for name, module_name in COMMANDS.items():
+        if command is not None and name != command:
+            continue
         module = importlib.import_module(f"promptgit.commands.{module_name}")
-        sub = subparsers.add_parser(command, help=module.HELP, description=module.HELP)
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
     return parser
 
 
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` runs, found without importing any command; None when unsure (then the
+    full parser decides, and prints the help or the usage error)."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "-C":
+            index += 2
+        elif arg.startswith("-C") and not arg.startswith("--"):
+            index += 1
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # start-up is part of every pre-commit run: import the one command that runs, not all of them
+    args = build_parser(chosen_command(arguments)).parse_args(arguments)
     if args.directory:
         import os
 
