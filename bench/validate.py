@@ -10,12 +10,15 @@ copied into the repository). Times:
 - check-jsonschema validating only the metadata: the front matter is extracted to YAML files first, and
   only the check-jsonschema run is timed.
 The ratio is promptgit's time over check-jsonschema's (target: <= 1.0, and 1000 prompts < 1 s).
+Wall times are the figures; CPU seconds (this process for the library call, the child processes for the
+CLI and check-jsonschema) are printed too, since on a shared machine other work stretches wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -107,6 +110,19 @@ def timed(function: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - start, result
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (and theirs: worker processes count)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_cpu(function: Callable[[], T]) -> tuple[float, float, T]:
+    start = cpu_seconds()
+    wall, result = timed(function)
+    return wall, cpu_seconds() - start, result
+
+
 def measure(count: int, texts: list[str]) -> dict[str, float]:
     from promptgit.validation import run
     from promptgit.workspace import Workspace
@@ -114,23 +130,33 @@ def measure(count: int, texts: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "repo"
         files = build(root, count, texts)
-        library, report = timed(lambda: run(Workspace.discover(root)))
+        library, library_cpu, report = timed_cpu(lambda: run(Workspace.discover(root)))
         problems = report.findings
         if problems:
             print(f"warning: {len(problems)} findings, first: {problems[0].format()}", file=sys.stderr)
-        cli, done = timed(
+        cli, cli_cpu, done = timed_cpu(
             lambda: subprocess.run(
                 [sys.executable, "-m", "promptgit", "validate"], cwd=root, capture_output=True, check=False
             )
         )
         metadata = extract_metadata(files, Path(temp) / "meta")
         command = ["check-jsonschema", "--schemafile", str(SCHEMA), *map(str, metadata)]
-        reference, checked = timed(lambda: subprocess.run(command, capture_output=True, check=False))
+        reference, reference_cpu, checked = timed_cpu(
+            lambda: subprocess.run(command, capture_output=True, check=False)
+        )
         if checked.returncode != 0:
             print(f"warning: check-jsonschema failed: {checked.stdout[:200]!r}", file=sys.stderr)
         if done.returncode not in (0, 1):
             print(f"warning: promptgit exit {done.returncode}: {done.stderr[:300]!r}", file=sys.stderr)
-    return {"files": count, "library": library, "cli": cli, "reference": reference}
+    return {
+        "files": count,
+        "library": library,
+        "library_cpu": library_cpu,
+        "cli": cli,
+        "cli_cpu": cli_cpu,
+        "reference": reference,
+        "reference_cpu": reference_cpu,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     texts = corpus_texts()
     print(f"corpus: {len(texts)} fabric prompt texts; every third benchmark prompt uses one as its body")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average before: {load} on {os.cpu_count()} cores (wall s, then CPU s)")
     header = (
-        f"{'files':>6} | {'library s':>9} | {'files/s':>8} | {'CLI s':>7} | {'files/s':>8} | "
-        f"{'check-jsonschema s':>18} | {'files/s':>8} | {'ratio lib':>9} | {'ratio CLI':>9}"
+        f"{'files':>6} | {'library s':>9} | {'cpu s':>6} | {'files/s':>8} | {'CLI s':>7} | {'cpu s':>6} | "
+        f"{'files/s':>8} | {'check-jsonschema s':>18} | {'cpu s':>6} | {'files/s':>8} | "
+        f"{'ratio lib':>9} | {'ratio CLI':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -149,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(size, texts)
         files, library, cli, reference = row["files"], row["library"], row["cli"], row["reference"]
         print(
-            f"{files:>6.0f} | {library:>9.3f} | {files / library:>8.0f} | "
-            f"{cli:>7.3f} | {files / cli:>8.0f} | {reference:>18.3f} | {files / reference:>8.0f} | "
+            f"{files:>6.0f} | {library:>9.3f} | {row['library_cpu']:>6.2f} | {files / library:>8.0f} | "
+            f"{cli:>7.3f} | {row['cli_cpu']:>6.2f} | {files / cli:>8.0f} | "
+            f"{reference:>18.3f} | {row['reference_cpu']:>6.2f} | {files / reference:>8.0f} | "
             f"{library / reference:>9.2f} | {cli / reference:>9.2f}"
         )
     return 0
