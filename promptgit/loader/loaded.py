@@ -42,6 +42,7 @@ class _RenderMetrics:
         self._until_count = 0
         self._counted_tokens = 0
         self._counted_characters = 0
+        self._tokens_per_character = 0.0
 
     def rendered(self, rendered: Rendered, seconds: float) -> None:
         # unlocked on purpose: a lost update between threads only shifts which render gets counted
@@ -52,9 +53,11 @@ class _RenderMetrics:
             tokens = count(rendered, self.model).tokens
             self._counted_tokens += tokens
             self._counted_characters += _characters(rendered)
+            if self._counted_characters:
+                self._tokens_per_character = self._counted_tokens / self._counted_characters
             self._until_count = self.count_every - 1
         else:
-            tokens = round(_characters(rendered) * self._counted_tokens / self._counted_characters)
+            tokens = round(_characters(rendered) * self._tokens_per_character)
         self.series.rendered(seconds, tokens)
 
     def failed(self, reason: str, seconds: float) -> None:
