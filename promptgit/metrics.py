@@ -119,6 +119,7 @@ class LookupMetrics:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.lock = self._lock  # for counters that cache_hit updates along with the metrics
         self._created = time.time()
         self._loads = dict.fromkeys(self.SOURCES, 0)
         self._hits = dict.fromkeys(self.LAYERS, 0)
@@ -126,10 +127,12 @@ class LookupMetrics:
         self._buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self._seconds = 0.0
 
-    def cache_hit(self, seconds: float) -> None:
-        """get() answered from the resolution cache in `seconds` (the hot path: one lock)."""
+    def cache_hit(self, seconds: float, counts: dict[str, int]) -> None:
+        """get() answered from the resolution cache in `seconds` (the hot path: one lock); also adds the
+        hit to a Repository's `counts` for stats(), which must be guarded by `lock`."""
         index = bisect_left(LATENCY_BUCKETS, seconds)
         with self._lock:
+            counts["hits"] += 1
             self._hits["resolution"] += 1
             self._loads["cache"] += 1
             self._buckets[index] += 1

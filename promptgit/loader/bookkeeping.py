@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from promptgit.loader.caches import Freshness
@@ -17,17 +16,16 @@ class Bookkeeping:
     def __init__(self, metrics: LoaderMetrics, log: logging.Logger) -> None:
         self.metrics = metrics
         self.log = log
-        self._lock = threading.Lock()
+        self._lookups = metrics.lookups
+        # the metrics' lock: a cache hit updates stats() and the metrics under one lock
+        self._lock = metrics.lookups.lock
         self._counts = dict.fromkeys(
             ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
         )
-        self._lookups = metrics.lookups
 
     def fresh_hit(self, selector: str, prompt: LoadedPrompt, start: float) -> None:
-        """get() answered `selector` from a fresh resolution-cache entry (the hot path: two locks)."""
-        self._lookups.cache_hit(time.perf_counter() - start)
-        with self._lock:
-            self._counts["hits"] += 1
+        """get() answered `selector` from a fresh resolution-cache entry (the hot path: one lock)."""
+        self._lookups.cache_hit(time.perf_counter() - start, self._counts)
         if self.log.isEnabledFor(logging.DEBUG):
             self._log(logging.DEBUG, selector, prompt, "cache", time.perf_counter() - start)
 

@@ -128,9 +128,17 @@ class Repository:
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
         """
         start = time.perf_counter()
-        parsed, key = _parse(selector) if isinstance(selector, str) else (selector, str(selector))
+        if isinstance(selector, str):
+            # the hot path: a selector written canonically is its own cache key (parsing is idempotent)
+            cached = self._resolved.fresh(selector)
+            if cached is not None:
+                self._books.fresh_hit(selector, cached, start)
+                return cached
+            parsed, key = _parse(selector)
+        else:
+            parsed, key = selector, str(selector)
         cached = self._resolved.fresh(key)
-        if cached is not None:  # the hot path: no lock on the cache, one for metrics, one for stats
+        if cached is not None:
             self._books.fresh_hit(key, cached, start)
             return cached
         if parsed.kind == "worktree":

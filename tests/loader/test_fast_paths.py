@@ -53,3 +53,40 @@ def test_private_loop_attributes_stay_blocked(body: str, prompt_repo) -> None:  
         repository.get("t/loop@1.0.0").render(topic="x")
     assert caught.value.args[0].startswith("t/loop@1.0.0: ")
     repository.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a/b", "a/b@1.2.3", "a/b@^1.2", "a/b@>=1.0.0 <2.0.0", "a/b@production", "a/b@latest", " a/b@ 1.2.3"],
+)
+def test_a_canonical_selector_parses_to_itself(text: str) -> None:
+    # get() looks a selector string up as a cache key before parsing it; that is only right if the
+    # canonical text of any selector is its own canonical text
+    from promptgit.selectors import parse_selector
+
+    canonical = str(parse_selector(text))
+    assert str(parse_selector(canonical)) == canonical
+
+
+def test_cache_hits_by_raw_and_canonical_text_count_alike(prompt_repo) -> None:  # type: ignore[no-untyped-def]
+    from prometheus_client import CollectorRegistry
+
+    from promptgit.loader import Repository
+
+    prompt_repo.write_prompt("t/x", "1.0.0")
+    prompt_repo.commit("x")
+    prompt_repo.tag_release("t/x", "1.0.0")
+    registry = CollectorRegistry()
+    repository = Repository(prompt_repo.root, registry=registry)
+    first = repository.get("t/x@1.0.0")
+    assert repository.get("t/x@1.0.0") is first
+    assert repository.get(" t/x@ 1.0.0") is first
+    assert repository.get("t/x@latest") is not None
+    assert repository.get("t/x") is repository.get("t/x@latest")
+    stats = repository.stats()
+    assert (stats["hits"], stats["misses"]) == (4, 2)
+    assert registry.get_sample_value("promptgit_cache_hits_total", {"layer": "resolution"}) == 4
+    assert registry.get_sample_value("promptgit_cache_misses_total", {"layer": "resolution"}) == 2
+    assert registry.get_sample_value("promptgit_loads_total", {"source": "cache"}) == 4
+    assert registry.get_sample_value("promptgit_resolve_duration_seconds_count") == 6
+    repository.close()
