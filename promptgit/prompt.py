@@ -128,8 +128,17 @@ class Prompt:
     def _render(self, inputs: Mapping[str, Any]) -> Rendered:
         # `render` for inputs already in a mapping: subclasses that wrap rendering skip one more copy
         values = self.check_inputs(inputs)
+        template = self.template
         try:
-            output = self.template.render(values)
+            if template.environment.is_async:
+                output = template.render(values)
+            else:  # Template.render without its copy of `values`, which is a fresh dict already
+                try:
+                    output = template.environment.concat(
+                        template.root_render_func(template.new_context(values))
+                    )
+                except Exception:
+                    template.environment.handle_exception()
         except UndefinedError as exc:
             raise RenderError(f"{self.name}@{self.version}: {exc.message}") from None
         except SecurityError as exc:
