@@ -47,6 +47,11 @@ class InputsChecker:
         schema = inputs_schema(self.declared)
         self._validator = Draft202012Validator(schema)
         self._accepts = fast_check(schema)
+        self._fillable = frozenset(
+            name
+            for name, spec in self.declared.items()
+            if "default" in spec or not spec.get("required", True)
+        )
 
     def errors(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(variable, message) for every way `values` violates the declaration, in a stable order."""
@@ -70,6 +75,8 @@ class InputsChecker:
         Optional inputs are bound to None so a template can test `{% if examples %}` under StrictUndefined.
         """
         result = dict(values)
+        if self._fillable <= result.keys():  # the usual render: every input given
+            return result
         for name, spec in self.declared.items():
             if name in result:
                 continue
