@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from jinja2 import StrictUndefined
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jsonschema import Draft202012Validator
 
 from promptgit.errors import RenderError
+from promptgit.fastcheck import _flat_check, fast_check
+from promptgit.inputs import inputs_schema, is_required
 from promptgit.templating import SAFE_LOOP_ATTRIBUTES, make_environment
 
 LOOP_TEMPLATE = """\
@@ -90,3 +95,97 @@ def test_cache_hits_by_raw_and_canonical_text_count_alike(prompt_repo) -> None: 
     assert registry.get_sample_value("promptgit_loads_total", {"source": "cache"}) == 4
     assert registry.get_sample_value("promptgit_resolve_duration_seconds_count") == 6
     repository.close()
+
+
+FLAT_DECLARATIONS: list[dict[str, Any]] = [
+    {
+        "topic": {"type": "string"},
+        "tone": {"type": "string", "enum": ["playful", "serious"], "default": "playful"},
+        "examples": {"type": "array", "items": {"type": "string"}, "required": False},
+        "max_words": {"type": "integer", "minimum": 5, "default": 20},
+    },
+    {
+        "name": {"type": "string", "minLength": 2, "maxLength": 4},
+        "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "required": False},
+        "count": {"type": "integer", "minimum": 1, "maximum": 3, "required": False},
+        "flag": {"type": "boolean", "required": False},
+        "extra": {"type": "object", "required": False},
+        "tags": {"type": "array", "minItems": 1, "maxItems": 2, "required": False},
+    },
+]
+VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    2.0,
+    0.5,
+    1.0,
+    -1,
+    float("nan"),
+    float("inf"),
+    10**30,
+    "",
+    "a",
+    "ab",
+    "abcd",
+    "abcde",
+    "playful",
+    "serious",
+    "angry",
+    "é" * 3,
+    [],
+    ["x"],
+    ["x", "y"],
+    ["x", "y", "z"],
+    [1],
+    ["x", 1],
+    ("x",),
+    {},
+    {"a": 1},
+    b"ab",
+]
+
+
+@pytest.mark.parametrize("declared", FLAT_DECLARATIONS)
+def test_the_flat_input_check_never_accepts_what_jsonschema_rejects(declared: dict[str, Any]) -> None:
+    schema = inputs_schema(declared)
+    accept = fast_check(schema)
+    assert accept is not None and _flat_check(schema) is not None
+    validator = Draft202012Validator(schema)
+    required = [name for name in declared if is_required(declared[name])]
+    accepted = 0
+    for name in declared:
+        for value in VALUES:
+            inputs = {other: _valid(declared[other]) for other in required} | {name: value}
+            if accept(inputs):
+                accepted += 1
+                assert validator.is_valid(inputs), (name, value)
+    assert accepted > len(declared)  # it does accept: the fast path is in use
+    assert not accept({}) or not required
+
+
+def _valid(spec: dict[str, Any]) -> Any:
+    return {"string": "abc", "integer": 2, "number": 0.5, "boolean": True}[spec["type"]]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"type": "string", "pattern": "^a"},
+        {"type": ["string", "null"]},
+        {"type": "integer", "minLength": 2},
+        {"type": "integer", "minimum": True},
+        {"type": "array", "items": {"type": "string", "minLength": 1}},
+        {"type": "string", "enum": ["a", 1]},
+        {"enum": ["a"]},
+    ],
+)
+def test_no_flat_input_check_for_what_it_does_not_model(spec: dict[str, Any]) -> None:
+    assert _flat_check(inputs_schema({"x": spec})) is None
