@@ -196,7 +196,11 @@ def compile_document(
         raise PromptSyntaxError(
             document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}"
         ) from None
-    template = environment.template_class.from_code(environment, code, environment.make_globals(None), None)
+    # a plain dict, not Jinja's ChainMap over the environment's globals: every render copies the globals,
+    # and copying a ChainMap in Python code is half the render time of a small template. Nothing changes
+    # an environment's globals after make_environment, so the snapshot is the same mapping.
+    globals_ = dict(environment.make_globals(None))
+    template = environment.template_class.from_code(environment, code, globals_, None)
     return Prompt(
         name=document.name,
         version=document.version,

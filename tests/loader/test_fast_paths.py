@@ -189,3 +189,17 @@ def _valid(spec: dict[str, Any]) -> Any:
 )
 def test_no_flat_input_check_for_what_it_does_not_model(spec: dict[str, Any]) -> None:
     assert _flat_check(inputs_schema({"x": spec})) is None
+
+
+def test_compiled_templates_see_the_environment_globals_as_a_plain_dict() -> None:
+    from promptgit.prompt import compile_document, parse_document
+
+    environment = make_environment(lambda relative: None)
+    body = (
+        "{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}"
+    )
+    document = parse_document("t/g", "prompts/t/g.j2", "---\nversion: 1.0.0\n---\n" + body + "\n")
+    prompt = compile_document(document, environment)
+    assert type(prompt.template.globals) is dict
+    assert prompt.template.globals == dict(environment.globals)
+    assert prompt.render() == "3"
