@@ -15,6 +15,13 @@ from promptgit.findings import Finding, Severity
 from promptgit.validation.checker import FileChecker
 from promptgit.validation.rules import FAMILIES, family_of
 from promptgit.validation.targets import collect
+from promptgit.validation.workers import (
+    VersionsTask,
+    check_in_processes,
+    check_prompts,
+    version_findings,
+    worth_forking,
+)
 from promptgit.workspace import Workspace
 
 
@@ -74,73 +81,24 @@ def run(
     """
     families = frozenset(FAMILIES) if select is None else frozenset(select)
     targets = collect(workspace, paths)
+    versions: VersionsTask | None = None
+    if "versions" in families:
+        versions = (base, targets.prompts if paths is not None else None)
+    checker = FileChecker(workspace, families) if families - {"versions"} else None
     found: list[Finding] = []
-    if families - {"versions"}:
-        checker = FileChecker(workspace, families)
-        chunks = _chunks(targets.prompts, jobs)
-        if len(chunks) > 1:
-            found.extend(_check_in_processes(checker, chunks))
-        else:
-            found.extend(_check_prompts(checker, targets.prompts))
+    if checker is not None and worth_forking(targets.prompts, jobs):
+        found.extend(check_in_processes(checker, targets.prompts, jobs, versions))
+    else:
+        if checker is not None:
+            found.extend(check_prompts(checker, targets.prompts))
+        if versions is not None:
+            found.extend(version_findings(workspace, *versions))
+    if checker is not None:
         for path in targets.partials:
             found.extend(checker.partial(path))
         for path in targets.labels:
             found.extend(checker.labels(path))
-    if "versions" in families:
-        from promptgit.versioning import check_versions
-
-        found.extend(check_versions(workspace, base, targets.prompts if paths is not None else None))
     return Report(configure(found, workspace, families), len(targets))
-
-
-# below this many prompts per worker, forking costs more than it saves (measured: even at ~30 prompts
-# in all; a forked worker inherits the checker, so it starts in a few milliseconds)
-_MIN_PROMPTS_PER_JOB = 50
-
-
-def _chunks(prompts: list[Path], jobs: int) -> list[list[Path]]:
-    count = max(1, min(jobs, len(prompts) // _MIN_PROMPTS_PER_JOB))
-    return [prompts[index::count] for index in range(count)]
-
-
-def _check_prompts(checker: FileChecker, prompts: list[Path]) -> list[Finding]:
-    found: list[Finding] = []
-    for path in prompts:
-        found.extend(checker.prompt(path))
-    return found
-
-
-# the checker a forked worker inherits from the run that started it (built once, imports done)
-_inherited: FileChecker | None = None
-
-
-def _check_in_worker(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
-    # a forked worker has the run's checker; a spawned one (no fork on this platform) builds its own
-    checker = _inherited if _inherited is not None else FileChecker(workspace, families)
-    return _check_prompts(checker, prompts)
-
-
-def _check_in_processes(checker: FileChecker, chunks: list[list[Path]]) -> list[Finding]:
-    """The first chunk in this process while forked workers check the others (one process per core)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _inherited
-    forking = "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if forking else None)
-    others = chunks[1:]
-    _inherited = checker if forking else None
-    try:
-        with ProcessPoolExecutor(max_workers=len(others), mp_context=context) as pool:
-            count = len(others)
-            results = pool.map(
-                _check_in_worker, [checker.workspace] * count, [checker.families] * count, others
-            )
-            found = _check_prompts(checker, chunks[0])
-            found.extend(item for result in results for item in result)
-            return found
-    finally:
-        _inherited = None
 
 
 def configure(found: Iterable[Finding], workspace: Workspace, families: frozenset[str]) -> list[Finding]:
