@@ -1,6 +1,6 @@
 """Benchmark `promptgit validate` against check-jsonschema on N prompts (run by hand, prints a table).
 
-    python bench/validate.py [--sizes 100,1000,10000]
+    python bench/validate.py [--sizes 100,1000,10000] [--jobs N] [--git]
 
 Builds N prompt files in a temp dir: generated text and chat prompts, and every third one with a body from
 the real prompt texts in $PROMPTGIT_CORPUS_DIR/fabric (default /work/shared/corpus/fabric; read here, never
@@ -123,14 +123,23 @@ def timed_cpu(function: Callable[[], T]) -> tuple[float, float, T]:
     return wall, cpu_seconds() - start, result
 
 
-def measure(count: int, texts: list[str]) -> dict[str, float]:
+def commit_all(root: Path) -> None:
+    """Make the library a git repository with one commit: the version rules then have history to read."""
+    identity = ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
+    for command in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "library"]):
+        subprocess.run(["git", *command], cwd=root, check=True, capture_output=True)
+
+
+def measure(count: int, texts: list[str], *, jobs: int = 1, git: bool = False) -> dict[str, float]:
     from promptgit.validation import run
     from promptgit.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "repo"
         files = build(root, count, texts)
-        library, library_cpu, report = timed_cpu(lambda: run(Workspace.discover(root)))
+        if git:
+            commit_all(root)
+        library, library_cpu, report = timed_cpu(lambda: run(Workspace.discover(root), jobs=jobs))
         problems = report.findings
         if problems:
             print(f"warning: {len(problems)} findings, first: {problems[0].format()}", file=sys.stderr)
@@ -162,11 +171,23 @@ def measure(count: int, texts: list[str]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="100,1000,10000", help="comma list of N (default: 100,1000,10000)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes of the library call (default: 1)"
+    )
+    parser.add_argument(
+        "--git",
+        action="store_true",
+        help="commit the library to a git repository (the version rules run too)",
+    )
     args = parser.parse_args(argv)
     texts = corpus_texts()
     print(f"corpus: {len(texts)} fabric prompt texts; every third benchmark prompt uses one as its body")
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"load average before: {load} on {os.cpu_count()} cores (wall s, then CPU s)")
+    setup = (
+        "a git repository (version rules run)" if args.git else "a plain directory (no git: no version rules)"
+    )
+    print(f"library call: jobs={args.jobs}; the prompts are in {setup}")
     header = (
         f"{'files':>6} | {'library s':>9} | {'cpu s':>6} | {'files/s':>8} | {'CLI s':>7} | {'cpu s':>6} | "
         f"{'files/s':>8} | {'check-jsonschema s':>18} | {'cpu s':>6} | {'files/s':>8} | "
@@ -175,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     for size in (int(part) for part in args.sizes.split(",")):
-        row = measure(size, texts)
+        row = measure(size, texts, jobs=args.jobs, git=args.git)
         files, library, cli, reference = row["files"], row["library"], row["cli"], row["reference"]
         print(
             f"{files:>6.0f} | {library:>9.3f} | {row['library_cpu']:>6.2f} | {files / library:>8.0f} | "
