@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import CodeType
 from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError, UndefinedError, nodes
@@ -190,25 +191,56 @@ def compile_document(
     """
     ast = ast if ast is not None else parse_template(document, environment)
     chat = is_chat(ast) if chat is None else chat
+    code = compile_ast(document, environment, ast)
+    return prompt_from_code(
+        document.name,
+        document.path,
+        document.metadata,
+        document.front.body_line,
+        environment,
+        code,
+        chat=chat,
+        commit=commit,
+        blob_sha=blob_sha,
+    )
+
+
+def compile_ast(document: PromptDocument, environment: Any, ast: nodes.Template) -> CodeType:
+    """Python code of a parsed body (compiling may rewrite `ast`); PG102 on errors only the compiler finds."""
     try:
-        code = environment.compile(ast, document.path, document.path)
+        return environment.compile(ast, document.path, document.path)
     except TemplateSyntaxError as exc:  # some checks (e.g. bad assignment targets) only run in the compiler
         raise PromptSyntaxError(
             document.path, exc.lineno or 1, 1, "PG102", f"Jinja syntax: {exc.message}"
         ) from None
+
+
+def prompt_from_code(
+    name: str,
+    path: str,
+    metadata: dict[str, Any],
+    body_line: int,
+    environment: Any,
+    code: CodeType,
+    *,
+    chat: bool,
+    commit: str | None = None,
+    blob_sha: str | None = None,
+) -> Prompt:
+    """A Prompt from compiled template code (from compile_ast, or a cache of its results)."""
     # a plain dict, not Jinja's ChainMap over the environment's globals: every render copies the globals,
     # and copying a ChainMap in Python code is half the render time of a small template. Nothing changes
     # an environment's globals after make_environment, so the snapshot is the same mapping.
     globals_ = dict(environment.make_globals(None))
     template = environment.template_class.from_code(environment, code, globals_, None)
     return Prompt(
-        name=document.name,
-        version=document.version,
-        metadata=document.metadata,
+        name=name,
+        version=str(metadata.get("version", "")),
+        metadata=metadata,
         template=template,
-        path=document.path,
+        path=path,
         commit=commit,
         blob_sha=blob_sha,
         chat=chat,
-        body_line=document.front.body_line,
+        body_line=body_line,
     )
