@@ -20,10 +20,18 @@ from jinja2.exceptions import TemplateError
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError
 from promptgit.gitstore import GitStore
 from promptgit.loader.caches import LRUCache
+from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.metrics import LoaderMetrics
-from promptgit.prompt import compile_document, parse_document
-from promptgit.templating import make_environment
+from promptgit.prompt import (
+    Prompt,
+    compile_ast,
+    compile_document,
+    parse_document,
+    parse_template,
+    prompt_from_code,
+)
+from promptgit.templating import is_chat, make_environment
 
 TemplateKey = tuple[str, str | None]
 _REFERENCES_OTHER_FILES = re.compile(rb"\{%-?\s*(?:include|import|from|extends)\b")
@@ -40,8 +48,10 @@ class Compiler:
         templates: LRUCache[TemplateKey, LoadedPrompt],
         count_tokens_every: int = 1,
         max_file_bytes: int | None = None,
+        disk: CompiledCache | None = None,
     ) -> None:
         self.store = store
+        self.disk = disk
         self.max_file_bytes = max_file_bytes
         self.metrics = metrics
         self.templates = templates
@@ -75,13 +85,58 @@ class Compiler:
             return cached if cached.commit == commit else dataclasses.replace(cached, commit=commit)
         self._counted(hit=False)
         environment = self._environment(key[1])
-        document = parse_document(name, self.store.prompt_path(name), data)
-        prompt = compile_document(document, environment, commit=commit, blob_sha=blob_sha)
+        prompt, template_source = self._compile(name, data, environment, commit, blob_sha, key[1])
         if key[1] is not None:
-            preload_includes(environment, document.template_source)
+            preload_includes(environment, template_source)
         loaded = LoadedPrompt.wrap(prompt, self.metrics, "git", self.count_tokens_every)
         self.templates.put(key, loaded)
         return loaded
+
+    def _compile(
+        self, name: str, data: bytes, environment: Any, commit: str, blob_sha: str, partials_from: str | None
+    ) -> tuple[Prompt, str]:
+        """The compiled prompt and its template source: from the disk cache if it has them, else compiled
+        (front matter, Jinja parse, code generation) and stored there."""
+        path = self.store.prompt_path(name)
+        disk_key = None
+        if self.disk is not None:
+            disk_key = self.disk.key(environment, path, blob_sha, partials_from)
+            entry = self.disk.get(disk_key)
+            if entry is not None:
+                prompt = prompt_from_code(
+                    name,
+                    path,
+                    entry.metadata,
+                    entry.body_line,
+                    environment,
+                    entry.code,
+                    chat=entry.chat,
+                    commit=commit,
+                    blob_sha=blob_sha,
+                )
+                return prompt, entry.template_source
+        document = parse_document(name, path, data)
+        ast = parse_template(document, environment)
+        # a message block needs the word in the source: without it, skip the walk of the AST
+        chat = is_chat(ast) if "message" in document.front.body else False
+        code = compile_ast(document, environment, ast)
+        prompt = prompt_from_code(
+            name,
+            path,
+            document.metadata,
+            document.front.body_line,
+            environment,
+            code,
+            chat=chat,
+            commit=commit,
+            blob_sha=blob_sha,
+        )
+        if self.disk is not None and disk_key is not None:
+            entry = CompiledEntry(
+                document.metadata, document.front.body_line, chat, document.template_source, code
+            )
+            self.disk.put(disk_key, entry)
+        return prompt, document.template_source
 
     def _environment(self, commit: str | None) -> object:
         """One sandboxed environment per commit whose partials are used; one shared for the rest."""

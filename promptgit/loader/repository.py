@@ -28,6 +28,7 @@ from promptgit.gitstore import GitStore
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
+from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.remote import Mirror
@@ -59,6 +60,9 @@ class Repository:
     - `count_tokens_every`: rendered tokens are counted with promptgit.tokens on the first and then every
       N-th render of a prompt version, and estimated from length in between (1: count every render; a
       count costs about two renders, so the default keeps it under 2% of render time).
+    - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
+      process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
+      (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).
     Raises GitError when `path` is not a readable git repository.
     """
 
@@ -75,6 +79,7 @@ class Repository:
         count_tokens_every: int = 128,
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
         _mirror: Mirror | None = None,
     ) -> None:
         self.ref = ref
@@ -88,8 +93,14 @@ class Repository:
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
+        disk = CompiledCache(Path(cache_dir) / COMPILED_DIR) if cache_dir is not None else None
         self._compiler = Compiler(
-            self._store, self._metrics, LRUCache(max_templates), count_tokens_every, config.max_file_bytes
+            self._store,
+            self._metrics,
+            LRUCache(max_templates),
+            count_tokens_every,
+            config.max_file_bytes,
+            disk,
         )
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
         self._fallbacks = Fallbacks(fallback, self._metrics)
@@ -103,12 +114,15 @@ class Repository:
     ) -> Repository:
         """A Repository over a local bare mirror of `url`, fetched again whenever the cache refreshes.
 
-        `cache_dir` defaults to $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...). Other options as for
-        Repository(). Raises GitError when there is no mirror yet and the remote cannot be cloned; with a
-        mirror from an earlier run, a failed fetch is counted and logged and the mirror is used as it is.
+        `cache_dir` defaults to $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...). Compiled prompts are kept
+        on disk inside the mirror (see Repository's `cache_dir` option, which overrides where). Other
+        options as for Repository(). Raises GitError when there is no mirror yet and the remote cannot be
+        cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
+        used as it is.
         """
         base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
         mirror = Mirror(url, base)
+        options.setdefault("cache_dir", mirror.path)
         if not mirror.exists():
             mirror.clone()
             return cls(mirror.path, ref, _mirror=mirror, **options)
