@@ -102,3 +102,22 @@ def test_an_unwritable_cache_dir_only_costs_speed(released, tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     assert load(released.root, blocker) == load(released.root, None)
+
+
+def test_clone_keeps_compiled_prompts_inside_its_mirror(released, tmp_path) -> None:
+    import git
+
+    from promptgit.loader.remote import mirror_path
+
+    bare = tmp_path / "server" / "prompts.git"
+    git.Repo.init(bare, bare=True, initial_branch="main").close()
+    released.git.create_remote("origin", str(bare))
+    released.git.git.push("origin", "HEAD:main", "--tags")
+    cache_dir = tmp_path / "mirrors"
+    for _ in range(2):
+        repository = Repository.clone(str(bare), cache_dir=cache_dir, registry=CollectorRegistry())
+        assert repository.get("t/text@1.0.0").render(topic="x").startswith("Hello x")
+        repository.close()
+    mirror = mirror_path(str(bare), cache_dir)
+    assert sorted(path.name for path in cache_dir.iterdir()) == [mirror.name]
+    assert len(entries(mirror)) == 1
