@@ -115,14 +115,14 @@ class Repository:
         """A Repository over a local bare mirror of `url`, fetched again whenever the cache refreshes.
 
         `cache_dir` defaults to $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...). Compiled prompts are kept
-        on disk inside the mirror (see Repository's `cache_dir` option, which overrides where). Other
-        options as for Repository(). Raises GitError when there is no mirror yet and the remote cannot be
+        on disk inside the mirror directory (see Repository's `cache_dir`). Other options as for
+        Repository(). Raises GitError when there is no mirror yet and the remote cannot be
         cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
         used as it is.
         """
         base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
         mirror = Mirror(url, base)
-        options.setdefault("cache_dir", mirror.path)
+        options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
         if not mirror.exists():
             mirror.clone()
             return cls(mirror.path, ref, _mirror=mirror, **options)
