@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.validation.checker import FileChecker
 from promptgit.workspace import Workspace
@@ -55,15 +56,30 @@ def check_in_processes(
     context = multiprocessing.get_context("fork" if forking else None)
     _inherited = checker if forking else None
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_stop_on_interrupt
+        ) as pool:
             futures: list[Future[list[Finding]]] = []
             if versions is not None:  # the longest task first
                 futures.append(pool.submit(version_findings, checker.workspace, *versions))
             for chunk in chunks:
                 futures.append(pool.submit(_check_in_worker, checker.workspace, checker.families, chunk))
-            return [item for future in futures for item in future.result()]
+            try:
+                return [item for future in futures for item in future.result()]
+            except PromptgitError:  # e.g. an unknown --base: the tasks not started yet would be in vain
+                for future in futures:
+                    future.cancel()
+                raise
     finally:
         _inherited = None
+
+
+def _stop_on_interrupt() -> None:
+    # Ctrl-C reaches every process of the group: a worker that only failed its task would go on with the
+    # next one queued, and the run would wait for it
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _check_in_worker(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
