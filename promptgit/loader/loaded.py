@@ -28,7 +28,7 @@ class _RenderMetrics:
 
     Rendered tokens: promptgit.tokens.count runs on the first render and then on every
     `count_tokens_every`-th; renders in between are estimated from their length with the tokens per
-    character of the counted ones (a count costs about twice a render; 1 counts every render).
+    character of the counted ones (a count costs about three small renders; 1 counts every render).
     """
 
     def __init__(
