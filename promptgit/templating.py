@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from types import BuiltinMethodType
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes
@@ -87,6 +88,7 @@ SAFE_LOOP_ATTRIBUTES = frozenset(
     {"changed", "cycle", "depth", "depth0", "first", "index", "index0", "last", "length", "nextitem"}
     | {"previtem", "revindex", "revindex0"}
 )
+_WRAPPED_STR_METHODS = frozenset({"format", "format_map"})
 
 
 class PromptEnvironment(ImmutableSandboxedEnvironment):
@@ -95,14 +97,25 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        # `loop.index` in a for loop is the commonest attribute access in prompts; the sandbox's generic
-        # check costs about a third of a small render and always allows these, so skip it for them only
-        if type(obj) is LoopContext and attribute in SAFE_LOOP_ATTRIBUTES:
+        # `loop.index` and string methods are the commonest attribute accesses in prompts; the sandbox's
+        # generic check costs about a third of a small render and always allows these (public attributes
+        # of a loop; of a str, all public ones but format and format_map, which it wraps), so skip it
+        kind = type(obj)
+        if (kind is LoopContext and attribute in SAFE_LOOP_ATTRIBUTES) or (
+            kind is str and attribute[:1] != "_" and attribute not in _WRAPPED_STR_METHODS
+        ):
             try:
                 return getattr(obj, attribute)
             except AttributeError:
                 pass
         return super().getattr(obj, attribute)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # a builtin method (str.upper, dict.items ...) cannot carry the `unsafe_callable` or `alters_data`
+        # marks that is_safe_callable looks up (and fails to find, at the cost of two exceptions)
+        if type(obj) is BuiltinMethodType:
+            return context.call(obj, *args, **kwargs)
+        return super().call(context, obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":

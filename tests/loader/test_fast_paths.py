@@ -203,3 +203,50 @@ def test_compiled_templates_see_the_environment_globals_as_a_plain_dict() -> Non
     assert type(prompt.template.globals) is dict
     assert prompt.template.globals == dict(environment.globals)
     assert prompt.render() == "3"
+
+
+STR_TEMPLATE = """\
+{{ topic.upper() }} {{ topic.title() }} {{ topic.split()|length }} {{ topic.replace("s", "z") }} \
+{{ topic.startswith("sour") }} {{ "-".join(topic.split()) }} {{ topic.strip().center(30, "*") }} \
+{{ items.items()|list|length }} {{ items.get("a") }} {{ topic.__len__ is defined }}"""
+
+
+def test_string_methods_render_as_in_the_stock_sandbox() -> None:
+    stock = ImmutableSandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    ours = make_environment(lambda relative: None)
+    values = {"topic": " sourdough starters ", "items": {"a": 1}}
+    expected = stock.from_string(STR_TEMPLATE).render(values)
+    assert ours.from_string(STR_TEMPLATE).render(values) == expected
+    assert expected.startswith(" SOURDOUGH STARTERS   Sourdough Starters  2 ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{{ "{0.__class__.__mro__}".format(topic) }}',
+        '{{ "{x.__class__}".format_map({"x": topic}) }}',
+        "{{ topic.format.__self__.__class__.__mro__ }}",
+        "{{ topic.__class__ }}",
+        "{{ topic.__doc__ }}",
+        "{{ items.append(1) }}",
+        "{{ table.clear() }}",
+        "{{ topic.upper.__self__.__class__.__subclasses__() }}",
+    ],
+)
+def test_what_the_stock_sandbox_refuses_stays_refused(body: str) -> None:
+    from jinja2.exceptions import SecurityError
+
+    stock = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+    ours = make_environment(lambda relative: None)
+    values = {"topic": "bread", "items": [1], "table": {"a": 1}}
+    for environment in (stock, ours):
+        with pytest.raises(SecurityError):
+            environment.from_string(body).render(values)
+
+
+def test_builtin_methods_cannot_carry_the_marks_that_make_a_callable_unsafe() -> None:
+    method = "bread".upper
+    for mark in ("unsafe_callable", "alters_data"):
+        with pytest.raises(AttributeError):
+            setattr(method, mark, True)
+    assert ImmutableSandboxedEnvironment().is_safe_callable(method)
