@@ -58,6 +58,12 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
             targets.partials.append(absolute)
         elif relative == LABELS_FILE:
             targets.labels.append(absolute)
+    if paths is not None and targets.partials:
+        # a changed partial can break any prompt that includes it, directly or through other partials;
+        # finding those means parsing every prompt anyway, so check the whole library
+        known = set(targets.prompts)
+        library = collect(workspace, None).prompts
+        targets.prompts.extend(path for path in library if path not in known)
     for bucket in (targets.prompts, targets.partials, targets.labels):
         bucket.sort()
     return targets
