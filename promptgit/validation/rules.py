@@ -192,6 +192,13 @@ RULES: dict[str, Rule] = {
             "Remove the entry from labels.yaml, or restore the prompt.",
         ),
         Rule(
+            "PG506",
+            "partial-changed-unbumped",
+            _W,
+            "A partial the prompt includes changed since the base, but the prompt keeps its version.",
+            "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
+        ),
+        Rule(
             "PG601",
             "secret",
             _E,
