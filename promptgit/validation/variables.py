@@ -13,6 +13,7 @@ from promptgit.findings import Finding
 from promptgit.inputs import input_errors, is_required
 from promptgit.prompt import Prompt, PromptDocument
 from promptgit.templating import Rendered
+from promptgit.validation.deadline import SAMPLE_RENDER_SECONDS, RenderTimeout, time_limit
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of
 
@@ -85,7 +86,12 @@ def sample_problems(document: PromptDocument) -> list[Finding]:
 def render_sample(document: PromptDocument, prompt: Prompt) -> tuple[Rendered | None, list[Finding]]:
     """Render the sample through Prompt.render; any failure (the template is user code) is a finding."""
     try:
-        return prompt.render(**document.sample), []
+        with time_limit(SAMPLE_RENDER_SECONDS):
+            return prompt.render(**document.sample), []
+    except RenderTimeout as exc:
+        line = _template_line(exc, document.path) or document.front.body_line
+        message = f"sample render did not finish within {SAMPLE_RENDER_SECONDS:g} s (a loop too large?)"
+        return None, [finding(document.path, (line, 1), "PG306", message)]
     except RecursionError:
         return None, [
             finding(
