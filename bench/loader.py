@@ -63,6 +63,12 @@ INPUTS = {
     "max_words": 18,
 }
 RELEASES = 40
+# is the bench template representative? a second body leaning on string methods and filters, which go
+# through the sandbox's attribute and call checks (rendered by Jinja alone on both sides)
+METHODS_BODY = """\
+{{ topic|upper }} / {{ tone.title() }} / {{ examples|join(", ") }} / {{ audience.split()|length }}
+{% for e in examples %}{{ loop.index }}. {{ e.strip() }}{% if not loop.last %}; {% endif %}{% endfor %}
+"""
 
 
 def git(root: Path, *args: str) -> str:
@@ -243,6 +249,27 @@ def main(argv: list[str] | None = None) -> int:
                 "reference: plain Jinja with dict globals",
                 f"{tuned_plain * 1e6:.1f} us",
                 f"warm is {warm / tuned_plain:.2f}x this",
+            ),
+        ]
+        environment = make_environment(lambda relative: None)
+        sandboxed_methods = environment.template_class.from_code(
+            environment, environment.compile(METHODS_BODY), dict(environment.make_globals(None)), None
+        )
+        plain_methods = jinja2.Template(METHODS_BODY, trim_blocks=True, lstrip_blocks=True)
+        assert plain_methods.render(**INPUTS) == sandboxed_methods.render(**INPUTS)
+        methods = per_call(
+            {
+                "plain": lambda: plain_methods.render(**INPUTS),
+                "sandboxed": lambda: sandboxed_methods.render(**INPUTS),
+            },
+            warm_n,
+        )
+        rows += [
+            ("string-method template: plain Jinja render", f"{methods['plain'] * 1e6:.1f} us", ""),
+            (
+                "string-method template: sandboxed render only",
+                f"{methods['sandboxed'] * 1e6:.1f} us",
+                f"{methods['sandboxed'] / methods['plain']:.2f}x plain",
             ),
         ]
 
