@@ -12,11 +12,18 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from promptgit.fastcheck import fast_check
 
 Declared = Mapping[str, Mapping[str, Any]]
+
+# Python callers pass tuples where JSON has arrays; fastjsonschema (the fast path) already accepts them, so
+# jsonschema must too, or the same inputs would pass or fail depending on which path judged them
+_ARRAY_OR_TUPLE = Draft202012Validator.TYPE_CHECKER.redefine(
+    "array", lambda _checker, instance: isinstance(instance, (list, tuple))
+)
+InputsValidator = validators.extend(Draft202012Validator, type_checker=_ARRAY_OR_TUPLE)
 
 # keys of an input declaration that are promptgit's, not JSON Schema's
 _PROMPTGIT_KEYS = frozenset({"required", "description"})
@@ -45,7 +52,7 @@ class InputsChecker:
     def __init__(self, declared: Declared) -> None:
         self.declared = {str(name): dict(spec or {}) for name, spec in declared.items()}
         schema = inputs_schema(self.declared)
-        self._validator = Draft202012Validator(schema)
+        self._validator = InputsValidator(schema)
         self._accepts = fast_check(schema)
         self._fillable = frozenset(
             name

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 
 from promptgit.fastcheck import fast_check
-from promptgit.inputs import input_errors, inputs_schema
+from promptgit.inputs import InputsValidator, input_errors, inputs_schema
 
 DECLARED = {
     "topic": {"type": "string", "minLength": 2, "description": "what about"},
@@ -33,13 +32,15 @@ DECLARED = {
         {"tone": "serious"},
         {"topic": None},
         {"topic": "ab", "undeclared": object()},
+        {"topic": "ab", "examples": ("x",)},
+        {"topic": "ab", "examples": (1,)},
     ],
 )
 def test_fast_check_never_accepts_what_jsonschema_rejects(inputs: dict[str, Any]) -> None:
     schema = inputs_schema(DECLARED)
     check = fast_check(schema)
     assert check is not None
-    jsonschema_accepts = Draft202012Validator(schema).is_valid(inputs)
+    jsonschema_accepts = InputsValidator(schema).is_valid(inputs)
     if check(inputs):
         assert jsonschema_accepts
     # and the checker built on it agrees with jsonschema either way
@@ -62,3 +63,11 @@ def test_fast_check_accepts_valid_inputs() -> None:
 )
 def test_no_fast_path_when_the_meaning_could_differ(declared: dict[str, Any]) -> None:
     assert fast_check(inputs_schema(declared)) is None
+
+
+def test_tuples_are_arrays_on_both_paths() -> None:
+    # fastjsonschema takes a tuple for an array; the authority must agree, or the answer depends on the path
+    assert input_errors(DECLARED, {"topic": "ab", "examples": ("x",)}) == []
+    assert input_errors(DECLARED, {"topic": "ab", "examples": (1,)}) == [
+        ("examples", "[0] 1 is not of type 'string'")
+    ]
