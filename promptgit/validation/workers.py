@@ -7,9 +7,9 @@ that a worker done early takes the next one, and forked workers inherit the run'
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
-from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.validation.checker import FileChecker
 from promptgit.workspace import Workspace
@@ -47,7 +47,6 @@ def check_in_processes(
 ) -> list[Finding]:
     """Every finding of `prompts` (and of the version rules, when asked) from `jobs` worker processes."""
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
 
     global _inherited
     count = max(2, min(jobs * TASKS_PER_JOB, len(prompts) // MIN_PROMPTS_PER_TASK))
@@ -55,31 +54,50 @@ def check_in_processes(
     forking = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if forking else None)
     _inherited = checker if forking else None
+    # Ctrl-C reaches every process of the group; only the run handles it, by terminating the workers, so no
+    # worker prints a traceback or goes on with a queued task. SIGINT stays blocked while the workers start
+    # (they set it to ignored, then unblock), and a Ctrl-C that came meanwhile reaches the run once unblocked.
+    blocked = _block_interrupts()
     try:
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_stop_on_interrupt
-        ) as pool:
-            futures: list[Future[list[Finding]]] = []
-            if versions is not None:  # the longest task first
-                futures.append(pool.submit(version_findings, checker.workspace, *versions))
-            for chunk in chunks:
-                futures.append(pool.submit(_check_in_worker, checker.workspace, checker.families, chunk))
-            try:
-                return [item for future in futures for item in future.result()]
-            except PromptgitError:  # e.g. an unknown --base: the tasks not started yet would be in vain
-                for future in futures:
-                    future.cancel()
-                raise
+        pool = context.Pool(jobs, initializer=_ignore_interrupts)
+    except BaseException:
+        _unblock_interrupts(blocked)
+        _inherited = None
+        raise
+    try:
+        _unblock_interrupts(blocked)
+        results = []
+        if versions is not None:  # the longest task first
+            results.append(pool.apply_async(version_findings, (checker.workspace, *versions)))
+        for chunk in chunks:
+            task = (checker.workspace, checker.families, chunk)
+            results.append(pool.apply_async(_check_in_worker, task))
+        found = [item for result in results for item in result.get()]
+    except BaseException:  # Ctrl-C, or an error such as an unknown --base: the queued tasks would be in vain
+        pool.terminate()
+        raise
     finally:
         _inherited = None
+    pool.close()
+    pool.join()
+    return found
 
 
-def _stop_on_interrupt() -> None:
-    # Ctrl-C reaches every process of the group: a worker that only failed its task would go on with the
-    # next one queued, and the run would wait for it
-    import signal
+def _block_interrupts() -> set[int | signal.Signals] | None:
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+def _unblock_interrupts(previous: set[int | signal.Signals] | None) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _check_in_worker(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
