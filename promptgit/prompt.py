@@ -189,10 +189,28 @@ def compile_document(
     the AST (the validator) parses once; compiling may rewrite it, so inspect it first. `chat`: whether
     it has message blocks, when that caller already knows (it saves a walk of the AST).
     """
+    prompt, _code = compile_prompt(
+        document, environment, commit=commit, blob_sha=blob_sha, ast=ast, chat=chat
+    )
+    return prompt
+
+
+def compile_prompt(
+    document: PromptDocument,
+    environment: Any,
+    *,
+    commit: str | None = None,
+    blob_sha: str | None = None,
+    ast: nodes.Template | None = None,
+    chat: bool | None = None,
+) -> tuple[Prompt, CodeType]:
+    """compile_document, also returning the template's Python code (the loader keeps it on disk)."""
     ast = ast if ast is not None else parse_template(document, environment)
-    chat = is_chat(ast) if chat is None else chat
+    if chat is None:
+        # a message block needs the word in the source: without it, skip the walk of the AST
+        chat = "message" in document.front.body and is_chat(ast)
     code = compile_ast(document, environment, ast)
-    return prompt_from_code(
+    prompt = prompt_from_code(
         document.name,
         document.path,
         document.metadata,
@@ -203,6 +221,7 @@ def compile_document(
         commit=commit,
         blob_sha=blob_sha,
     )
+    return prompt, code
 
 
 def compile_ast(document: PromptDocument, environment: Any, ast: nodes.Template) -> CodeType:

@@ -25,13 +25,12 @@ from promptgit.loader.loaded import LoadedPrompt
 from promptgit.metrics import LoaderMetrics
 from promptgit.prompt import (
     Prompt,
-    compile_ast,
     compile_document,
+    compile_prompt,
     parse_document,
-    parse_template,
     prompt_from_code,
 )
-from promptgit.templating import is_chat, make_environment
+from promptgit.templating import make_environment
 
 TemplateKey = tuple[str, str | None]
 _REFERENCES_OTHER_FILES = re.compile(rb"\{%-?\s*(?:include|import|from|extends)\b")
@@ -116,24 +115,10 @@ class Compiler:
                 )
                 return prompt, entry.template_source
         document = parse_document(name, path, data)
-        ast = parse_template(document, environment)
-        # a message block needs the word in the source: without it, skip the walk of the AST
-        chat = is_chat(ast) if "message" in document.front.body else False
-        code = compile_ast(document, environment, ast)
-        prompt = prompt_from_code(
-            name,
-            path,
-            document.metadata,
-            document.front.body_line,
-            environment,
-            code,
-            chat=chat,
-            commit=commit,
-            blob_sha=blob_sha,
-        )
+        prompt, code = compile_prompt(document, environment, commit=commit, blob_sha=blob_sha)
         if self.disk is not None and disk_key is not None:
             entry = CompiledEntry(
-                document.metadata, document.front.body_line, chat, document.template_source, code
+                document.metadata, document.front.body_line, prompt.chat, document.template_source, code
             )
             self.disk.put(disk_key, entry)
         return prompt, document.template_source
