@@ -79,6 +79,10 @@ def _load_yaml(
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):
+            # PyYAML >= 6.0.4 stops at a depth limit where older versions overflow the stack (RecursionError,
+            # handled by split): the same finding either way, so output does not depend on the PyYAML version
+            raise RecursionError from None
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
         column = (mark.column + 1) if mark else 1
