@@ -18,6 +18,7 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from promptgit.errors import RenderError
 
@@ -48,6 +49,27 @@ class MessageExtension(Extension):
     def _wrap(self, role: object, caller: Callable[[], str]) -> str:
         env = self.environment
         return f"{env.message_open}{role}\x00{caller()}{env.message_close}"  # type: ignore[attr-defined]
+
+
+class _LowerMessages(NodeTransformer):
+    """Message blocks as plain output (marker, role, body, marker) for the code generator.
+
+    The parsed AST keeps each block as one CallBlock, which is what the validator inspects; compiled that
+    way every block is a caller macro, which triples the generated code of a chat prompt and adds a macro
+    call per message to every render. Lowered, a chat prompt compiles and renders like a text prompt.
+    """
+
+    def visit_CallBlock(self, node: nodes.CallBlock) -> nodes.Node | list[nodes.Node]:
+        self.generic_visit(node)  # nested blocks first: split_messages reports nesting at render time
+        if not _is_message_block(node):
+            return node
+        role = node.call.args[0]
+        # the markers are read from the rendering environment, never baked into the code: compiled code is
+        # cached on disk and loaded into environments with other random markers
+        opener = nodes.EnvironmentAttribute("message_open")
+        head = nodes.Output([opener, role, nodes.TemplateData("\x00")])
+        tail = nodes.Output([nodes.EnvironmentAttribute("message_close")])
+        return [head.set_lineno(node.lineno), *node.body, tail.set_lineno(node.lineno)]
 
 
 def is_chat(ast: nodes.Template) -> bool:
@@ -95,6 +117,12 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox plus limits on repetition and powers, so a template cannot exhaust the host."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def _generate(self, source: Any, name: str | None, filename: str | None, defer_init: bool = False) -> str:
+        # every compile of this environment (prompts, and partials through includes) goes through here
+        if isinstance(source, nodes.Template):
+            _LowerMessages().visit(source)
+        return super()._generate(source, name, filename, defer_init)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # `loop.index` and string methods are the commonest attribute accesses in prompts; the sandbox's
