@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from promptgit.errors import ConfigError
 from promptgit.findings import Severity
@@ -45,6 +44,8 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
     if isinstance(rules, dict):
         # YAML 1.1 reads a bare `off` as false; that is what the user meant
         data["rules"] = {code: "off" if value is False else value for code, value in rules.items()}
+    from jsonschema import Draft202012Validator  # only when there is a promptgit.yaml: saves CLI start-up
+
     validator = Draft202012Validator(schema("config"))
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
     if errors:

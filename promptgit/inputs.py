@@ -12,18 +12,26 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
-
 from promptgit.fastcheck import fast_check
 
 Declared = Mapping[str, Mapping[str, Any]]
 
-# Python callers pass tuples where JSON has arrays; fastjsonschema (the fast path) already accepts them, so
-# jsonschema must too, or the same inputs would pass or fail depending on which path judged them
-_ARRAY_OR_TUPLE = Draft202012Validator.TYPE_CHECKER.redefine(
-    "array", lambda _checker, instance: isinstance(instance, (list, tuple))
-)
-InputsValidator = validators.extend(Draft202012Validator, type_checker=_ARRAY_OR_TUPLE)
+
+@lru_cache(maxsize=1)
+def inputs_validator_class() -> Any:
+    """Draft 2020-12 where a tuple is an array too.
+
+    Python callers pass tuples where JSON has arrays; fastjsonschema (the fast path) already accepts them,
+    so jsonschema must too, or the same inputs would pass or fail depending on which path judged them.
+    Built on first use: valid inputs never need jsonschema, and importing it is a third of CLI start-up.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    array_or_tuple = Draft202012Validator.TYPE_CHECKER.redefine(
+        "array", lambda _checker, instance: isinstance(instance, (list, tuple))
+    )
+    return validators.extend(Draft202012Validator, type_checker=array_or_tuple)
+
 
 # keys of an input declaration that are promptgit's, not JSON Schema's
 _PROMPTGIT_KEYS = frozenset({"required", "description"})
@@ -51,9 +59,8 @@ class InputsChecker:
 
     def __init__(self, declared: Declared) -> None:
         self.declared = {str(name): dict(spec or {}) for name, spec in declared.items()}
-        schema = inputs_schema(self.declared)
-        self._validator = InputsValidator(schema)
-        self._accepts = fast_check(schema)
+        self._schema = inputs_schema(self.declared)
+        self._accepts = fast_check(self._schema)
         self._fillable = frozenset(
             name
             for name, spec in self.declared.items()
@@ -65,7 +72,7 @@ class InputsChecker:
         if self._accepts is not None and self._accepts(values):
             return []
         problems: list[tuple[str, str]] = []
-        errors = self._validator.iter_errors(dict(values))
+        errors = inputs_validator_class()(self._schema).iter_errors(dict(values))
         for error in sorted(errors, key=lambda e: [str(part) for part in e.path]):
             if error.validator == "required" and not error.path:
                 missing = error.message.split("'")[1] if "'" in error.message else "?"

@@ -15,18 +15,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
 from promptgit.errors import GitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
-from promptgit.gitstore import GitStore, release_tag
 from promptgit.prompt import PromptDocument, parse_document
 from promptgit.selectors import compare_versions, is_version
 from promptgit.templating import make_environment
 from promptgit.workspace import LABELS_FILE, Workspace
+
+if TYPE_CHECKING:
+    from promptgit.gitstore import GitStore
 
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
 
@@ -43,13 +45,12 @@ def open_store(workspace: Workspace) -> GitStore | None:
     A `.git` that exists but cannot be read (deleted objects, a corrupt HEAD) is an error, not "no repo":
     silently skipping the version rules there would pass what they exist to refuse.
     """
-    try:
-        store = GitStore(workspace.root)
-    except GitError:
-        root = workspace.root.resolve()
-        if any((directory / ".git").exists() for directory in (root, *root.parents)):
-            raise
-        return None
+    root = workspace.root.resolve()
+    if not any((directory / ".git").exists() for directory in (root, *root.parents)):
+        return None  # not a git repository (and GitPython, slow to import, is not needed)
+    from promptgit.gitstore import GitStore
+
+    store = GitStore(workspace.root)
     prompts = workspace.prompts_dir.resolve()
     try:
         store.prompts_dir = prompts.relative_to(store.root).as_posix()
@@ -70,6 +71,8 @@ def resolve_base(store: GitStore, base_ref: str | None) -> _Base:
         return _Base(store.resolve_commit(base_ref or "HEAD"), base_ref or "HEAD")
     if base_ref is not None:
         return _Base(store.resolve_commit(base_ref), base_ref)
+    from git import GitCommandError
+
     for candidate in DEFAULT_BRANCHES:
         try:
             branch = store.resolve_commit(candidate)
@@ -77,7 +80,7 @@ def resolve_base(store: GitStore, base_ref: str | None) -> _Base:
             continue
         try:
             merge_base = str(store.repo.git.merge_base(head, branch)).strip()
-        except git.GitCommandError:
+        except GitCommandError:
             continue
         return _Base(merge_base, f"merge-base with {candidate}")
     return _Base(head, "HEAD")
@@ -105,6 +108,8 @@ def check_versions(
 def _check_prompt(
     workspace: Workspace, store: GitStore, base: _Base, name: str, path: Path
 ) -> Iterator[Finding]:
+    from promptgit.gitstore import release_tag
+
     shown = workspace.display_path(path)
     data = path.read_bytes()
     try:
@@ -200,6 +205,8 @@ def _changed_includes(
 
 
 def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterator[Finding]:
+    from promptgit.gitstore import release_tag
+
     path = workspace.prompts_dir / LABELS_FILE
     if not path.is_file():
         return

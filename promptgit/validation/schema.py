@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from promptgit.config import Config
 from promptgit.fastcheck import fast_check
@@ -27,6 +26,10 @@ from promptgit.frontmatter import (
 from promptgit.prompt import PromptDocument
 from promptgit.resources import schema
 from promptgit.validation.rules import finding
+
+if TYPE_CHECKING:  # jsonschema is imported when a file needs it: valid files pass the fast path without it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _MAX_MESSAGE = 160
 
@@ -44,12 +47,22 @@ class SchemaChecks:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        prompt_schema = inline_refs(schema("prompt"))
-        self.prompt_validator = Draft202012Validator(prompt_schema)
-        self.labels_validator = Draft202012Validator(schema("labels"))
+        self._prompt_schema = inline_refs(schema("prompt"))
         # most front matter is valid: a compiled check accepts it in microseconds, and jsonschema only
         # runs (once) on what it does not accept, to decide and word the findings
-        self._accepts = fast_check(_without_identifiers(prompt_schema), formats=True)
+        self._accepts = fast_check(_without_identifiers(self._prompt_schema), formats=True)
+
+    @cached_property
+    def prompt_validator(self) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self._prompt_schema)
+
+    @cached_property
+    def labels_validator(self) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(schema("labels"))
 
     def metadata(self, document: PromptDocument) -> MetadataCheck:
         """PG201 for each schema violation, PG202 when the kind is not allowed by promptgit.yaml."""
@@ -159,6 +172,8 @@ def _violations(
 def _message(error: ValidationError) -> str:
     # anyOf/oneOf say only "not valid under any of the given schemas"; the best sub-error says why
     if error.context:
+        from jsonschema.exceptions import best_match
+
         return best_match(error.context).message
     return error.message
 

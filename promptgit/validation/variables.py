@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterator
 from types import TracebackType
 
-from jsonschema.exceptions import SchemaError, UnknownType
-
 from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.inputs import input_errors, is_required
@@ -61,7 +59,9 @@ def sample_problems(document: PromptDocument) -> list[Finding]:
         return [finding(document.path, document.front.position(("inputs",)), "PG307", message)]
     try:
         problems = input_errors(document.inputs, document.sample)
-    except (SchemaError, UnknownType, re.error) as exc:
+    except Exception as exc:
+        if not _bad_declaration(exc):
+            raise
         text = str(exc).splitlines()[0]
         return [
             finding(
@@ -81,6 +81,15 @@ def sample_problems(document: PromptDocument) -> list[Finding]:
         )
         found.append(finding(document.path, position, "PG305", message))
     return found
+
+
+def _bad_declaration(exc: Exception) -> bool:
+    """Whether checking failed on the declaration itself (a bad type name or pattern), not on the sample."""
+    if isinstance(exc, re.error):
+        return True
+    from jsonschema.exceptions import SchemaError, UnknownType  # only imported once checking ran into it
+
+    return isinstance(exc, (SchemaError, UnknownType))
 
 
 def render_sample(document: PromptDocument, prompt: Prompt) -> tuple[Rendered | None, list[Finding]]:

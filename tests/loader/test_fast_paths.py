@@ -11,7 +11,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptgit.errors import RenderError
 from promptgit.fastcheck import _flat_check, fast_check
-from promptgit.inputs import InputsValidator, inputs_schema, is_required
+from promptgit.inputs import inputs_schema, inputs_validator_class, is_required
 from promptgit.templating import SAFE_LOOP_ATTRIBUTES, make_environment
 
 LOOP_TEMPLATE = """\
@@ -157,7 +157,7 @@ def test_the_flat_input_check_never_accepts_what_jsonschema_rejects(declared: di
     schema = inputs_schema(declared)
     accept = fast_check(schema)
     assert accept is not None and _flat_check(schema) is not None
-    validator = InputsValidator(schema)
+    validator = inputs_validator_class()(schema)
     required = [name for name in declared if is_required(declared[name])]
     accepted = 0
     for name in declared:
