@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "render": "render",
     "validate": "validate",
     "tokens": "tokens",
+    "bump": "bump",
     "release": "release",
     "versions": "versions",
     "show": "show",

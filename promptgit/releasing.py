@@ -157,5 +157,8 @@ def bump_file(path: Path, part: Part) -> tuple[str, str, bytes]:
     old = match.group("value")
     new = bumped(old, part)
     start, stop = match.span("value")
-    path.write_bytes((text[:start] + new + text[stop:]).encode("utf-8"))
+    # write beside the file and rename over it: an interrupted bump never leaves half a prompt
+    staging = path.with_name(f".{path.name}.promptgit-bump")
+    staging.write_bytes((text[:start] + new + text[stop:]).encode("utf-8"))
+    staging.replace(path)
     return old, new, original
