@@ -117,10 +117,6 @@ def is_version_fast(version: str) -> bool:
     return bool(VERSION_PATTERN.match(version))
 
 
-def is_prerelease(version: str) -> bool:
-    return "-" in version.partition("+")[0]
-
-
 def sort_versions(versions: Iterable[str]) -> list[str]:
     """Valid versions in ascending semver order (invalid strings dropped)."""
     return sorted((version for version in set(versions) if VERSION_PATTERN.match(version)), key=version_key)

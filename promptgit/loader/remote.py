@@ -33,14 +33,6 @@ class Mirror:
     def exists(self) -> bool:
         return (self.path / "HEAD").is_file()
 
-    def ensure(self) -> Path:
-        """Clone the mirror if it is not there yet, else fetch; returns its path."""
-        if self.exists():
-            self.fetch()
-        else:
-            self.clone()
-        return self.path
-
     def clone(self) -> None:
         """Make the mirror; GitError when the remote cannot be cloned."""
         self.path.parent.mkdir(parents=True, exist_ok=True)

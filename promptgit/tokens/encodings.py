@@ -175,12 +175,6 @@ def load_encoding(name: str) -> Any:
     return found
 
 
-def forget_encodings() -> None:
-    """Drop loaded encodings and remembered failures (after the files or the environment changed)."""
-    with _lock:
-        _loaded.clear()
-
-
 def _build(name: str) -> Any:
     spec = SPECS.get(name)
     if spec is None:
