@@ -96,17 +96,23 @@ def check_versions(
     try:
         base = resolve_base(store, base_ref)
         files = workspace.prompt_files() if paths is None else paths
+        partials = _PartialChanges(workspace, store, base.commit) if base.commit is not None else None
         for path in files:
             name = workspace.name_of(Path(path))
             if name is not None and Path(path).is_file():
-                yield from _check_prompt(workspace, store, base, name, Path(path))
+                yield from _check_prompt(workspace, store, base, partials, name, Path(path))
         yield from _check_labels(workspace, store, base)
     finally:
         store.close()
 
 
 def _check_prompt(
-    workspace: Workspace, store: GitStore, base: _Base, name: str, path: Path
+    workspace: Workspace,
+    store: GitStore,
+    base: _Base,
+    partials: _PartialChanges | None,
+    name: str,
+    path: Path,
 ) -> Iterator[Finding]:
     from promptgit.gitstore import release_tag
 
@@ -134,13 +140,13 @@ def _check_prompt(
                 f"{name} {version} is already released (tag {tag}) with other content; bump the version",
             )
             return
-    if base.commit is None:
+    if base.commit is None or partials is None:
         return
     before = store.read_prompt(base.commit, name)
     if before is None:
         return
     if _normalized(before[0]) == _normalized(data):
-        changed = _changed_includes(workspace, store, base.commit, document)
+        changed = partials.of(document)
         if changed:
             yield Finding(
                 shown,
@@ -178,30 +184,53 @@ def _check_prompt(
         )
 
 
-def _changed_includes(
-    workspace: Workspace, store: GitStore, commit: str, document: PromptDocument
-) -> list[str]:
-    """Partials the prompt includes (transitively, constant names only) whose text differs from `commit`."""
-    environment = make_environment(workspace.read_partial)
-    pending = [document.template_source]
-    seen: set[str] = set()
-    changed: list[str] = []
-    while pending:
-        try:
-            ast = environment.parse(pending.pop())
-        except TemplateSyntaxError:
-            continue  # the parse rules report it
-        for included in meta.find_referenced_templates(ast):
-            if included is None or included in seen:
+class _PartialChanges:
+    """Which partials differ from a commit: each template parsed once and each partial compared once per
+    run, however many prompts include it (the unchanged prompts of a large library all come here)."""
+
+    def __init__(self, workspace: Workspace, store: GitStore, commit: str) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.commit = commit
+        self.environment = make_environment(workspace.read_partial)
+        self._includes: dict[str, list[str]] = {}  # partial -> templates it includes
+        self._changed: dict[str, bool] = {}
+
+    def of(self, document: PromptDocument) -> list[str]:
+        """Partials the prompt includes (transitively, constant names only) whose text differs."""
+        pending = self._referenced(document.template_source)
+        seen: set[str] = set()
+        changed: list[str] = []
+        while pending:
+            included = pending.pop()
+            if included in seen:
                 continue
             seen.add(included)
-            text = workspace.read_partial(included)
-            before = store.read_partial(commit, included)
-            if text is not None and before is not None and text.replace("\r\n", "\n") != before:
-                changed.append(f"{workspace.config.prompts_dir}/{included}")
-            if text is not None:
-                pending.append(text)
-    return sorted(changed)
+            if self._differs(included):
+                changed.append(f"{self.workspace.config.prompts_dir}/{included}")
+            if included not in self._includes:
+                text = self.workspace.read_partial(included)
+                self._includes[included] = self._referenced(text) if text is not None else []
+            pending.extend(self._includes[included])
+        return sorted(changed)
+
+    def _referenced(self, source: str) -> list[str]:
+        if "{%" not in source:
+            return []  # no statements, so no include or import: skip parsing the template
+        try:
+            ast = self.environment.parse(source)
+        except TemplateSyntaxError:
+            return []  # the parse rules report it
+        return [name for name in meta.find_referenced_templates(ast) if name is not None]
+
+    def _differs(self, included: str) -> bool:
+        if included not in self._changed:
+            text = self.workspace.read_partial(included)
+            before = self.store.read_partial(self.commit, included)
+            self._changed[included] = (
+                text is not None and before is not None and text.replace("\r\n", "\n") != before
+            )
+        return self._changed[included]
 
 
 def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterator[Finding]:
