@@ -36,7 +36,17 @@ class InputValidationError(PromptgitError):
 
 
 class RenderError(PromptgitError):
-    """A template that failed while rendering (undefined variable, sandbox violation, stray chat text)."""
+    """A template that failed while rendering (undefined variable, sandbox violation, stray chat text).
+
+    `reason` says which, for metrics and findings: undefined, unsafe, template, or the chat structure
+    problems stray_text, nested_message, unknown_role.
+    """
+
+    CHAT_REASONS = frozenset({"stray_text", "nested_message", "unknown_role"})
+
+    def __init__(self, message: str, reason: str = "template") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class GitError(PromptgitError):

@@ -141,16 +141,17 @@ class Prompt:
                 except Exception:
                     template.environment.handle_exception()
         except UndefinedError as exc:
-            raise RenderError(f"{self.name}@{self.version}: {exc.message}") from None
+            raise RenderError(f"{self.name}@{self.version}: {exc.message}", "undefined") from None
         except SecurityError as exc:
-            raise RenderError(f"{self.name}@{self.version}: unsafe template operation: {exc}") from None
+            message = f"{self.name}@{self.version}: unsafe template operation: {exc}"
+            raise RenderError(message, "unsafe") from None
         except TemplateError as exc:
-            raise RenderError(f"{self.name}@{self.version}: {exc}") from None
+            raise RenderError(f"{self.name}@{self.version}: {exc}", "template") from None
         if self.chat:
             try:
                 return split_messages(self.template.environment, output)
             except RenderError as exc:
-                raise RenderError(f"{self.name}@{self.version}: {exc}") from None
+                raise RenderError(f"{self.name}@{self.version}: {exc}", exc.reason) from None
         return (
             output[self.body_line - 1 :].strip("\n")
             if output.startswith("\n" * (self.body_line - 1))

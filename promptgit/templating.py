@@ -185,7 +185,8 @@ def split_messages(env: Any, output: str) -> list[Message]:
         start = output.find(opener, position)
         stray = output[position : start if start >= 0 else len(output)]
         if stray.strip():
-            raise RenderError(f"text outside a message block in a chat prompt: {stray.strip()[:60]!r}")
+            detail = f"text outside a message block in a chat prompt: {stray.strip()[:60]!r}"
+            raise RenderError(detail, "stray_text")
         if start < 0:
             return messages
         role_end = output.index("\x00", start + len(opener))
@@ -193,8 +194,9 @@ def split_messages(env: Any, output: str) -> list[Message]:
         end = output.index(closer, role_end)
         content = output[role_end + 1 : end]
         if opener in content:
-            raise RenderError("message blocks must not be nested")
+            raise RenderError("message blocks must not be nested", "nested_message")
         if role not in ROLES:
-            raise RenderError(f"unknown message role {role!r}; expected one of {', '.join(sorted(ROLES))}")
+            expected = ", ".join(sorted(ROLES))
+            raise RenderError(f"unknown message role {role!r}; expected one of {expected}", "unknown_role")
         messages.append({"role": role, "content": content.strip()})
         position = end + len(closer)

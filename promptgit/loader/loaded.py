@@ -8,9 +8,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import UndefinedError
-from jinja2.exceptions import SecurityError, TemplateError
-
 from promptgit.errors import InputValidationError, PromptgitError, RenderError
 from promptgit.metrics import LoaderMetrics
 from promptgit.prompt import Prompt
@@ -69,17 +66,9 @@ def error_reason(exc: BaseException) -> str:
     """The `reason` label of a failed render: invalid_inputs, undefined, unsafe, template or chat."""
     if isinstance(exc, InputValidationError):
         return "invalid_inputs"
-    # Prompt.render raises RenderError "from None": the Jinja error is still the exception's context
-    cause = exc.__context__ if isinstance(exc, RenderError) else exc
-    if isinstance(cause, UndefinedError):
-        return "undefined"
-    if isinstance(cause, SecurityError):
-        return "unsafe"
-    if isinstance(cause, TemplateError):
-        return "template"
-    if isinstance(exc, RenderError) and isinstance(cause, RenderError):
-        return "chat"
-    return "template"
+    if isinstance(exc, RenderError):
+        return "chat" if exc.reason in RenderError.CHAT_REASONS else exc.reason
+    return "template"  # an error raised by template code itself (a division by zero, ...)
 
 
 @dataclass

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from types import TracebackType
 
-from promptgit.errors import PromptgitError
+from promptgit.errors import PromptgitError, RenderError
 from promptgit.findings import Finding
 from promptgit.inputs import input_errors, is_required
 from promptgit.prompt import Prompt, PromptDocument
@@ -15,11 +15,8 @@ from promptgit.validation.deadline import SAMPLE_RENDER_SECONDS, RenderTimeout, 
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of
 
-_RENDER_STRUCTURE_CODES = (
-    ("text outside a message block", "PG303"),
-    ("nested", "PG303"),
-    ("unknown message role", "PG304"),
-)
+# chat structure that only shows at render time (a dynamic role, a partial) has its own codes
+_CODE_OF_REASON = {"stray_text": "PG303", "nested_message": "PG303", "unknown_role": "PG304"}
 
 
 def declared_against_used(
@@ -112,7 +109,7 @@ def render_sample(document: PromptDocument, prompt: Prompt) -> tuple[Rendered | 
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if not isinstance(exc, PromptgitError):
             detail = f"{type(exc).__name__}: {detail}"
-        code = next((code for text, code in _RENDER_STRUCTURE_CODES if text in detail), "PG306")
+        code = _CODE_OF_REASON.get(exc.reason, "PG306") if isinstance(exc, RenderError) else "PG306"
         prefix = "" if code != "PG306" else "sample render failed: "
         return None, [finding(document.path, (line, 1), code, prefix + _strip_prompt_prefix(detail, prompt))]
 
