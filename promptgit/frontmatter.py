@@ -62,46 +62,75 @@ def split(path: str, text: str) -> FrontMatter:
     else:
         raise PromptSyntaxError(path, 1, 1, "PG101", "front matter is not closed by a '---' line")
     yaml_text = "".join(lines[1:closing])
-    try:
-        metadata, marks = _load_yaml(path, yaml_text, line_offset=1)
-    except RecursionError:  # [[[[...]]]] thousands deep: hostile input, not a crash
-        raise PromptSyntaxError(path, 2, 1, "PG101", "front matter is nested too deeply") from None
+    metadata, marks = _load_metadata(path, yaml_text)
     body = "".join(lines[closing + 1 :])
     return FrontMatter(metadata=metadata, body=body, body_line=closing + 2, marks=marks)
 
 
-def _load_yaml(
-    path: str, text: str, line_offset: int
-) -> tuple[dict[str, Any], dict[JsonPath, tuple[int, int]]]:
+class YAMLProblem(Exception):
+    """A YAML document that cannot be used, with where: `kind` is syntax, too_deep or too_large."""
+
+    def __init__(self, line: int, column: int, problem: str, kind: str = "syntax") -> None:
+        super().__init__(problem)
+        self.line = line
+        self.column = column
+        self.problem = problem
+        self.kind = kind
+
+
+def load_marked_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[JsonPath, tuple[int, int]]]:
+    """One YAML document's data and the (line, column) of each key and item, `line_offset` lines down.
+
+    Raises YAMLProblem for invalid YAML, nesting too deep to walk, and alias bombs (small as text,
+    exponential as data: everything that walks the data would hang on them).
+    """
+    top = (1 + line_offset, 1)
     loader = _Loader(text)
     try:
         # one parse: compose keeps node marks for line numbers, then construct the data from that node
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:  # [[[[...]]]] thousands deep: hostile input, not a crash
+        raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in str(exc.problem):
-            # PyYAML >= 6.0.4 stops at a depth limit where older versions overflow the stack (RecursionError,
-            # handled by split): the same finding either way, so output does not depend on the PyYAML version
-            raise RecursionError from None
+            # PyYAML >= 6.0.4 stops at a depth limit where older versions overflow the stack: the same
+            # problem either way, so output does not depend on the PyYAML version
+            raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
+        line = (mark.line + 1 + line_offset) if mark else top[0]
         column = (mark.column + 1) if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise PromptSyntaxError(path, line, column, "PG101", f"YAML front matter: {problem}") from None
+        raise YAMLProblem(line, column, exc.problem or exc.context or "invalid YAML") from None
     except yaml.YAMLError as exc:
-        raise PromptSyntaxError(path, 1 + line_offset, 1, "PG101", f"YAML front matter: {exc}") from None
+        raise YAMLProblem(*top, str(exc)) from None
     finally:
         loader.dispose()
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise PromptSyntaxError(path, 1 + line_offset, 1, "PG101", "front matter must be a YAML mapping")
     marks: dict[JsonPath, tuple[int, int]] = {}
     if node is not None:
         if expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
-            message = f"front matter expands to over {MAX_YAML_NODES} YAML nodes (nested aliases)"
-            raise PromptSyntaxError(path, 1 + line_offset, 1, "PG101", message)
-        _collect_marks(node, (), marks, line_offset)
+            raise YAMLProblem(*top, f"expands to over {MAX_YAML_NODES} YAML nodes", "too_large")
+        try:
+            _collect_marks(node, (), marks, line_offset)
+        except RecursionError:  # deep enough for the C parser, too deep for a recursive walk
+            raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
+    return data, marks
+
+
+def _load_metadata(path: str, text: str) -> tuple[dict[str, Any], dict[JsonPath, tuple[int, int]]]:
+    try:
+        data, marks = load_marked_yaml(text, line_offset=1)
+    except YAMLProblem as problem:
+        if problem.kind == "too_deep":
+            message = "front matter is nested too deeply"
+        elif problem.kind == "too_large":
+            message = f"front matter {problem.problem} (nested aliases)"
+        else:
+            message = f"YAML front matter: {problem.problem}"
+        raise PromptSyntaxError(path, problem.line, problem.column, "PG101", message) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PromptSyntaxError(path, 2, 1, "PG101", "front matter must be a YAML mapping")
     return data, marks
 
 

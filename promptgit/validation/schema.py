@@ -10,19 +10,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from promptgit.config import Config
 from promptgit.fastcheck import fast_check
 from promptgit.findings import Finding
-from promptgit.frontmatter import (
-    MAX_YAML_NODES,
-    FrontMatter,
-    JsonPath,
-    _collect_marks,
-    _Loader,
-    expanded_size,
-)
+from promptgit.frontmatter import FrontMatter, JsonPath, YAMLProblem, load_marked_yaml
 from promptgit.prompt import PromptDocument
 from promptgit.resources import schema
 from promptgit.validation.rules import finding
@@ -84,28 +75,17 @@ class SchemaChecks:
 
     def labels(self, shown: str, text: str) -> Iterator[Finding]:
         """PG203 for a labels file that is not YAML, or not label -> {prompt name: version}."""
-        loader = _Loader(text)
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else {}
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            yield finding(
-                shown, position, "PG203", f"labels file is not valid YAML: {exc.problem or exc.context}"
-            )
+            data, marks = load_marked_yaml(text)
+        except YAMLProblem as problem:
+            if problem.kind == "syntax":
+                message = f"labels file is not valid YAML: {problem.problem}"
+            else:
+                message = f"labels file {problem.problem}"
+            yield finding(shown, (problem.line, problem.column), "PG203", message)
             return
-        except yaml.YAMLError as exc:
-            yield finding(shown, (1, 1), "PG203", f"labels file is not valid YAML: {exc}")
-            return
-        finally:
-            loader.dispose()
-        marks: dict[JsonPath, tuple[int, int]] = {}
-        if node is not None and expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
-            yield finding(shown, (1, 1), "PG203", f"labels file expands to over {MAX_YAML_NODES} YAML nodes")
-            return
-        if node is not None:
-            _collect_marks(node, (), marks, 0)
+        if data is None:
+            data = {}
         front = FrontMatter(metadata={}, body="", body_line=1, marks=marks)
         yield from _violations(self.labels_validator.iter_errors(data), front, shown, "PG203")
 
