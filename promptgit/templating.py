@@ -61,7 +61,7 @@ class _LowerMessages(NodeTransformer):
 
     def visit_CallBlock(self, node: nodes.CallBlock) -> nodes.Node | list[nodes.Node]:
         self.generic_visit(node)  # nested blocks first: split_messages reports nesting at render time
-        if not _is_message_block(node):
+        if not is_message_block(node):
             return node
         role = node.call.args[0]
         # the markers are read from the rendering environment, never baked into the code: compiled code is
@@ -74,14 +74,14 @@ class _LowerMessages(NodeTransformer):
 
 def is_chat(ast: nodes.Template) -> bool:
     """A template is a chat prompt when it has at least one message block (in its own source)."""
-    return any(_is_message_block(node) for node in ast.find_all(nodes.CallBlock))
+    return any(is_message_block(node) for node in ast.find_all(nodes.CallBlock))
 
 
 def message_blocks(ast: nodes.Template) -> list[nodes.CallBlock]:
-    return [node for node in ast.find_all(nodes.CallBlock) if _is_message_block(node)]
+    return [node for node in ast.find_all(nodes.CallBlock) if is_message_block(node)]
 
 
-def _is_message_block(node: nodes.CallBlock) -> bool:
+def is_message_block(node: nodes.CallBlock) -> bool:
     call = node.call
     return (
         isinstance(call, nodes.Call)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from jinja2 import TemplateSyntaxError, nodes
 
-from promptgit.templating import _is_message_block, make_environment
+from promptgit.templating import is_message_block, make_environment
 from promptgit.workspace import Workspace
 
 # names Jinja provides inside templates (loops, macros, blocks) that are never inputs
@@ -69,7 +69,7 @@ def scan(ast: nodes.Template) -> TemplateFacts:
         elif isinstance(node, nodes.Macro):
             facts.binds.add(node.name)
             inside = True  # a macro's output appears where it is called: checked at render time
-        elif isinstance(node, nodes.CallBlock) and _is_message_block(node):
+        elif isinstance(node, nodes.CallBlock) and is_message_block(node):
             facts.message_blocks.append(node)
             inside = True
         elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport)):
