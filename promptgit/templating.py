@@ -40,6 +40,7 @@ class MessageExtension(Extension):
         environment.extend(message_open=f"\x00pgmsg{token}:", message_close=f"\x00pgend{token}\x00")
 
     def parse(self, parser: Parser) -> nodes.Node:
+        parser.has_message_blocks = True  # type: ignore[attr-defined]  # read by PromptEnvironment._parse
         lineno = next(parser.stream).lineno
         role = parser.parse_expression()
         body = parser.parse_statements(("name:endmessage",), drop_needle=True)
@@ -117,10 +118,21 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox plus limits on repetition and powers, so a template cannot exhaust the host."""
 
     intercepted_binops = frozenset({"*", "**"})
+    # Jinja's optimizer only folds constants, which its code generator folds again in output; skipping it
+    # saves a walk of the AST per compile (the generated code of every example prompt is the same)
+    optimized = False
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        parser = Parser(self, source, name, filename)
+        template = parser.parse()
+        # MessageExtension.parse marks the parser: a template without message blocks needs no lowering
+        template.has_message_blocks = getattr(parser, "has_message_blocks", False)  # type: ignore[attr-defined]
+        return template
 
     def _generate(self, source: Any, name: str | None, filename: str | None, defer_init: bool = False) -> str:
-        # every compile of this environment (prompts, and partials through includes) goes through here
-        if isinstance(source, nodes.Template):
+        # every compile of this environment (prompts, and partials through includes) goes through here;
+        # an AST not made by _parse (no mark) is lowered to be safe
+        if isinstance(source, nodes.Template) and getattr(source, "has_message_blocks", True):
             _LowerMessages().visit(source)
         return super()._generate(source, name, filename, defer_init)
 
