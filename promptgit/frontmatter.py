@@ -86,10 +86,22 @@ def load_marked_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[JsonPat
     """
     top = (1 + line_offset, 1)
     loader = _Loader(text)
+    marks: dict[JsonPath, tuple[int, int]] = {}
     try:
         # one parse: compose keeps node marks for line numbers, then construct the data from that node
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        if node is None:
+            return None, marks
+        if "&" not in text and "!" not in text:
+            # no anchors (so no aliases) and no explicit tags: plain maps, lists and scalars, built in one
+            # walk with the marks (PyYAML's constructor is half the time of a front matter)
+            try:
+                return _PlainBuilder(loader, marks, line_offset).build(node, ()), marks
+            except _PlainBuilder.NotPlain:
+                marks.clear()
+        data = loader.construct_document(node)
+    except _PlainBuilder.TooLarge:
+        raise YAMLProblem(*top, f"expands to over {MAX_YAML_NODES} YAML nodes", "too_large") from None
     except RecursionError:  # [[[[...]]]] thousands deep: hostile input, not a crash
         raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
     except yaml.MarkedYAMLError as exc:
@@ -105,15 +117,65 @@ def load_marked_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[JsonPat
         raise YAMLProblem(*top, str(exc)) from None
     finally:
         loader.dispose()
-    marks: dict[JsonPath, tuple[int, int]] = {}
-    if node is not None:
-        if expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
-            raise YAMLProblem(*top, f"expands to over {MAX_YAML_NODES} YAML nodes", "too_large")
-        try:
-            _collect_marks(node, (), marks, line_offset)
-        except RecursionError:  # deep enough for the C parser, too deep for a recursive walk
-            raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
+    if expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
+        raise YAMLProblem(*top, f"expands to over {MAX_YAML_NODES} YAML nodes", "too_large")
+    try:
+        _collect_marks(node, (), marks, line_offset)
+    except RecursionError:  # deep enough for the C parser, too deep for a recursive walk
+        raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
     return data, marks
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class _PlainBuilder:
+    """The data of a composed document without aliases or explicit tags, and the marks, in one walk.
+
+    Scalars other than strings go through the loader's own constructors, so values are exactly PyYAML's;
+    anything else (a merge key `<<`, a mapping as a key) raises NotPlain for the full constructor.
+    """
+
+    class NotPlain(Exception):
+        pass
+
+    class TooLarge(Exception):
+        pass
+
+    def __init__(self, loader: Any, marks: dict[JsonPath, tuple[int, int]], line_offset: int) -> None:
+        self.loader = loader
+        self.marks = marks
+        self.line_offset = line_offset
+        self.budget = MAX_YAML_NODES
+
+    def build(self, node: yaml.Node, path: JsonPath) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.TooLarge
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if tag == _STR_TAG else self.loader.construct_object(node)
+        offset = self.line_offset + 1
+        if isinstance(node, yaml.MappingNode) and tag == _MAP_TAG:
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.NotPlain
+                key = self.build(key_node, path)
+                child = (*path, key_node.value)
+                self.marks[child] = (key_node.start_mark.line + offset, key_node.start_mark.column + 1)
+                mapping[key] = self.build(value_node, child)
+            return mapping
+        if isinstance(node, yaml.SequenceNode) and tag == _SEQ_TAG:
+            items = []
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                self.marks[child] = (item.start_mark.line + offset, item.start_mark.column + 1)
+                items.append(self.build(item, child))
+            return items
+        raise self.NotPlain
 
 
 def _load_metadata(path: str, text: str) -> tuple[dict[str, Any], dict[JsonPath, tuple[int, int]]]:
