@@ -51,3 +51,46 @@ def test_decode_rejects_binary_and_reports_the_line_of_invalid_utf8() -> None:
 
 def test_decode_strips_a_byte_order_mark() -> None:
     assert decode("x.j2", "\ufeff---\n".encode()) == "---\n"
+
+
+PLAIN_AND_TAGGED = [
+    # built by the one-walk path (no anchors, no explicit tags)
+    "a: 1\nb: [1, 2.5, true, null, ~, 0x1F, 1_000, 2024-01-02, '2024']\nc: {d: e}\n1: x\na: again\n",
+    "- a\n- - b\n  - c: d\n",
+    "x: 2001-12-14t21:59:43.10-05:00\ny: .inf\nw: 0o17\nv: 1:20\nempty:\n",
+    "<<: {a: 1}\nb: 2\n",  # a merge key: falls back to PyYAML's constructor
+    "? [a, b]\n: c\n",  # a sequence as a key: falls back (and fails as PyYAML does)
+    # anchors, aliases and tags: PyYAML's constructor
+    "a: &x {k: 1}\nb: *x\n",
+    "a: !!str 1\nb: !!float 2\n",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_AND_TAGGED)
+def test_marked_yaml_has_exactly_pyyamls_data_and_a_mark_for_every_key_and_item(text: str) -> None:
+    import yaml
+
+    from promptgit.frontmatter import YAMLProblem, load_marked_yaml
+
+    try:
+        expected = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        with pytest.raises(YAMLProblem):
+            load_marked_yaml(text)
+        return
+    data, marks = load_marked_yaml(text, line_offset=1)
+    assert data == expected
+    assert type(data) is type(expected)
+
+    def paths(value: object, path: tuple[str | int, ...] = ()) -> set[tuple[str | int, ...]]:
+        found = {path} if path else set()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                found |= paths(child, (*path, str(key)))
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                found |= paths(child, (*path, index))
+        return found
+
+    assert paths(data) <= set(marks)
+    assert all(line >= 2 and column >= 1 for line, column in marks.values())
