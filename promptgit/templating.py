@@ -18,7 +18,6 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.visitor import NodeTransformer
 
 from promptgit.errors import RenderError
 
@@ -52,25 +51,37 @@ class MessageExtension(Extension):
         return f"{env.message_open}{role}\x00{caller()}{env.message_close}"  # type: ignore[attr-defined]
 
 
-class _LowerMessages(NodeTransformer):
+# the fields that hold statements (jinja2.nodes: Template, For, If, Macro, CallBlock, FilterBlock, With,
+# Block, Scope, OverlayScope, AssignBlock...); a message block is a statement, so it is only ever in one
+_STATEMENT_FIELDS = ("body", "else_", "elif_")
+
+
+def _lower_messages(statements: list[nodes.Node]) -> list[nodes.Node]:
     """Message blocks as plain output (marker, role, body, marker) for the code generator.
 
     The parsed AST keeps each block as one CallBlock, which is what the validator inspects; compiled that
     way every block is a caller macro, which triples the generated code of a chat prompt and adds a macro
     call per message to every render. Lowered, a chat prompt compiles and renders like a text prompt.
+    Only statement lists are walked (expressions cannot hold a block): a fraction of a full AST visit.
     """
-
-    def visit_CallBlock(self, node: nodes.CallBlock) -> nodes.Node | list[nodes.Node]:
-        self.generic_visit(node)  # nested blocks first: split_messages reports nesting at render time
-        if not is_message_block(node):
-            return node
-        role = node.call.args[0]
-        # the markers are read from the rendering environment, never baked into the code: compiled code is
+    lowered: list[nodes.Node] = []
+    for node in statements:
+        for field in _STATEMENT_FIELDS:
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                setattr(node, field, _lower_messages(inner))
+        if not (isinstance(node, nodes.CallBlock) and is_message_block(node)):
+            lowered.append(node)
+            continue
+        # nested blocks are lowered too (above): split_messages reports nesting at render time. The
+        # markers are read from the rendering environment, never baked into the code: compiled code is
         # cached on disk and loaded into environments with other random markers
-        opener = nodes.EnvironmentAttribute("message_open")
-        head = nodes.Output([opener, role, nodes.TemplateData("\x00")])
-        tail = nodes.Output([nodes.EnvironmentAttribute("message_close")])
-        return [head.set_lineno(node.lineno), *node.body, tail.set_lineno(node.lineno)]
+        line = node.lineno  # given to each new node (set_lineno would walk the role expression too)
+        opener = nodes.EnvironmentAttribute("message_open", lineno=line)
+        head = nodes.Output([opener, node.call.args[0], nodes.TemplateData("\x00", lineno=line)], lineno=line)
+        tail = nodes.Output([nodes.EnvironmentAttribute("message_close", lineno=line)], lineno=line)
+        lowered += [head, *node.body, tail]
+    return lowered
 
 
 def is_chat(ast: nodes.Template) -> bool:
@@ -133,7 +144,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
         # every compile of this environment (prompts, and partials through includes) goes through here;
         # an AST not made by _parse (no mark) is lowered to be safe
         if isinstance(source, nodes.Template) and getattr(source, "has_message_blocks", True):
-            _LowerMessages().visit(source)
+            source.body = _lower_messages(source.body)
         return super()._generate(source, name, filename, defer_init)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
