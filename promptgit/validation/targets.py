@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,10 +71,12 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
 
 
 def _walk(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(path for path in directory.rglob("*") if not path.is_dir() and not _hidden(path, directory))
-
-
-def _hidden(path: Path, base: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(base).parts)
+    """Files under `directory` (symlinks to files too; symlinked directories are not followed), hidden
+    files and directories left out, sorted. os.walk, not rglob: it knows files from directories without a
+    stat per path, which was half the time of collecting a large library."""
+    found: list[Path] = []
+    for parent, subdirectories, files in os.walk(directory):
+        subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
+        base = Path(parent)
+        found.extend(base / name for name in files if not name.startswith("."))
+    return sorted(found)
