@@ -13,12 +13,12 @@ from types import BuiltinMethodType
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes
-from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from promptgit import limits
 from promptgit.errors import RenderError
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
@@ -114,9 +114,6 @@ class _LookupLoader(BaseLoader):
         return source, template, lambda: True
 
 
-# Jinja's sandbox caps range() but not `"x" * 10**10` or `9 ** 10**12`, which exhaust memory or CPU.
-MAX_REPEAT_LENGTH = 1_000_000
-MAX_EXPONENT = 1_000
 # the public attributes of Jinja's `loop` object; the sandbox allows every one of them (tested)
 SAFE_LOOP_ATTRIBUTES = frozenset(
     {"changed", "cycle", "depth", "depth0", "first", "index", "index0", "last", "length", "nextitem"}
@@ -126,9 +123,9 @@ _WRAPPED_STR_METHODS = frozenset({"format", "format_map"})
 
 
 class PromptEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox plus limits on repetition and powers, so a template cannot exhaust the host."""
+    """The sandbox plus the size limits of promptgit.limits, so a template cannot exhaust the host."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = limits.INTERCEPTED_BINOPS
     # Jinja's optimizer only folds constants, which its code generator folds again in output; skipping it
     # saves a walk of the AST per compile (the generated code of every example prompt is the same)
     optimized = False
@@ -169,17 +166,7 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
         return super().call(context, obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            if isinstance(right, int) and abs(right) > MAX_EXPONENT and isinstance(left, (int, float)):
-                raise SecurityError(f"exponent {right} is over the sandbox limit of {MAX_EXPONENT}")
-            return left**right
-        for sequence, times in ((left, right), (right, left)):
-            repeated = isinstance(sequence, (str, list, tuple)) and isinstance(times, int)
-            if repeated and len(sequence) * times > MAX_REPEAT_LENGTH:
-                size = len(sequence) * times
-                limit = MAX_REPEAT_LENGTH
-                raise SecurityError(f"repetition to {size} items is over the sandbox limit of {limit}")
-        return left * right
+        return limits.binop(operator, left, right)
 
 
 def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
@@ -188,7 +175,7 @@ def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
     `lookup` receives a path relative to the prompts directory (`partials/x.j2`) and returns its text or
     None. One environment serves one snapshot: a commit, or the working tree.
     """
-    return PromptEnvironment(
+    environment = PromptEnvironment(
         loader=_LookupLoader(lookup),
         undefined=StrictUndefined,
         extensions=[MessageExtension],
@@ -197,6 +184,8 @@ def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters.update(limits.capped_filters())
+    return environment
 
 
 def split_messages(env: Any, output: str) -> list[Message]:

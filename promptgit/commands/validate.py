@@ -11,6 +11,7 @@ from promptgit.findings import Severity
 from promptgit.reporters import REPORTERS
 from promptgit.validation import FAMILIES, parse_select
 from promptgit.validation import run as run_validation
+from promptgit.validation.limits import SAMPLE_RENDER_BYTES
 from promptgit.workspace import Workspace
 
 HELP = "Validate prompt files (the whole repository, or the files given, as pre-commit passes them)."
@@ -43,7 +44,14 @@ def run(args: argparse.Namespace) -> int:
     families = parse_select(args.select)
     workspace = Workspace.discover()
     paths = [Path(path) for path in args.paths] or None
-    report = run_validation(workspace, paths, base=args.base, select=families, jobs=max(1, args.jobs))
+    report = run_validation(
+        workspace,
+        paths,
+        base=args.base,
+        select=families,
+        jobs=max(1, args.jobs),
+        sample_memory=SAMPLE_RENDER_BYTES,  # this process is ours: bound what a hostile sample render takes
+    )
     sys.stdout.write(REPORTERS[args.format](report))
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     return 1 if any(item.severity in failing for item in report.findings) else 0

@@ -24,8 +24,11 @@ _BLOCKS_RENDER = frozenset({"PG301", "PG303", "PG304", "PG305", "PG602"})
 class FileChecker:
     """Checks one file at a time with validators built once for the run."""
 
-    def __init__(self, workspace: Workspace, families: frozenset[str]) -> None:
+    def __init__(
+        self, workspace: Workspace, families: frozenset[str], sample_memory: int | None = None
+    ) -> None:
         self.workspace = workspace
+        self.sample_memory = sample_memory  # see variables.render_sample
         self.config = workspace.config
         self.families = families
         self.prompts_dir = workspace.prompts_dir.resolve()
@@ -91,7 +94,7 @@ class FileChecker:
         codes.update(item.code for item in sample_findings)
         if "PG307" in codes or codes & _BLOCKS_RENDER:
             return found
-        rendered, problems = variables.render_sample(document, prompt)
+        rendered, problems = variables.render_sample(document, prompt, self.sample_memory)
         found.extend(problems)
         if rendered is not None and "tokens" in self.families:
             from promptgit.tokens.rules import check_tokens

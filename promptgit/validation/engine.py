@@ -73,18 +73,21 @@ def run(
     base: str | None = None,
     select: Iterable[str] | None = None,
     jobs: int = 1,
+    sample_memory: int | None = None,
 ) -> Report:
     """Like `validate`, and also counts the files checked (for the summary line).
 
     `jobs` > 1 checks large libraries in that many worker processes (the CLI's default); the library
     default stays in-process, since forking is unsafe in an application that runs threads.
+    `sample_memory` caps the memory each sample render may add (validation.limits.memory_limit); it holds
+    for the whole process while a render runs, so it is the CLI's to set, not an application's.
     """
     families = frozenset(FAMILIES) if select is None else frozenset(select)
     targets = collect(workspace, paths)
     versions: VersionsTask | None = None
     if "versions" in families:
         versions = (base, targets.prompts if paths is not None else None)
-    checker = FileChecker(workspace, families) if families - {"versions"} else None
+    checker = FileChecker(workspace, families, sample_memory) if families - {"versions"} else None
     found: list[Finding] = []
     if checker is not None and worth_forking(targets.prompts, jobs):
         found.extend(check_in_processes(checker, targets.prompts, jobs, versions))

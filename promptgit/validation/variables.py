@@ -11,7 +11,7 @@ from promptgit.findings import Finding
 from promptgit.inputs import input_errors, is_required
 from promptgit.prompt import Prompt, PromptDocument
 from promptgit.templating import Rendered
-from promptgit.validation.deadline import SAMPLE_RENDER_SECONDS, RenderTimeout, time_limit
+from promptgit.validation.limits import SAMPLE_RENDER_SECONDS, RenderTimeout, memory_limit, time_limit
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of
 
@@ -89,11 +89,21 @@ def _bad_declaration(exc: Exception) -> bool:
     return isinstance(exc, (SchemaError, UnknownType))
 
 
-def render_sample(document: PromptDocument, prompt: Prompt) -> tuple[Rendered | None, list[Finding]]:
-    """Render the sample through Prompt.render; any failure (the template is user code) is a finding."""
+def render_sample(
+    document: PromptDocument, prompt: Prompt, memory: int | None = None
+) -> tuple[Rendered | None, list[Finding]]:
+    """Render the sample through Prompt.render; any failure (the template is user code) is a finding.
+
+    `memory`: bytes of address space the render may add (see limits.memory_limit); None for no limit.
+    """
     try:
-        with time_limit(SAMPLE_RENDER_SECONDS):
+        with time_limit(SAMPLE_RENDER_SECONDS), memory_limit(memory):
             return prompt.render(**document.sample), []
+    except MemoryError as exc:
+        size = f"{memory / (1 << 30):g} GiB" if memory else "the memory available"
+        message = f"sample render needed more than {size} of memory (a string grown in a loop?)"
+        line = _template_line(exc, document.path) or document.front.body_line
+        return None, [finding(document.path, (line, 1), "PG306", message)]
     except RenderTimeout as exc:
         line = _template_line(exc, document.path) or document.front.body_line
         message = f"sample render did not finish within {SAMPLE_RENDER_SECONDS:g} s (a loop too large?)"

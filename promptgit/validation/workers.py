@@ -70,7 +70,7 @@ def check_in_processes(
         if versions is not None:  # the longest task first
             results.append(pool.apply_async(version_findings, (checker.workspace, *versions)))
         for chunk in chunks:
-            task = (checker.workspace, checker.families, chunk)
+            task = (checker.workspace, checker.families, checker.sample_memory, chunk)
             results.append(pool.apply_async(_check_in_worker, task))
         found = [item for result in results for item in result.get()]
     except BaseException:  # Ctrl-C, or an error such as an unknown --base: the queued tasks would be in vain
@@ -100,7 +100,9 @@ def _ignore_interrupts() -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _check_in_worker(workspace: Workspace, families: frozenset[str], prompts: list[Path]) -> list[Finding]:
+def _check_in_worker(
+    workspace: Workspace, families: frozenset[str], sample_memory: int | None, prompts: list[Path]
+) -> list[Finding]:
     # a forked worker has the run's checker; a spawned one (no fork on this platform) builds its own
-    checker = _inherited if _inherited is not None else FileChecker(workspace, families)
+    checker = _inherited if _inherited is not None else FileChecker(workspace, families, sample_memory)
     return check_prompts(checker, prompts)

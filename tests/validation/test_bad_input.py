@@ -35,6 +35,11 @@ def _write_bad_library(root: Path) -> None:
         "alias_bomb.j2": _alias_bomb(),
         "recursion.j2": HEAD + "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n",
         "zero.j2": HEAD + "line\n{{ 1 / 0 }}\n",
+        # a few characters that would allocate gigabytes: refused by the sandbox, or by the memory cap
+        "padding.j2": HEAD + '{{ "x"|center(2000000000) }}\n',
+        "doubling.j2": HEAD
+        + '{% set ns = namespace(text="x") %}\n'
+        + "{% for i in range(64) %}{% set ns.text = ns.text ~ ns.text %}{% endfor %}{{ ns.text|length }}\n",
         "escape.j2": HEAD + '{% include "../../etc/passwd" %}\n',
         "unsafe.j2": HEAD + "{{ cycler.__init__.__globals__ }}\n",
         "partials/broken.j2": "{% endif %}\n",
@@ -56,6 +61,7 @@ prompts/binary.j2:1:1: PG103 binary file (NUL byte); a prompt must be UTF-8 text
 prompts/dangling.j2:1:1: PG106 cannot read file: No such file or directory
 prompts/deep_jinja.j2:5:1: PG102 template is nested too deeply
 prompts/deep_yaml.j2:2:1: PG101 front matter is nested too deeply
+prompts/doubling.j2:6:1: PG306 sample render needed more than 1 GiB of memory (a string grown in a loop?)
 prompts/empty.j2:1:1: PG101 missing front matter: the file must start with '---'
 prompts/escape.j2:5:13: PG105 included template '../../etc/passwd' does not exist under prompts/
 prompts/huge.j2:1:1: PG104 file is 300035 bytes, over max_file_bytes (262144)
@@ -63,6 +69,8 @@ prompts/jinja.j2:6:1: PG102 Jinja syntax: Expected an expression, got 'end of st
 prompts/labels.yaml:2:1: PG203 labels file is not valid YAML: did not find expected node content
 prompts/latin1.j2:5:4: PG103 invalid UTF-8 (invalid continuation byte)
 prompts/list.j2:2:1: PG101 front matter must be a YAML mapping
+prompts/padding.j2:5:1: PG306 sample render failed: unsafe template operation: \
+center width 2000000000 is over the sandbox limit of 1000000
 prompts/partials/broken.j2:1:1: PG102 Jinja syntax: Encountered unknown tag 'endif'.
 prompts/recursion.j2:5:1: PG306 sample render: recursion too deep
 prompts/unclosed.j2:1:1: PG101 front matter is not closed by a '---' line
@@ -70,7 +78,7 @@ prompts/unsafe.j2:5:11: PG602 access to '__init__': templates must not reach Pyt
 prompts/unsafe.j2:5:20: PG602 access to '__globals__': templates must not reach Python internals
 prompts/yaml.j2:4:1: PG101 YAML front matter: did not find expected ',' or ']'
 prompts/zero.j2:6:1: PG306 sample render failed: ZeroDivisionError: division by zero
-18 files checked: 19 errors in 18 files
+20 files checked: 21 errors in 20 files
 """
 
 
