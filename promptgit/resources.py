@@ -11,7 +11,7 @@ from typing import Any
 @cache
 def schema(name: str) -> dict[str, Any]:
     """Load `schemas/<name>.schema.json` as shipped in the installed package."""
-    text = resources.files("promptgit").joinpath("schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    text = resources.files("promptgit.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
