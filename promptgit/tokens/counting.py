@@ -84,3 +84,17 @@ def _count_messages(messages: Messages, counter: Callable[[str], int], info: Mod
             if key == "name":
                 total += 1
     return total
+
+
+def heuristic_upper_bound(
+    text_or_messages: str | Messages, model: str | None = None, *, table: ModelTable | None = None
+) -> int:
+    """What `count(text_or_messages, model)` (the heuristic) can at most answer, from lengths alone."""
+    if isinstance(text_or_messages, str):
+        return heuristic.upper_bound(len(text_or_messages))
+    info = (table or builtin_table()).lookup(model)
+    total = info.reply_overhead if text_or_messages else 0
+    for message in text_or_messages:
+        total += info.message_overhead + 1  # + a `name`
+        total += sum(heuristic.upper_bound(len(str(value))) for value in message.values())
+    return total

@@ -78,3 +78,28 @@ def estimate(text: str) -> int:
     total = sum(weight * value for weight, value in zip(WEIGHTS, features(text), strict=True))
     total += non_ascii_tokens(text)
     return max(1, round(total))
+
+
+def _most_per_character() -> float:
+    """The most any one character can add to `estimate`, from the weights (every feature counts at most
+    one unit per character of its class; a space run needs two characters, a UTF-8 character at most
+    three extra bytes)."""
+    weight = dict(zip(FEATURES, (max(0.0, value) for value in WEIGHTS), strict=True))
+    letter = weight["words"] + weight["long_word_chars"]
+    return max(
+        letter + WEIGHT_PER_ACCENTED_LETTER,  # an accented Latin letter is also a word character
+        weight["digit_groups"],
+        weight["punctuation_runs"] + weight["punctuation_chars"],
+        weight["line_breaks"],
+        weight["space_runs"] / 2,
+        WEIGHT_PER_EXTRA_BYTE * 3,
+    )
+
+
+MOST_PER_CHARACTER = _most_per_character()
+
+
+def upper_bound(length: int) -> int:
+    """An estimate of a text of `length` characters is never above this (whatever the characters are):
+    budget checks skip the estimate of a text that cannot reach their limit."""
+    return int(MOST_PER_CHARACTER * length) + 2  # + rounding, and the minimum of 1

@@ -9,7 +9,7 @@ from promptgit.errors import PromptgitError
 from promptgit.findings import Finding, Severity
 from promptgit.prompt import Prompt, PromptDocument
 from promptgit.templating import Rendered
-from promptgit.tokens.counting import TokenCount, count
+from promptgit.tokens.counting import TokenCount, count, heuristic_upper_bound
 from promptgit.tokens.models import ModelInfo, model_table
 
 OVER_BUDGET = "PG401"
@@ -57,18 +57,30 @@ def check_tokens(
     table = model_table(config.models)
     info = table.lookup(model)
     try:
-        estimate = count(prompt.render_sample() if rendered is None else rendered, model, table=table)
+        text = prompt.render_sample() if rendered is None else rendered
     except PromptgitError:
         return  # the sample does not render: the variables rules (PG305/PG306) report that
-    findings = [
-        *_model_findings(document, info),
-        *_budget_findings(document, estimate, config.token_warning_ratio),
-        *_context_findings(document, estimate, info),
-    ]
+    findings = list(_model_findings(document, info))
+    # most prompts are far below their limits: when even the most the estimate could be stays below them,
+    # no finding is possible and the estimate (a few regex passes over the text) is skipped
+    if heuristic_upper_bound(text, model, table=table) > _lowest_limit(document, info, config):
+        estimate = count(text, model, table=table)
+        findings += [
+            *_budget_findings(document, estimate, config.token_warning_ratio),
+            *_context_findings(document, estimate, info),
+        ]
     for found in findings:
         severity = config.severity(found.code, found.severity)
         if severity is not Severity.OFF:
             yield Finding(found.path, found.line, found.column, found.code, found.message, severity)
+
+
+def _lowest_limit(document: PromptDocument, info: ModelInfo, config: Config) -> float:
+    """The fewest tokens at which _budget_findings or _context_findings could report something."""
+    budget = document.metadata.get("token_budget")
+    if isinstance(budget, int) and not isinstance(budget, bool) and budget >= 1:
+        return min(budget * min(config.token_warning_ratio, 1.0), info.input_limit)
+    return info.input_limit
 
 
 def _finding(document: PromptDocument, key: str, code: str, message: str) -> Finding:

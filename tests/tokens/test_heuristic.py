@@ -82,3 +82,30 @@ def test_hostile_whitespace_does_not_make_the_estimate_quadratic() -> None:
     # a second here, so the generous subprocess timeout only stops a regression from hanging the suite
     result = subprocess.run([sys.executable, "-c", GUARD_LINEAR], capture_output=True, text=True, timeout=120)
     assert (result.returncode, result.stdout) == (0, "done\n"), result.stderr
+
+
+def _worst_case_texts() -> list[str]:
+    """Texts built to push each feature: one-letter words, accented letters, digits, punctuation, line
+    breaks, space runs, other scripts and emoji; and mixtures of them."""
+    pieces = ["a ", "é ", "ÿ", "1 ", "9", "!", "!a", "\n", "  ", "\t\t", "日", "😀", "a\n", "é.", "1a!"]
+    texts = [piece * 500 for piece in pieces]
+    texts += ["".join(pieces) * 50, "".join(reversed(pieces)) * 50, "x", "é", "😀", "!", "\n"]
+    texts += list(FIXED_SET.values())
+    return texts
+
+
+def test_no_text_is_estimated_above_the_upper_bound_for_its_length() -> None:
+    for text in _worst_case_texts():
+        assert heuristic.estimate(text) <= heuristic.upper_bound(len(text)), repr(text[:20])
+
+
+def test_chat_messages_are_never_counted_above_their_upper_bound() -> None:
+    from promptgit.tokens.counting import count, heuristic_upper_bound
+
+    messages = [{"role": "system", "content": text} for text in _worst_case_texts()[:5]]
+    messages.append({"role": "user", "name": "bob", "content": "é" * 100})
+    for model in ("gpt-4o-mini", None, "no-such-model"):
+        assert count(messages, model).tokens <= heuristic_upper_bound(messages, model)
+        assert count(messages[0]["content"], model).tokens <= heuristic_upper_bound(
+            messages[0]["content"], model
+        )
