@@ -43,8 +43,9 @@ class MessageExtension(Extension):
         lineno = next(parser.stream).lineno
         role = parser.parse_expression()
         body = parser.parse_statements(("name:endmessage",), drop_needle=True)
-        call = self.call_method("_wrap", [role])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+        # lines given to the new nodes directly: set_lineno would walk the whole block's body
+        call = self.call_method("_wrap", [role], lineno=lineno)
+        return nodes.CallBlock(call, [], [], body, lineno=lineno)
 
     def _wrap(self, role: object, caller: Callable[[], str]) -> str:
         env = self.environment
