@@ -367,6 +367,9 @@ class GitStore:
             if self._tag_ref(selector.name, version) is None:
                 raise PromptNotFoundError(f"{selector}: label points at {version}, which is not released")
             return version
+        # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
+        if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
+            return selector.spec
         versions = list(self._tag_refs(selector.name))
         picked = pick_version(selector, versions)
         if picked is None:
