@@ -7,6 +7,7 @@ message blocks sit in loops, conditionals and included partials.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from types import BuiltinMethodType
@@ -83,6 +84,19 @@ def _lower_messages(statements: list[nodes.Node]) -> list[nodes.Node]:
         tail = nodes.Output([nodes.EnvironmentAttribute("message_close", lineno=line)], lineno=line)
         lowered += [head, *node.body, tail]
     return lowered
+
+
+# a tag that names another template: {% include %}, {% import %}, {% from ... import %}, {% extends %}
+_REFERENCE_TAG = r"\{%[-+]?\s*(?:include|import|from|extends)\b"
+_REFERENCE_TAG_TEXT = re.compile(_REFERENCE_TAG)
+_REFERENCE_TAG_BYTES = re.compile(_REFERENCE_TAG.encode())
+
+
+def may_reference_templates(source: str | bytes) -> bool:
+    """False when the source cannot include or import another template (no such tag in its text), so that
+    callers can skip parsing it to find out; True may still find none (a tag inside `{% raw %}`)."""
+    pattern = _REFERENCE_TAG_BYTES if isinstance(source, bytes) else _REFERENCE_TAG_TEXT
+    return pattern.search(source) is not None  # type: ignore[arg-type]
 
 
 def is_chat(ast: nodes.Template) -> bool:

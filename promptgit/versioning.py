@@ -24,7 +24,7 @@ from promptgit.errors import GitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.prompt import PromptDocument, parse_document
 from promptgit.selectors import compare_versions, is_version
-from promptgit.templating import make_environment
+from promptgit.templating import make_environment, may_reference_templates
 from promptgit.workspace import LABELS_FILE, Workspace
 
 if TYPE_CHECKING:
@@ -215,8 +215,8 @@ class _PartialChanges:
         return sorted(changed)
 
     def _referenced(self, source: str) -> list[str]:
-        if "{%" not in source:
-            return []  # no statements, so no include or import: skip parsing the template
+        if not may_reference_templates(source):
+            return []  # no include or import tag: skip parsing the template (most prompts)
         try:
             ast = self.environment.parse(source)
         except TemplateSyntaxError:

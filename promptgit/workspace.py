@@ -6,6 +6,7 @@ import fnmatch
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from promptgit.config import Config, load_config
@@ -38,6 +39,11 @@ class Workspace:
     def prompts_dir(self) -> Path:
         return self.root / self.config.prompts_dir
 
+    @cached_property
+    def _resolved_prompts_dir(self) -> Path:
+        # resolving is a system call per path component: once per workspace, not once per file
+        return self.prompts_dir.resolve()
+
     def display_path(self, path: Path) -> str:
         """Path relative to the repository root, with forward slashes, as every output shows it."""
         try:
@@ -48,7 +54,7 @@ class Workspace:
     def name_of(self, path: Path) -> str | None:
         """The prompt name of a file, or None when it is not a prompt (outside prompts/, partial, not .j2)."""
         try:
-            relative = path.resolve().relative_to(self.prompts_dir.resolve()).as_posix()
+            relative = path.resolve().relative_to(self._resolved_prompts_dir).as_posix()
         except ValueError:
             return None
         if not relative.endswith(SUFFIX) or relative.split("/")[0] == PARTIALS_DIR:
@@ -56,6 +62,8 @@ class Workspace:
         return prompt_name(relative)
 
     def is_ignored(self, path: Path) -> bool:
+        if not self.config.ignore:
+            return False
         shown = self.display_path(path)
         return any(fnmatch.fnmatch(shown, pattern) for pattern in self.config.ignore)
 
@@ -80,7 +88,7 @@ class Workspace:
     def read_partial(self, relative: str) -> str | None:
         """Text of an included template, relative to the prompts dir; None when missing or outside it."""
         path = (self.prompts_dir / relative).resolve()
-        if not path.is_relative_to(self.prompts_dir.resolve()) or not path.is_file():
+        if not path.is_relative_to(self._resolved_prompts_dir) or not path.is_file():
             return None
         try:
             return path.read_text("utf-8")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,9 @@ from promptgit.prompt import (
     parse_document,
     prompt_from_code,
 )
-from promptgit.templating import make_environment
+from promptgit.templating import make_environment, may_reference_templates
 
 TemplateKey = tuple[str, str | None]
-_REFERENCES_OTHER_FILES = re.compile(rb"\{%-?\s*(?:include|import|from|extends)\b")
 _MAX_ENVIRONMENTS = 64
 
 
@@ -76,7 +74,7 @@ class Compiler:
                 "PG104",
                 f"file is {len(data)} bytes, over max_file_bytes ({self.max_file_bytes})",
             )
-        key: TemplateKey = (blob_sha, commit if _REFERENCES_OTHER_FILES.search(data) else None)
+        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None)
         cached = self.templates.get(key)
         if cached is not None:
             self._counted(hit=True)

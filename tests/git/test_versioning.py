@@ -191,3 +191,30 @@ def test_nested_partials_are_followed(history: Any) -> None:
     history.write("prompts/partials/inner.j2", "inner two")
     assert [f.split(": ")[1][:5] for f in findings(history)] == ["PG506"]
     assert "includes prompts/partials/inner.j2, changed" in findings(history)[0]
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{%- include 'partials/inner.j2' %}",
+        "{%+ include 'partials/inner.j2' %}",
+        "{%   from 'partials/inner.j2' import x %}",
+        "{% import 'partials/inner.j2' as m %}",
+        "{% if topic %}{% include 'partials/inner.j2' %}{% endif %}",
+    ],
+)
+def test_every_spelling_of_an_include_tag_is_followed(history: Any, tag: str) -> None:
+    # prompts without such a tag are not parsed for includes at all: the shortcut must see every spelling
+    history.write("prompts/partials/inner.j2", "{% macro x() %}inner one{% endmacro %}")
+    history.write_prompt("spelled", "1.0.0", tag + " {{ topic }}\n")
+    history.commit("spelled")
+    history.write("prompts/partials/inner.j2", "{% macro x() %}inner two{% endmacro %}")
+    assert [f.split(": ")[1][:5] for f in findings(history)] == ["PG506"]
+
+
+def test_may_reference_templates_only_says_no_without_a_reference_tag() -> None:
+    from promptgit.templating import may_reference_templates
+
+    assert not may_reference_templates("Hi {{ topic }} {% if x %}include{% endif %} {# import #}")
+    assert may_reference_templates(b"{%include 'a.j2'%}")
+    assert may_reference_templates("{% raw %}{% include 'a.j2' %}{% endraw %}")  # may: parsing decides
