@@ -177,6 +177,7 @@ def measure(
             for _ in range(cli_repeat)
         ]
         cli, cli_cpu, done = sorted(cli_runs, key=lambda run: run[0])[len(cli_runs) // 2]  # the median run
+        cli_best = min(run[0] for run in cli_runs)  # timeit's advice: slower runs are other processes
         metadata = extract_metadata(files, Path(temp) / "meta")
         command = ["check-jsonschema", "--schemafile", str(SCHEMA), *map(str, metadata)]
         reference, reference_cpu, checked = timed_cpu(
@@ -191,6 +192,7 @@ def measure(
         "library": library,
         "library_cpu": library_cpu,
         "cli": cli,
+        "cli_best": cli_best,
         "cli_cpu": cli_cpu,
         "reference": reference,
         "reference_cpu": reference_cpu,
@@ -222,10 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"library call: jobs={args.jobs}; the prompts are in {setup}")
     print(
         f"CLI: `python -m promptgit validate`, default jobs, bytecode cache on as after pip install; "
-        f"median of {max(1, args.repeat)} runs"
+        f"median of {max(1, args.repeat)} runs (CLI s, its cpu s and files/s), and the best of them"
     )
     header = (
-        f"{'files':>6} | {'library s':>9} | {'cpu s':>6} | {'files/s':>8} | {'CLI s':>7} | {'cpu s':>6} | "
+        f"{'files':>6} | {'library s':>9} | {'cpu s':>6} | {'files/s':>8} | "
+        f"{'CLI s':>7} | {'best':>6} | {'cpu s':>6} | "
         f"{'files/s':>8} | {'check-jsonschema s':>18} | {'cpu s':>6} | {'files/s':>8} | "
         f"{'ratio lib':>9} | {'ratio CLI':>9}"
     )
@@ -236,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         files, library, cli, reference = row["files"], row["library"], row["cli"], row["reference"]
         print(
             f"{files:>6.0f} | {library:>9.3f} | {row['library_cpu']:>6.2f} | {files / library:>8.0f} | "
-            f"{cli:>7.3f} | {row['cli_cpu']:>6.2f} | {files / cli:>8.0f} | "
+            f"{cli:>7.3f} | {row['cli_best']:>6.3f} | {row['cli_cpu']:>6.2f} | {files / cli:>8.0f} | "
             f"{reference:>18.3f} | {row['reference_cpu']:>6.2f} | {files / reference:>8.0f} | "
             f"{library / reference:>9.2f} | {cli / reference:>9.2f}"
         )
