@@ -44,9 +44,10 @@ class RenderError(PromptgitError):
 
     CHAT_REASONS = frozenset({"stray_text", "nested_message", "unknown_role"})
 
-    def __init__(self, message: str, reason: str = "template") -> None:
+    def __init__(self, message: str, reason: str = "template", line: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.line = line  # the template line it failed at, when known (bounded.render_bounded sets it)
 
 
 class GitError(PromptgitError):

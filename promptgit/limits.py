@@ -6,7 +6,7 @@ computes for hours) from a few characters of template or one input value, and Ji
 constant filter calls while compiling. Each is refused here with a SecurityError naming the limit.
 
 Growth by combination (a string doubled in a loop, a big input joined with itself) is not caught here;
-the validator bounds the memory of its sample render for that (validation/limits.py).
+the commands that render bound the memory of the render for that (bounded.py).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from promptgit.errors import ConfigError, PromptgitError, PromptNotFoundError
+from promptgit.bounded import RENDER_BYTES, located, render_bounded
+from promptgit.errors import ConfigError, PromptgitError, PromptNotFoundError, RenderError
 from promptgit.findings import Finding
 from promptgit.prompt import Prompt, compile_document, parse_document
 from promptgit.templating import Rendered, make_environment
@@ -42,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     for assignment in args.var:
         key, value = _parse_var(assignment, prompt)
         values[key] = value
-    rendered = prompt.render(**values)
+    try:
+        rendered = render_bounded(prompt, values, memory=RENDER_BYTES)  # this process is ours to bound
+    except RenderError as exc:
+        raise RenderError(located(exc, prompt.path), exc.reason, exc.line) from None
     sys.stdout.write(_as_json(prompt, rendered) if args.format == "json" else _as_text(rendered))
     return 0
 

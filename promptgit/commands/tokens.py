@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from promptgit.bounded import RENDER_BYTES
 from promptgit.errors import ConfigError, PromptgitError
 from promptgit.tokens.formats import FORMATS
 from promptgit.tokens.models import model_table
@@ -35,12 +36,14 @@ def run(args: argparse.Namespace) -> int:
     snapshot = BaseSnapshot(workspace.root, args.base, config.prompts_dir) if args.base else None
 
     problems: list[str] = []
-    estimator = Estimator(config, table, workspace.read_partial, exact=args.exact)
+    estimator = Estimator(config, table, workspace.read_partial, exact=args.exact, memory=RENDER_BYTES)
     current, failed = estimate_files(workspace, estimator, files, problems)
     base: dict[str, Estimate] = {}
     if snapshot is not None:
         names = set(current) | (set() if args.paths else set(snapshot.prompt_names()) - failed)
-        base_estimator = Estimator(config, table, snapshot.read_partial, exact=args.exact)
+        base_estimator = Estimator(
+            config, table, snapshot.read_partial, exact=args.exact, memory=RENDER_BYTES
+        )
         try:
             base = estimate_at_base(snapshot, base_estimator, sorted(names), problems)
         finally:

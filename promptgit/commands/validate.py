@@ -7,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
+from promptgit.bounded import RENDER_BYTES
 from promptgit.findings import Severity
 from promptgit.reporters import REPORTERS
 from promptgit.validation import FAMILIES, parse_select
 from promptgit.validation import run as run_validation
-from promptgit.validation.limits import SAMPLE_RENDER_BYTES
 from promptgit.workspace import Workspace
 
 HELP = "Validate prompt files (the whole repository, or the files given, as pre-commit passes them)."
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         base=args.base,
         select=families,
         jobs=max(1, args.jobs),
-        sample_memory=SAMPLE_RENDER_BYTES,  # this process is ours: bound what a hostile sample render takes
+        sample_memory=RENDER_BYTES,  # this process is ours: bound what a hostile sample render takes
     )
     sys.stdout.write(REPORTERS[args.format](report))
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}

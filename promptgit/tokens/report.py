@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from promptgit.bounded import located, render_bounded
 from promptgit.config import Config
-from promptgit.errors import PromptgitError
+from promptgit.errors import PromptgitError, RenderError
 from promptgit.prompt import compile_document, parse_document
 from promptgit.templating import SourceLookup, make_environment
 from promptgit.tokens.counting import count
@@ -66,18 +67,25 @@ class Estimator:
     """Estimates prompts of one snapshot (the working tree or a commit) with one config."""
 
     def __init__(
-        self, config: Config, table: ModelTable, lookup: SourceLookup, *, exact: bool = False
+        self,
+        config: Config,
+        table: ModelTable,
+        lookup: SourceLookup,
+        *,
+        exact: bool = False,
+        memory: int | None = None,
     ) -> None:
         self.config = config
         self.table = table
         self.exact = exact
+        self.memory = memory  # bytes a sample render may add (bounded.render_bounded); the CLI sets it
         self.environment = make_environment(lookup)  # one sandboxed environment per snapshot
 
     def estimate(self, name: str, path: str, data: bytes) -> Estimate:
         """Parse, compile and render the sample of one prompt file; PromptgitError when that fails."""
         document = parse_document(name, path, data)
         prompt = compile_document(document, self.environment)
-        rendered = prompt.render_sample()
+        rendered = render_bounded(prompt, prompt.sample, memory=self.memory)  # a PR's template: user code
         model = prompt.model or self.config.default_model
         counted = count(rendered, model, exact=self.exact, table=self.table)
         budget = document.metadata.get("token_budget")
@@ -101,6 +109,8 @@ def sort_rows(rows: Iterable[Row], with_base: bool) -> list[Row]:
 
 
 def problem_line(path: str, error: PromptgitError) -> str:
-    """One line naming the file: errors that already start with the path are kept as they are."""
+    """One line naming the file (and the line, for a render error): `path[:line]: message`."""
+    if isinstance(error, RenderError):
+        return located(error, path)
     text = str(error)
     return text if text.startswith(path) else f"{path}: {text}"

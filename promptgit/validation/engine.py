@@ -79,7 +79,7 @@ def run(
 
     `jobs` > 1 checks large libraries in that many worker processes (the CLI's default); the library
     default stays in-process, since forking is unsafe in an application that runs threads.
-    `sample_memory` caps the memory each sample render may add (validation.limits.memory_limit); it holds
+    `sample_memory` caps the memory each sample render may add (bounded.memory_limit); it holds
     for the whole process while a render runs, so it is the CLI's to set, not an application's.
     """
     families = frozenset(FAMILIES) if select is None else frozenset(select)

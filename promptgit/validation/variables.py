@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from types import TracebackType
 
+from promptgit.bounded import render_bounded
 from promptgit.errors import PromptgitError, RenderError
 from promptgit.findings import Finding
 from promptgit.inputs import input_errors, is_required
 from promptgit.prompt import Prompt, PromptDocument
 from promptgit.templating import Rendered
-from promptgit.validation.limits import SAMPLE_RENDER_SECONDS, RenderTimeout, memory_limit, time_limit
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of
 
 # chat structure that only shows at render time (a dynamic role, a partial) has its own codes
 _CODE_OF_REASON = {"stray_text": "PG303", "nested_message": "PG303", "unknown_role": "PG304"}
+# reasons whose message is whole already: "render did not finish ...", "render failed: ZeroDivisionError ..."
+_OWN_MESSAGE_REASONS = frozenset({"timeout", "memory", "recursion", "error"})
 
 
 def declared_against_used(
@@ -92,51 +93,25 @@ def _bad_declaration(exc: Exception) -> bool:
 def render_sample(
     document: PromptDocument, prompt: Prompt, memory: int | None = None
 ) -> tuple[Rendered | None, list[Finding]]:
-    """Render the sample through Prompt.render; any failure (the template is user code) is a finding.
+    """Render the sample (bounded.render_bounded); any failure (the template is user code) is a finding.
 
-    `memory`: bytes of address space the render may add (see limits.memory_limit); None for no limit.
+    `memory`: bytes of address space the render may add (see bounded.memory_limit); None for no limit.
     """
     try:
-        with time_limit(SAMPLE_RENDER_SECONDS), memory_limit(memory):
-            return prompt.render(**document.sample), []
-    except MemoryError as exc:
-        size = f"{memory / (1 << 30):g} GiB" if memory else "the memory available"
-        message = f"sample render needed more than {size} of memory (a string grown in a loop?)"
-        line = _template_line(exc, document.path) or document.front.body_line
-        return None, [finding(document.path, (line, 1), "PG306", message)]
-    except RenderTimeout as exc:
-        line = _template_line(exc, document.path) or document.front.body_line
-        message = f"sample render did not finish within {SAMPLE_RENDER_SECONDS:g} s (a loop too large?)"
-        return None, [finding(document.path, (line, 1), "PG306", message)]
-    except RecursionError:
-        return None, [
-            finding(
-                document.path, (document.front.body_line, 1), "PG306", "sample render: recursion too deep"
-            )
-        ]
-    except Exception as exc:  # rendering runs the user's template: every error is theirs to fix
-        line = _template_line(exc, document.path) or document.front.body_line
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if not isinstance(exc, PromptgitError):
-            detail = f"{type(exc).__name__}: {detail}"
-        code = _CODE_OF_REASON.get(exc.reason, "PG306") if isinstance(exc, RenderError) else "PG306"
-        prefix = "" if code != "PG306" else "sample render failed: "
-        return None, [finding(document.path, (line, 1), code, prefix + _strip_prompt_prefix(detail, prompt))]
+        return render_bounded(prompt, document.sample, memory=memory), []
+    except PromptgitError as exc:
+        reason = exc.reason if isinstance(exc, RenderError) else None
+        line = (exc.line if isinstance(exc, RenderError) else None) or document.front.body_line
+        code = _CODE_OF_REASON.get(reason or "", "PG306")
+        detail = _strip_prompt_prefix(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, prompt)
+        if reason in _OWN_MESSAGE_REASONS:
+            message = f"sample {detail}"
+        elif code == "PG306":
+            message = f"sample render failed: {detail}"
+        else:
+            message = detail
+        return None, [finding(document.path, (line, 1), code, message)]
 
 
 def _strip_prompt_prefix(detail: str, prompt: Prompt) -> str:
     return detail.removeprefix(f"{prompt.name}@{prompt.version}: ")
-
-
-def _template_line(exc: BaseException, template_name: str) -> int | None:
-    """The line in `template_name` where rendering failed, from Jinja's rewritten traceback."""
-    line = None
-    for error in (exc, exc.__context__, exc.__cause__):
-        traceback: TracebackType | None = error.__traceback__ if error is not None else None
-        while traceback is not None:
-            if traceback.tb_frame.f_code.co_filename == template_name:
-                line = traceback.tb_lineno
-            traceback = traceback.tb_next
-        if line is not None:
-            return line
-    return None

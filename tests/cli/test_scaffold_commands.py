@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,5 +230,40 @@ def test_render_of_a_hostile_template_is_refused(tmp_path: Path, capsys: pytest.
     result = promptgit(capsys, tmp_path, "render", "evil")
 
     assert result.code == 2
-    assert result.err.startswith("promptgit: error: evil@1.0.0: ")
+    assert result.err.startswith(
+        "promptgit: error: prompts/evil.j2:5: evil@1.0.0: unsafe template operation: "
+    )
     assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("line\n{{ 1 / 0 }}\n", "prompts/bad.j2:6: render failed: ZeroDivisionError: division by zero"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n", "prompts/bad.j2: render: recursion too deep"),
+        (
+            "start\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+            "prompts/bad.j2:6: render did not finish within 0.3 s (a loop too large?)",
+        ),
+        (
+            '{% set ns = namespace(text="x") %}\n'
+            "{% for i in range(64) %}{% set ns.text = ns.text ~ ns.text %}{% endfor %}{{ ns.text|length }}\n",
+            "prompts/bad.j2:6: render needed more than 1 GiB of memory (a string grown in a loop?)",
+        ),
+    ],
+)
+def test_a_template_that_fails_or_runs_away_is_one_line_naming_file_and_line(
+    body: str, error: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if "memory" in error and not sys.platform.startswith("linux"):
+        pytest.skip("the memory cap is Linux only: elsewhere this template would take the machine's memory")
+    from promptgit import bounded
+
+    if "did not finish" in error:
+        monkeypatch.setattr(bounded, "RENDER_SECONDS", 0.3)
+    write(tmp_path, "prompts/bad.j2", "---\nversion: 1.0.0\nkind: hook\n---\n" + body)
+
+    rendered = promptgit(capsys, tmp_path, "render", "bad")
+    assert (rendered.code, rendered.out, rendered.err) == (2, "", f"promptgit: error: {error}\n")
+    tokens = promptgit(capsys, tmp_path, "tokens")
+    assert (tokens.code, tokens.err) == (1, f"promptgit: {error}\n")

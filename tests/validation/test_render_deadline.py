@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from promptgit.validation import validate, variables
+from promptgit import bounded
+from promptgit.validation import validate
 from promptgit.workspace import Workspace
 
 from .helpers import OWN_FAMILIES, lines
@@ -23,7 +24,7 @@ start
 def test_a_sample_render_past_the_time_limit_is_a_finding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(variables, "SAMPLE_RENDER_SECONDS", 0.3)
+    monkeypatch.setattr(bounded, "RENDER_SECONDS", 0.3)
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "loop.j2").write_text(ENDLESS)
 
