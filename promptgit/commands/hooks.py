@@ -135,6 +135,7 @@ def _validate(
     A staged partial or a deleted prompt is not a prompt path, yet it can break a version rule (PG505,
     PG506), so `paths` limits only the file-level families.
     """
+    from promptgit.bounded import RENDER_BYTES
     from promptgit.reporters import REPORTERS
     from promptgit.validation import FAMILIES, Report
     from promptgit.validation import run as run_validation
@@ -142,7 +143,11 @@ def _validate(
     families = set(FAMILIES) if select is None else select
     reports = []
     if paths and families - {"versions"}:
-        reports.append(run_validation(workspace, paths, base=base, select=families - {"versions"}))
+        file_families = families - {"versions"}
+        # a hook runs in a process of its own: bound what a hostile sample render may take
+        reports.append(
+            run_validation(workspace, paths, base=base, select=file_families, sample_memory=RENDER_BYTES)
+        )
     if "versions" in families:
         reports.append(run_validation(workspace, None, base=base, select={"versions"}))
     findings = sorted({item for report in reports for item in report.findings})
