@@ -1,7 +1,7 @@
 """Rendering a template as the untrusted code it is: bounded in time and memory, every failure a RenderError.
 
-The validator renders each prompt's sample, `promptgit render`, `show` and `tokens` render what a pull
-request brings: none of them may hang, take the machine's memory, or end in a traceback.
+The validator renders each prompt's sample, and `promptgit render` and `tokens` render what a pull request
+brings: none of them may hang, take the machine's memory, or end in a traceback.
 
 Time: `{% for %}` nested over range(100000) twice would hold a pre-commit run forever. Jinja cannot be
 interrupted from another thread, so the limit is a SIGALRM timer; where that is unavailable (Windows, a
@@ -35,7 +35,7 @@ RENDER_BYTES = 1 << 30  # address space a render may add to what the process has
 
 
 class RenderTimeout(Exception):
-    """The sample render ran past its time limit."""
+    """The render ran past its time limit."""
 
 
 def _expired(signum: int, frame: FrameType | None) -> None:
