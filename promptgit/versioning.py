@@ -45,8 +45,7 @@ def open_store(workspace: Workspace) -> GitStore | None:
     A `.git` that exists but cannot be read (deleted objects, a corrupt HEAD) is an error, not "no repo":
     silently skipping the version rules there would pass what they exist to refuse.
     """
-    root = workspace.root.resolve()
-    if not any((directory / ".git").exists() for directory in (root, *root.parents)):
+    if not workspace.in_git_repository:
         return None  # not a git repository (and GitPython, slow to import, is not needed)
     from promptgit.gitstore import GitStore
 

@@ -40,6 +40,12 @@ class Workspace:
         return self.root / self.config.prompts_dir
 
     @cached_property
+    def in_git_repository(self) -> bool:
+        """Whether the root is inside a git repository (a .git here or above); no git is run."""
+        root = self.root.resolve()
+        return any((directory / ".git").exists() for directory in (root, *root.parents))
+
+    @cached_property
     def _resolved_prompts_dir(self) -> Path:
         # resolving is a system call per path component: once per workspace, not once per file
         return self.prompts_dir.resolve()

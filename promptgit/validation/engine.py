@@ -85,7 +85,7 @@ def run(
     families = frozenset(FAMILIES) if select is None else frozenset(select)
     targets = collect(workspace, paths)
     versions: VersionsTask | None = None
-    if "versions" in families:
+    if "versions" in families and workspace.in_git_repository:  # outside git they have nothing to compare
         versions = (base, targets.prompts if paths is not None else None)
     checker = FileChecker(workspace, families, sample_memory) if families - {"versions"} else None
     found: list[Finding] = []
