@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from promptgit.errors import ConfigError
+from promptgit.fastcheck import schema_fast_check
 from promptgit.findings import Severity
 from promptgit.resources import schema
 
@@ -44,14 +45,16 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
     if isinstance(rules, dict):
         # YAML 1.1 reads a bare `off` as false; that is what the user meant
         data["rules"] = {code: "off" if value is False else value for code, value in rules.items()}
-    from jsonschema import Draft202012Validator  # only when there is a promptgit.yaml: saves CLI start-up
+    accepts = schema_fast_check(schema("config"))
+    if accepts is None or not accepts(data):  # jsonschema (40 ms to import) decides and words the error
+        from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(schema("config"))
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.path) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {first.message}")
+        validator = Draft202012Validator(schema("config"))
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path])
+        if errors:
+            first = errors[0]
+            where = "/".join(str(p) for p in first.path) or "(top level)"
+            raise ConfigError(f"{path}: {where}: {first.message}")
     return Config(
         prompts_dir=data.get("prompts_dir", "prompts").strip("/"),
         kinds=tuple(data["kinds"]) if "kinds" in data else None,

@@ -42,9 +42,13 @@ _SAME_MEANING = frozenset(
         "additionalProperties",
         "propertyNames",
         "anyOf",
+        "not",
         "uniqueItems",  # fastjsonschema tells True from 1 here, as JSON Schema does
     }
 )
+
+
+_ONE_SUBSCHEMA = ("items", "additionalProperties", "propertyNames", "not")
 
 
 def _same_meaning(schema: Any, formats: bool = False) -> bool:
@@ -57,7 +61,7 @@ def _same_meaning(schema: Any, formats: bool = False) -> bool:
     if "enum" in schema and not all(isinstance(value, str) for value in schema["enum"]):
         return False
     # a list of items is tuple validation in draft 7: only a single schema means the same
-    single = [schema[key] for key in ("items", "additionalProperties", "propertyNames") if key in schema]
+    single = [schema[key] for key in _ONE_SUBSCHEMA if key in schema]
     if not all(_same_meaning(sub, formats) for sub in single):
         return False
     branches = schema.get("anyOf", [])
@@ -80,6 +84,41 @@ def fast_check(schema: Mapping[str, Any], *, formats: bool = False) -> FastCheck
     except (TypeError, ValueError):
         return None
     return _compiled(key)
+
+
+def schema_fast_check(document: dict[str, Any]) -> FastCheck | None:
+    """The fast path for one of our schema files (JSON Schema 2020-12 with local $defs), or None."""
+    return fast_check(_without_identifiers(inline_refs(document)), formats=True)
+
+
+def _without_identifiers(document: dict[str, Any]) -> dict[str, Any]:
+    """The inlined schema without `$schema`/`$id`/`$defs`: the fast path compiles it as draft 7, and a
+    `$ref` left over (a recursive definition) keeps it off the fast path altogether."""
+    return {key: value for key, value in document.items() if key not in ("$schema", "$id", "$defs")}
+
+
+def inline_refs(document: dict[str, Any]) -> dict[str, Any]:
+    """The schema with local `#/$defs/...` references replaced by the definitions themselves.
+
+    Resolving a $ref per declared input was half of the metadata validation time; the result is the same.
+    Recursive definitions keep their $ref (and $defs stays), so any schema remains valid.
+    """
+    definitions = document.get("$defs", {})
+
+    def inline(node: Any, active: frozenset[str]) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if len(node) == 1 and isinstance(reference, str) and reference.startswith("#/$defs/"):
+                name = reference.removeprefix("#/$defs/")
+                if name in definitions and name not in active:
+                    return inline(definitions[name], active | {name})
+            return {key: value if key == "$defs" else inline(value, active) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item, active) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(document, frozenset())
+    return inlined
 
 
 @lru_cache(maxsize=256)

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from promptgit.config import Config
-from promptgit.fastcheck import fast_check
+from promptgit.fastcheck import FastCheck, inline_refs, schema_fast_check
 from promptgit.findings import Finding
 from promptgit.frontmatter import FrontMatter, JsonPath, YAMLProblem, load_marked_yaml
 from promptgit.prompt import PromptDocument
@@ -41,13 +41,17 @@ class SchemaChecks:
         self._prompt_schema = inline_refs(schema("prompt"))
         # most front matter is valid: a compiled check accepts it in microseconds, and jsonschema only
         # runs (once) on what it does not accept, to decide and word the findings
-        self._accepts = fast_check(_without_identifiers(self._prompt_schema), formats=True)
+        self._accepts = schema_fast_check(self._prompt_schema)
 
     @cached_property
     def prompt_validator(self) -> Draft202012Validator:
         from jsonschema import Draft202012Validator
 
         return Draft202012Validator(self._prompt_schema)
+
+    @cached_property
+    def _accepts_labels(self) -> FastCheck | None:
+        return schema_fast_check(schema("labels"))
 
     @cached_property
     def labels_validator(self) -> Draft202012Validator:
@@ -86,6 +90,8 @@ class SchemaChecks:
             return
         if data is None:
             data = {}
+        if self._accepts_labels is not None and self._accepts_labels(data):
+            return  # valid: jsonschema (40 ms to import) is not needed
         front = FrontMatter(metadata={}, body="", body_line=1, marks=marks)
         yield from _violations(self.labels_validator.iter_errors(data), front, shown, "PG203")
 
@@ -96,36 +102,6 @@ def _breaks_inputs(error: ValidationError) -> bool:
         return path[0] in ("inputs", "sample")
     # an unknown top-level key (a typo) or a missing version/kind does not touch the inputs
     return error.validator not in ("additionalProperties", "required")
-
-
-def _without_identifiers(document: dict[str, Any]) -> dict[str, Any]:
-    """The inlined schema without `$schema`/`$id`/`$defs`: the fast path compiles it as draft 7, and a
-    `$ref` left over (a recursive definition) keeps it off the fast path altogether."""
-    return {key: value for key, value in document.items() if key not in ("$schema", "$id", "$defs")}
-
-
-def inline_refs(document: dict[str, Any]) -> dict[str, Any]:
-    """The schema with local `#/$defs/...` references replaced by the definitions themselves.
-
-    Resolving a $ref per declared input was half of the metadata validation time; the result is the same.
-    Recursive definitions keep their $ref (and $defs stays), so any schema remains valid.
-    """
-    definitions = document.get("$defs", {})
-
-    def inline(node: Any, active: frozenset[str]) -> Any:
-        if isinstance(node, dict):
-            reference = node.get("$ref")
-            if len(node) == 1 and isinstance(reference, str) and reference.startswith("#/$defs/"):
-                name = reference.removeprefix("#/$defs/")
-                if name in definitions and name not in active:
-                    return inline(definitions[name], active | {name})
-            return {key: value if key == "$defs" else inline(value, active) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item, active) for item in node]
-        return node
-
-    inlined: dict[str, Any] = inline(document, frozenset())
-    return inlined
 
 
 def _violations(

@@ -71,3 +71,36 @@ def test_tuples_are_arrays_on_both_paths() -> None:
     assert input_errors(DECLARED, {"topic": "ab", "examples": (1,)}) == [
         ("examples", "[0] 1 is not of type 'string'")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "valid"),
+    [
+        ("labels", {"production": {"content/hook": "1.0.0"}, "staging": {}}, True),
+        ("labels", {}, True),
+        ("labels", {"production": {"content/hook": "1.0"}}, False),
+        ("labels", {"latest": {"content/hook": "1.0.0"}}, False),  # a reserved selector word
+        ("labels", {"Prod": {}}, False),
+        ("labels", {"production": {"content hook": "1.0.0"}}, False),
+        ("labels", ["production"], False),
+        ("labels", {"production": ["content/hook"]}, False),
+        ("config", {"prompts_dir": "prompts", "kinds": ["hook", "critic"], "rules": {"PG302": "off"}}, True),
+        ("config", {"kinds": ["hook", "hook"]}, False),
+        ("config", {"kinds": ["Hook"]}, False),
+        ("config", {"rules": {"PG302": "loud"}}, False),
+        ("config", {"prompt_dir": "prompts"}, False),
+        ("config", {"max_file_bytes": True}, False),
+    ],
+)
+def test_schema_fast_paths_accept_exactly_what_jsonschema_accepts(
+    name: str, document: Any, valid: bool
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from promptgit.fastcheck import schema_fast_check
+    from promptgit.resources import schema
+
+    accepts = schema_fast_check(schema(name))
+    assert accepts is not None, f"{name}: no fast path, so every run imports jsonschema"
+    assert Draft202012Validator(schema(name)).is_valid(document) is valid
+    assert accepts(document) is valid
