@@ -115,8 +115,9 @@ def render_bounded(prompt: Prompt, inputs: dict[str, Any], *, memory: int | None
         size = f"{memory / (1 << 30):g} GiB" if memory else "the memory available"
         message = f"render needed more than {size} of memory (a string grown in a loop?)"
         raise RenderError(message, "memory", template_line(exc, prompt.path)) from None
-    except RecursionError:
-        raise RenderError("render: recursion too deep", "recursion") from None
+    except RecursionError as exc:
+        line = template_line(exc, prompt.path)  # the deepest template frame: where it recurses
+        raise RenderError("render: recursion too deep", "recursion", line) from None
     except RenderError as exc:
         if exc.line is None:
             exc.line = template_line(exc, prompt.path)

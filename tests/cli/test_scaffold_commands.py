@@ -240,7 +240,7 @@ def test_render_of_a_hostile_template_is_refused(tmp_path: Path, capsys: pytest.
     ("body", "error"),
     [
         ("line\n{{ 1 / 0 }}\n", "prompts/bad.j2:6: render failed: ZeroDivisionError: division by zero"),
-        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n", "prompts/bad.j2: render: recursion too deep"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n", "prompts/bad.j2:5: render: recursion too deep"),
         (
             "start\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
             "prompts/bad.j2:6: render did not finish within 0.3 s (a loop too large?)",
