@@ -157,7 +157,6 @@ class _PlainBuilder:
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             return node.value if tag == _STR_TAG else self.loader.construct_object(node)
-        offset = self.line_offset + 1
         if isinstance(node, yaml.MappingNode) and tag == _MAP_TAG:
             mapping: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -165,14 +164,14 @@ class _PlainBuilder:
                     raise self.NotPlain
                 key = self.build(key_node, path)
                 child = (*path, key_node.value)
-                self.marks[child] = (key_node.start_mark.line + offset, key_node.start_mark.column + 1)
+                self.marks[child] = _mark(key_node, self.line_offset)
                 mapping[key] = self.build(value_node, child)
             return mapping
         if isinstance(node, yaml.SequenceNode) and tag == _SEQ_TAG:
             items = []
             for index, item in enumerate(node.value):
                 child = (*path, index)
-                self.marks[child] = (item.start_mark.line + offset, item.start_mark.column + 1)
+                self.marks[child] = _mark(item, self.line_offset)
                 items.append(self.build(item, child))
             return items
         raise self.NotPlain
@@ -210,6 +209,11 @@ def expanded_size(node: yaml.Node, limit: int) -> int:
     return count
 
 
+def _mark(node: yaml.Node, line_offset: int) -> tuple[int, int]:
+    """Where a node starts, as 1-based (line, column) of the file."""
+    return node.start_mark.line + 1 + line_offset, node.start_mark.column + 1
+
+
 def _collect_marks(
     node: yaml.Node, path: JsonPath, marks: dict[JsonPath, tuple[int, int]], line_offset: int
 ) -> None:
@@ -217,10 +221,10 @@ def _collect_marks(
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             child = (*path, key)
-            marks[child] = (key_node.start_mark.line + 1 + line_offset, key_node.start_mark.column + 1)
+            marks[child] = _mark(key_node, line_offset)
             _collect_marks(value_node, child, marks, line_offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
-            marks[child] = (item.start_mark.line + 1 + line_offset, item.start_mark.column + 1)
+            marks[child] = _mark(item, line_offset)
             _collect_marks(item, child, marks, line_offset)

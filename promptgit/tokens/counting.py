@@ -93,8 +93,5 @@ def heuristic_upper_bound(
     if isinstance(text_or_messages, str):
         return heuristic.upper_bound(len(text_or_messages))
     info = (table or builtin_table()).lookup(model)
-    total = info.reply_overhead if text_or_messages else 0
-    for message in text_or_messages:
-        total += info.message_overhead + 1  # + a `name`
-        total += sum(heuristic.upper_bound(len(str(value))) for value in message.values())
-    return total
+    # the same accounting as count, with each text's bound in place of its estimate
+    return _count_messages(text_or_messages, lambda text: heuristic.upper_bound(len(text)), info)
