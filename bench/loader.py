@@ -27,11 +27,11 @@ from pathlib import Path
 import jinja2
 from prometheus_client import CollectorRegistry
 
-from promptgit.gitstore import GitStore
+from promptgit.format.prompt import compile_ast, compile_document, parse_document, parse_template
+from promptgit.format.templating import make_environment
 from promptgit.loader import Repository
-from promptgit.prompt import compile_ast, compile_document, parse_document, parse_template
-from promptgit.selectors import parse_selector
-from promptgit.templating import make_environment
+from promptgit.store.gitstore import GitStore
+from promptgit.store.selectors import parse_selector
 from promptgit.tokens import count as count_tokens
 
 BODY = """\

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from promptgit.gitstore import GitStore
-from promptgit.selectors import parse_selector
+from promptgit.store.gitstore import GitStore
+from promptgit.store.selectors import parse_selector
 
 VERSIONS_PER_PROMPT = 100
 STAMP = "1700000000 +0000"

@@ -144,8 +144,8 @@ def cli_environment(pycache: Path) -> dict[str, str]:
 def measure(
     count: int, texts: list[str], *, jobs: int = 1, git: bool = False, cli_repeat: int = 3
 ) -> dict[str, float]:
+    from promptgit.store.workspace import Workspace
     from promptgit.validation import run
-    from promptgit.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "repo"

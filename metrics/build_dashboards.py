@@ -1,7 +1,7 @@
 """Write the Grafana dashboards in metrics/dashboards/ from the panel lists below.
 
 Run `python metrics/build_dashboards.py` after changing a panel; tests/metrics checks the committed JSON is
-what this script writes, and that every metric name used is one promptgit.metrics exports.
+what this script writes, and that every metric name used is one promptgit.loader.metrics exports.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from promptgit.errors import (
 )
 
 if TYPE_CHECKING:
+    from promptgit.format.prompt import Prompt
+    from promptgit.loader.metrics import start_http_server
     from promptgit.loader.repository import Repository
-    from promptgit.metrics import start_http_server
-    from promptgit.prompt import Prompt
 
 __version__ = "0.1.0"
 
@@ -47,8 +47,8 @@ __all__ = [
 
 _LAZY = {
     "Repository": "promptgit.loader.repository",
-    "Prompt": "promptgit.prompt",
-    "start_http_server": "promptgit.metrics",
+    "Prompt": "promptgit.format.prompt",
+    "start_http_server": "promptgit.loader.metrics",
 }
 
 

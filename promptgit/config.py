@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from promptgit.errors import ConfigError
-from promptgit.fastcheck import schema_fast_check
 from promptgit.findings import Severity
+from promptgit.format.fastcheck import schema_fast_check
 from promptgit.resources import schema
 
 CONFIG_FILE = "promptgit.yaml"

@@ -11,8 +11,8 @@ import argparse
 
 from promptgit.commands.release import prompt_name
 from promptgit.errors import PromptNotFoundError
-from promptgit.releasing import bump_file
-from promptgit.workspace import Workspace
+from promptgit.store.releasing import bump_file
+from promptgit.store.workspace import Workspace
 
 HELP = "Raise a prompt's version in its file (patch by default); commit it with the change it versions."
 

@@ -8,7 +8,7 @@ import sys
 
 from promptgit.commands.release import open_repository
 from promptgit.commands.show import select
-from promptgit.selectors import Selector, parse_selector
+from promptgit.store.selectors import Selector, parse_selector
 
 HELP = "Unified diff of two versions of a prompt (default: the selected release against the working tree)."
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from promptgit.commands.release import open_repository
 from promptgit.findings import Severity
-from promptgit.gitstore import TAG_PREFIX, GitStore
-from promptgit.releasing import git
-from promptgit.workspace import Workspace
+from promptgit.store.gitstore import TAG_PREFIX, GitStore
+from promptgit.store.releasing import git
+from promptgit.store.workspace import Workspace
 
 HELP = "Install plain git hooks (pre-commit: validate staged prompts; pre-push: protect release tags)."
 HOOKS = ("pre-commit", "pre-push")
@@ -135,7 +135,7 @@ def _validate(
     A staged partial or a deleted prompt is not a prompt path, yet it can break a version rule (PG505,
     PG506), so `paths` limits only the file-level families.
     """
-    from promptgit.bounded import RENDER_BYTES
+    from promptgit.format.bounded import RENDER_BYTES
     from promptgit.reporters import REPORTERS
     from promptgit.validation import FAMILIES, Report
     from promptgit.validation import run as run_validation

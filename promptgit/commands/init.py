@@ -9,7 +9,7 @@ from pathlib import Path
 from promptgit.config import CONFIG_FILE
 from promptgit.errors import ConfigError
 from promptgit.resources import data_text
-from promptgit.workspace import LABELS_FILE
+from promptgit.store.workspace import LABELS_FILE
 
 HELP = "Create a prompt repository: promptgit.yaml, prompts/ with an example prompt, labels.yaml."
 EXAMPLE_NAME = "examples/summarize"

@@ -6,10 +6,10 @@ import argparse
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, PromptNotFoundError
-from promptgit.gitstore import release_tag
-from promptgit.labels import parse_labels, set_label
-from promptgit.selectors import parse_selector
-from promptgit.workspace import LABELS_FILE
+from promptgit.store.gitstore import release_tag
+from promptgit.store.labels import parse_labels, set_label
+from promptgit.store.selectors import parse_selector
+from promptgit.store.workspace import LABELS_FILE
 
 HELP = "Point a label at a released version (edits prompts/labels.yaml; you commit it), or list labels."
 

@@ -8,9 +8,9 @@ import sys
 
 from promptgit.errors import PromptSyntaxError
 from promptgit.findings import Finding
-from promptgit.prompt import PromptDocument, parse_document
+from promptgit.format.prompt import PromptDocument, parse_document
+from promptgit.store.workspace import Workspace
 from promptgit.validation.sources import read_text
-from promptgit.workspace import Workspace
 
 HELP = "List the prompts of the working tree: name, version, kind, description."
 

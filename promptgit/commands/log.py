@@ -7,8 +7,8 @@ import argparse
 from promptgit.commands.release import open_repository, prompt_name
 from promptgit.commands.show import version_of
 from promptgit.errors import GitError, PromptNotFoundError
-from promptgit.gitstore import GitStore
-from promptgit.releasing import git
+from promptgit.store.gitstore import GitStore
+from promptgit.store.releasing import git
 
 HELP = "Show the commits that changed a prompt file, with the version at each and which one was released."
 

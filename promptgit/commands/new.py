@@ -9,9 +9,9 @@ from string import Template
 
 from promptgit.commands.init import write_new_files
 from promptgit.errors import ConfigError
-from promptgit.prompt import SUFFIX
+from promptgit.format.prompt import SUFFIX
 from promptgit.resources import data_text
-from promptgit.workspace import PARTIALS_DIR, Workspace
+from promptgit.store.workspace import PARTIALS_DIR, Workspace
 
 HELP = "Create a prompt file prompts/NAME.j2 (version 0.1.0) from a template."
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")

@@ -6,19 +6,30 @@ import argparse
 from pathlib import Path
 
 from promptgit.errors import ConfigError, ReleaseError
-from promptgit.gitstore import GitStore
-from promptgit.releasing import (
+from promptgit.findings import Severity
+from promptgit.store.gitstore import GitStore
+from promptgit.store.releasing import (
     bump_file,
     check_clean,
-    check_valid,
     create_tags,
     git,
     head_commit,
     pending,
     plan,
 )
-from promptgit.versioning import open_store
-from promptgit.workspace import Workspace
+from promptgit.store.workspace import Workspace, open_store
+
+
+def check_valid(workspace: Workspace, store: GitStore, names: list[str]) -> None:
+    """Run the validator on the prompts to release (the tree is clean, so the files are the commit)."""
+    from promptgit.validation import validate
+
+    paths = [store.root / store.prompt_path(name) for name in names]
+    errors = [item for item in validate(workspace, paths) if item.severity is Severity.ERROR]
+    if errors:
+        more = f" (and {len(errors) - 1} more; run promptgit validate)" if len(errors) > 1 else ""
+        raise ReleaseError(f"not released, the prompt is invalid: {errors[0].format()}{more}")
+
 
 HELP = "Release committed prompts as annotated tags prompts/<name>/v<version>."
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import yaml
 
-from promptgit.bounded import RENDER_BYTES, located, render_bounded
 from promptgit.errors import ConfigError, PromptgitError, PromptNotFoundError, RenderError
 from promptgit.findings import Finding
-from promptgit.prompt import Prompt, compile_document, parse_document
-from promptgit.templating import Rendered, make_environment
+from promptgit.format.bounded import RENDER_BYTES, located, render_bounded
+from promptgit.format.prompt import Prompt, compile_document, parse_document
+from promptgit.format.templating import Rendered, make_environment
+from promptgit.store.workspace import Workspace
 from promptgit.validation.sources import read_text
-from promptgit.workspace import Workspace
 
 HELP = "Render a prompt from the working tree (--var k=v, --vars-json FILE, --sample)."
 _WORKTREE = "@worktree"

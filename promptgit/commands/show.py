@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError
-from promptgit.gitstore import GitStore
-from promptgit.prompt import parse_document
-from promptgit.selectors import Selector, parse_selector
-from promptgit.workspace import Workspace
+from promptgit.format.prompt import parse_document
+from promptgit.store.gitstore import GitStore
+from promptgit.store.selectors import Selector, parse_selector
+from promptgit.store.workspace import Workspace
 
 HELP = "Show a prompt at a version: NAME, NAME@1.2.0, NAME@^1, NAME@production or NAME@worktree."
 

@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from promptgit.bounded import RENDER_BYTES
 from promptgit.errors import ConfigError, PromptgitError
+from promptgit.format.bounded import RENDER_BYTES
+from promptgit.store.workspace import Workspace
 from promptgit.tokens.formats import FORMATS
 from promptgit.tokens.models import model_table
 from promptgit.tokens.report import Estimate, Estimator, Row, TokenReport, problem_line, sort_rows
 from promptgit.tokens.snapshot import BaseSnapshot
-from promptgit.workspace import Workspace
 
 HELP = "Report the tokens of each prompt's sample render, its budget, and the change against a base ref."
 

@@ -7,12 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from promptgit.bounded import RENDER_BYTES
 from promptgit.findings import Severity
+from promptgit.format.bounded import RENDER_BYTES
 from promptgit.reporters import REPORTERS
+from promptgit.store.workspace import Workspace
 from promptgit.validation import FAMILIES, parse_select
 from promptgit.validation import run as run_validation
-from promptgit.workspace import Workspace
 
 HELP = "Validate prompt files (the whole repository, or the files given, as pre-commit passes them)."
 

@@ -7,7 +7,7 @@ import time
 
 from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.metrics import LoaderMetrics
+from promptgit.loader.metrics import LoaderMetrics
 
 
 class Bookkeeping:

@@ -17,19 +17,19 @@ from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError
-from promptgit.gitstore import GitStore
-from promptgit.loader.caches import LRUCache
-from promptgit.loader.diskcache import CompiledCache, CompiledEntry
-from promptgit.loader.loaded import LoadedPrompt
-from promptgit.metrics import LoaderMetrics
-from promptgit.prompt import (
+from promptgit.format.prompt import (
     Prompt,
     compile_document,
     compile_prompt,
     parse_document,
     prompt_from_code,
 )
-from promptgit.templating import make_environment, may_reference_templates
+from promptgit.format.templating import make_environment, may_reference_templates
+from promptgit.loader.caches import LRUCache
+from promptgit.loader.diskcache import CompiledCache, CompiledEntry
+from promptgit.loader.loaded import LoadedPrompt
+from promptgit.loader.metrics import LoaderMetrics
+from promptgit.store.gitstore import GitStore
 
 TemplateKey = tuple[str, str | None]
 _MAX_ENVIRONMENTS = 64

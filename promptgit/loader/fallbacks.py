@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-from promptgit.frontmatter import FENCE, FrontMatter
+from promptgit.format.frontmatter import FENCE, FrontMatter
+from promptgit.format.prompt import PromptDocument, compile_document, parse_document
+from promptgit.format.templating import make_environment
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.metrics import LoaderMetrics
-from promptgit.prompt import PromptDocument, compile_document, parse_document
-from promptgit.templating import make_environment
+from promptgit.loader.metrics import LoaderMetrics
 
 FALLBACK_VERSION = "fallback"
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptgit.errors import InputValidationError, PromptgitError, RenderError
-from promptgit.metrics import LoaderMetrics
-from promptgit.prompt import Prompt
-from promptgit.templating import Rendered
+from promptgit.format.prompt import Prompt
+from promptgit.format.templating import Rendered
+from promptgit.loader.metrics import LoaderMetrics
 
 log = logging.getLogger("promptgit.loader")
 

@@ -24,16 +24,16 @@ from prometheus_client import CollectorRegistry
 
 from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
-from promptgit.gitstore import GitStore
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import LoadedPrompt
+from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.remote import Mirror
-from promptgit.metrics import LoaderMetrics, loader_metrics
-from promptgit.selectors import Selector, parse_selector
+from promptgit.store.gitstore import GitStore
+from promptgit.store.selectors import Selector, parse_selector
 
 
 @lru_cache(maxsize=4096)

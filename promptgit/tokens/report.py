@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from promptgit.bounded import located, render_bounded
 from promptgit.config import Config
 from promptgit.errors import PromptgitError, RenderError
-from promptgit.prompt import compile_document, parse_document
-from promptgit.templating import SourceLookup, make_environment
+from promptgit.format.bounded import located, render_bounded
+from promptgit.format.prompt import compile_document, parse_document
+from promptgit.format.templating import SourceLookup, make_environment
 from promptgit.tokens.counting import count
 from promptgit.tokens.models import ModelTable
 

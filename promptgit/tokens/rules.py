@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from promptgit.config import Config
 from promptgit.errors import PromptgitError
 from promptgit.findings import Finding, Severity
-from promptgit.prompt import Prompt, PromptDocument
-from promptgit.templating import Rendered
+from promptgit.format.prompt import Prompt, PromptDocument
+from promptgit.format.templating import Rendered
 from promptgit.tokens.counting import TokenCount, count, heuristic_upper_bound
 from promptgit.tokens.models import ModelInfo, model_table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from promptgit.errors import GitError
-from promptgit.gitstore import GitStore
+from promptgit.store.gitstore import GitStore
 
 
 class BaseSnapshot:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from jinja2 import nodes
 
 from promptgit.findings import Finding
-from promptgit.templating import ROLES
+from promptgit.format.templating import ROLES
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts
 

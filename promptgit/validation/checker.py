@@ -9,13 +9,13 @@ from jinja2 import TemplateSyntaxError
 
 from promptgit.errors import PromptSyntaxError
 from promptgit.findings import Finding
-from promptgit.prompt import compile_document, parse_document, parse_template, prompt_name
+from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
+from promptgit.store.workspace import Workspace
 from promptgit.validation import chat, security, variables
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of, scan
-from promptgit.workspace import Workspace
 
 # findings after which the sample is not rendered: the render would only repeat them as PG306
 _BLOCKS_RENDER = frozenset({"PG301", "PG303", "PG304", "PG305", "PG602"})

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from promptgit.errors import ConfigError
 from promptgit.findings import Finding, Severity
+from promptgit.store.workspace import Workspace
 from promptgit.validation.checker import FileChecker
 from promptgit.validation.rules import FAMILIES, family_of
 from promptgit.validation.targets import collect
@@ -22,7 +23,6 @@ from promptgit.validation.workers import (
     version_findings,
     worth_forking,
 )
-from promptgit.workspace import Workspace
 
 
 @dataclass(frozen=True)

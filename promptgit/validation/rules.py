@@ -155,7 +155,7 @@ RULES: dict[str, Rule] = {
             "The prompt has required inputs but no `sample`, so it is never test-rendered.",
             "Add `sample:` with a value for every required input; tokens are then estimated too.",
         ),
-        # versions (promptgit.versioning) reports these; see docs/versions.md
+        # versions (promptgit.validation.versions) reports these; see docs/versions.md
         Rule(
             "PG501",
             "version-not-bumped",

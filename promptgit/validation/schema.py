@@ -11,10 +11,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from promptgit.config import Config
-from promptgit.fastcheck import FastCheck, inline_refs, schema_fast_check
 from promptgit.findings import Finding
-from promptgit.frontmatter import FrontMatter, JsonPath, YAMLProblem, load_marked_yaml
-from promptgit.prompt import PromptDocument
+from promptgit.format.fastcheck import FastCheck, inline_refs, schema_fast_check
+from promptgit.format.frontmatter import FrontMatter, JsonPath, YAMLProblem, load_marked_yaml
+from promptgit.format.prompt import PromptDocument
 from promptgit.resources import schema
 from promptgit.validation.rules import finding
 

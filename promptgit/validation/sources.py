@@ -6,7 +6,7 @@ from pathlib import Path
 
 from promptgit.errors import PromptSyntaxError
 from promptgit.findings import Finding
-from promptgit.frontmatter import decode
+from promptgit.format.frontmatter import decode
 from promptgit.validation.rules import finding
 
 

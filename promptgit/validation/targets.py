@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptgit.errors import ConfigError
-from promptgit.prompt import SUFFIX
-from promptgit.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
+from promptgit.format.prompt import SUFFIX
+from promptgit.store.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from jinja2 import TemplateSyntaxError, nodes
 
-from promptgit.templating import is_message_block, make_environment
-from promptgit.workspace import Workspace
+from promptgit.format.templating import is_message_block, make_environment
+from promptgit.store.workspace import Workspace
 
 # names Jinja provides inside templates (loops, macros, blocks) that are never inputs
 _JINJA_NAMES = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super"})

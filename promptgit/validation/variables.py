@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from promptgit.bounded import render_bounded
 from promptgit.errors import PromptgitError, RenderError
 from promptgit.findings import Finding
-from promptgit.inputs import input_errors, is_required
-from promptgit.prompt import Prompt, PromptDocument
-from promptgit.templating import Rendered
+from promptgit.format.bounded import render_bounded
+from promptgit.format.inputs import input_errors, is_required
+from promptgit.format.prompt import Prompt, PromptDocument
+from promptgit.format.templating import Rendered
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of
 

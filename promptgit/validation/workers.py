@@ -11,8 +11,8 @@ import signal
 from pathlib import Path
 
 from promptgit.findings import Finding
+from promptgit.store.workspace import Workspace
 from promptgit.validation.checker import FileChecker
-from promptgit.workspace import Workspace
 
 # below this many prompts per task, forking costs more than it saves (measured: the break-even is about
 # 30 prompts in all, since a forked worker inherits the checker and starts in a few milliseconds)
@@ -37,7 +37,7 @@ def check_prompts(checker: FileChecker, prompts: list[Path]) -> list[Finding]:
 
 
 def version_findings(workspace: Workspace, base: str | None, paths: list[Path] | None) -> list[Finding]:
-    from promptgit.versioning import check_versions
+    from promptgit.validation.versions import check_versions
 
     return list(check_versions(workspace, base, paths))
 

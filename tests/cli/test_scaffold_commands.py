@@ -257,7 +257,7 @@ def test_a_template_that_fails_or_runs_away_is_one_line_naming_file_and_line(
 ) -> None:
     if "memory" in error and not sys.platform.startswith("linux"):
         pytest.skip("the memory cap is Linux only: elsewhere this template would take the machine's memory")
-    from promptgit import bounded
+    from promptgit.format import bounded
 
     if "did not finish" in error:
         monkeypatch.setattr(bounded, "RENDER_SECONDS", 0.3)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from promptgit.prompt import compile_document, parse_document
-from promptgit.templating import make_environment
+from promptgit.format.prompt import compile_document, parse_document
+from promptgit.format.templating import make_environment
+from promptgit.store.workspace import Workspace
 from promptgit.validation import validate
-from promptgit.workspace import Workspace
 
 
 def _patterns() -> list[Path]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from promptgit.fastcheck import fast_check
-from promptgit.inputs import input_errors, inputs_schema, inputs_validator_class
+from promptgit.format.fastcheck import fast_check
+from promptgit.format.inputs import input_errors, inputs_schema, inputs_validator_class
 
 DECLARED = {
     "topic": {"type": "string", "minLength": 2, "description": "what about"},
@@ -97,7 +97,7 @@ def test_schema_fast_paths_accept_exactly_what_jsonschema_accepts(
 ) -> None:
     from jsonschema import Draft202012Validator
 
-    from promptgit.fastcheck import schema_fast_check
+    from promptgit.format.fastcheck import schema_fast_check
     from promptgit.resources import schema
 
     accepts = schema_fast_check(schema(name))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from promptgit.errors import PromptSyntaxError
-from promptgit.frontmatter import decode, split
+from promptgit.format.frontmatter import decode, split
 
 
 def test_split_returns_metadata_body_and_the_body_line() -> None:
@@ -70,7 +70,7 @@ PLAIN_AND_TAGGED = [
 def test_marked_yaml_has_exactly_pyyamls_data_and_a_mark_for_every_key_and_item(text: str) -> None:
     import yaml
 
-    from promptgit.frontmatter import YAMLProblem, load_marked_yaml
+    from promptgit.format.frontmatter import YAMLProblem, load_marked_yaml
 
     try:
         expected = yaml.load(text, Loader=yaml.SafeLoader)

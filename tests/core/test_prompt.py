@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from promptgit.errors import InputValidationError, PromptSyntaxError, RenderError
-from promptgit.prompt import compile_document, parse_document, prompt_name
-from promptgit.templating import make_environment
+from promptgit.format.prompt import compile_document, parse_document, prompt_name
+from promptgit.format.templating import make_environment
 
 PARTIALS = {"partials/rules.j2": "Keep it under {{ seconds }} seconds."}
 ENV = make_environment(PARTIALS.get)

@@ -10,9 +10,9 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from promptgit.bounded import memory_limit
-from promptgit.limits import MAX_REPEAT_LENGTH
-from promptgit.templating import make_environment
+from promptgit.format.bounded import memory_limit
+from promptgit.format.limits import MAX_REPEAT_LENGTH
+from promptgit.format.templating import make_environment
 
 HUGE = 3_000_000_000
 

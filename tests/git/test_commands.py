@@ -8,8 +8,8 @@ import pytest
 
 from promptgit.cli import main
 from promptgit.errors import ReleaseError
-from promptgit.gitstore import GitStore
-from promptgit.releasing import ReleasePlan, create_tags
+from promptgit.store.gitstore import GitStore
+from promptgit.store.releasing import ReleasePlan, create_tags
 
 
 @pytest.fixture

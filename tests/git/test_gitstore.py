@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from promptgit.errors import GitError, PromptNotFoundError
-from promptgit.gitstore import GitStore, release_tag
-from promptgit.prompt import compile_document, parse_document
-from promptgit.selectors import parse_selector
-from promptgit.templating import make_environment
+from promptgit.format.prompt import compile_document, parse_document
+from promptgit.format.templating import make_environment
+from promptgit.store.gitstore import GitStore, release_tag
+from promptgit.store.selectors import parse_selector
 
 
 def test_not_a_repository(tmp_path: Any) -> None:

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from promptgit.errors import ConfigError, GitError
-from promptgit.labels import parse_labels, set_label
+from promptgit.store.labels import parse_labels, set_label
 
 FILE = """# who runs what
 production:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from promptgit.errors import SelectorError
-from promptgit.selectors import Selector, compare_versions, parse_selector, pick_version, sort_versions
+from promptgit.store.selectors import Selector, compare_versions, parse_selector, pick_version, sort_versions
 
 VERSIONS = ["0.9.0", "1.0.0", "1.2.0", "1.2.5", "1.3.0-rc.1", "1.10.0", "2.0.0", "2.1.0-beta.1"]
 

@@ -8,8 +8,8 @@ import pytest
 
 from promptgit.errors import GitError
 from promptgit.findings import Finding
-from promptgit.versioning import check_versions
-from promptgit.workspace import Workspace
+from promptgit.store.workspace import Workspace
+from promptgit.validation.versions import check_versions
 
 
 def findings(repo: Any, base: str | None = "HEAD", paths: list[Path] | None = None) -> list[str]:
@@ -213,7 +213,7 @@ def test_every_spelling_of_an_include_tag_is_followed(history: Any, tag: str) ->
 
 
 def test_may_reference_templates_only_says_no_without_a_reference_tag() -> None:
-    from promptgit.templating import may_reference_templates
+    from promptgit.format.templating import may_reference_templates
 
     assert not may_reference_templates("Hi {{ topic }} {% if x %}include{% endif %} {# import #}")
     assert may_reference_templates(b"{%include 'a.j2'%}")

@@ -8,9 +8,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import promptgit.loader.compiler as compiler_module
+from promptgit.format.templating import make_environment
 from promptgit.loader import Repository
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
-from promptgit.templating import make_environment
 
 CHAT = '{% message "system" %}{% include "partials/voice.j2" %}{% endmessage %}\n'
 CHAT += '{% message "user" %}About {{ topic }}{% endmessage %}\n'

@@ -10,9 +10,9 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptgit.errors import RenderError
-from promptgit.fastcheck import _flat_check, fast_check
-from promptgit.inputs import inputs_schema, inputs_validator_class, is_required
-from promptgit.templating import SAFE_LOOP_ATTRIBUTES, make_environment
+from promptgit.format.fastcheck import _flat_check, fast_check
+from promptgit.format.inputs import inputs_schema, inputs_validator_class, is_required
+from promptgit.format.templating import SAFE_LOOP_ATTRIBUTES, make_environment
 
 LOOP_TEMPLATE = """\
 {% for item in items %}
@@ -66,7 +66,7 @@ def test_private_loop_attributes_stay_blocked(body: str, prompt_repo) -> None:  
 def test_a_canonical_selector_parses_to_itself(text: str) -> None:
     # get() looks a selector string up as a cache key before parsing it; that is only right if the
     # canonical text of any selector is its own canonical text
-    from promptgit.selectors import parse_selector
+    from promptgit.store.selectors import parse_selector
 
     canonical = str(parse_selector(text))
     assert str(parse_selector(canonical)) == canonical
@@ -191,7 +191,7 @@ def test_no_flat_input_check_for_what_it_does_not_model(spec: dict[str, Any]) ->
 
 
 def test_compiled_templates_see_the_environment_globals_as_a_plain_dict() -> None:
-    from promptgit.prompt import compile_document, parse_document
+    from promptgit.format.prompt import compile_document, parse_document
 
     environment = make_environment(lambda relative: None)
     body = (

@@ -9,8 +9,8 @@ from typing import Any
 
 from promptgit.config import Config, parse_config
 from promptgit.findings import Finding, Severity
-from promptgit.prompt import compile_document, parse_document
-from promptgit.templating import make_environment
+from promptgit.format.prompt import compile_document, parse_document
+from promptgit.format.templating import make_environment
 from promptgit.tokens import count
 from promptgit.tokens.rules import check_tokens
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from promptgit.findings import Finding
 from promptgit.reporters.text import line_of
+from promptgit.store.workspace import Workspace
 from promptgit.validation import validate
-from promptgit.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RULES_DIR = FIXTURES / "rules"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from promptgit.findings import Severity
+from promptgit.store.workspace import Workspace
 from promptgit.validation import run, validate
-from promptgit.workspace import Workspace
 
 from .helpers import OWN_FAMILIES, lines
 

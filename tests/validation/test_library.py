@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from promptgit.store.workspace import Workspace
 from promptgit.validation import run, validate
-from promptgit.workspace import Workspace
 
 from .helpers import OWN_FAMILIES
 

@@ -10,8 +10,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from promptgit.config import Config
-from promptgit.frontmatter import split
-from promptgit.prompt import PromptDocument
+from promptgit.format.frontmatter import split
+from promptgit.format.prompt import PromptDocument
 from promptgit.resources import schema
 from promptgit.validation.schema import SchemaChecks
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from promptgit.store.workspace import Workspace
 from promptgit.validation import run
-from promptgit.workspace import Workspace
 
 from .helpers import OWN_FAMILIES, lines
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from promptgit import bounded
+from promptgit.format import bounded
+from promptgit.store.workspace import Workspace
 from promptgit.validation import validate
-from promptgit.workspace import Workspace
 
 from .helpers import OWN_FAMILIES, lines
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from promptgit.errors import GitError
+from promptgit.store.workspace import Workspace
 from promptgit.validation import run
 from promptgit.validation.workers import MIN_PROMPTS_PER_TASK, worth_forking
-from promptgit.workspace import Workspace
 
 COUNT = 2 * MIN_PROMPTS_PER_TASK + 10
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from promptgit.errors import ConfigError, GitError
-from promptgit.selectors import LABEL_PATTERN
+from promptgit.store.selectors import LABEL_PATTERN
 
 RESERVED = frozenset({"latest", "worktree"})
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptgit.config import Config, load_config
-from promptgit.prompt import SUFFIX, prompt_name
+from promptgit.format.prompt import SUFFIX, prompt_name
+
+if TYPE_CHECKING:
+    from promptgit.store.gitstore import GitStore
 
 PARTIALS_DIR = "partials"
 LABELS_FILE = "labels.yaml"
@@ -100,3 +104,22 @@ class Workspace:
             return path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+
+
+def open_store(workspace: Workspace) -> GitStore | None:
+    """The GitStore of the workspace's repository, or None when it is not inside a git repository.
+
+    A `.git` that exists but cannot be read (deleted objects, a corrupt HEAD) is an error, not "no repo":
+    silently skipping the version rules there would pass what they exist to refuse.
+    """
+    if not workspace.in_git_repository:
+        return None  # not a git repository (and GitPython, slow to import, is not needed)
+    from promptgit.store.gitstore import GitStore
+
+    store = GitStore(workspace.root)
+    prompts = workspace.prompts_dir.resolve()
+    try:
+        store.prompts_dir = prompts.relative_to(store.root).as_posix()
+    except ValueError:
+        return None  # the prompts directory is outside the repository: nothing is versioned by git
+    return store

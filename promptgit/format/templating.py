@@ -19,8 +19,8 @@ from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from promptgit import limits
 from promptgit.errors import RenderError
+from promptgit.format import limits
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 Message = dict[str, str]
@@ -138,7 +138,7 @@ _WRAPPED_STR_METHODS = frozenset({"format", "format_map"})
 
 
 class PromptEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox plus the size limits of promptgit.limits, so a template cannot exhaust the host."""
+    """The sandbox plus the size limits of promptgit.format.limits, so a template cannot exhaust the host."""
 
     intercepted_binops = limits.INTERCEPTED_BINOPS
     # Jinja's optimizer only folds constants, which its code generator folds again in output; skipping it

@@ -17,10 +17,10 @@ from pathlib import Path
 import git
 
 from promptgit.errors import GitError, PromptNotFoundError
-from promptgit.labels import parse_labels
-from promptgit.prompt import SUFFIX
-from promptgit.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
-from promptgit.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
+from promptgit.format.prompt import SUFFIX
+from promptgit.store.labels import parse_labels
+from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
+from promptgit.store.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
 
 TAG_PREFIX = "prompts/"
 LABELS_FILE = "labels.yaml"

@@ -13,9 +13,9 @@ from jinja2 import Template, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 
 from promptgit.errors import InputValidationError, PromptSyntaxError, RenderError
-from promptgit.frontmatter import FrontMatter, decode, split
-from promptgit.inputs import InputsChecker, checker_for
-from promptgit.templating import Rendered, is_chat, split_messages
+from promptgit.format.frontmatter import FrontMatter, decode, split
+from promptgit.format.inputs import InputsChecker, checker_for
+from promptgit.format.templating import Rendered, is_chat, split_messages
 
 SUFFIX = ".j2"
 

@@ -1,7 +1,7 @@
 """Declared prompt inputs: a small JSON-Schema subset per variable, checked with jsonschema.
 
-Checking is on the render hot path, so a compiled fast path (promptgit.fastcheck) accepts valid inputs and
-jsonschema only runs to decide and word the errors of inputs the fast path does not accept.
+Checking is on the render hot path, so a compiled fast path (promptgit.format.fastcheck) accepts valid
+inputs and jsonschema only runs to decide and word the errors of inputs the fast path does not accept.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from promptgit.fastcheck import fast_check
+from promptgit.format.fastcheck import fast_check
 
 Declared = Mapping[str, Mapping[str, Any]]
 

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 from promptgit.errors import PromptSyntaxError, ReleaseError
-from promptgit.findings import Severity
-from promptgit.gitstore import GitStore, release_tag
-from promptgit.prompt import parse_document
-from promptgit.selectors import is_version
-from promptgit.workspace import Workspace
+from promptgit.format.prompt import parse_document
+from promptgit.store.gitstore import GitStore, release_tag
+from promptgit.store.selectors import is_version
+from promptgit.store.workspace import Workspace
 
 Part = Literal["patch", "minor", "major"]
 _VERSION_LINE = re.compile(
@@ -87,17 +86,6 @@ def plan(workspace: Workspace, store: GitStore, name: str, commit: str, message:
             "bump the version (promptgit release NAME --bump patch) to release a change"
         )
     return ReleasePlan(name, version, commit, message or f"{name} {version}")
-
-
-def check_valid(workspace: Workspace, store: GitStore, names: list[str]) -> None:
-    """Run the validator on the prompts to release (the tree is clean, so the files are the commit)."""
-    from promptgit.validation import validate
-
-    paths = [store.root / store.prompt_path(name) for name in names]
-    errors = [item for item in validate(workspace, paths) if item.severity is Severity.ERROR]
-    if errors:
-        more = f" (and {len(errors) - 1} more; run promptgit validate)" if len(errors) > 1 else ""
-        raise ReleaseError(f"not released, the prompt is invalid: {errors[0].format()}{more}")
 
 
 def create_tags(store: GitStore, plans: list[ReleasePlan]) -> None:

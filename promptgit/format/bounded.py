@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from promptgit.errors import PromptgitError, RenderError
 
 if TYPE_CHECKING:
-    from promptgit.prompt import Prompt
-    from promptgit.templating import Rendered
+    from promptgit.format.prompt import Prompt
+    from promptgit.format.templating import Rendered
 
 RENDER_SECONDS = 5.0
 RENDER_BYTES = 1 << 30  # address space a render may add to what the process has

@@ -22,13 +22,13 @@ from jinja2 import TemplateSyntaxError, meta
 
 from promptgit.errors import GitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
-from promptgit.prompt import PromptDocument, parse_document
-from promptgit.selectors import compare_versions, is_version
-from promptgit.templating import make_environment, may_reference_templates
-from promptgit.workspace import LABELS_FILE, Workspace
+from promptgit.format.prompt import PromptDocument, parse_document
+from promptgit.format.templating import make_environment, may_reference_templates
+from promptgit.store.selectors import compare_versions, is_version
+from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
 
 if TYPE_CHECKING:
-    from promptgit.gitstore import GitStore
+    from promptgit.store.gitstore import GitStore
 
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
 
@@ -37,25 +37,6 @@ DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/mast
 class _Base:
     commit: str | None  # None: no commits yet, every prompt is new
     label: str  # how messages name it
-
-
-def open_store(workspace: Workspace) -> GitStore | None:
-    """The GitStore of the workspace's repository, or None when it is not inside a git repository.
-
-    A `.git` that exists but cannot be read (deleted objects, a corrupt HEAD) is an error, not "no repo":
-    silently skipping the version rules there would pass what they exist to refuse.
-    """
-    if not workspace.in_git_repository:
-        return None  # not a git repository (and GitPython, slow to import, is not needed)
-    from promptgit.gitstore import GitStore
-
-    store = GitStore(workspace.root)
-    prompts = workspace.prompts_dir.resolve()
-    try:
-        store.prompts_dir = prompts.relative_to(store.root).as_posix()
-    except ValueError:
-        return None  # the prompts directory is outside the repository: nothing is versioned by git
-    return store
 
 
 def resolve_base(store: GitStore, base_ref: str | None) -> _Base:
@@ -113,7 +94,7 @@ def _check_prompt(
     name: str,
     path: Path,
 ) -> Iterator[Finding]:
-    from promptgit.gitstore import release_tag
+    from promptgit.store.gitstore import release_tag
 
     shown = workspace.display_path(path)
     data = path.read_bytes()
@@ -233,7 +214,7 @@ class _PartialChanges:
 
 
 def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterator[Finding]:
-    from promptgit.gitstore import release_tag
+    from promptgit.store.gitstore import release_tag
 
     path = workspace.prompts_dir / LABELS_FILE
     if not path.is_file():
