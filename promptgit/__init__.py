@@ -27,7 +27,7 @@ from promptgit.errors import (
 
 if TYPE_CHECKING:
     from promptgit.format.prompt import Prompt
-    from promptgit.loader.metrics import start_http_server
+    from promptgit.loader.exposition import start_http_server
     from promptgit.loader.repository import Repository
 
 __version__ = "0.1.0"
@@ -48,7 +48,7 @@ __all__ = [
 _LAZY = {
     "Repository": "promptgit.loader.repository",
     "Prompt": "promptgit.format.prompt",
-    "start_http_server": "promptgit.loader.metrics",
+    "start_http_server": "promptgit.loader.exposition",
 }
 
 

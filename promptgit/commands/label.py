@@ -6,8 +6,8 @@ import argparse
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, PromptNotFoundError
-from promptgit.store.gitstore import release_tag
 from promptgit.store.labels import parse_labels, set_label
+from promptgit.store.releases import release_tag
 from promptgit.store.selectors import parse_selector
 from promptgit.store.workspace import LABELS_FILE
 

@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from promptgit.loader import Repository
-    from promptgit.loader.metrics import loader_metrics, start_http_server
+    from promptgit.loader.exposition import start_http_server
+    from promptgit.loader.metrics import loader_metrics
 
     loader_metrics()  # the metric families are listed even before the first load
     repository = None

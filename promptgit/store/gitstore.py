@@ -1,17 +1,11 @@
-"""The git layer: releases from tag refs, and prompt files, partials and labels read from git objects.
+"""Prompts, partials, labels and releases of a git repository, read from git objects (never checked out).
 
-Nothing here checks out, writes or moves anything. Objects are read through GitPython's persistent
-`git cat-file --batch` process (one per store, guarded by a lock because that pipe is not thread-safe);
-release tags are read from `packed-refs` (bisected) and the loose refs under `refs/tags/prompts/<name>/`
+Release tags are read from `packed-refs` (bisected) and the loose refs under `refs/tags/prompts/<name>/`
 directly (see tagrefs.py), so a repository with 10,000 tags costs a few lines, not 10,000 ref objects.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import git
@@ -19,121 +13,32 @@ import git
 from promptgit.errors import GitError, PromptNotFoundError
 from promptgit.format.prompt import SUFFIX
 from promptgit.store.labels import parse_labels
+from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects, git_stderr
+from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
 from promptgit.store.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
 
-TAG_PREFIX = "prompts/"
+__all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
+
 LABELS_FILE = "labels.yaml"
 PARTIALS_DIR = "partials"
-# a prompt, partial or labels file is small (the validator's default limit is 256 KiB); a hostile or broken
-# repository must not make a reader load a huge blob into memory
-MAX_OBJECT_BYTES = 8 * 1024 * 1024
 _MAX_CACHED = 256  # entries per per-commit cache before it is dropped
 
 
-def release_tag(name: str, version: str) -> str:
-    """`content/hook`, `1.3.0` -> `prompts/content/hook/v1.3.0` (the Go-modules convention)."""
-    return f"{TAG_PREFIX}{name}/v{version}"
-
-
-@dataclass(frozen=True)
-class Release:
-    """One release of one prompt: an annotated tag `prompts/<name>/v<version>`."""
-
-    name: str
-    version: str
-    tag: str
-    commit: str  # hexsha of the tagged commit
-    date: datetime | None = None
-    message: str = ""
-    tagger: str = ""
-
-
-class GitStore:
+class GitStore(GitObjects):
     """Read-only access to prompts in a git repository; safe to share between threads."""
 
     def __init__(
         self, path: str | Path, prompts_dir: str = "prompts", *, max_object_bytes: int = MAX_OBJECT_BYTES
     ) -> None:
-        try:
-            self._repo = git.Repo(Path(path), search_parent_directories=True)
-        except git.NoSuchPathError:
-            raise GitError(f"{path}: no such directory") from None
-        except git.InvalidGitRepositoryError:
-            start = Path(path).resolve()
-            broken = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
-            if broken is not None:
-                message = "not a readable git repository (corrupt or incomplete)"
-                raise GitError(f"{broken / '.git'}: {message}") from None
-            raise GitError(f"{path}: not a git repository") from None
-        except (git.GitError, OSError, ValueError) as exc:
-            raise GitError(f"{path}: cannot open the git repository: {exc}") from None
-        self.root = Path(self._repo.working_tree_dir or self._repo.git_dir).resolve()
+        super().__init__(path, max_object_bytes=max_object_bytes)
         self.prompts_dir = prompts_dir.strip("/") or "."
-        self.max_object_bytes = max_object_bytes
-        self._common_dir = Path(self._repo.common_dir)
-        self._lock = threading.RLock()
         self._packed: bytes | None = None
         self._tags: dict[str, dict[str, TagRef]] = {}
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # by blob sha
         self._names: dict[str, list[str]] = {}  # by commit
-
-    # --- objects ------------------------------------------------------------------------------------
-    def _object(self, name: str) -> tuple[str, str, bytes] | None:
-        """(sha, type, data) of any object name cat-file understands (`sha`, `rev:path`); None if missing."""
-        if not name or any(ch in name for ch in "\n\r\0"):
-            return None
-        with self._lock:
-            try:
-                sha, kind, size, stream = self._repo.git.stream_object_data(name)
-                if size > self.max_object_bytes:
-                    while stream.read(1 << 20):  # drain in chunks: the pipe must stay in step
-                        pass
-                    raise GitError(
-                        f"{self.root}: {name} is {size} bytes, over the {self.max_object_bytes}-byte limit"
-                    )
-                data = stream.read()
-            except ValueError:  # "missing" or "ambiguous"
-                return None
-            except (git.GitError, OSError) as exc:
-                self._restart_cat_file()
-                raise GitError(f"{self.root}: cannot read git object {name!r}: {exc}") from None
-        return _text(sha), _text(kind), data
-
-    def _restart_cat_file(self) -> None:
-        # a dead or confused cat-file pipe would fail every later read; start afresh next time
-        with contextlib.suppress(Exception):
-            self._repo.git.clear_cache()
-
-    def resolve_commit(self, ref: str = "HEAD") -> str:
-        """The commit sha that `ref` (branch, tag, sha, HEAD~2 ...) names; GitError when unknown."""
-        found = self._object(f"{ref}^{{commit}}")
-        if found is None:
-            self._check_alive()
-            raise GitError(f"{self.root}: unknown revision {ref!r}")
-        return found[0]
-
-    def read_file(self, commit: str, path: str) -> tuple[bytes, str] | None:
-        """(data, blob sha) of `path` (from the repository root) at `commit`; None when absent."""
-        found = self._object(f"{commit}:{path}")
-        if found is None:
-            self._check_listed(commit, path)
-            return None
-        if found[1] != "blob":
-            return None
-        return found[2], found[0]
-
-    def _check_listed(self, commit: str, path: str) -> None:
-        """cat-file says "missing" for an unreadable object too: a path its tree lists means corruption."""
-        directory, _, filename = path.rpartition("/")
-        tree = self._object(f"{commit}:{directory}" if directory else f"{commit}^{{tree}}")
-        if tree is None or tree[1] != "tree":
-            return
-        needle = b" " + filename.encode() + b"\0"
-        if needle in tree[2]:
-            raise GitError(f"{self.root}: {path} at {commit[:12]}: object listed but unreadable (corrupt)")
 
     def prompt_path(self, name: str) -> str:
         """Path of prompt `name` from the repository root: `prompts/content/hook.j2`."""
@@ -170,7 +75,7 @@ class GitStore:
                     "-r", "-z", "--name-only", commit, "--", f"{self.prompts_dir}/"
                 )
         except git.GitCommandError as exc:
-            raise GitError(f"{self.root}: cannot list prompts at {commit!r}: {_stderr(exc)}") from None
+            raise GitError(f"{self.root}: cannot list prompts at {commit!r}: {git_stderr(exc)}") from None
         prefix = "" if self.prompts_dir == "." else f"{self.prompts_dir}/"
         names = sorted(
             path[len(prefix) :].removesuffix(SUFFIX)
@@ -210,10 +115,6 @@ class GitStore:
             self._exact.clear()
             self._names.clear()
         self._check_alive()
-
-    def _check_alive(self) -> None:
-        if not self._common_dir.is_dir() or not (self._common_dir / "HEAD").exists():
-            raise GitError(f"{self.root}: the git repository is gone or corrupt (no {self._common_dir}/HEAD)")
 
     def _tag_refs(self, name: str) -> dict[str, TagRef]:
         with self._lock:
@@ -281,7 +182,7 @@ class GitStore:
                     "--format=%(objectname) %(*objectname) %(refname)", prefix[:-1]
                 )
         except git.GitCommandError as exc:
-            raise GitError(f"{self.root}: cannot list tags: {_stderr(exc)}") from None
+            raise GitError(f"{self.root}: cannot list tags: {git_stderr(exc)}") from None
         refs: dict[str, TagRef] = {}
         for line in out.splitlines():
             target, peeled, refname = line.split(" ", 2)
@@ -315,33 +216,7 @@ class GitStore:
         return ref.peeled or self.release(name, version).commit
 
     def _load_release(self, name: str, version: str, ref: TagRef) -> Release:
-        tag = release_tag(name, version)
-        found = self._object(ref.target)
-        if found is None:
-            raise GitError(f"{self.root}: tag {tag} points at a missing object {ref.target}")
-        sha, kind, data = found
-        date: datetime | None = None
-        message = tagger = ""
-        while kind == "tag":
-            headers, _, body = data.decode("utf-8", "replace").partition("\n\n")
-            fields = dict(line.split(" ", 1) for line in headers.splitlines() if " " in line)
-            if "tagger" in fields and not tagger:
-                tagger, date = _identity(fields["tagger"])
-                message = _strip_signature(body).strip()
-            peeled = self._object(fields.get("object", ""))
-            if peeled is None:
-                raise GitError(f"{self.root}: tag {tag} points at a missing object")
-            sha, kind, data = peeled
-        if kind != "commit":
-            raise GitError(f"{self.root}: tag {tag} does not point at a commit")
-        if date is None:  # a lightweight tag: the commit's date stands in
-            headers = data.decode("utf-8", "replace").partition("\n\n")[0]
-            fields = dict(line.split(" ", 1) for line in headers.splitlines() if " " in line)
-            if "committer" in fields:
-                tagger, date = _identity(fields["committer"])
-        return Release(
-            name=name, version=version, tag=tag, commit=sha, date=date, message=message, tagger=tagger
-        )
+        return read_release(name, version, ref.target, self._object, self.root)
 
     def releases(self, name: str) -> list[Release]:
         """Every release of `name`, ascending by semver, with dates and tag messages."""
@@ -380,44 +255,3 @@ class GitStore:
     def highest_release(self, name: str) -> str | None:
         versions = list(self._tag_refs(name))
         return max(versions, key=version_key) if versions else None
-
-    @property
-    def repo(self) -> git.Repo:
-        """The GitPython repository, for write paths (release, label) that live outside this module."""
-        return self._repo
-
-    def close(self) -> None:
-        """Stop the persistent cat-file processes."""
-        with self._lock:
-            self._repo.close()
-
-
-def _identity(field: str) -> tuple[str, datetime | None]:
-    """`Name <mail> 1700000000 +0100` -> ("Name <mail>", aware datetime)."""
-    person, _, stamp = field.rpartition(">")
-    parts = stamp.split()
-    if len(parts) != 2:
-        return field, None
-    try:
-        seconds = int(parts[0])
-        sign = -1 if parts[1].startswith("-") else 1
-        offset = timedelta(hours=int(parts[1][1:3]), minutes=int(parts[1][3:5])) * sign
-        return person + ">", datetime.fromtimestamp(seconds, timezone(offset))
-    except (ValueError, OverflowError):
-        return person + ">", None
-
-
-def _strip_signature(body: str) -> str:
-    marker = body.find("-----BEGIN PGP SIGNATURE-----")
-    return body if marker < 0 else body[:marker]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _stderr(exc: git.GitCommandError) -> str:
-    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
-    return (
-        text.strip().removeprefix("stderr:").strip().strip("'").splitlines()[-1] if text.strip() else str(exc)
-    )

@@ -94,7 +94,7 @@ def _check_prompt(
     name: str,
     path: Path,
 ) -> Iterator[Finding]:
-    from promptgit.store.gitstore import release_tag
+    from promptgit.store.releases import release_tag
 
     shown = workspace.display_path(path)
     data = path.read_bytes()
@@ -214,7 +214,7 @@ class _PartialChanges:
 
 
 def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterator[Finding]:
-    from promptgit.store.gitstore import release_tag
+    from promptgit.store.releases import release_tag
 
     path = workspace.prompts_dir / LABELS_FILE
     if not path.is_file():

@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from promptgit.errors import InputValidationError
 from promptgit.loader import Repository
-from promptgit.loader.metrics import METRIC_NAMES, loader_metrics, start_http_server
+from promptgit.loader.exposition import start_http_server
+from promptgit.loader.metrics import METRIC_NAMES, loader_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 # identifiers in PromQL that are metric names: everything promptgit exports starts with promptgit_
