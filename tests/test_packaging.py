@@ -1,6 +1,6 @@
 """The package list in pyproject.toml is explicit (so schemas/ can be mapped in): it must match the tree.
 
-That the installed package really holds the schemas is shown by tests/git/test_precommit_integration.py,
+That the installed package really holds the schemas is shown by tests/cli/test_precommit_integration.py,
 where pre-commit pip-installs a clone of this repository and runs the validator, which needs them.
 """
 

@@ -11,7 +11,7 @@ import git
 import pytest
 
 HERE = Path(__file__).resolve().parent
-# appended, not inserted: tests/git puts tests/ first to import the shared conftest by name
+# appended, not inserted: tests/conftest.py is imported by path to import the shared conftest by name
 sys.path.append(str(HERE))
 
 from gha_runner import ACTION_FILE, Run, run_composite_action  # noqa: E402
