@@ -1,4 +1,7 @@
-"""Reporters: a validation Report as text, JSON, GitHub workflow commands or SARIF. They only format."""
+"""Reporters: a validation Report as text, JSON, GitHub workflow commands or SARIF. They only format.
+
+May import validation and the shared modules (findings, errors, resources).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Token estimation: one interface, exact (tiktoken, offline only) or heuristic, and the model table.
 
+May import format, store, config and the shared modules; validation and the loader build on it.
+
 >>> from promptgit.tokens import count
 >>> count("Hello world").tokens
 2

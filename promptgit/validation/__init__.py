@@ -1,4 +1,7 @@
-"""The validator: rules with stable codes, run over prompt files, yielding findings (never printing)."""
+"""The validator: every rule family (the version rules included), run over prompt files, yielding findings.
+
+May import format, store, tokens, config and the shared modules; never loader, llm or the CLI.
+"""
 
 from __future__ import annotations
 
