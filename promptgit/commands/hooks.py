@@ -31,7 +31,7 @@ def script(hook: str) -> str:
         f"# promptgit {hook} hook: {PURPOSE[hook]}.\n"
         "# Installed by `promptgit hooks install`; the logic lives in `promptgit hooks run`.\n"
         "if ! command -v promptgit >/dev/null 2>&1; then\n"
-        f'    echo "promptgit {hook} hook: promptgit is not on PATH (install the py-promptgit distribution: see its README)" >&2\n'
+        f'    echo "promptgit {hook} hook: promptgit is not on PATH (pip install py-promptgit)" >&2\n'
         "    exit 1\n"
         "fi\n"
         f'exec promptgit hooks run {hook} "$@"\n'

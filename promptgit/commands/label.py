@@ -1,15 +1,16 @@
-"""`promptgit label set LABEL NAME@VERSION` / `label list`: edit and read prompts/labels.yaml."""
+"""`promptgit label set LABEL NAME@VERSION` / `label unset LABEL NAME` / `label list`: prompts/labels.yaml."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, PromptNotFoundError
-from promptgit.store.labels import parse_labels, set_label
+from promptgit.store.labels import parse_labels, set_label, unset_label
 from promptgit.store.releases import release_tag
 from promptgit.store.selectors import parse_selector
-from promptgit.store.workspace import LABELS_FILE
+from promptgit.store.workspace import LABELS_FILE, Workspace
 
 HELP = "Point a label at a released version (edits prompts/labels.yaml; you commit it), or list labels."
 
@@ -19,12 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     setter = actions.add_parser("set", help="point LABEL at NAME@VERSION (a released version)")
     setter.add_argument("label", metavar="LABEL", help="e.g. production")
     setter.add_argument("target", metavar="NAME@VERSION", help="e.g. content/hook@1.3.0")
+    unsetter = actions.add_parser("unset", help="remove NAME from LABEL (a label left empty goes too)")
+    unsetter.add_argument("label", metavar="LABEL", help="e.g. staging")
+    unsetter.add_argument("name", metavar="NAME", help="prompt name, e.g. content/hook")
     lister = actions.add_parser("list", help="list labels (from the working tree, or --ref)")
     lister.add_argument("--ref", help="read labels.yaml at this commit instead of the working tree")
 
 
 def run(args: argparse.Namespace) -> int:
-    return _set(args) if args.action == "set" else _list(args)
+    actions = {"set": _set, "unset": _unset, "list": _list}
+    return actions[args.action](args)
 
 
 def _set(args: argparse.Namespace) -> int:
@@ -55,13 +60,36 @@ def _set(args: argparse.Namespace) -> int:
     if change.previous == selector.spec:
         print(f"{args.label}: {selector.name} is already {selector.spec}; {shown} unchanged")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(change.text, "utf-8")
-    temporary.replace(path)  # atomic: never a half-written labels file
+    _write(path, change.text)
     was = f" (was {change.previous})" if change.previous else ""
     print(f"{args.label}: {selector.name} -> {selector.spec}{was}; commit {shown} to apply")
     return 0
+
+
+def _unset(args: argparse.Namespace) -> int:
+    workspace = Workspace.discover()  # removing an entry needs no release: any working tree will do
+    path = workspace.prompts_dir / LABELS_FILE
+    shown = workspace.display_path(path)
+    text = path.read_text("utf-8") if path.is_file() else ""
+    change = unset_label(text, args.label, args.name)
+    if change.previous is None:
+        entries = parse_labels(text, shown).get(args.label)
+        if entries is None:
+            raise PromptNotFoundError(f"label unset: no label {args.label!r} in {shown}")
+        raise PromptNotFoundError(
+            f"label unset: {args.label} has no entry {args.name!r} in {shown} "
+            f"(it has: {', '.join(sorted(entries)) or 'nothing'})"
+        )
+    _write(path, change.text)
+    print(f"{args.label}: {args.name} removed (was {change.previous}); commit {shown} to apply")
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, "utf-8")
+    temporary.replace(path)  # atomic: never a half-written labels file
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -41,7 +41,9 @@ def set_label(text: str, label: str, name: str, version: str) -> LabelChange:
     if root is None:
         return LabelChange(_append_label(text, label, name, version), None)
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
-        return LabelChange(_dump({**current, label: {**current.get(label, {}), name: version}}), previous)
+        # `{}` as `init` writes it, or a flow mapping: only the node is rewritten, comments around it stay
+        labels = {**current, label: {**current.get(label, {}), name: version}}
+        return LabelChange(_replace_node(text, root, _dump(labels)), previous)
     for key_node, value_node in root.value:
         if key_node.value != label:
             continue
@@ -60,12 +62,58 @@ def set_label(text: str, label: str, name: str, version: str) -> LabelChange:
     return LabelChange(_append_label(text, label, name, version), None)
 
 
+def unset_label(text: str, label: str, name: str) -> LabelChange:
+    """`text` without the entry `label` -> `name` (a label left empty goes too); `previous` None when the
+    entry was not there (then `text` is returned unchanged). Comments and layout elsewhere survive."""
+    check_label(label)
+    current = parse_labels(text, "labels.yaml") if text.strip() else {}
+    previous = current.get(label, {}).get(name)
+    if previous is None:
+        return LabelChange(text, None)
+    remaining = {key: value for key, value in current[label].items() if key != name}
+    labels = {key: (remaining if key == label else value) for key, value in current.items()}
+    if not remaining:
+        del labels[label]
+    root = _compose(text)
+    assert isinstance(root, yaml.MappingNode)  # parse_labels found the entry, so the root is a mapping
+    for key_node, value_node in root.value:
+        if key_node.value != label:
+            continue
+        if root.flow_style or value_node.flow_style or not remaining:
+            if root.flow_style or (not remaining and len(root.value) == 1):
+                return LabelChange(_replace_node(text, root, _dump(labels) if labels else "{}"), previous)
+            if remaining:
+                return LabelChange(_replace_node(text, value_node, _flow(remaining)), previous)
+            return LabelChange(_cut_lines(text, key_node, value_node), previous)
+        for entry_key, entry_value in value_node.value:
+            if entry_key.value == name:
+                return LabelChange(_cut_lines(text, entry_key, entry_value), previous)
+    raise AssertionError("unreachable: parse_labels found the entry")  # pragma: no cover
+
+
+def _cut_lines(text: str, first: yaml.Node, last: yaml.Node) -> str:
+    """`text` without the whole lines from `first`'s start to `last`'s end."""
+    start = text.rfind("\n", 0, first.start_mark.index) + 1
+    # a block value's end mark sits at the start of the next line; a scalar's at its last character
+    end_index = last.end_mark.index
+    end = end_index if end_index > 0 and text[end_index - 1] == "\n" else _line_end(text, end_index) + 1
+    return text[:start] + text[end:]
+
+
+def _replace_node(text: str, node: yaml.Node, replacement: str) -> str:
+    before, after = text[: node.start_mark.index], text[node.end_mark.index :]
+    return before + replacement.rstrip("\n") + (after or "\n")
+
+
+def _flow(entries: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{key}: {value}" for key, value in entries.items()) + "}"
+
+
 def _set_in_mapping(text: str, mapping: yaml.MappingNode, name: str, version: str) -> str:
     if mapping.flow_style:
         entries = {key.value: value.value for key, value in mapping.value}
         entries[name] = version
-        flow = "{" + ", ".join(f"{key}: {value}" for key, value in entries.items()) + "}"
-        return text[: mapping.start_mark.index] + flow + text[mapping.end_mark.index :]
+        return text[: mapping.start_mark.index] + _flow(entries) + text[mapping.end_mark.index :]
     for key_node, value_node in mapping.value:
         if key_node.value == name:
             start, end = value_node.start_mark.index, value_node.end_mark.index

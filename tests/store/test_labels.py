@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from promptgit.errors import ConfigError, GitError
-from promptgit.store.labels import parse_labels, set_label
+from promptgit.store.labels import LabelChange, parse_labels, set_label, unset_label
 
 FILE = """# who runs what
 production:
@@ -65,3 +65,55 @@ def test_malformed_files() -> None:
     with pytest.raises(GitError, match="must map label"):
         set_label("production: 1\n", "production", "a", "1.0.0")
     assert parse_labels("production:\n", "x") == {"production": {}}
+
+
+INIT_FILE = "# yaml-language-server: $schema=x.json\n# label -> {prompt: version}\n{}\n"
+
+
+def test_set_label_on_the_file_init_writes_keeps_its_header() -> None:
+    assert set_label(INIT_FILE, "production", "a", "1.0.0").text == (
+        "# yaml-language-server: $schema=x.json\n# label -> {prompt: version}\nproduction:\n  a: 1.0.0\n"
+    )
+    assert set_label("# h\n{staging: {b: 1.0.0}}  # tail\n", "production", "a", "1.0.0").text == (
+        "# h\nstaging:\n  b: 1.0.0\nproduction:\n  a: 1.0.0  # tail\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "name", "expected"),
+    [
+        ("production", "other", FILE.replace("  other: '0.1.0'\n", "")),
+        ("production", "content/hook", FILE.replace("  content/hook: 1.1.0  # pinned\n", "")),
+        ("staging", "content/hook", FILE.replace("staging:\n  content/hook: 2.0.0\n", "")),
+    ],
+)
+def test_unset_label_removes_only_that_entry(label: str, name: str, expected: str) -> None:
+    change = unset_label(FILE, label, name)
+    assert change.text == expected
+    assert change.previous == yaml.safe_load(FILE)[label][name]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("production: {a: 1.0.0, b: 2.0.0}\n", "production: {b: 2.0.0}\n"),
+        ("production: {a: 1.0.0}\nstaging: {a: 1.0.0}\n", "staging: {a: 1.0.0}\n"),
+        ("# h\n{production: {a: 1.0.0}}\n", "# h\n{}\n"),
+        ("# h\nproduction:\n  a: 1.0.0\n", "# h\n{}\n"),
+        ("{production: {a: 1.0.0, b: 1.0.0}}\n", "production:\n  b: 1.0.0\n"),
+    ],
+)
+def test_unset_label_layouts(text: str, expected: str) -> None:
+    change = unset_label(text, "production", "a")
+    assert change.text == expected
+    assert parse_labels(change.text, "x") == {
+        label: {name: version for name, version in entries.items() if (label, name) != ("production", "a")}
+        for label, entries in parse_labels(text, "x").items()
+        if set(entries) - {"a"} or label != "production"
+    }
+
+
+def test_unset_label_that_is_not_there_changes_nothing() -> None:
+    assert unset_label(FILE, "production", "nope") == LabelChange(FILE, None)
+    assert unset_label(FILE, "canary", "content/hook") == LabelChange(FILE, None)
+    assert unset_label("", "production", "a") == LabelChange("", None)
