@@ -14,6 +14,7 @@ no metric: `Repository`, `Prompt` and `start_http_server` are imported on first 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from promptgit.errors import (
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from promptgit.loader.repository import Repository
 
 __version__ = "0.1.0"
+
+# a library logs, the application decides where logs go: without this, Python's last-resort handler would
+# print the loader's warnings ("render failed: ...") to stderr of an application that configured no logging
+logging.getLogger("promptgit").addHandler(logging.NullHandler())
 
 __all__ = [
     "GitError",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class PromptgitError(Exception):
     """Base of every expected promptgit failure; the CLI prints it and exits 2 (or 1 for findings)."""
@@ -56,3 +59,20 @@ class GitError(PromptgitError):
 
 class ReleaseError(PromptgitError):
     """A release that must not happen: dirty tree, invalid prompt, tag already exists."""
+
+
+def did_you_mean(wanted: str, existing: Iterable[str], what: str, limit: int = 10) -> str:
+    """The tail of a not-found message: what exists, the closest matches to `wanted` first.
+
+    `did you mean content/hook? prompts: content/hook, content/title, greeting`; `what` names the list
+    ("prompts", "released versions", "labels"), in the order given after the closest ones. At most `limit`
+    are listed, then how many more there are.
+    """
+    names = list(dict.fromkeys(existing))
+    if not names:
+        return f"there are no {what}"
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+    ordered = close + [name for name in names if name not in close]
+    shown = ", ".join(ordered[:limit]) + (f" and {len(ordered) - limit} more" if len(ordered) > limit else "")
+    suggestion = f"did you mean {close[0]}? " if close else ""
+    return f"{suggestion}{what}: {shown}"

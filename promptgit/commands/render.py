@@ -1,29 +1,40 @@
-"""`promptgit render NAME`: render a prompt of the working tree with validated inputs, sandboxed."""
+"""`promptgit render SELECTOR`: render a prompt with validated inputs, sandboxed.
+
+`NAME` (or `NAME@worktree`) renders the working tree as you edit it, partials from the working tree too;
+`NAME@1.2.0`, `NAME@^1`, `NAME@production` render a release, read from git objects by the loader, exactly
+as an application gets it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from promptgit.errors import ConfigError, PromptgitError, PromptNotFoundError, RenderError
+from promptgit.errors import ConfigError, PromptgitError, PromptNotFoundError, RenderError, did_you_mean
 from promptgit.findings import Finding
 from promptgit.format.bounded import RENDER_BYTES, located, render_bounded
 from promptgit.format.prompt import Prompt, compile_document, parse_document
 from promptgit.format.templating import Rendered, make_environment
-from promptgit.store.workspace import Workspace
+from promptgit.store.selectors import Selector, parse_selector
+from promptgit.store.workspace import PARTIALS_DIR, Workspace
 from promptgit.validation.sources import read_text
 
-HELP = "Render a prompt from the working tree (--var k=v, --vars-json FILE, --sample)."
-_WORKTREE = "@worktree"
+HELP = "Render a prompt: NAME (working tree), NAME@1.2.0, NAME@^1, NAME@production (--var k=v, --sample)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", metavar="NAME", help="prompt name, e.g. content/hook (working tree)")
+    parser.add_argument(
+        "selector",
+        metavar="SELECTOR",
+        help="content/hook (the working tree), content/hook@1.2.0, @^1, @production, @worktree",
+    )
+    parser.add_argument("--ref", default="HEAD", help="where labels.yaml is read for label selectors (HEAD)")
     parser.add_argument(
         "--var", action="append", default=[], metavar="K=V", help="an input; V is read as YAML"
     )
@@ -36,30 +47,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
-    prompt = load_worktree_prompt(workspace, args.name)
-    values: dict[str, Any] = dict(prompt.sample) if args.sample else {}
-    if args.vars_json:
-        values.update(_json_inputs(args.vars_json))
-    for assignment in args.var:
-        key, value = _parse_var(assignment, prompt)
-        values[key] = value
-    try:
-        rendered = render_bounded(prompt, values, memory=RENDER_BYTES)  # this process is ours to bound
-    except RenderError as exc:
-        raise RenderError(located(exc, prompt.path), exc.reason, exc.line) from None
+    selector = _selector(args.selector)
+    with ExitStack() as resources:
+        if selector.kind == "worktree":
+            prompt = load_worktree_prompt(workspace, selector.name)
+        else:
+            prompt = load_release_prompt(workspace, selector, args.ref, resources)
+        values: dict[str, Any] = dict(prompt.sample) if args.sample else {}
+        if args.vars_json:
+            values.update(_json_inputs(args.vars_json))
+        for assignment in args.var:
+            key, value = _parse_var(assignment, prompt)
+            values[key] = value
+        try:
+            rendered = render_bounded(prompt, values, memory=RENDER_BYTES)  # this process is ours to bound
+        except RenderError as exc:
+            raise RenderError(located(exc, prompt.path), exc.reason, exc.line) from None
     sys.stdout.write(_as_json(prompt, rendered) if args.format == "json" else _as_text(rendered))
     return 0
 
 
+def _selector(text: str) -> Selector:
+    """A bare NAME renders the working tree (what you are editing); anything after `@` as everywhere."""
+    selector = parse_selector(text if "@" in text else f"{text}@worktree")
+    if selector.name.split("/")[0] == PARTIALS_DIR:
+        raise ConfigError(
+            f"{selector.name} is a partial: it is included by prompts, never rendered on its own; "
+            "render a prompt that includes it"
+        )
+    return selector
+
+
+def load_release_prompt(workspace: Workspace, selector: Selector, ref: str, resources: ExitStack) -> Prompt:
+    """The release `selector` picks, read from git objects by the runtime loader (partials from the
+    tagged commit), so the CLI renders exactly what an application gets. Open until `resources` closes."""
+    from prometheus_client import CollectorRegistry
+
+    from promptgit.loader import Repository
+
+    # a registry of its own: a command's renders are not an application's metrics
+    repository = resources.enter_context(Repository(workspace.root, ref, registry=CollectorRegistry()))
+    return repository.get(selector)
+
+
 def load_worktree_prompt(workspace: Workspace, name: str) -> Prompt:
     """Compile prompt `name` from the working tree, includes read from the working tree too."""
-    name = name.removesuffix(_WORKTREE)
-    if "@" in name:
-        raise ConfigError(f"render reads the working tree; {name!r} selects a release (use `promptgit show`)")
     path = workspace.path_of(name)
     shown = workspace.display_path(path)
     if workspace.name_of(path) is None or not path.is_file():
-        raise PromptNotFoundError(f"no prompt {name!r}: {shown} does not exist")
+        names = [found for found in map(workspace.name_of, workspace.prompt_files()) if found]
+        raise PromptNotFoundError(
+            f"no prompt {name!r}: {shown} does not exist ({did_you_mean(name, names, 'prompts')})"
+        )
     text = read_text(path, shown, workspace.config.max_file_bytes)
     if isinstance(text, Finding):
         raise PromptgitError(text.format())
@@ -102,5 +141,12 @@ def _as_text(rendered: Rendered) -> str:
 
 def _as_json(prompt: Prompt, rendered: Rendered) -> str:
     key = "text" if isinstance(rendered, str) else "messages"
-    document = {"name": prompt.name, "version": prompt.version, key: rendered}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    document = {
+        "name": prompt.name,
+        "version": prompt.version,
+        "commit": prompt.commit,  # null for the working tree
+        "model": prompt.model,
+        "params": prompt.params,
+        key: rendered,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"

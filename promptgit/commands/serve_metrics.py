@@ -15,7 +15,7 @@ DEFAULT_PORT = 9464  # the port commonly used by exporters embedded in applicati
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
     )
     parser.add_argument("--addr", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
@@ -25,6 +25,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="load prompts from the repository first (no SELECTOR: every released prompt and label)",
     )
     parser.add_argument("--ref", default="HEAD", help="ref whose labels.yaml is used (default HEAD)")
+
+
+def _port(text: str) -> int:
+    """A TCP port number; anything else is a usage error here, not an OverflowError from bind()."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from promptgit.errors import ConfigError
 from promptgit.findings import Severity
 from promptgit.format.bounded import RENDER_BYTES
 from promptgit.reporters import REPORTERS
@@ -44,6 +45,12 @@ def run(args: argparse.Namespace) -> int:
     families = parse_select(args.select)
     workspace = Workspace.discover()
     paths = [Path(path) for path in args.paths] or None
+    if paths is None and not workspace.prompts_dir.is_dir():
+        # checking nothing is not a pass: a wrong directory or prompts_dir must not look like a clean library
+        raise ConfigError(
+            f"no prompts directory {workspace.display_path(workspace.prompts_dir)}/ in {workspace.root} "
+            "(create it, run `promptgit init`, or set prompts_dir in promptgit.yaml)"
+        )
     report = run_validation(
         workspace,
         paths,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from promptgit.errors import did_you_mean
 from promptgit.format.fastcheck import fast_check
 
 Declared = Mapping[str, Mapping[str, Any]]
@@ -37,8 +38,8 @@ def inputs_validator_class() -> Any:
 _PROMPTGIT_KEYS = frozenset({"required", "description"})
 
 
-def inputs_schema(declared: Declared) -> dict[str, Any]:
-    """The JSON Schema (2020-12) of the inputs object a prompt accepts."""
+def inputs_schema(declared: Declared, strict: bool = True) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of the inputs object a prompt accepts; `strict`: no undeclared names."""
     properties: dict[str, Any] = {}
     required: list[str] = []
     for name, spec in declared.items():
@@ -46,7 +47,10 @@ def inputs_schema(declared: Declared) -> dict[str, Any]:
         properties[name] = {k: v for k, v in spec.items() if k not in _PROMPTGIT_KEYS}
         if spec.get("required", True) and "default" not in spec:
             required.append(name)
-    return {"type": "object", "properties": properties, "required": required}
+    if not strict:
+        return {"type": "object", "properties": properties, "required": required}
+    # undeclared names are refused: a typo in an input name (`tickte=`) must fail, not render without it
+    return {"type": "object", "properties": properties, "additionalProperties": False, "required": required}
 
 
 def is_required(spec: Mapping[str, Any] | None) -> bool:
@@ -57,9 +61,9 @@ def is_required(spec: Mapping[str, Any] | None) -> bool:
 class InputsChecker:
     """Checks values against one declaration and applies its defaults; build once, use per render."""
 
-    def __init__(self, declared: Declared) -> None:
+    def __init__(self, declared: Declared, strict: bool = True) -> None:
         self.declared = {str(name): dict(spec or {}) for name, spec in declared.items()}
-        self._schema = inputs_schema(self.declared)
+        self._schema = inputs_schema(self.declared, strict)
         self._accepts = fast_check(self._schema)
         self._fillable = frozenset(
             name
@@ -74,6 +78,9 @@ class InputsChecker:
         problems: list[tuple[str, str]] = []
         errors = inputs_validator_class()(self._schema).iter_errors(dict(values))
         for error in sorted(errors, key=lambda e: [str(part) for part in e.path]):
+            if error.validator == "additionalProperties" and not error.path:
+                problems.extend(self._undeclared(values))
+                continue
             if error.validator == "required" and not error.path:
                 missing = error.message.split("'")[1] if "'" in error.message else "?"
                 problems.append((missing, "is required but was not given"))
@@ -82,6 +89,13 @@ class InputsChecker:
             where = "".join(f"[{part!r}]" for part in list(error.path)[1:])
             problems.append((variable, f"{where} {error.message}".strip()))
         return problems
+
+    def _undeclared(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        declared = sorted(self.declared)
+        return [
+            (name, f"is not a declared input ({did_you_mean(name, declared, 'inputs')})")
+            for name in sorted(str(key) for key in values if key not in self.declared)
+        ]
 
     def with_defaults(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """`values` plus each missing defaulted input; optional inputs without default become None.
@@ -101,14 +115,18 @@ class InputsChecker:
         return result
 
 
-def checker_for(declared: Declared) -> InputsChecker:
-    """A shared checker: prompts (and versions of a prompt) with the same declaration use one."""
-    return _checker(json.dumps(declared, sort_keys=True, default=str))
+def checker_for(declared: Declared, strict: bool = True) -> InputsChecker:
+    """A shared checker: prompts (and versions of a prompt) with the same declaration use one.
+
+    `strict` (the default) refuses names that are not declared; only a stand-in that must take whatever
+    the real prompt takes (a bare fallback template) is not strict.
+    """
+    return _checker(json.dumps(declared, sort_keys=True, default=str), strict)
 
 
 @lru_cache(maxsize=1024)
-def _checker(declared_json: str) -> InputsChecker:
-    return InputsChecker(json.loads(declared_json))
+def _checker(declared_json: str, strict: bool) -> InputsChecker:
+    return InputsChecker(json.loads(declared_json), strict)
 
 
 def input_errors(declared: Declared, values: Mapping[str, Any]) -> list[tuple[str, str]]:

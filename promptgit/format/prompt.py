@@ -88,6 +88,7 @@ class Prompt:
     blob_sha: str | None = None
     chat: bool = False
     body_line: int = 1
+    strict_inputs: bool = True  # undeclared input names are refused (see inputs.checker_for)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -111,7 +112,7 @@ class Prompt:
 
     @cached_property
     def inputs_checker(self) -> InputsChecker:
-        return checker_for(self.inputs)
+        return checker_for(self.inputs, self.strict_inputs)
 
     def check_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Validate `inputs` against the declaration; return them with defaults applied."""

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
-from promptgit.errors import PromptNotFoundError, PromptSyntaxError
+from promptgit.errors import PromptNotFoundError, PromptSyntaxError, did_you_mean
 from promptgit.format.prompt import (
     Prompt,
     compile_document,
@@ -174,7 +174,11 @@ def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> Loade
     try:
         data = (store.root / relative).read_bytes()
     except (FileNotFoundError, NotADirectoryError):
-        raise PromptNotFoundError(f"{name}@worktree: no file {relative} in {store.root}") from None
+        names = store.worktree_names()
+        raise PromptNotFoundError(
+            f"{name}@worktree: no file {relative} in {store.root} "
+            f"({did_you_mean(name, names, 'prompts in the working tree')})"
+        ) from None
     except OSError as exc:
         raise PromptNotFoundError(f"{name}@worktree: cannot read {relative}: {exc.strerror}") from None
     blob_sha = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

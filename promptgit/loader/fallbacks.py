@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping
 
@@ -53,7 +54,9 @@ class Fallbacks:
             document = parse_document(name, path, text)
             if "version" not in document.metadata:
                 document.metadata["version"] = FALLBACK_VERSION
-        else:  # a bare template: no declared inputs, so any inputs are accepted
+        else:
             document = PromptDocument(name, path, FrontMatter({"version": FALLBACK_VERSION}, text, 1))
         prompt = compile_document(document, make_environment(lambda relative: None))
+        if "inputs" not in document.metadata:  # declares nothing: stands in for any prompt, takes any inputs
+            prompt = dataclasses.replace(prompt, strict_inputs=False)
         return LoadedPrompt.wrap(prompt, self.metrics, "fallback")

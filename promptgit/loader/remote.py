@@ -46,7 +46,7 @@ class Mirror:
                 if not (self.path / "HEAD").is_file():  # lost a race with another replica: theirs is fine
                     raise
         except git.GitCommandError as exc:
-            raise GitError(f"cannot clone {self.url}: {_last_line(exc)}") from None
+            raise GitError(f"cannot clone {self.url}: {_git_message(exc)}") from None
         except OSError as exc:
             raise GitError(f"cannot clone {self.url} into {self.path}: {exc.strerror}") from None
         finally:
@@ -62,12 +62,15 @@ class Mirror:
             try:
                 repo.git.fetch("--prune", "--quiet", "origin")
             except git.GitCommandError as exc:
-                raise GitError(f"cannot fetch {self.url}: {_last_line(exc)}") from None
+                raise GitError(f"cannot fetch {self.url}: {_git_message(exc)}") from None
             finally:
                 repo.close()
 
 
-def _last_line(exc: git.GitCommandError) -> str:
+def _git_message(exc: git.GitCommandError) -> str:
+    """What git said, in one line: its fatal/error lines (the cause), else every line it printed."""
     text = exc.stderr if isinstance(exc.stderr, str) else ""
-    lines = [line.strip() for line in text.strip().strip("'").splitlines() if line.strip()]
-    return lines[-1].removeprefix("stderr:").strip().strip("'") if lines else f"git exited with {exc.status}"
+    text = text.strip().removeprefix("stderr:").strip().strip("'")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    causes = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return "; ".join(causes or lines) or f"git exited with {exc.status}"

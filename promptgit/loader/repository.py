@@ -23,7 +23,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from promptgit.config import CONFIG_FILE, Config, parse_config
-from promptgit.errors import GitError, PromptgitError
+from promptgit.errors import GitError, PromptgitError, SelectorError
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
@@ -149,8 +149,10 @@ class Repository:
                 self._books.fresh_hit(selector, cached, start)
                 return cached
             parsed, key = _parse(selector)
-        else:
+        elif isinstance(selector, Selector):
             parsed, key = selector, str(selector)
+        else:
+            raise SelectorError(f"a selector is a string like 'content/hook@production', not {selector!r}")
         cached = self._resolved.fresh(key)
         if cached is not None:
             self._books.fresh_hit(key, cached, start)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import git
 
-from promptgit.errors import GitError, PromptNotFoundError
+from promptgit.errors import GitError, PromptNotFoundError, did_you_mean
 from promptgit.format.prompt import SUFFIX
 from promptgit.store.labels import parse_labels
 from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects, git_stderr
@@ -89,6 +89,14 @@ class GitStore(GitObjects):
                 self._names.clear()
             self._names[commit] = names
         return list(names)
+
+    def worktree_names(self) -> list[str]:
+        """Every prompt name in the working tree (partials excluded), sorted; for not-found messages."""
+        prompts = self.root / self.prompts_dir
+        found = (path.relative_to(prompts).as_posix() for path in prompts.rglob(f"*{SUFFIX}"))
+        return sorted(
+            relative.removesuffix(SUFFIX) for relative in found if relative.split("/")[0] != PARTIALS_DIR
+        )
 
     def labels(self, commit: str) -> dict[str, dict[str, str]]:
         """`prompts/labels.yaml` at `commit` as {label: {prompt: version}}; {} when the file is absent."""
@@ -198,7 +206,7 @@ class GitStore(GitObjects):
         """The release `name@version`, with its commit, date and message; PromptNotFoundError when absent."""
         ref = self._tag_ref(name, version)
         if ref is None:
-            raise PromptNotFoundError(f"{name}@{version}: no such release (tag {release_tag(name, version)})")
+            raise self._no_release(name, version)
         key = (name, version, ref.target)  # keyed by the tag object too: a refresh may see a replaced tag
         with self._lock:
             cached = self._releases.get(key)
@@ -212,7 +220,7 @@ class GitStore(GitObjects):
         """The commit of a release, from packed-refs' peeled line when there is one (no object read)."""
         ref = self._tag_ref(name, version)
         if ref is None:
-            raise PromptNotFoundError(f"{name}@{version}: no such release (tag {release_tag(name, version)})")
+            raise self._no_release(name, version)
         return ref.peeled or self.release(name, version).commit
 
     def _load_release(self, name: str, version: str, ref: TagRef) -> Release:
@@ -233,11 +241,15 @@ class GitStore(GitObjects):
             labels = self.labels(self.resolve_commit(ref))
             entries = labels.get(selector.spec or "")
             if entries is None:
-                raise PromptNotFoundError(f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {ref}")
+                raise PromptNotFoundError(
+                    f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {ref} "
+                    f"({did_you_mean(selector.spec or '', sorted(labels), 'labels')})"
+                )
             version = entries.get(selector.name)
             if version is None:
+                listed = did_you_mean(selector.name, sorted(entries), f"prompts labelled {selector.spec}")
                 raise PromptNotFoundError(
-                    f"{selector}: label {selector.spec!r} has no entry for {selector.name}"
+                    f"{selector}: label {selector.spec!r} has no entry for {selector.name} ({listed})"
                 )
             if self._tag_ref(selector.name, version) is None:
                 raise PromptNotFoundError(f"{selector}: label points at {version}, which is not released")
@@ -248,9 +260,27 @@ class GitStore(GitObjects):
         versions = list(self._tag_refs(selector.name))
         picked = pick_version(selector, versions)
         if picked is None:
-            what = "no releases" if not versions else "no release matches"
-            raise PromptNotFoundError(f"{selector}: {what} (tags {release_tag(selector.name, '<version>')})")
+            if versions:
+                raise PromptNotFoundError(f"{selector}: no release matches ({self._listing(selector)})")
+            names = self.prompt_names(self.resolve_commit(ref))
+            if selector.name not in names:
+                listed = did_you_mean(selector.name, names, f"prompts at {ref}")
+                raise PromptNotFoundError(f"{selector}: no prompt {selector.name} ({listed})")
+            raise PromptNotFoundError(
+                f"{selector}: no releases yet (tags {release_tag(selector.name, '<version>')}; "
+                f"`promptgit release {selector.name}` makes one)"
+            )
         return picked
+
+    def _listing(self, selector: Selector) -> str:
+        versions = sort_versions(self._tag_refs(selector.name))[::-1]  # the highest first
+        return did_you_mean(selector.spec or "", versions, "released versions")
+
+    def _no_release(self, name: str, version: str) -> PromptNotFoundError:
+        listed = did_you_mean(version, sort_versions(self._tag_refs(name))[::-1], "released versions")
+        return PromptNotFoundError(
+            f"{name}@{version}: no such release (tag {release_tag(name, version)}; {listed})"
+        )
 
     def highest_release(self, name: str) -> str | None:
         versions = list(self._tag_refs(name))

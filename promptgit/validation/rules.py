@@ -139,7 +139,7 @@ RULES: dict[str, Rule] = {
             "invalid-sample",
             _E,
             "The `sample` does not satisfy the declared inputs.",
-            "Give every required input a value of the declared type in `sample:`.",
+            "Give every required input a value of the declared type in `sample:`, and only declared names.",
         ),
         Rule(
             "PG306",

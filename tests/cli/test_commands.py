@@ -211,7 +211,7 @@ def test_show_failures(cli: Any) -> None:
     assert cli("show", "content/hook@9.9.9") == (
         2,
         "",
-        "promptgit: error: content/hook@9.9.9: no release matches (tags prompts/content/hook/v<version>)\n",
+        "promptgit: error: content/hook@9.9.9: no release matches (released versions: 2.0.0, 1.1.0, 1.0.0)\n",
     )
     assert cli("show", "content/hook@Bad!")[0] == 2
     assert (

@@ -22,7 +22,8 @@ def test_name_is_the_path_without_suffix() -> None:
 def test_text_prompt_renders_a_string_with_defaults_applied() -> None:
     prompt = compile_text(
         "---\nversion: 1.2.0\ninputs:\n  topic: {type: string}\n"
-        "  tone: {type: string, enum: [playful, serious], default: playful}\n---\n"
+        "  tone: {type: string, enum: [playful, serious], default: playful}\n"
+        "  seconds: {type: integer}\n---\n"
         "A {{ tone }} hook about {{ topic }}.\n{% include 'partials/rules.j2' %}\n"
     )
     assert prompt.chat is False

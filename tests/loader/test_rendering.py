@@ -144,8 +144,15 @@ def test_tokens_between_counted_renders_are_estimated_from_length(tricky, make_r
 def test_fast_input_check_agrees_with_jsonschema(tricky, make_repository) -> None:
     """Inputs the compiled fast path cannot vouch for still get jsonschema's verdict and message."""
     prompt = make_repository(tricky.root).get("t/ok")
-    assert prompt.check_inputs({"topic": "x", "extra": 1}) == {"topic": "x", "extra": 1}
-    for bad, message in [({"topic": True}, "True is not of type 'string'"), ({}, "is required")]:
+    assert prompt.check_inputs({"topic": "x"}) == {"topic": "x"}
+    for bad, message in [
+        ({"topic": True}, "True is not of type 'string'"),
+        ({}, "is required"),
+        (
+            {"topic": "x", "topix": 1},
+            r"topix: is not a declared input \(did you mean topic\? inputs: topic\)",
+        ),
+    ]:
         with pytest.raises(InputValidationError, match=message):
             prompt.check_inputs(bad)
 

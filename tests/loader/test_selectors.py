@@ -75,7 +75,7 @@ def test_get_many_and_prefetch(library, make_repository) -> None:
 @pytest.mark.parametrize(
     ("selector", "message"),
     [
-        ("content/missing", "content/missing: no releases"),
+        ("content/missing", "content/missing: no prompt content/missing (prompts at HEAD: content/hook, "),
         ("content/hook@9.9.9", "content/hook@9.9.9: no release matches"),
         ("content/hook@^7", "content/hook@^7: no release matches"),
         ("content/hook@canary", "content/hook@canary: no label 'canary'"),

@@ -106,7 +106,7 @@ def test_resolve_version(history: Any, selector: str, version: str) -> None:
     [
         ("content/hook@3.0.0", "no release matches"),
         ("content/hook@^3", "no release matches"),
-        ("missing", "no releases"),
+        ("missing", r"no prompt missing \(prompts at HEAD: content/hook, greeting\)"),
         ("content/hook@canary", "no label 'canary'"),
         ("greeting@production", "has no entry for greeting"),
         ("content/hook@worktree", "not a release"),
@@ -250,3 +250,43 @@ def test_huge_object_is_refused_and_reading_continues(history: Any) -> None:
         store.read_file(head, "prompts/huge.j2")
     data, _sha = store.read_prompt(head, "greeting") or (b"", "")  # the cat-file pipe is still in step
     assert data.startswith(b"---\nversion: 0.1.0\n")
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        (
+            "content/hok",
+            "content/hok: no prompt content/hok (did you mean content/hook? prompts at HEAD: content/hook, "
+            "greeting)",
+        ),
+        (
+            "content/hook@1.1.1",
+            "content/hook@1.1.1: no release matches (did you mean 1.1.0? released versions: 1.1.0, 1.0.0, "
+            "2.0.0)",
+        ),
+        (
+            "content/hook@prodution",
+            "content/hook@prodution: no label 'prodution' in labels.yaml at HEAD (did you mean production? "
+            "labels: production, staging)",
+        ),
+        (
+            "greeting@staging",
+            "greeting@staging: label 'staging' has no entry for greeting (prompts labelled staging: "
+            "content/hook)",
+        ),
+    ],
+)
+def test_not_found_lists_what_exists_closest_first(history: Any, selector: str, message: str) -> None:
+    with pytest.raises(PromptNotFoundError) as raised:
+        GitStore(history.root).resolve_version(parse_selector(selector))
+    assert str(raised.value) == message
+
+
+def test_a_missing_release_lists_the_released_versions(history: Any) -> None:
+    with pytest.raises(PromptNotFoundError) as raised:
+        GitStore(history.root).release("content/hook", "2.0.1")
+    assert str(raised.value) == (
+        "content/hook@2.0.1: no such release (tag prompts/content/hook/v2.0.1; did you mean 2.0.0? "
+        "released versions: 2.0.0, 1.0.0, 1.1.0)"
+    )
