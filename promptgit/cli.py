@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "label": "label",
     "log": "log",
     "hooks": "hooks",
+    "schema": "schema",
     "serve-metrics": "serve_metrics",
 }
 

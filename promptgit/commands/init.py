@@ -1,4 +1,6 @@
-"""`promptgit init [DIR]`: a new prompt repository with config, labels and one example prompt."""
+"""`promptgit init [DIR] [--ci github]`: a new prompt repository with config, labels, an example prompt,
+the JSON Schemas its files point at, and with `--ci github` a pre-commit config and two workflows pinned
+to this promptgit (see commands/adoption.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,17 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from promptgit.commands.adoption import DISTRIBUTION, ci_files, installed_requirement
+from promptgit.commands.schema import INIT_DIR, NAMES, schema_text
 from promptgit.config import CONFIG_FILE
 from promptgit.errors import ConfigError
 from promptgit.resources import data_text
 from promptgit.store.workspace import LABELS_FILE
 
-HELP = "Create a prompt repository: promptgit.yaml, prompts/ with an example prompt, labels.yaml."
+HELP = (
+    "Create a prompt repository: promptgit.yaml, prompts/ with an example prompt, labels.yaml; "
+    "--ci github adds a pinned pre-commit config and pull request and release workflows."
+)
 EXAMPLE_NAME = "examples/summarize"
 
 
@@ -22,6 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-git", action="store_true", help="do not run `git init` when DIR is not in a repository"
     )
+    parser.add_argument(
+        "--ci",
+        choices=("github",),
+        help="also write .pre-commit-config.yaml and GitHub workflows that install this promptgit",
+    )
+    parser.add_argument(
+        "--requirement",
+        metavar="REQ",
+        help=f"the pip requirement CI installs (default: this promptgit, e.g. '{DISTRIBUTION}==1.2.0' or "
+        f"'{DISTRIBUTION} @ git+URL@COMMIT' as pip recorded it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
         (CONFIG_FILE, data_text("init_promptgit.yaml")),
         (f"prompts/{EXAMPLE_NAME}.j2", data_text("init_example.j2")),
         (f"prompts/{LABELS_FILE}", data_text("init_labels.yaml")),
+        *((f"{INIT_DIR}/{name}.schema.json", schema_text(name)) for name in NAMES),
     ]
+    if args.ci:
+        files += ci_files(args.requirement or installed_requirement(), "prompts")
     write_new_files(
         [(root / relative, text) for relative, text in files], [relative for relative, _ in files]
     )
@@ -39,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_git and _initialise_git(root):
         print(f"initialised a git repository in {root.as_posix()}")
     enter = "" if root == Path(".") else f"cd {root.as_posix()} && "
-    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME} --sample")
+    hooks = " && pre-commit install" if args.ci else ""
+    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME} --sample{hooks}")
     return 0
 
 

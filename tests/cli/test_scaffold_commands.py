@@ -21,6 +21,9 @@ def test_init_creates_a_repository_that_validates_and_renders(
         "created demo/promptgit.yaml\n"
         "created demo/prompts/examples/summarize.j2\n"
         "created demo/prompts/labels.yaml\n"
+        "created demo/.promptgit/schemas/prompt.schema.json\n"
+        "created demo/.promptgit/schemas/config.schema.json\n"
+        "created demo/.promptgit/schemas/labels.schema.json\n"
         "initialised a git repository in demo\n"
         "next: cd demo && promptgit validate && promptgit render examples/summarize --sample\n",
     )
@@ -179,6 +182,9 @@ def test_render_sample_chat_as_text_and_json(render_repo: Path, capsys: pytest.C
     assert json.loads(as_json.out) == {
         "name": "review/critic",
         "version": "0.2.0",
+        "commit": None,
+        "model": None,
+        "params": {},
         "messages": [
             {"role": "system", "content": "You score drafts for calm."},
             {"role": "user", "content": "a draft"},
@@ -204,12 +210,13 @@ def test_render_vars_json(render_repo: Path, capsys: pytest.CaptureFixture[str])
             ["content/hook", "--var", "topic=x", "--var", "seconds=soon"],
             "content/hook@1.0.0: invalid inputs: seconds: 'soon' is not of type 'integer'",
         ),
-        (["content/nope"], "no prompt 'content/nope': prompts/content/nope.j2 does not exist"),
-        (["content/hook", "--var", "topic"], "--var 'topic': expected K=V"),
         (
-            ["content/hook@1.0.0"],
-            "render reads the working tree; 'content/hook@1.0.0' selects a release (use `promptgit show`)",
+            ["content/nope"],
+            "no prompt 'content/nope': prompts/content/nope.j2 does not exist "
+            "(did you mean content/hook? prompts: content/hook, review/critic)",
         ),
+        (["content/hook", "--var", "topic"], "--var 'topic': expected K=V"),
+        (["content/hook@1.0.0"], "{root}: not a git repository"),  # releases are git tags
         (
             ["content/hook", "--vars-json", "missing.json"],
             "--vars-json missing.json: No such file or directory",
@@ -221,7 +228,8 @@ def test_render_errors_are_one_line(
 ) -> None:
     result = promptgit(capsys, render_repo, "render", *argv)
 
-    assert (result.code, result.out, result.err) == (2, "", f"promptgit: error: {error}\n")
+    expected = error.format(root=render_repo) if "{root}" in error else error
+    assert (result.code, result.out, result.err) == (2, "", f"promptgit: error: {expected}\n")
 
 
 def test_render_of_a_hostile_template_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
