@@ -165,8 +165,8 @@ def test_the_pr_workflow_checks_a_pull_request(tmp_path: Path, prompt_repo: Any)
     validate = run.step("Validate prompts and version rules")
     assert validate.stdout.splitlines()[0] == "promptgit validate --format github --base origin/main"
     assert (
-        "::error file=prompts/greeting.j2,line=8,col=23,title=PG301::variable 'name' is used but not declared "
-        "in inputs"
+        "::error file=prompts/greeting.j2,line=8,col=23,title=PG301::variable 'name' is used but not "
+        "declared in inputs"
     ) in validate.stdout.splitlines()
     assert "::error file=prompts/greeting.j2,line=2,col=1,title=PG501::" in validate.stdout  # no bump
     assert validate.stdout.splitlines()[-1] == "2 files checked: 2 errors in 1 file"
