@@ -112,7 +112,8 @@ def test_the_adoption_commands_work_literally(tmp_path: Path) -> None:
         assert yaml.safe_load((consumer / ".github/workflows" / workflow).read_text())["env"] == {
             "PROMPTGIT_REQUIREMENT": pin
         }
-    assert "promptgit" in done.stdout + done.stderr  # the pre-commit hook ran on `git commit`
+    # pre-commit ran promptgit's hook on `git commit`, in the environment it built from the pin
+    assert re.search(r"^promptgit\.+Passed$", done.stdout + done.stderr, re.M), done.stdout + done.stderr
     repo = git.Repo(consumer)
     assert [tag.name for tag in repo.tags] == ["prompts/examples/summarize/v0.1.0"]
     assert repo.head.commit.message.strip() == "Promote examples/summarize 0.1.0"
