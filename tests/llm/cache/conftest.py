@@ -3,10 +3,14 @@ llm-call's (a provider response plus usage and cost)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
+
+from tests.llm.cache.redis_server import RedisServer
 
 
 class FakeClock:
@@ -64,3 +68,17 @@ class Upstream:
     def __call__(self) -> dict[str, Any]:
         self.calls += 1
         return dict(self.value)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of its own for one test; skipped only where Debian's redis-server is not installed."""
+    try:
+        server = RedisServer(tmp_path)
+    except FileNotFoundError:
+        pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

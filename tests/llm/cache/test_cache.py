@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,18 +21,43 @@ OTHER = cache_key(
 MakeCache = Callable[..., ResponseCache]
 
 
-@pytest.fixture(params=["memory"])
-def make_cache(request: pytest.FixtureRequest, registry: CollectorRegistry, clock: FakeClock) -> MakeCache:
+def _factory(
+    backend: str,
+    request: pytest.FixtureRequest,
+    registry: CollectorRegistry,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> Iterator[MakeCache]:
+    if backend == "redis":
+        url = request.getfixturevalue("redis_server").url
+    else:
+        url = {"memory": "memory://", "sqlite": f"sqlite:///{tmp_path}/responses.db"}[backend]
+    made: list[ResponseCache] = []
+
     def make(**options: Any) -> ResponseCache:
         options.setdefault("registry", registry)
         options.setdefault("clock", clock)
-        return ResponseCache(cache_urls(request), **options)
+        made.append(ResponseCache(url, **options))
+        return made[-1]
 
-    return make
+    yield make
+    for cache in made:
+        cache.close()
 
 
-def cache_urls(request: pytest.FixtureRequest) -> str:
-    return {"memory": "memory://"}[request.param]
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def make_cache(
+    request: pytest.FixtureRequest, registry: CollectorRegistry, clock: FakeClock, tmp_path: Path
+) -> Iterator[MakeCache]:
+    yield from _factory(request.param, request, registry, clock, tmp_path)
+
+
+# Redis counts TTLs in its own time (SET PX), not the injected clock: test_redis.py covers them there
+@pytest.fixture(params=["memory", "sqlite"])
+def make_clocked_cache(
+    request: pytest.FixtureRequest, registry: CollectorRegistry, clock: FakeClock, tmp_path: Path
+) -> Iterator[MakeCache]:
+    yield from _factory(request.param, request, registry, clock, tmp_path)
 
 
 def lookup(cache: ResponseCache, upstream: Callable[[], dict[str, Any]], key: str = KEY, **kw: Any) -> Any:
@@ -52,8 +78,8 @@ def test_another_release_is_another_key(make_cache: MakeCache) -> None:
     assert upstream.calls == 2
 
 
-def test_entries_expire_after_their_ttl(make_cache: MakeCache, clock: FakeClock) -> None:
-    cache, upstream = make_cache(ttl=60), Upstream()
+def test_entries_expire_after_their_ttl(make_clocked_cache: MakeCache, clock: FakeClock) -> None:
+    cache, upstream = make_clocked_cache(ttl=60), Upstream()
     lookup(cache, upstream)
     clock.advance(59)
     assert lookup(cache, upstream)[1] is True
@@ -62,8 +88,8 @@ def test_entries_expire_after_their_ttl(make_cache: MakeCache, clock: FakeClock)
     assert upstream.calls == 2
 
 
-def test_a_per_call_ttl_overrides_the_default(make_cache: MakeCache, clock: FakeClock) -> None:
-    cache, upstream = make_cache(ttl=3600), Upstream()
+def test_a_per_call_ttl_overrides_the_default(make_clocked_cache: MakeCache, clock: FakeClock) -> None:
+    cache, upstream = make_clocked_cache(ttl=3600), Upstream()
     lookup(cache, upstream, ttl=10)
     clock.advance(10)
     assert lookup(cache, upstream)[1] is False
@@ -162,8 +188,8 @@ def test_two_caches_share_one_registry(make_cache: MakeCache, registry: Collecto
     assert first.stats().misses == 1
 
 
-def test_clear_and_prune(make_cache: MakeCache, clock: FakeClock) -> None:
-    cache, upstream = make_cache(ttl=10), Upstream()
+def test_clear_and_prune(make_clocked_cache: MakeCache, clock: FakeClock) -> None:
+    cache, upstream = make_clocked_cache(ttl=10), Upstream()
     lookup(cache, upstream)
     lookup(cache, upstream, OTHER, ttl=100)
     clock.advance(10)

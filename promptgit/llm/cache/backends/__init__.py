@@ -73,7 +73,7 @@ def open_backend(url: str | None, *, clock: Callable[[], float], options: dict[s
             from promptgit.llm.cache.backends.sqlite import SQLiteBackend
 
             return SQLiteBackend(_sqlite_path(url), clock=clock, **options)
-        if scheme in ("redis", "rediss", "valkey", "valkeys"):
+        if scheme in ("redis", "rediss", "unix"):
             from promptgit.llm.cache.backends.redis import RedisBackend
 
             return RedisBackend(url, **options)
