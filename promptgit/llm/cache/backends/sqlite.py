@@ -23,6 +23,17 @@ from promptgit.llm.cache.backends.sqlitefile import SCHEMA_VERSION, ConnectionPo
 
 __all__ = ["SCHEMA_VERSION", "SQLiteBackend"]
 
+_SELECT = "SELECT value, expires_at, accessed_at FROM entries WHERE key = ?"
+_TOUCH = "UPDATE entries SET accessed_at = ? WHERE key = ?"
+_UPSERT = "INSERT OR REPLACE INTO entries (key, value, size, expires_at, accessed_at) VALUES (?, ?, ?, ?, ?)"
+_LOCK = "INSERT OR IGNORE INTO locks (key, token, expires_at) VALUES (?, ?, ?)"
+_LEAST_RECENT = "DELETE FROM entries WHERE key IN (SELECT key FROM entries ORDER BY accessed_at, key LIMIT ?)"
+# how many of the least recently used entries add up to less than the bytes to free
+_BYTES_OVER = (
+    "SELECT count(*) FROM (SELECT sum(size) OVER (ORDER BY accessed_at, key) AS running FROM entries)"
+    " WHERE running < ?"
+)
+
 
 class SQLiteBackend:
     """Entries in one SQLite file; see the module docstring for the concurrency and bounds."""
@@ -53,26 +64,17 @@ class SQLiteBackend:
 
     def get(self, key: str) -> dict[str, Any] | None:
         now = self._clock()
-        row = self._pool.run(
-            lambda db: db.execute(
-                "SELECT value, expires_at, accessed_at FROM entries WHERE key = ?", (key,)
-            ).fetchone()
-        )
+        row = self._pool.run(lambda db: db.execute(_SELECT, (key,)).fetchone())
         if row is None or row[1] <= now:
             return None
         value = codec.decode(row[0])
         if now - row[2] >= self._touch_interval:
-            self._pool.run(lambda db: db.execute("UPDATE entries SET accessed_at = ? WHERE key = ?", (now, key)))
+            self._pool.run(lambda db: db.execute(_TOUCH, (now, key)))
         return value
 
     def set(self, key: str, data: bytes, ttl: float) -> None:
         now = self._clock()
-        self._pool.run(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO entries (key, value, size, expires_at, accessed_at) VALUES (?, ?, ?, ?, ?)",
-                (key, data, len(data), now + ttl, now),
-            )
-        )
+        self._pool.run(lambda db: db.execute(_UPSERT, (key, data, len(data), now + ttl, now)))
         self._writes += 1
         if self._writes % self._prune_every == 0:
             self.prune()
@@ -103,10 +105,7 @@ class SQLiteBackend:
             with db:  # one transaction: an expired lock is replaced, a live one is kept
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("DELETE FROM locks WHERE key = ? AND expires_at <= ?", (key, now))
-                inserted = db.execute(
-                    "INSERT OR IGNORE INTO locks (key, token, expires_at) VALUES (?, ?, ?)", (key, token, now + ttl)
-                )
-                return inserted.rowcount == 1
+                return db.execute(_LOCK, (key, token, now + ttl)).rowcount == 1
 
         return token if self._pool.run(take) else None
 
@@ -122,16 +121,8 @@ class SQLiteBackend:
             count, size = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM entries").fetchone()
             excess = max(count - self.max_entries, 0)
             if size > self.max_bytes:
-                # the fewest least recently used entries whose removal brings the total under max_bytes
-                over = db.execute(
-                    "SELECT count(*) FROM (SELECT sum(size) OVER (ORDER BY accessed_at, key) AS running"
-                    " FROM entries) WHERE running < ?",
-                    (size - self.max_bytes,),
-                ).fetchone()[0]
-                excess = max(excess, over + 1)
+                over = db.execute(_BYTES_OVER, (size - self.max_bytes,)).fetchone()[0]
+                excess = max(excess, over + 1)  # the entry that crosses the line goes too
             if excess:
-                removed += db.execute(
-                    "DELETE FROM entries WHERE key IN (SELECT key FROM entries ORDER BY accessed_at, key LIMIT ?)",
-                    (excess,),
-                ).rowcount
+                removed += db.execute(_LEAST_RECENT, (excess,)).rowcount
         return int(removed)

@@ -35,7 +35,7 @@ CREATE INDEX IF NOT EXISTS entries_expires_at ON entries (expires_at);
 CREATE INDEX IF NOT EXISTS entries_accessed_at ON entries (accessed_at);
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at REAL NOT NULL);
 """
-_CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 T = TypeVar("T")
 
 
@@ -74,7 +74,7 @@ class ConnectionPool:
     def _connection(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) == os.getpid() and local.db is not None:
-            return local.db  # type: ignore[no-any-return]
+            return local.db
         db = self._open()
         local.db, local.pid, local.inode = db, os.getpid(), _inode(self.path)
         return db
@@ -143,8 +143,8 @@ class ConnectionPool:
 
 
 def _schema_version(db: sqlite3.Connection) -> Any:
-    table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-    if table is None:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    if db.execute(query).fetchone() is None:
         return None
     row = db.execute("SELECT version FROM schema_version").fetchone()
     return None if row is None else row[0]
