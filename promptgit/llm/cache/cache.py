@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from promptgit.llm.cache.backends import open_backend
+from promptgit.llm.cache.backends import default_url, open_backend, redacted
 from promptgit.llm.cache.failures import FaultGuard
 from promptgit.llm.cache.guarded import GuardedBackend
 from promptgit.llm.cache.metrics import COST_SAVED, HITS, MISSES, TOKENS_SAVED, cache_metrics
@@ -51,6 +51,7 @@ class ResponseCache:
             backend, FaultGuard(backend.name, metrics.errors, retry_after=retry_after)
         )
         self.backend_name = backend.name
+        self.url = redacted(url) if url is not None else default_url()
         self._inline = backend.name == "memory"  # no I/O: async callers need no thread for it
         self._lookups = metrics.lookups
         self._totals: list[float] = [0, 0, 0, 0.0]
