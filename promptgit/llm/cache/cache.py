@@ -91,7 +91,8 @@ class ResponseCache:
             return self._compute(key, compute, prompt, version, ttl, cacheable)[0], False
         stored = None
         try:
-            value = self._store.get(key)  # stored by a leader that landed since our lookup
+            # a leader may have landed since our lookup; with lock keys the look after locking sees that
+            value = self._store.get(key) if self._store.locks is None else None
             if value is not None:
                 stored = value
                 return self._hit(prompt, version, value)
@@ -134,7 +135,7 @@ class ResponseCache:
             return (await self._acompute(key, compute, prompt, version, ttl, cacheable))[0], False
         stored = None
         try:
-            value = await self._io(self._store.get, key)
+            value = await self._io(self._store.get, key) if self._store.locks is None else None
             if value is None:
                 value, token = await self._areplica_flight(key)
             else:

@@ -65,7 +65,7 @@ class SQLiteBackend:
 
     def get(self, key: str) -> dict[str, Any] | None:
         now = self._clock()
-        row = self._pool.run(lambda db: db.execute(_SELECT, (key,)).fetchone())
+        row = self._pool.select_one(_SELECT, (key,))
         if row is None or row[1] <= now:
             return None
         value = codec.decode(row[0])
