@@ -18,7 +18,6 @@ import multiprocessing
 import sqlite3
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +95,7 @@ def replay_rows(requests: int, distinct: int) -> list[tuple[str, str, str]]:
             spent_tokens += value["usage"]["input_tokens"] + value["usage"]["output_tokens"]
             spent_cost += value["cost_usd"]
     stats = cache.stats()
-    tokens = stats.tokens_saved + spent_tokens
+    tokens, total_cost = stats.tokens_saved + spent_tokens, stats.cost_saved_usd + spent_cost
     return [
         (
             f"replay: {requests} requests, {distinct} pairs, Zipf s=1",
@@ -107,7 +106,7 @@ def replay_rows(requests: int, distinct: int) -> list[tuple[str, str, str]]:
         (
             "  cost saved (gpt-4o-mini prices)",
             f"${stats.cost_saved_usd:.4f}",
-            f"{stats.cost_saved_usd / (stats.cost_saved_usd + spent_cost):.1%} of ${stats.cost_saved_usd + spent_cost:.4f}",
+            f"{stats.cost_saved_usd / total_cost:.1%} of ${total_cost:.4f}",
         ),
     ]
 
