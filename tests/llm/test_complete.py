@@ -66,7 +66,7 @@ def test_a_text_prompt_becomes_one_user_message(repo: Repository, client: openai
     answer = complete(repo.get("plain/echo"), client=client, model="gpt-4o", topic="rye")
 
     assert stub.requests[0]["messages"] == [{"role": "user", "content": "Say rye"}]
-    assert answer.text == "answer 1: Say rye\n"
+    assert answer.text == "answer 1: Say rye"
 
 
 def test_cached_input_tokens_are_priced_as_cached(repo: Repository, client: openai.OpenAI, stub: StubLLM) -> None:
