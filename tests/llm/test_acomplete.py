@@ -15,11 +15,16 @@ from promptgit.loader import Repository
 from .stub_server import StubLLM
 
 
-def test_acomplete_answers_like_complete(repo: Repository, stub: StubLLM, registry: CollectorRegistry) -> None:
+def test_acomplete_answers_like_complete(
+    repo: Repository, stub: StubLLM, registry: CollectorRegistry
+) -> None:
     async def main() -> tuple[str, str]:
         async with openai.AsyncOpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
             answers = await asyncio.gather(
-                *(acomplete(repo.get("content/hook"), client=client, registry=registry, topic=t) for t in "ab")
+                *(
+                    acomplete(repo.get("content/hook"), client=client, registry=registry, topic=t)
+                    for t in "ab"
+                )
             )
         return answers[0].text, answers[1].text
 

@@ -55,21 +55,29 @@ def test_a_chat_prompt_is_sent_with_its_model_and_params(
 
 def test_the_call_overrides_model_and_params(repo: Repository, client: openai.OpenAI, stub: StubLLM) -> None:
     complete(
-        repo.get("content/hook"), client=client, model="gpt-4.1", params={"temperature": 0.5, "seed": 7}, topic="x"
+        repo.get("content/hook"),
+        client=client,
+        model="gpt-4.1",
+        params={"temperature": 0.5, "seed": 7},
+        topic="x",
     )
 
     sent = stub.requests[0]
     assert (sent["model"], sent["temperature"], sent["seed"], sent["max_tokens"]) == ("gpt-4.1", 0.5, 7, 50)
 
 
-def test_a_text_prompt_becomes_one_user_message(repo: Repository, client: openai.OpenAI, stub: StubLLM) -> None:
+def test_a_text_prompt_becomes_one_user_message(
+    repo: Repository, client: openai.OpenAI, stub: StubLLM
+) -> None:
     answer = complete(repo.get("plain/echo"), client=client, model="gpt-4o", topic="rye")
 
     assert stub.requests[0]["messages"] == [{"role": "user", "content": "Say rye"}]
     assert answer.text == "answer 1: Say rye"
 
 
-def test_cached_input_tokens_are_priced_as_cached(repo: Repository, client: openai.OpenAI, stub: StubLLM) -> None:
+def test_cached_input_tokens_are_priced_as_cached(
+    repo: Repository, client: openai.OpenAI, stub: StubLLM
+) -> None:
     stub.cached_tokens = 2
 
     answer = complete(repo.get("content/hook"), client=client, topic="sourdough")
@@ -78,7 +86,9 @@ def test_cached_input_tokens_are_priced_as_cached(repo: Repository, client: open
     assert answer.cost_usd == pytest.approx((2 * 0.15 + 2 * 0.075 + 4 * 0.60) / 1_000_000)
 
 
-def test_without_usage_promptgit_counts_and_says_so(repo: Repository, client: openai.OpenAI, stub: StubLLM) -> None:
+def test_without_usage_promptgit_counts_and_says_so(
+    repo: Repository, client: openai.OpenAI, stub: StubLLM
+) -> None:
     stub.report_usage = False
 
     answer = complete(repo.get("content/hook"), client=client, topic="sourdough")
@@ -88,7 +98,9 @@ def test_without_usage_promptgit_counts_and_says_so(repo: Repository, client: op
     assert answer.cost_usd is not None and answer.cost_usd > 0
 
 
-def test_invalid_inputs_never_reach_the_provider(repo: Repository, client: openai.OpenAI, stub: StubLLM) -> None:
+def test_invalid_inputs_never_reach_the_provider(
+    repo: Repository, client: openai.OpenAI, stub: StubLLM
+) -> None:
     with pytest.raises(InputValidationError, match="content/hook@1.1.0"):
         complete(repo.get("content/hook"), client=client, topic=3)
 
@@ -106,7 +118,12 @@ def test_an_upstream_failure_is_one_clear_counted_error(
 
     error = raised.value
     assert str(error).startswith("content/hook@1.1.0: the gpt-4o-mini call failed: ")
-    assert (error.prompt, error.version, error.model, error.status_code) == ("content/hook", "1.1.0", "gpt-4o-mini", status)
+    assert (error.prompt, error.version, error.model, error.status_code) == (
+        "content/hook",
+        "1.1.0",
+        "gpt-4o-mini",
+        status,
+    )
     assert isinstance(error.__cause__, openai.APIStatusError)
     assert _calls(registry, "error") == 1 and _calls(registry, "ok") == 0
 

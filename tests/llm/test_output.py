@@ -35,7 +35,9 @@ def structured(prompt_repo, registry: CollectorRegistry):  # type: ignore[no-unt
         yield repo.get("content/hook")
 
 
-def test_the_schema_is_sent_strict_and_the_answer_parsed(structured, client: openai.OpenAI, stub: StubLLM) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_is_sent_strict_and_the_answer_parsed(
+    structured, client: openai.OpenAI, stub: StubLLM
+) -> None:  # type: ignore[no-untyped-def]
     stub.content = '{"title": "Bread", "tags": ["a"]}'
 
     answer = complete(structured, client=client, topic="x")
@@ -56,7 +58,13 @@ def test_the_schema_is_sent_strict_and_the_answer_parsed(structured, client: ope
     ],
 )
 def test_an_answer_that_fails_its_schema_is_a_named_counted_error(  # type: ignore[no-untyped-def]
-    structured, client: openai.OpenAI, stub: StubLLM, registry: CollectorRegistry, content: str, path: str, why: str
+    structured,
+    client: openai.OpenAI,
+    stub: StubLLM,
+    registry: CollectorRegistry,
+    content: str,
+    path: str,
+    why: str,
 ) -> None:
     stub.content = content
 
@@ -66,7 +74,12 @@ def test_an_answer_that_fails_its_schema_is_a_named_counted_error(  # type: igno
     error = raised.value
     assert str(error).startswith("content/hook@1.0.0: ") and why in str(error)
     assert (error.prompt, error.version, error.path, error.text) == ("content/hook", "1.0.0", path, content)
-    labels = {"prompt": "content/hook", "version": "1.0.0", "model": "gpt-4o-mini", "outcome": "invalid_output"}
+    labels = {
+        "prompt": "content/hook",
+        "version": "1.0.0",
+        "model": "gpt-4o-mini",
+        "outcome": "invalid_output",
+    }
     assert registry.get_sample_value("promptgit_llm_calls_total", labels) == 1
     spent = {"prompt": "content/hook", "model": "gpt-4o-mini", "direction": "output"}
     assert registry.get_sample_value("promptgit_llm_tokens_total", spent)  # the tokens were paid for
@@ -91,7 +104,9 @@ def test_strict_mode_problems_are_listed_with_their_place() -> None:
     assert strict_problems({"type": "array"}) == [((), "the root of a strict schema must be `type: object`")]
 
 
-def test_a_schema_strict_mode_rejects_is_sent_without_strict(prompt_repo, client: openai.OpenAI, stub: StubLLM) -> None:  # type: ignore[no-untyped-def]
+def test_a_schema_strict_mode_rejects_is_sent_without_strict(
+    prompt_repo, client: openai.OpenAI, stub: StubLLM
+) -> None:  # type: ignore[no-untyped-def]
     prompt_repo.write("prompts/partials/voice.j2", "Voice.\n")
     loose = "output:\n  type: object\n  properties:\n    title: {type: string}\n"
     prompt_repo.write("prompts/content/hook.j2", chat_prompt("1.0.0", loose))
