@@ -101,7 +101,7 @@ def test_without_usage_promptgit_counts_and_says_so(
 def test_invalid_inputs_never_reach_the_provider(
     repo: Repository, client: openai.OpenAI, stub: StubLLM
 ) -> None:
-    with pytest.raises(InputValidationError, match="content/hook@1.1.0"):
+    with pytest.raises(InputValidationError, match=r"content/hook@1\.1\.0"):
         complete(repo.get("content/hook"), client=client, topic=3)
 
     assert stub.calls == 0
@@ -132,9 +132,9 @@ def test_a_stalled_upstream_times_out_as_an_error(
     repo: Repository, stub: StubLLM, registry: CollectorRegistry
 ) -> None:
     stub.stall()
-    with openai.OpenAI(base_url=stub.base_url, api_key="k", max_retries=0, timeout=0.3) as impatient:
-        with pytest.raises(LLMCallError, match="APITimeoutError"):
-            complete(repo.get("content/hook"), client=impatient, registry=registry, topic="x")
+    impatient = openai.OpenAI(base_url=stub.base_url, api_key="k", max_retries=0, timeout=0.3)
+    with impatient, pytest.raises(LLMCallError, match="APITimeoutError"):
+        complete(repo.get("content/hook"), client=impatient, registry=registry, topic="x")
     stub.release()
 
     assert _calls(registry, "error") == 1
@@ -154,10 +154,10 @@ def test_any_callable_can_be_the_provider(repo: Repository) -> None:
 
 
 def test_a_provider_is_required(repo: Repository) -> None:
-    with pytest.raises(ConfigError, match="client= .* or call="):
+    with pytest.raises(ConfigError, match=r"client= .* or call="):
         complete(repo.get("content/hook"), topic="x")
 
 
 def test_a_client_call_needs_a_model(repo: Repository, client: openai.OpenAI) -> None:
-    with pytest.raises(ConfigError, match="plain/echo@0.1.0: no model"):
+    with pytest.raises(ConfigError, match=r"plain/echo@0\.1\.0: no model"):
         complete(repo.get("plain/echo"), client=client, topic="x")
