@@ -56,6 +56,7 @@ class ResponseCache:
         self._lookups = metrics.lookups
         self._totals: list[float] = [0, 0, 0, 0.0]
         self._flights = SingleFlight()
+        self._counted: tuple[float, int | None] = (0.0, None)
         self._async_flights = AsyncSingleFlight()
         metrics.entries.track(self)
 
@@ -171,7 +172,12 @@ class ResponseCache:
         self._store.backend.close()
 
     def entry_count(self) -> int | None:
-        return self._store.count()
+        """The backend's entry count for the entries gauge: at most one count per 15 s (a Redis count
+        scans the prefix), so scrapes stay cheap."""
+        now = time.monotonic()
+        if self._store.name == "memory" or now >= self._counted[0]:
+            self._counted = (now + 15.0, self._store.count())
+        return self._counted[1]
 
     def _hit(self, prompt: str, version: str, value: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         tokens, cost = saved_by(value)
