@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "hooks": "hooks",
     "schema": "schema",
     "serve-metrics": "serve_metrics",
+    "cache": "cache",
 }
 
 EXIT_USAGE = 2
