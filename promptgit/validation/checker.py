@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
-from promptgit.errors import PromptSyntaxError
+from promptgit.errors import PromptSyntaxError, did_you_mean
 from promptgit.findings import Finding
 from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
 from promptgit.store.workspace import Workspace
@@ -136,7 +136,11 @@ class FileChecker:
                 continue
             names = " or ".join(repr(name) for name in reference.names)
             position = (reference.line, column_of(lines, reference.line, reference.names[0]))
-            message = f"included template {names} does not exist under {self.config.prompts_dir}/"
+            # compared without the shared `partials/`, which would make every partial look close
+            partials = [name.removeprefix("partials/") for name in self.index.partial_names]
+            wanted = reference.names[0].removeprefix("partials/")
+            listed = did_you_mean(wanted, partials, "files in partials/")
+            message = f"included template {names} does not exist under {self.config.prompts_dir}/ ({listed})"
             found.append(finding(shown, position, "PG105", message))
         found.extend(chat.unknown_roles(shown, facts, lines))
         if chat_prompt:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from jinja2 import TemplateSyntaxError, nodes
 
+from promptgit.format.prompt import SUFFIX
 from promptgit.format.templating import is_message_block, make_environment
-from promptgit.store.workspace import Workspace
+from promptgit.store.workspace import PARTIALS_DIR, Workspace
 
 # names Jinja provides inside templates (loops, macros, blocks) that are never inputs
 _JINJA_NAMES = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super"})
@@ -130,6 +132,13 @@ class TemplateIndex:
 
     def exists(self, relative: str) -> bool:
         return self.source(relative) is not None
+
+    @cached_property
+    def partial_names(self) -> list[str]:
+        """`partials/x.j2` of every file under the partials directory, sorted (for not-found messages)."""
+        base = self._workspace.prompts_dir
+        found = (base / PARTIALS_DIR).rglob(f"*{SUFFIX}") if (base / PARTIALS_DIR).is_dir() else ()
+        return sorted(path.relative_to(base).as_posix() for path in found)
 
     def facts(self, relative: str) -> TemplateFacts | None:
         """Facts of an included template; None when missing or broken (reported on that file itself)."""
