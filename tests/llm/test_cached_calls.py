@@ -100,7 +100,8 @@ def test_an_answer_failing_its_schema_is_not_cached(  # type: ignore[no-untyped-
     prompt_repo, client: openai.OpenAI, stub: StubLLM, cache: ResponseCache, registry
 ) -> None:
     prompt_repo.write("prompts/partials/voice.j2", "Voice.\n")
-    schema = "output:\n  type: object\n  additionalProperties: false\n  required: [n]\n  properties: {n: {type: integer}}\n"
+    schema = "output:\n  type: object\n  additionalProperties: false\n  required: [n]\n"
+    schema += "  properties: {n: {type: integer}}\n"
     prompt_repo.write("prompts/content/hook.j2", chat_prompt("1.0.0", schema))
     prompt_repo.commit("structured")
     prompt = Repository(prompt_repo.root, registry=registry).get("content/hook@worktree")
