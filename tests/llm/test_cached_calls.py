@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import openai
 import pytest
@@ -187,3 +188,22 @@ def test_acomplete_shares_the_cache(repo: Repository, stub: StubLLM, cache: Resp
 
     assert asyncio.run(main()) == [False, True]
     assert stub.calls == 1
+
+
+def test_sixteen_threads_asking_the_same_make_one_call(
+    repo: Repository, client: openai.OpenAI, stub: StubLLM, cache: ResponseCache, registry: CollectorRegistry
+) -> None:
+    prompt = repo.get("content/hook")
+    stub.stall()  # the first request is held, so the others arrive while it is in flight
+    with ThreadPoolExecutor(16) as pool:
+        futures = [
+            pool.submit(complete, prompt, client=client, cache=cache, registry=registry, topic="rye")
+            for _ in range(16)
+        ]
+        stub.release()
+        answers = [future.result(timeout=60) for future in futures]
+
+    assert stub.calls == 1
+    assert {answer.text for answer in answers} == {"answer 1: Topic: rye"}
+    assert sorted(answer.cached for answer in answers) == [False] + [True] * 15
+    assert _calls(registry, "1.1.0", "ok") == 1 and _calls(registry, "1.1.0", "cached") == 15
