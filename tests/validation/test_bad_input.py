@@ -63,7 +63,8 @@ prompts/deep_jinja.j2:5:1: PG102 template is nested too deeply
 prompts/deep_yaml.j2:2:1: PG101 front matter is nested too deeply
 prompts/doubling.j2:6:1: PG306 sample render needed more than 1 GiB of memory (a string grown in a loop?)
 prompts/empty.j2:1:1: PG101 missing front matter: the file must start with '---'
-prompts/escape.j2:5:13: PG105 included template '../../etc/passwd' does not exist under prompts/ (files in partials/: broken.j2)
+prompts/escape.j2:5:13: PG105 included template '../../etc/passwd' does not exist under prompts/ \
+(files in partials/: broken.j2)
 prompts/huge.j2:1:1: PG104 file is 300035 bytes, over max_file_bytes (262144)
 prompts/jinja.j2:6:1: PG102 Jinja syntax: Expected an expression, got 'end of statement block'
 prompts/labels.yaml:2:1: PG203 labels file is not valid YAML: did not find expected node content
