@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 
 from promptgit.commands.release import open_repository
-from promptgit.errors import PromptNotFoundError, PromptSyntaxError
+from promptgit.errors import PromptNotFoundError, PromptSyntaxError, did_you_mean
 from promptgit.format.prompt import parse_document
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
@@ -38,7 +38,9 @@ def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str =
     if selector.kind == "worktree":
         path = workspace.path_of(selector.name)
         if not path.is_file():
-            raise PromptNotFoundError(f"{selector}: {workspace.display_path(path)} does not exist")
+            names = [found for found in map(workspace.name_of, workspace.prompt_files()) if found]
+            listed = did_you_mean(selector.name, names, "prompts")
+            raise PromptNotFoundError(f"{selector}: {workspace.display_path(path)} does not exist ({listed})")
         data = path.read_bytes()
         version = version_of(data)
         return Selected(

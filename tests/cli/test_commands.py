@@ -214,8 +214,8 @@ def test_show_failures(cli: Any) -> None:
         "promptgit: error: content/hook@9.9.9: no release matches (released versions: 2.0.0, 1.1.0, 1.0.0)\n",
     )
     assert cli("show", "content/hook@Bad!")[0] == 2
-    assert (
-        cli("show", "gone@worktree")[2] == "promptgit: error: gone@worktree: prompts/gone.j2 does not exist\n"
+    assert cli("show", "gone@worktree")[2] == (
+        "promptgit: error: gone@worktree: prompts/gone.j2 does not exist (prompts: content/hook, greeting)\n"
     )
 
 

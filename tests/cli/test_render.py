@@ -112,3 +112,15 @@ def test_render_refuses_an_undeclared_input_with_a_suggestion(history: Any, tmp_
         "promptgit: error: content/hook@1.1.0: invalid inputs: topik: is not a declared input "
         "(did you mean topic? inputs: topic); topic: is required but was not given\n"
     )
+
+
+def test_show_of_a_missing_worktree_prompt_lists_the_prompts(
+    history: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = promptgit(capsys, history.root, "show", "greting@worktree")
+
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "promptgit: error: greting@worktree: prompts/greting.j2 does not exist "
+        "(did you mean greeting? prompts: greeting, content/hook)\n"
+    )
