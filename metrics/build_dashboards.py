@@ -80,6 +80,15 @@ def overview() -> dict[str, Any]:
                 ),
                 loads_by_source(),
             ],
+            [
+                table(
+                    "What each replica serves",
+                    f"max by (instance, ref, commit) (promptgit_repository_commit_info{{{JOB}}})"
+                    " * on (instance) group_left (version)"
+                    f" max by (instance, version) (promptgit_info{{{JOB}}})",
+                    "The commit each replica's ref resolved to at its last refresh; its promptgit version",
+                ),
+            ],
         ],
     )
 

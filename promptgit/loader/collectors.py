@@ -56,6 +56,40 @@ class CacheEntriesCollector:
         )
 
 
+class ServesCommit(Protocol):
+    ref: str
+
+    def served_commit(self) -> str | None: ...
+
+
+class CommitCollector:
+    """`promptgit_repository_commit_info{ref, commit}` = 1: the commit each live repository's ref resolved
+    to at its last refresh, read at scrape time; a ref that moves replaces its series (one per ref)."""
+
+    NAME = "promptgit_repository_commit_info"
+    HELP = "The commit a repository's ref resolved to at its last refresh (value 1)"
+
+    def __init__(self) -> None:
+        self._sources: weakref.WeakSet[ServesCommit] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def track(self, source: ServesCommit) -> None:
+        with self._lock:
+            self._sources.add(source)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources)
+        served = {(source.ref, commit) for source in sources if (commit := source.served_commit())}
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["ref", "commit"])
+        for ref, commit in sorted(served):
+            family.add_metric([ref, commit], 1)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(self.NAME, self.HELP, labels=["ref", "commit"])
+
+
 def _cumulative(counts: list[int]) -> list[tuple[str, float]]:
     total, buckets = 0, []
     for label, count in zip(_BUCKET_LABELS, counts, strict=True):

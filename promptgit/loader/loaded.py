@@ -12,6 +12,7 @@ from promptgit.errors import InputValidationError, PromptgitError, RenderError
 from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
 from promptgit.loader.metrics import LoaderMetrics
+from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
 
 log = logging.getLogger("promptgit.loader")
 
@@ -90,7 +91,24 @@ class LoadedPrompt(Prompt):
         return cls(**values, origin=origin, _metrics=observed)
 
     def render(self, **inputs: Any) -> Rendered:
-        """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt."""
+        """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt.
+
+        Inside a recording OpenTelemetry span, the render is a child span `promptgit.render` (see
+        promptgit.telemetry)."""
+        if recording():
+            return self._traced_render(inputs)
+        return self._observed_render(inputs)
+
+    def _traced_render(self, inputs: dict[str, Any]) -> Rendered:
+        with start_span("promptgit.render", prompt_attributes(self)) as span:
+            try:
+                return self._observed_render(inputs)
+            except Exception as exc:
+                span.set_attribute("error.type", type(exc).__name__)
+                span.set_attribute("promptgit.render.error_reason", error_reason(exc))
+                raise
+
+    def _observed_render(self, inputs: dict[str, Any]) -> Rendered:
         start = time.perf_counter()
         try:
             rendered = self._render(inputs)

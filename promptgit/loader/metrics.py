@@ -17,11 +17,13 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Info
 
+from promptgit import __version__
 from promptgit.loader.collectors import (
     LATENCY_BUCKETS,
     CacheEntriesCollector,
+    CommitCollector,
     LookupMetrics,
     RenderMetrics,
     RenderSeries,
@@ -55,6 +57,8 @@ METRIC_NAMES = frozenset(
         "promptgit_render_errors_total",
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
+        "promptgit_info",
+        "promptgit_repository_commit_info",
     }
 )
 
@@ -66,6 +70,7 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
+    commits: CommitCollector  # promptgit_repository_commit_info{ref, commit}
     render_errors: Counter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
@@ -88,14 +93,20 @@ def loader_metrics(registry: CollectorRegistry | None = None) -> LoaderMetrics:
 
 def _create(registry: CollectorRegistry) -> LoaderMetrics:
     entries = CacheEntriesCollector()
+    commits = CommitCollector()
     lookups = LookupMetrics()
     renders = RenderMetrics()
-    for collector in (entries, lookups, renders):
+    for collector in (entries, commits, lookups, renders):
         registry.register(collector)
+    # build info: promptgit_info{version} 1, so a dashboard can tell which promptgit each replica runs
+    Info("promptgit", "The promptgit library serving prompts", registry=registry).info(
+        {"version": __version__}
+    )
     return LoaderMetrics(
         lookups=lookups,
         renders=renders,
         cache_entries=entries,
+        commits=commits,
         render_errors=Counter(
             "promptgit_render_errors", "Failed renders, by reason", ["prompt", "reason"], registry=registry
         ),

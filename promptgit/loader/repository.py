@@ -22,7 +22,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
@@ -31,9 +30,12 @@ from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
-from promptgit.loader.remote import Mirror
+from promptgit.loader.refs import config_at_ref, known_selectors, resolve_ref
+from promptgit.loader.remote import Mirror, default_cache_dir
+from promptgit.loader.traced import traced_get
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
+from promptgit.telemetry.tracing import recording
 
 
 @lru_cache(maxsize=4096)
@@ -89,7 +91,7 @@ class Repository:
         self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
         self._store = GitStore(Path(path), prompts_dir or "prompts")
-        config = self._config_at_ref()
+        config = config_at_ref(self._store, ref)
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
@@ -106,7 +108,9 @@ class Repository:
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
+        self._commit = resolve_ref(self._store, self.ref)
         self._metrics.cache_entries.track(self)
+        self._metrics.commits.track(self)
 
     @classmethod
     def clone(
@@ -120,7 +124,7 @@ class Repository:
         cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
         used as it is.
         """
-        base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+        base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         mirror = Mirror(url, base)
         options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
         if not mirror.exists():
@@ -140,28 +144,34 @@ class Repository:
 
         Raises PromptNotFoundError (no such prompt, release or label) or GitError when it cannot be read
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
+        Inside a recording OpenTelemetry span, the get is a child span `promptgit.get`.
         """
+        if recording():
+            return traced_get(self._get, selector)
+        return self._get(selector)[0]
+
+    def _get(self, selector: str | Selector) -> tuple[LoadedPrompt, str]:
         start = time.perf_counter()
         if isinstance(selector, str):
             # the hot path: a selector written canonically is its own cache key (parsing is idempotent)
             cached = self._resolved.fresh(selector)
             if cached is not None:
                 self._books.fresh_hit(selector, cached, start)
-                return cached
+                return cached, "cache"
             parsed, key = _parse(selector)
         else:
             parsed, key = selector, str(selector)
         cached = self._resolved.fresh(key)
         if cached is not None:
             self._books.fresh_hit(key, cached, start)
-            return cached
+            return cached, "cache"
         if parsed.kind == "worktree":
             try:
                 prompt = worktree_prompt(self._store, parsed.name, self._metrics)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, key, exc, start)
             self._books.loaded(key, prompt, "git", start)
-            return prompt
+            return prompt, "git"
         try:
             prompt, freshness = self._resolved.get(
                 key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
@@ -172,8 +182,9 @@ class Repository:
                 self._books.failure(exc, {"selector": key, "prompt": parsed.name})
             return self._fallback_or_raise(parsed, key, exc, start)
         self._books.lookup(parsed.name, freshness)
-        self._books.loaded(key, prompt, "git" if freshness is Freshness.MISS else "cache", start)
-        return prompt
+        source = "git" if freshness is Freshness.MISS else "cache"
+        self._books.loaded(key, prompt, source, start)
+        return prompt, source
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
         """`{selector text: prompt}` for each selector; the first failure is raised."""
@@ -186,7 +197,7 @@ class Repository:
         label entry in labels.yaml at `ref`. Errors are raised: a service should fail at start-up.
         """
         if selectors is None:
-            selectors = self._known_selectors()
+            selectors = known_selectors(self._store, self.ref)
         return list(self.get_many(selectors))
 
     def refresh(self) -> None:
@@ -216,6 +227,10 @@ class Repository:
             "template_hits": self._compiler.hits,
             "template_misses": self._compiler.misses,
         }
+
+    def served_commit(self) -> str | None:
+        """The commit `ref` resolved to at the last refresh (None if it could not be read)."""
+        return self._commit
 
     def cache_sizes(self) -> Mapping[str, int]:
         return {"template": len(self._compiler.templates), "resolution": len(self._resolved)}
@@ -254,42 +269,21 @@ class Repository:
                 except GitError as exc:  # the mirror still has the last fetched state: resolve from it
                     self._books.failure(exc, {"remote": self._mirror.url})
             self._store.refresh()
+            self._commit = resolve_ref(self._store, self.ref) or self._commit
             self._synced_at = now
 
     def _fallback_or_raise(
         self, selector: Selector, key: str, exc: PromptgitError, start: float
-    ) -> LoadedPrompt:
+    ) -> tuple[LoadedPrompt, str]:
         fallback = self._fallbacks.get(selector.name)
         if fallback is None:
             raise exc
         self._books.fallback(selector.name, key, exc)
         self._books.loaded(key, fallback, "fallback", start)
-        return fallback
+        return fallback, "fallback"
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
-
-    def _known_selectors(self) -> list[str]:
-        commit = self._store.resolve_commit(self.ref)
-        found = [name for name in self._store.prompt_names(commit) if self._store.highest_release(name)]
-        for label, entries in sorted(self._store.labels(commit).items()):
-            found += [f"{name}@{label}" for name in sorted(entries)]
-        return found
-
-    def _config_at_ref(self) -> Config:
-        """promptgit.yaml at `ref`, read from git (a bare mirror has no working tree); defaults if none."""
-        try:
-            found = self._store.read_file(self._store.resolve_commit(self.ref), CONFIG_FILE)
-        except GitError:
-            return Config()
-        if found is None:
-            return Config()
-        return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
-
-
-def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "promptgit" / "mirrors"
 
 
 __all__ = ["Repository"]
