@@ -18,9 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING, Any
 
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
@@ -36,6 +34,9 @@ from promptgit.loader.traced import traced_get
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
 from promptgit.telemetry.tracing import recording
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 
 @lru_cache(maxsize=4096)
