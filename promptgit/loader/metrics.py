@@ -71,6 +71,13 @@ METRIC_NAMES = frozenset(
         "promptgit_fallbacks_total",
         "promptgit_info",
         "promptgit_repository_commit_info",
+        # the response cache (promptgit.llm.cache.metrics)
+        "promptgit_response_cache_hits_total",
+        "promptgit_response_cache_misses_total",
+        "promptgit_response_cache_errors_total",
+        "promptgit_response_cache_entries",
+        "promptgit_cache_tokens_saved_total",
+        "promptgit_cache_cost_saved_usd_total",
     }
 )
 
