@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dashboard_cost import cost
+from dashboard_llm import llm
 from grafana import HERE, HIT_RATIO, JOB, SEL, Panel, dashboard, quantile, rate, stat, table, timeseries
 
 
@@ -200,7 +202,13 @@ def cache() -> dict[str, Any]:
     )
 
 
-DASHBOARDS = {"overview.json": overview, "prompts.json": prompts, "cache.json": cache}
+DASHBOARDS = {
+    "overview.json": overview,
+    "prompts.json": prompts,
+    "cache.json": cache,
+    "cost.json": cost,
+    "llm.json": llm,
+}
 
 
 def render_all() -> dict[str, str]:
