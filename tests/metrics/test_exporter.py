@@ -20,6 +20,9 @@ from promptgit.errors import InputValidationError
 from promptgit.loader import Repository
 from promptgit.loader.exposition import start_http_server
 from promptgit.loader.metrics import METRIC_NAMES, loader_metrics
+from tests.conftest import PromptRepo
+from tests.llm.stub_server import StubLLM
+from tests.metrics.workload import Workload, release
 
 ROOT = Path(__file__).resolve().parents[2]
 # identifiers in PromQL that are metric names: everything promptgit exports starts with promptgit_
@@ -81,8 +84,16 @@ def names_in_metrics_folder() -> dict[str, set[str]]:
     return used
 
 
-def test_every_metric_in_dashboards_and_rules_is_exported_by_the_loader(released, registry) -> None:
-    exercise(released.root, registry)
+def test_every_metric_in_dashboards_and_rules_is_exported(prompt_repo, tmp_path, registry) -> None:
+    """The loader's, the call path's and the response cache's metrics, all of them, after two rounds of
+    the workload the real-Prometheus test scrapes."""
+    live = release(prompt_repo)
+    doomed = release(PromptRepo(tmp_path / "doomed"), "1.1.0")
+    with StubLLM() as stub:
+        workload = Workload(live, doomed, registry, stub)
+        workload.run_round()
+        workload.run_round()
+        workload.close()
     exported = exported_names(registry)
     assert exported >= METRIC_NAMES  # the documented list is real
     used = names_in_metrics_folder()
