@@ -178,3 +178,15 @@ def test_dashboard_promql_parses(path: Path, tmp_path: Path) -> None:
     rule_file.write_text(yaml.safe_dump({"groups": [{"name": path.stem, "rules": rules}]}), "utf-8")
     result = _promtool("check", "rules", str(rule_file))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_describe_every_metric_dashboard_and_alert() -> None:
+    from promptgit.loader.metrics import METRIC_NAMES
+
+    text = (ROOT / "docs" / "observability.md").read_text("utf-8")
+    bases = {re.sub(r"_(bucket|count|sum)$", "", name) for name in METRIC_NAMES}
+    assert sorted(name for name in bases if f"`{name}`" not in text) == []
+    assert sorted(p.stem for p in DASHBOARDS if f"**{p.stem}**" not in text) == []
+    rules = yaml.safe_load(RULES.read_text("utf-8"))
+    alerts = [rule["alert"] for group in rules["groups"] for rule in group["rules"] if "alert" in rule]
+    assert sorted(name for name in alerts if f"| {name} |" not in text) == []
