@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import openai
@@ -10,7 +11,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import CollectorRegistry
 
 from promptgit.errors import LLMCallError
-from promptgit.llm import complete
+from promptgit.llm import acomplete, complete
 from promptgit.llm.cache import ResponseCache
 from promptgit.loader import Repository
 from tests.llm.stub_server import StubLLM
@@ -90,3 +91,29 @@ def test_a_failed_call_is_an_error_span(repo, client, stub, spans) -> None:
     assert call.status.status_code is StatusCode.ERROR
     assert [event.attributes["exception.type"] for event in call.events] == ["promptgit.errors.LLMCallError"]
     assert "promptgit.response_cache.hit" not in call.attributes  # no cache was consulted
+
+
+def test_acomplete_spans_in_concurrent_tasks_keep_their_parents(repo, stub, spans, tracer) -> None:
+    prompt = repo.get("content/chat")
+
+    async def one(client: openai.AsyncOpenAI, number: int) -> str:
+        with tracer.start_as_current_span(f"request {number}"):
+            answer = await acomplete(prompt, client=client, registry=CollectorRegistry(), topic=f"t{number}")
+            return answer.text
+
+    async def main() -> list[str]:
+        async with openai.AsyncOpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
+            return await asyncio.gather(*(one(client, n) for n in range(4)))
+
+    assert len(asyncio.run(main())) == 4
+    finished = spans.get_finished_spans()
+    requests = {span.context.span_id: span.name for span in finished if span.name.startswith("request")}
+    calls = [span for span in finished if span.name == "chat gpt-4o-mini"]
+    assert len(calls) == 4
+    for call in calls:
+        assert call.parent is not None and call.parent.span_id in requests
+        (render,) = [
+            s for s in finished if s.name == "promptgit.render" and s.parent.span_id == call.context.span_id
+        ]
+        assert render.context.trace_id == call.context.trace_id
+    assert len({call.parent.span_id for call in calls}) == 4  # each task's call under its own request
