@@ -66,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    number, repeat = (2000, 5) if args.quick else (5000, 25)
+    number, repeat = (1000, 10) if args.quick else (1000, 80)
 
     trace.set_tracer_provider(TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.0))))
     sampled_out = trace.get_tracer("bench").start_span("request (sampled out)")
