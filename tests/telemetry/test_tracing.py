@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 from opentelemetry import trace
@@ -214,3 +215,15 @@ def test_without_opentelemetry_imported_nothing_imports_it(released) -> None:
 def test_the_global_provider_is_the_sdk(tracer) -> None:
     # guards the fixtures: the spans above are real SDK spans, not the API's no-op ones
     assert isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
+def test_recording_falls_back_to_the_public_api_without_the_span_key(monkeypatch, tracer) -> None:
+    from promptgit.telemetry import tracing
+
+    # a later API without the private key: promptgit's lookup sees a module without it
+    monkeypatch.setitem(sys.modules, "opentelemetry.trace.propagation", types.SimpleNamespace())
+    monkeypatch.setattr(tracing, "_current_span", None)
+    assert not telemetry.recording()
+    with tracer.start_as_current_span("request"):
+        assert telemetry.recording()
+    assert tracing._current_span is trace.get_current_span
