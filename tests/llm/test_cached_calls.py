@@ -207,3 +207,18 @@ def test_sixteen_threads_asking_the_same_make_one_call(
     assert {answer.text for answer in answers} == {"answer 1: Topic: rye"}
     assert sorted(answer.cached for answer in answers) == [False] + [True] * 15
     assert _calls(registry, "1.1.0", "ok") == 1 and _calls(registry, "1.1.0", "cached") == 15
+
+
+def test_editing_a_completion_never_edits_the_cached_answer(  # type: ignore[no-untyped-def]
+    released, repo: Repository, client: openai.OpenAI, cache: ResponseCache, registry
+) -> None:
+    # memory:// hands out the stored value itself; the completion's response is a copy of it
+    prompt = repo.get("content/hook@production")
+    first = complete(prompt, client=client, cache=cache, registry=registry, topic="rye")
+    first.response["choices"][0]["message"]["content"] = "edited by the caller"
+    hit = complete(prompt, client=client, cache=cache, registry=registry, topic="rye")
+    hit.response["choices"].clear()
+    again = complete(prompt, client=client, cache=cache, registry=registry, topic="rye")
+    assert hit.cached and again.cached
+    assert again.text == hit.text == first.text != "edited by the caller"
+    assert again.response["choices"][0]["message"]["content"] == first.text
