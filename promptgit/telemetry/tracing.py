@@ -10,9 +10,10 @@ Nothing here imports opentelemetry. An application that set up tracing has impor
 - complete makes its span whenever a tracer provider is set, as a root or a child: an LLM call takes
   milliseconds, and it is the GenAI operation the conventions describe (`{operation} {model}`, kind CLIENT).
 
-Attributes: `promptgit.prompt.name`, `.version`, `.label`, `.commit`, `.blob_sha`, `.variant`, `.origin`,
-`promptgit.selector`, `promptgit.source`, `promptgit.cache.hit` (get), `promptgit.response_cache.hit`
-(complete), and the conventions' `gen_ai.*` on complete. Errors: status ERROR and an exception event.
+Attributes: `gen_ai.prompt.name`, `promptgit.prompt.name`, `.version`, `.label`, `.commit`, `.blob_sha`,
+`.variant`, `.origin`, `promptgit.selector`, `promptgit.source`, `promptgit.cache.hit` (get),
+`promptgit.response_cache.hit` (complete), and the conventions' `gen_ai.*` on complete.
+Errors: status ERROR and an exception event.
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ def start_span(
 
 
 def prompt_attributes(prompt: Any, selector: Any = None) -> dict[str, AttributeValue]:
-    """The `promptgit.*` attributes of a prompt (name, version, commit, blob sha, variant, origin), and of
-    the selector it was got with (`promptgit.selector`; `.label` when the selector names a label)."""
+    """The `promptgit.*` attributes of a prompt (name, version, commit, blob sha, variant, origin) and the
+    conventions' `gen_ai.prompt.name`, and of the selector it was got with (`promptgit.selector`; `.label`
+    when the selector names a label)."""
     attributes: dict[str, AttributeValue] = {
+        "gen_ai.prompt.name": str(prompt.name),  # the conventions' (experimental) prompt identifier
         "promptgit.prompt.name": str(prompt.name),
         "promptgit.prompt.version": str(prompt.version),
     }

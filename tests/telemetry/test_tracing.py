@@ -41,6 +41,7 @@ def test_get_and_render_are_children_of_the_callers_span(released, spans, tracer
         assert span.kind is SpanKind.INTERNAL
         assert span.status.status_code is StatusCode.UNSET
     release = {
+        "gen_ai.prompt.name": "content/hook",
         "promptgit.prompt.name": "content/hook",
         "promptgit.prompt.version": "1.2.0",
         "promptgit.prompt.commit": commit,
@@ -164,6 +165,7 @@ def test_completion_span_follows_the_genai_conventions(released, spans) -> None:
         "gen_ai.response.finish_reasons": ("stop",),
         "promptgit.response_cache.hit": False,
         "promptgit.cost_usd": 0.0001,
+        "gen_ai.prompt.name": "content/hook",
         "promptgit.prompt.name": "content/hook",
         "promptgit.prompt.version": "1.2.0",
         "promptgit.prompt.commit": prompt.commit,
