@@ -6,6 +6,7 @@ Prometheus (Debian's package) scrapes it every second with the alert and recordi
 each dashboard panel's query (Grafana's variables filled in) must return series with a number, and the
 series its legend names labels of; each alert expression must return series once its comparisons are
 made to keep every series (`> bool`): no typo, no metric that does not exist, no label never set.
+A new dashboard or rule on new metrics needs the workload to make them (Workload.run_round).
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def test_every_dashboard_query_returns_series_with_values_and_the_labels_of_its_
 
 def test_every_alert_and_recording_rule_expression_returns_series(prometheus) -> None:
     rules = alert_expressions()
-    assert len(rules) == 13
+    assert len(rules) >= 13
     empty = [f"{name}: {expr}" for name, expr in rules if not prometheus.query(keep_every_series(expr))]
     assert empty == []
 
