@@ -15,7 +15,8 @@ from jinja2.exceptions import SecurityError, TemplateError
 from promptgit.errors import InputValidationError, PromptSyntaxError, RenderError
 from promptgit.format.frontmatter import FrontMatter, decode, split
 from promptgit.format.inputs import InputsChecker, checker_for
-from promptgit.format.templating import Rendered, is_chat, split_messages
+from promptgit.format.messages import check_text, split_messages
+from promptgit.format.templating import Rendered, is_chat
 
 SUFFIX = ".j2"
 
@@ -149,10 +150,10 @@ class Prompt:
             raise RenderError(f"{self.name}@{self.version}: {exc}", "template") from None
         if self.chat:
             try:
-                return split_messages(self.template.environment, output)
+                return split_messages(output)
             except RenderError as exc:
                 raise RenderError(f"{self.name}@{self.version}: {exc}", exc.reason) from None
-        return (
+        return check_text(
             output[self.body_line - 1 :].strip("\n")
             if output.startswith("\n" * (self.body_line - 1))
             else output
