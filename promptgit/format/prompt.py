@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import CodeType
@@ -89,6 +89,8 @@ class Prompt:
     blob_sha: str | None = None
     chat: bool = False
     body_line: int = 1
+    # characters a render may produce (None: no limit); the loader sets it (Repository max_render_chars)
+    max_render_chars: int | None = None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -136,9 +138,14 @@ class Prompt:
                 output = template.render(values)
             else:  # Template.render without its copy of `values`, which is a fresh dict already
                 try:
-                    output = template.environment.concat(
-                        template.root_render_func(template.new_context(values))
-                    )
+                    events = template.root_render_func(template.new_context(values))
+                    limit = self.max_render_chars
+                    if limit is None:
+                        output = template.environment.concat(events)
+                    else:  # the padding of the front matter's lines is not output
+                        output = self._bounded_concat(events, limit + self.body_line - 1)
+                except RenderError:
+                    raise
                 except Exception:
                     template.environment.handle_exception()
         except UndefinedError as exc:
@@ -158,6 +165,21 @@ class Prompt:
             if output.startswith("\n" * (self.body_line - 1))
             else output
         )
+
+    def _bounded_concat(self, events: Iterator[str], limit: int) -> str:
+        """The render's output, stopped as soon as it grows past `limit` characters (memory stays bounded
+        by the limit plus one output event: a loop's iteration, an include, a `{{ }}` value)."""
+        parts: list[str] = []
+        size = 0
+        for part in events:
+            size += len(part)
+            if size > limit:
+                message = (
+                    f"{self.name}@{self.version}: render output is over the limit of {self.max_render_chars}"
+                )
+                raise RenderError(f"{message} characters (max_render_chars)", "too_large")
+            parts.append(part)
+        return "".join(parts)
 
     def render_sample(self) -> Rendered:
         return self.render(**self.sample)

@@ -66,7 +66,8 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
-    render_errors: Counter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
+    # prompt, reason: invalid_inputs | undefined | unsafe | template | chat | too_large
+    render_errors: Counter
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
 

@@ -29,7 +29,7 @@ from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
-from promptgit.loader.loaded import LoadedPrompt
+from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.remote import Mirror
 from promptgit.store.gitstore import GitStore
@@ -63,6 +63,8 @@ class Repository:
     - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
       process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
       (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).
+    - `max_render_chars`: the most characters one render may produce; a render that grows past it stops
+      with RenderError (reason `too_large`, counted in promptgit_render_errors_total). None: no limit.
     Raises GitError when `path` is not a readable git repository.
     """
 
@@ -80,6 +82,7 @@ class Repository:
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        max_render_chars: int | None = DEFAULT_MAX_RENDER_CHARS,
         _mirror: Mirror | None = None,
     ) -> None:
         self.ref = ref
@@ -101,9 +104,11 @@ class Repository:
             count_tokens_every,
             config.max_file_bytes,
             disk,
+            max_render_chars,
         )
+        self.max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
-        self._fallbacks = Fallbacks(fallback, self._metrics)
+        self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
         self._metrics.cache_entries.track(self)
@@ -157,7 +162,7 @@ class Repository:
             return cached
         if parsed.kind == "worktree":
             try:
-                prompt = worktree_prompt(self._store, parsed.name, self._metrics)
+                prompt = worktree_prompt(self._store, parsed.name, self._metrics, self.max_render_chars)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, key, exc, start)
             self._books.loaded(key, prompt, "git", start)
