@@ -155,6 +155,14 @@ RULES: dict[str, Rule] = {
             "The prompt has required inputs but no `sample`, so it is never test-rendered.",
             "Add `sample:` with a value for every required input; tokens are then estimated too.",
         ),
+        Rule(
+            "PG308",
+            "message-block-cannot-render",
+            _E,
+            "A message block sits where it cannot make a message: in a text prompt or a capture.",
+            "Put message blocks only in chat prompts (their own body or included partials), outside macros, "
+            "`{% set %}`, `{% filter %}` and `{% call %}` blocks; see docs/security.md.",
+        ),
         # versions (promptgit.validation.versions) reports these; see docs/versions.md
         Rule(
             "PG501",
@@ -211,6 +219,20 @@ RULES: dict[str, Rule] = {
             _E,
             "The template reaches for internals the sandbox forbids.",
             "Do not access `_`-prefixed attributes, `mro`, frames or globals; pass plain data as inputs.",
+        ),
+        Rule(
+            "PG603",
+            "pattern-not-checkable",
+            _E,
+            "An input pattern cannot run on the linear-time regex engine (RE2), so no value can pass it.",
+            "Rewrite it without backreferences, lookahead or lookbehind; see docs/security.md#patterns.",
+        ),
+        Rule(
+            "PG604",
+            "backtracking-pattern",
+            _W,
+            "An input pattern backtracks catastrophically in other regex engines (nested quantifiers).",
+            "promptgit checks it in linear time; rewrite it (`^a+$` for `^(a+)+$`) for other consumers.",
         ),
     )
 }
