@@ -60,9 +60,9 @@ _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 
 def backtracking_risk(pattern: str) -> str | None:
     """Why `pattern` would backtrack catastrophically in a backtracking engine (Python's `re`, most JSON
-    Schema validators), or None: a repetition inside an unbounded repetition (`(a+)+`, `(a*b?)*`), or an
-    unbounded repetition of alternatives where one branch is a prefix of another (`(a|ab)*`).
-    promptgit itself matches with RE2; the pattern still hurts every other consumer of the schema."""
+    Schema validators), or None: a repetition inside an unbounded repetition with no required text
+    between the inner ones (`(a+)+`, `(a*b?)*`, `(\\w+\\s?)*`; not `(-[a-z]+)*`). A heuristic for the
+    classic shape, not a proof: promptgit itself matches with RE2, whatever the pattern."""
     try:
         tree = sre_parse.parse(pattern)
     except (re.error, RecursionError, OverflowError):
@@ -78,9 +78,9 @@ def _risk(items: Any, inside_unbounded: bool) -> str | None:
             unbounded = high == sre_parse.MAXREPEAT or high > 100
             if inside_unbounded and high > 1:
                 return "a repetition inside an unbounded repetition (nested quantifiers)"
-            if unbounded and _overlapping_branches(body):
-                return "an unbounded repetition of alternatives that can match the same text"
-            found = _risk(body, inside_unbounded or unbounded)
+            # a required piece of text between the inner repetitions (`(-[a-z]+)*`) splits the input one
+            # way only; without one (`(a+)+`, `(\w+\s?)*`), the inner repetitions can share it many ways
+            found = _risk(body, (inside_unbounded or unbounded) and not _has_separator(body))
         elif name == "SUBPATTERN":
             found = _risk(argument[-1], inside_unbounded)
         elif name == "BRANCH":
@@ -94,29 +94,14 @@ def _risk(items: Any, inside_unbounded: bool) -> str | None:
     return None
 
 
-def _overlapping_branches(body: Any) -> bool:
-    """A body that is (a group of) alternatives of which two start with the same literal."""
-    items = list(body)
-    while len(items) == 1 and str(items[0][0]) == "SUBPATTERN":
-        items = list(items[0][1][-1])
-    if len(items) != 1 or str(items[0][0]) != "BRANCH":
-        return False
-    firsts = [str(next(iter(branch))) if len(branch) else "" for branch in items[0][1][1]]
-    return len(firsts) != len(set(firsts))
-
-
-def patterns_in(schema: Any) -> list[str]:
-    """Every `pattern` value and `patternProperties` key in a schema, depth first."""
-    found: list[str] = []
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("pattern"), str):
-                found.append(node["pattern"])
-            if isinstance(node.get("patternProperties"), dict):
-                found.extend(str(key) for key in node["patternProperties"])
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
+def _has_separator(body: Any) -> bool:
+    """Whether `body` needs some text that is not a repetition (a literal, a class, a group of them)."""
+    for op, argument in body:
+        name = str(op)
+        if name in ("LITERAL", "NOT_LITERAL", "IN", "ANY"):
+            return True
+        if name in _REPEATS and argument[0] >= 1 and _has_separator(argument[2]) and argument[1] == 1:
+            return True
+        if name == "SUBPATTERN" and _has_separator(argument[-1]):
+            return True
+    return False
