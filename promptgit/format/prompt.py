@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from types import CodeType
 from typing import Any
 
@@ -19,6 +20,7 @@ from promptgit.format.messages import check_text, split_messages
 from promptgit.format.templating import Rendered, is_chat
 
 SUFFIX = ".j2"
+_BATCH = 64  # output pieces joined between two checks of max_render_chars
 
 
 def prompt_name(relative_path: str) -> str:
@@ -167,19 +169,23 @@ class Prompt:
         )
 
     def _bounded_concat(self, events: Iterator[str], limit: int) -> str:
-        """The render's output, stopped as soon as it grows past `limit` characters (memory stays bounded
-        by the limit plus one output event: a loop's iteration, an include, a `{{ }}` value)."""
-        parts: list[str] = []
+        """The render's output, stopped once it grows past `limit` characters. Output pieces (a loop
+        iteration, an include, a `{{ }}` value) are joined _BATCH at a time, in C: memory stays within the
+        limit plus one batch, and a small render costs one batch, the same as joining it whole."""
+        joined: list[str] = []
         size = 0
-        for part in events:
-            size += len(part)
+        while True:
+            batch = list(islice(events, _BATCH))
+            text = "".join(batch)
+            size += len(text)
             if size > limit:
-                message = (
-                    f"{self.name}@{self.version}: render output is over the limit of {self.max_render_chars}"
+                message = f"{self.name}@{self.version}: render output is over the limit of"
+                raise RenderError(
+                    f"{message} {self.max_render_chars} characters (max_render_chars)", "too_large"
                 )
-                raise RenderError(f"{message} characters (max_render_chars)", "too_large")
-            parts.append(part)
-        return "".join(parts)
+            if len(batch) < _BATCH:
+                return "".join([*joined, text]) if joined else text
+            joined.append(text)
 
     def render_sample(self) -> Rendered:
         return self.render(**self.sample)
