@@ -38,8 +38,9 @@ def binop(operator: str, left: Any, right: Any) -> Any:
             raise SecurityError(f"exponent {right} is over the sandbox limit of {MAX_EXPONENT}")
         return left**right
     if operator == "%":
-        if isinstance(left, str):
-            check_format(left, right if isinstance(right, tuple) else (right,))
+        if isinstance(left, (str, bytes)):  # bytes from `.encode()` format the same way
+            text = left if isinstance(left, str) else left.decode("latin-1")
+            check_format(text, right if isinstance(right, tuple) else (right,))
         return left % right
     for sequence, times in ((left, right), (right, left)):
         repeated = isinstance(sequence, (str, list, tuple)) and isinstance(times, int)

@@ -39,6 +39,7 @@ def render(body: str, **inputs: object) -> object:
         "{{ '{:>{w}}'.format(name, w=width) }}",
         "{{ '{n:.{w}f}'.format_map({'n': 1.5, 'w': width}) }}",
         "{{ ('{:>999999999}'|safe).format(name) }}",
+        "{{ '%999999999d'.encode() % 1 }}",
     ],
 )
 def test_string_growing_methods_and_format_specs_are_capped(body: str) -> None:
