@@ -64,8 +64,7 @@ class Repository:
     - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
       process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
       (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).
-    - `max_render_chars`: the most characters one render may produce; a render that grows past it stops
-      with RenderError (reason `too_large`, counted in promptgit_render_errors_total). None: no limit.
+    - `max_render_chars`: most characters per render; past it, RenderError `too_large`. None: no limit.
     Raises GitError when `path` is not a readable git repository.
     """
 
