@@ -292,3 +292,46 @@ def test_may_reference_templates_only_says_no_without_a_reference_tag() -> None:
     assert not may_reference_templates("Hi {{ topic }} {% if x %}include{% endif %} {# import #}")
     assert may_reference_templates(b"{%include 'a.j2'%}")
     assert may_reference_templates("{% raw %}{% include 'a.j2' %}{% endraw %}")  # may: parsing decides
+
+
+def _clone(history: Any, tmp_path: Path, *options: str) -> Path:
+    target = tmp_path / "clone"
+    done = subprocess.run(
+        ["git", "clone", "-q", *options, f"file://{history.root}", str(target)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+def _clone_findings(root: Path) -> list[str]:
+    return [item.format() for item in check_versions(Workspace.discover(root), "HEAD")]
+
+
+def test_a_shallow_clone_without_tags_is_pg507_not_a_silent_pass(history: Any, tmp_path: Path) -> None:
+    clone = _clone(history, tmp_path, "--depth", "1", "--no-tags")
+    assert _clone_findings(clone) == [
+        "prompts/content/hook.j2:1:1: PG507 no release tags (refs/tags/prompts/*) in this repository: "
+        "this clone is shallow; fetch the history and tags: git fetch --unshallow --tags "
+        "(GitHub Actions: actions/checkout with fetch-depth: 0); without them every version looks unreleased"
+    ]
+    subprocess.run(["git", "fetch", "-q", "--unshallow", "--tags"], cwd=clone, check=True)
+    assert _clone_findings(clone) == []
+
+
+def test_a_no_tags_clone_is_pg507(history: Any, tmp_path: Path) -> None:
+    clone = _clone(history, tmp_path, "--no-tags")
+    (item,) = _clone_findings(clone)
+    assert "PG507" in item and "this clone was made with --no-tags; fetch them: git fetch --tags" in item
+
+
+def test_committed_labels_without_tags_is_pg507_instead_of_a_pg504_per_label(history: Any) -> None:
+    history.git.git.tag("-d", *history.git.git.tag("--list", "prompts/*").split())
+    (item,) = findings(history)
+    assert "PG507" in item and "the committed labels.yaml names versions" in item
+
+
+def test_a_repository_never_released_has_no_pg507(drafted: Any) -> None:
+    drafted.git.git.tag("-d", *drafted.git.git.tag("--list", "prompts/*").split())
+    (drafted.root / "prompts/labels.yaml").unlink()
+    drafted.commit("no labels")
+    assert findings(drafted) == []
