@@ -76,9 +76,7 @@ def _needed_part(name: str, judged: tuple[str, Judgement | None]) -> Part | None
         return "patch"  # never released (or not in git): the version is the author's to choose
     released = judgement.released
     if compare_versions(version, released) < 0:
-        raise ReleaseError(
-            f"{name} {version} is below its last release {released}; give the part to bump"
-        )
+        raise ReleaseError(f"{name} {version} is below its last release {released}; give the part to bump")
     if judgement.level is None:
         print(f"{name}: unchanged since its release {released}; nothing to bump (give a part to bump anyway)")
         return None
