@@ -18,11 +18,6 @@ GOOD = "---\nversion: 1.0.0\nkind: hook\ninputs:\n  topic: {type: string}\nsampl
 GOOD += "Hi {{ topic }}\n"
 
 
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
 def run(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
 

@@ -48,7 +48,12 @@ def doc(inputs: str = "  topic: {type: string}", body: str = TEXT, extra: str = 
             "input 'tone' added as optional: additive",
         ),
         (doc(), doc("  topic: {type: string, default: x}"), "minor", "input 'topic' got a default: additive"),
-        (doc("  topic: {type: string, default: x}"), doc(), "major", "input 'topic' lost its default: breaking"),
+        (
+            doc("  topic: {type: string, default: x}"),
+            doc(),
+            "major",
+            "input 'topic' lost its default: breaking",
+        ),
         (
             doc("  topic: {type: number}"),
             doc("  topic: {type: integer}"),
@@ -77,13 +82,13 @@ def doc(inputs: str = "  topic: {type: string}", body: str = TEXT, extra: str = 
             doc("  topic: {type: string, enum: [a, b]}"),
             doc("  topic: {type: string, enum: [a]}"),
             "major",
-            'enum value "b" of input \'topic\' removed: breaking',
+            "enum value \"b\" of input 'topic' removed: breaking",
         ),
         (
             doc("  topic: {type: string, enum: [a]}"),
             doc("  topic: {type: string, enum: [a, b]}"),
             "minor",
-            'enum value "b" added to input \'topic\': additive',
+            "enum value \"b\" added to input 'topic': additive",
         ),
         (
             doc(),

@@ -297,7 +297,9 @@ def test_may_reference_templates_only_says_no_without_a_reference_tag() -> None:
 def _clone(history: Any, tmp_path: Path, *options: str) -> Path:
     target = tmp_path / "clone"
     done = subprocess.run(
-        ["git", "clone", "-q", *options, f"file://{history.root}", str(target)], capture_output=True, text=True
+        ["git", "clone", "-q", *options, f"file://{history.root}", str(target)],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     return target
