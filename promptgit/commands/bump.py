@@ -15,6 +15,7 @@ from promptgit.commands.release import prompt_name
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError, ReleaseError
 from promptgit.format.prompt import parse_document
 from promptgit.store.lineage import Judgement, ReleaseLines, part_to_reach
+from promptgit.store.releases import release_tag
 from promptgit.store.releasing import Part, bump_file
 from promptgit.store.selectors import compare_versions, is_version
 from promptgit.store.workspace import Workspace, open_store
@@ -40,8 +41,16 @@ def run(args: argparse.Namespace) -> int:
         raise PromptNotFoundError(f"no prompt {name!r}: {workspace.display_path(path)} does not exist")
     part: Part | None = args.part
     if part is None:
-        judgement = judge(workspace, name)
-        part = _needed_part(name, judgement)
+        version, judgement = judge(workspace, name)
+        if (
+            judgement is not None
+            and judgement.level is None
+            and _partials_changed(workspace, name, judgement)
+        ):
+            print(f"{name}: a partial it includes changed since its release {judgement.released}: patch")
+            part = "patch"
+        else:
+            part = _needed_part(name, (version, judgement))
         if part is None:
             return 0
     old, new, _original = bump_file(path, part)
@@ -67,6 +76,15 @@ def judge(workspace: Workspace, name: str) -> tuple[str, Judgement | None]:
         return document.version, ReleaseLines(store).judge(name, document, data)
     finally:
         store.close()
+
+
+def _partials_changed(workspace: Workspace, name: str, judgement: Judgement) -> bool:
+    """Whether a partial the (unchanged) prompt includes differs from the one in its release's commit."""
+    from promptgit.validation.versions import check_versions
+
+    tag = release_tag(name, judgement.released)
+    findings = check_versions(workspace, f"refs/tags/{tag}^{{commit}}", [workspace.path_of(name)])
+    return any(item.code == "PG506" for item in findings)
 
 
 def _needed_part(name: str, judged: tuple[str, Judgement | None]) -> Part | None:

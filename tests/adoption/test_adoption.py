@@ -215,7 +215,12 @@ def test_a_day_of_commits_in_a_consumer_repository(make_consumer: Callable[[str,
         "PG506 warning: support/reply includes prompts/partials/signature.j2",
         "promptgit: 1 warning; the commit goes ahead",
     )
-    expect(repo.promptgit("bump", "support/reply"), 0, "support/reply: 1.0.0 -> 1.0.1")
+    expect(
+        repo.promptgit("bump", "support/reply"),
+        0,
+        "support/reply: a partial it includes changed since its release 1.0.0: patch",
+        "support/reply: 1.0.0 -> 1.0.1",
+    )
     expect(repo.commit("reply 1.0.1 carries the new signature"), 0, "Passed")
 
 
@@ -271,8 +276,9 @@ def test_the_action_on_a_pull_request(make_consumer: Callable[[str, str], Consum
     run = action(pull_request("checkout"))
     assert run.returncode == 1, run.stdout + run.stderr
     assert (
-        "::error file=prompts/content/hook.j2,line=2,col=1,title=PG501::content/hook 1.1.0 is too small a bump "
-        "for the change since its release 1.0.0: input 'tone' lost its default: breaking, needs 2.0.0"
+        "::error file=prompts/content/hook.j2,line=2,col=1,title=PG501::"
+        "content/hook 1.1.0 is too small a bump for the change since its release 1.0.0: "
+        "input 'tone' lost its default: breaking, needs 2.0.0"
     ) in run.stdout
     assert run.summary.startswith(
         f"## Prompt changes since origin/{branch}\n\n### content/hook 1.0.0 -> 1.1.0\n\n"
