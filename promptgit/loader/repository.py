@@ -18,9 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING, Any
 
 from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
@@ -34,6 +32,9 @@ from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.remote import Mirror
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 
 @lru_cache(maxsize=4096)
