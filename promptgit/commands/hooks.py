@@ -18,10 +18,10 @@ from promptgit.store.releasing import git
 from promptgit.store.staged import staged_changes
 from promptgit.store.workspace import Workspace
 
-HELP = "Install plain git hooks (pre-commit: validate staged prompts; pre-push: protect release tags)."
+HELP = "Install plain git hooks (pre-commit: check what a commit changes; pre-push: protect release tags)."
 HOOKS = ("pre-commit", "pre-push")
 PURPOSE = {
-    "pre-commit": "validate the staged prompt files, version rules against HEAD",
+    "pre-commit": "check what the commit changes (read from the index), version rules against releases",
     "pre-push": "refuse to move or delete a pushed release tag; run the version rules",
 }
 

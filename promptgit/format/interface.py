@@ -51,6 +51,8 @@ class Shape:
 
 
 def shape_of(document: PromptDocument) -> Shape | None:
+    if "message" not in document.front.body:
+        return Shape(False, frozenset())  # no message block can be there: skip parsing the template
     try:
         ast = make_environment(lambda _name: None).parse(document.template_source)
     except TemplateSyntaxError:
@@ -67,7 +69,9 @@ def shape_of(document: PromptDocument) -> Shape | None:
 
 def interface_changes(old: PromptDocument, new: PromptDocument) -> list[Change]:
     """Every interface change from `old` to `new`, breaking ones first."""
-    changes = _input_changes(old.inputs, new.inputs) + _shape_changes(shape_of(old), shape_of(new))
+    changes = _input_changes(old.inputs, new.inputs)
+    if old.front.body != new.front.body:  # the same body has the same shape: no template parsed
+        changes += _shape_changes(shape_of(old), shape_of(new))
     return sorted(changes, key=lambda change: change.kind != "breaking")
 
 
