@@ -244,3 +244,23 @@ def test_merge_and_cherry_pick_commits(history: Any, monkeypatch: Any) -> None:
     run("add", "-A")
     concluded = run("commit", "--no-edit")
     assert concluded.returncode == 0, out(concluded)
+
+
+def test_a_rebased_branch_of_unreleased_commits_stays_valid(history: Any, monkeypatch: Any) -> None:
+    run = hooked(history, monkeypatch)
+    run("checkout", "-q", "-b", "feature")
+    for text in ("One", "Two", "Three"):  # three commits to greeting 0.2.0, released nowhere
+        history.write_prompt("greeting", "0.2.0", f"{text} {{{{ topic }}}}\n")
+        run("add", "-A")
+        assert run("commit", "-qm", f"greeting: {text}").returncode == 0
+    run("checkout", "-q", "main")
+    history.write_prompt("other", "1.0.0")
+    run("add", "-A")
+    assert run("commit", "-qm", "other prompt").returncode == 0
+    run("checkout", "-q", "feature")
+    rebased = run("rebase", "-q", "main")
+    assert rebased.returncode == 0, out(rebased)
+    checked = subprocess.run(
+        ["promptgit", "hooks", "run", "pre-commit"], cwd=history.root, capture_output=True, text=True
+    )
+    assert (checked.returncode, checked.stdout) == (0, ""), out(checked)
