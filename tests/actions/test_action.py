@@ -278,7 +278,10 @@ def test_a_base_ref_missing_from_the_clone_is_a_configuration_error(
     assert run.step("Validate prompts and version rules").outputs["exit-code"] == "2"
     assert "unknown revision 'origin/release'" in run.step("Validate prompts and version rules").stderr
     assert run.step("Token report").outputs["exit-code"] == "2"
+    assert run.step("Prompt changes").outputs["exit-code"] == "2"
     assert run.steps[-1].stdout.splitlines() == [
+        "::warning title=promptgit::promptgit diff --changed exited 2 "
+        "(no prompt changes in the job summary); its step's log says why",
         "::error title=promptgit::promptgit tokens exited 2 (no token report); reproduce locally with: "
         "promptgit tokens --format markdown --base origin/release",
         "::error title=promptgit::promptgit validate exited 2 (a usage or configuration error, printed in "

@@ -223,6 +223,18 @@ def test_a_day_of_commits_in_a_consumer_repository(make_consumer: Callable[[str,
     )
     expect(repo.commit("reply 1.0.1 carries the new signature"), 0, "Passed")
 
+    # a commit that stages nothing of promptgit's is left alone, even with a problem committed earlier
+    # (--no-verify); `pre-commit run --all-files`, outside a commit, checks the whole library and finds it
+    repo.edit("prompts/content/hook.j2", "Topic:", "Subject:")
+    expect(repo.commit("unbumped, hooks skipped", "--no-verify"), 0)
+    repo.write("README.md", "Our prompts.\n")
+    expect(repo.commit("a readme"), 0, "Passed")
+    expect(
+        repo.run("pre-commit", "run", "--all-files"),
+        1,
+        "PG501 content/hook changed since its release 2.0.0",
+    )
+
 
 def test_a_custom_prompts_dir_is_checked(make_consumer: Callable[[str, str], Consumer]) -> None:
     repo = make_consumer("custom", "prompts_dir: llm/prompts\n")
