@@ -46,8 +46,10 @@ class Compiler:
         count_tokens_every: int = 1,
         max_file_bytes: int | None = None,
         disk: CompiledCache | None = None,
+        max_render_chars: int | None = None,
     ) -> None:
         self.store = store
+        self.max_render_chars = max_render_chars
         self.disk = disk
         self.max_file_bytes = max_file_bytes
         self.metrics = metrics
@@ -85,7 +87,9 @@ class Compiler:
         prompt, template_source = self._compile(name, data, environment, commit, blob_sha, key[1])
         if key[1] is not None:
             preload_includes(environment, template_source)
-        loaded = LoadedPrompt.wrap(prompt, self.metrics, "git", self.count_tokens_every)
+        loaded = LoadedPrompt.wrap(
+            prompt, self.metrics, "git", self.count_tokens_every, self.max_render_chars
+        )
         self.templates.put(key, loaded)
         return loaded
 
@@ -165,7 +169,9 @@ def preload_includes(environment: Any, source: str) -> None:
             pending.append(partial)
 
 
-def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> LoadedPrompt:
+def worktree_prompt(
+    store: GitStore, name: str, metrics: LoaderMetrics, max_render_chars: int | None = None
+) -> LoadedPrompt:
     """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call."""
     if store.root.name.endswith(".git") or not (store.root / ".git").exists():
         raise PromptNotFoundError(f"{name}@worktree: {store.root} has no working tree (a bare repository)")
@@ -190,4 +196,4 @@ def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> Loade
 
     document = parse_document(name, relative, data)
     prompt = compile_document(document, make_environment(read_partial), blob_sha=blob_sha)
-    return LoadedPrompt.wrap(prompt, metrics, "worktree")
+    return LoadedPrompt.wrap(prompt, metrics, "worktree", max_render_chars=max_render_chars)

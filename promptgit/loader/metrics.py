@@ -98,7 +98,8 @@ class LoaderMetrics:
     cache_entries: CacheEntriesCollector
     commits: CommitCollector  # promptgit_repository_commit_info{ref, commit}
     build_info: BuildInfoCollector  # promptgit_info{version}
-    render_errors: LabeledCounter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
+    # prompt, reason: invalid_inputs | undefined | unsafe | template | chat | too_large
+    render_errors: LabeledCounter
     refresh_failures: LabeledCounter
     fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
 

@@ -26,7 +26,7 @@ from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
-from promptgit.loader.loaded import LoadedPrompt
+from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.refs import config_at_ref, known_selectors, resolve_ref
 from promptgit.loader.remote import Mirror, default_cache_dir
@@ -66,6 +66,7 @@ class Repository:
     - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
       process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
       (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).
+    - `max_render_chars`: most characters per render; past it, RenderError `too_large`. None: no limit.
     Raises GitError when `path` is not a readable git repository.
     """
 
@@ -83,6 +84,7 @@ class Repository:
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        max_render_chars: int | None = DEFAULT_MAX_RENDER_CHARS,
         _mirror: Mirror | None = None,
     ) -> None:
         self.ref = ref
@@ -104,9 +106,11 @@ class Repository:
             count_tokens_every,
             config.max_file_bytes,
             disk,
+            max_render_chars,
         )
+        self.max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
-        self._fallbacks = Fallbacks(fallback, self._metrics)
+        self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
         self._commit = resolve_ref(self._store, self.ref)
@@ -168,7 +172,7 @@ class Repository:
             return cached, "cache"
         if parsed.kind == "worktree":
             try:
-                prompt = worktree_prompt(self._store, parsed.name, self._metrics)
+                prompt = worktree_prompt(self._store, parsed.name, self._metrics, self.max_render_chars)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, key, exc, start)
             self._books.loaded(key, prompt, "git", start)
