@@ -198,6 +198,21 @@ RULES: dict[str, Rule] = {
             "A partial the prompt includes changed since the base, but the prompt keeps its version.",
             "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
         ),
+        # traffic splits in labels.yaml (promptgit.validation.splits); see docs/experiments.md
+        Rule(
+            "PG507",
+            "split-weights-sum",
+            _E,
+            "The weights of a traffic split do not sum to 100.",
+            "Give the versions whole-number weights that sum to 100, e.g. {1.2.0: 90, 1.3.0: 10}.",
+        ),
+        Rule(
+            "PG508",
+            "split-inputs-differ",
+            _E,
+            "The versions of a traffic split require different inputs, so callers of one break on the other.",
+            "Split only between versions with the same required inputs (give a new input a default).",
+        ),
         Rule(
             "PG601",
             "secret",

@@ -5,7 +5,8 @@
 - PG503 a released version whose content is not the released blob (releases are immutable);
 - PG504 a label pointing at a version of a prompt that has no release tag;
 - PG505 a label pointing at a prompt that does not exist in the working tree (removed, or never existed);
-- PG506 (warning) an unchanged prompt whose included partials changed: no release of it gets the change.
+- PG506 (warning) an unchanged prompt whose included partials changed: no release of it gets the change;
+- PG507, PG508 and PG504/PG505 for traffic splits: see splits.py.
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
@@ -26,6 +27,7 @@ from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
 from promptgit.store.selectors import compare_versions, is_version
 from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
+from promptgit.validation.splits import check_splits
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
@@ -225,6 +227,7 @@ def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterato
     except (yaml.YAMLError, UnicodeDecodeError, ValueError):
         return  # the schema rules (PG203) report a malformed labels file
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
+    yield from check_splits(shown, path.read_text("utf-8"), store, existing, (base.commit, base.label))
     for label, name, version, line, column in entries:
         if name not in existing:
             removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
