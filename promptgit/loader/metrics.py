@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Summary
 
 from promptgit.loader.collectors import (
     LATENCY_BUCKETS,
@@ -55,6 +55,12 @@ METRIC_NAMES = frozenset(
         "promptgit_render_errors_total",
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
+        # experiments (docs/experiments.md): splits and the outcomes applications record
+        "promptgit_split_unavailable_total",
+        "promptgit_outcomes_total",
+        "promptgit_outcome_value_sum",
+        "promptgit_outcome_value_count",
+        "promptgit_outcome_value_squares_total",
     }
 )
 
@@ -66,11 +72,17 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
-    render_errors: Counter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
+    render_errors: Counter  # prompt, version, reason: invalid_inputs | undefined | unsafe | template | chat
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
+    split_unavailable: Counter  # prompt, label, version: assignments to an unreleased version, served another
+    outcomes: Counter  # prompt, version, outcome (bounded: see outcomes.py)
+    outcome_values: Summary  # prompt, version, outcome: sum and count of numeric outcomes
+    outcome_squares: Counter  # the same, sum of squared values (for the variance in experiment reports)
+    outcome_names: dict[str, set[str]] = field(default_factory=dict)  # prompt -> outcome names (bounded)
 
 
+OUTCOME_LABELS = ("prompt", "version", "outcome")
 _registry_lock = threading.Lock()
 _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, LoaderMetrics] = weakref.WeakKeyDictionary()
 
@@ -97,7 +109,10 @@ def _create(registry: CollectorRegistry) -> LoaderMetrics:
         renders=renders,
         cache_entries=entries,
         render_errors=Counter(
-            "promptgit_render_errors", "Failed renders, by reason", ["prompt", "reason"], registry=registry
+            "promptgit_render_errors",
+            "Failed renders, by reason",
+            ["prompt", "version", "reason"],
+            registry=registry,
         ),
         refresh_failures=Counter(
             "promptgit_refresh_failures", "Background or foreground git reads that failed", registry=registry
@@ -106,6 +121,24 @@ def _create(registry: CollectorRegistry) -> LoaderMetrics:
             "promptgit_fallbacks",
             "Prompts served from last-known-good or from the fallback template",
             ["prompt", "kind"],
+            registry=registry,
+        ),
+        split_unavailable=Counter(
+            "promptgit_split_unavailable",
+            "Split assignments to a version that cannot be loaded, served by another version of the split",
+            ["prompt", "label", "version"],
+            registry=registry,
+        ),
+        outcomes=Counter(
+            "promptgit_outcomes", "Outcomes recorded by the application", OUTCOME_LABELS, registry=registry
+        ),
+        outcome_values=Summary(
+            "promptgit_outcome_value", "Numeric outcomes (ratings, scores)", OUTCOME_LABELS, registry=registry
+        ),
+        outcome_squares=Counter(
+            "promptgit_outcome_value_squares",
+            "Sum of the squares of numeric outcomes",
+            OUTCOME_LABELS,
             registry=registry,
         ),
     )

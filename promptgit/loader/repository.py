@@ -16,24 +16,27 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
 from promptgit.loader.compiler import Compiler, worktree_prompt
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
+from promptgit.loader.library import config_at_ref, default_cache_dir, known_selectors
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
+from promptgit.loader.outcomes import PromptRef, record_outcome
 from promptgit.loader.remote import Mirror
+from promptgit.loader.variants import Variants, resolve_split
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
+from promptgit.store.splits import Split
 
 
 @lru_cache(maxsize=4096)
@@ -89,7 +92,7 @@ class Repository:
         self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
         self._store = GitStore(Path(path), prompts_dir or "prompts")
-        config = self._config_at_ref()
+        config = config_at_ref(self._store, ref)
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
@@ -102,7 +105,9 @@ class Repository:
             config.max_file_bytes,
             disk,
         )
-        self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
+        self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
+            cache_ttl, self._clock, self._refresh_failed
+        )
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
@@ -120,7 +125,7 @@ class Repository:
         cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
         used as it is.
         """
-        base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+        base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         mirror = Mirror(url, base)
         options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
         if not mirror.exists():
@@ -135,9 +140,12 @@ class Repository:
         return cls(mirror.path, ref, _mirror=mirror, **options)
 
     # --- public API ---------------------------------------------------------------------------------
-    def get(self, selector: str | Selector) -> LoadedPrompt:
+    def get(self, selector: str | Selector, key: str | int | None = None) -> LoadedPrompt:
         """The prompt `selector` names: `name`, `name@1.2.3`, `name@^1.2`, `name@production`, `name@worktree`.
 
+        When the label splits traffic between versions (docs/experiments.md), `key` (a user or session id)
+        picks one: the same key always gets the same version; without a key, each call picks by weight.
+        The prompt's `label` and `variant` say what was picked. `key` is ignored for other selectors.
         Raises PromptNotFoundError (no such prompt, release or label) or GitError when it cannot be read
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
         """
@@ -146,34 +154,43 @@ class Repository:
             # the hot path: a selector written canonically is its own cache key (parsing is idempotent)
             cached = self._resolved.fresh(selector)
             if cached is not None:
-                self._books.fresh_hit(selector, cached, start)
-                return cached
-            parsed, key = _parse(selector)
+                prompt = cached.pick(key) if isinstance(cached, Variants) else cached
+                self._books.fresh_hit(selector, prompt, start)
+                return prompt
+            parsed, text = _parse(selector)
         else:
-            parsed, key = selector, str(selector)
-        cached = self._resolved.fresh(key)
+            parsed, text = selector, str(selector)
+        cached = self._resolved.fresh(text)
         if cached is not None:
-            self._books.fresh_hit(key, cached, start)
-            return cached
+            prompt = cached.pick(key) if isinstance(cached, Variants) else cached
+            self._books.fresh_hit(text, prompt, start)
+            return prompt
         if parsed.kind == "worktree":
             try:
                 prompt = worktree_prompt(self._store, parsed.name, self._metrics)
             except PromptgitError as exc:
-                return self._fallback_or_raise(parsed, key, exc, start)
-            self._books.loaded(key, prompt, "git", start)
+                return self._fallback_or_raise(parsed, text, exc, start)
+            self._books.loaded(text, prompt, "git", start)
             return prompt
         try:
-            prompt, freshness = self._resolved.get(
-                key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
+            resolved, freshness = self._resolved.get(
+                text, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
             )
         except PromptgitError as exc:
             self._books.lookup(parsed.name, Freshness.MISS)
             if isinstance(exc, GitError):
-                self._books.failure(exc, {"selector": key, "prompt": parsed.name})
-            return self._fallback_or_raise(parsed, key, exc, start)
+                self._books.failure(exc, {"selector": text, "prompt": parsed.name})
+            return self._fallback_or_raise(parsed, text, exc, start)
+        prompt = resolved.pick(key) if isinstance(resolved, Variants) else resolved
         self._books.lookup(parsed.name, freshness)
-        self._books.loaded(key, prompt, "git" if freshness is Freshness.MISS else "cache", start)
+        self._books.loaded(text, prompt, "git" if freshness is Freshness.MISS else "cache", start)
         return prompt
+
+    def record_outcome(self, prompt: PromptRef, outcome: str, value: float | None = None) -> None:
+        """Record what happened with a render of `prompt` (a prompt from get(), or (name, version) as an
+        llm Completion carries them): `promptgit_outcomes_total{prompt, version, outcome}`, and with a
+        numeric `value` its sum and count. See loader/outcomes.py for the bounds on outcome names."""
+        record_outcome(self._metrics, prompt, outcome, value)
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
         """`{selector text: prompt}` for each selector; the first failure is raised."""
@@ -186,7 +203,7 @@ class Repository:
         label entry in labels.yaml at `ref`. Errors are raised: a service should fail at start-up.
         """
         if selectors is None:
-            selectors = self._known_selectors()
+            selectors = known_selectors(self._store, self.ref)
         return list(self.get_many(selectors))
 
     def refresh(self) -> None:
@@ -235,12 +252,20 @@ class Repository:
         return f"Repository({str(self._store.root)!r}, ref={self.ref!r})"
 
     # --- resolution ---------------------------------------------------------------------------------
-    def _resolve(self, selector: Selector) -> LoadedPrompt:
-        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes)."""
+    def _resolve(self, selector: Selector) -> LoadedPrompt | Variants:
+        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes);
+        a label that splits traffic -> the Variants of its versions."""
         self._sync()
+        if selector.kind == "label" and selector.spec is not None:
+            entry = self._store.label_entry(selector, self.ref)
+            if isinstance(entry, Split):
+                release = partial(self._release, selector.name)
+                return resolve_split(selector.spec, selector.name, entry, release, self._metrics)
         version = self._store.resolve_version(selector, self.ref)
-        commit = self._store.release_commit(selector.name, version)
-        return self._compiler.release(selector.name, version, commit)
+        return self._release(selector.name, version)
+
+    def _release(self, name: str, version: str) -> LoadedPrompt:
+        return self._compiler.release(name, version, self._store.release_commit(name, version))
 
     def _sync(self) -> None:
         """Fetch the mirror and forget cached refs, at most once per second (or per TTL, if shorter)."""
@@ -268,28 +293,6 @@ class Repository:
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
-
-    def _known_selectors(self) -> list[str]:
-        commit = self._store.resolve_commit(self.ref)
-        found = [name for name in self._store.prompt_names(commit) if self._store.highest_release(name)]
-        for label, entries in sorted(self._store.labels(commit).items()):
-            found += [f"{name}@{label}" for name in sorted(entries)]
-        return found
-
-    def _config_at_ref(self) -> Config:
-        """promptgit.yaml at `ref`, read from git (a bare mirror has no working tree); defaults if none."""
-        try:
-            found = self._store.read_file(self._store.resolve_commit(self.ref), CONFIG_FILE)
-        except GitError:
-            return Config()
-        if found is None:
-            return Config()
-        return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
-
-
-def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "promptgit" / "mirrors"
 
 
 __all__ = ["Repository"]
