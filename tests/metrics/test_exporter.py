@@ -125,9 +125,9 @@ def test_scrape_over_http_finds_metrics_with_labels_and_values(released, registr
     assert samples[("promptgit_loads_total", (("source", "git"),))] == 2
     assert samples[("promptgit_loads_total", (("source", "cache"),))] == 22
     assert samples[("promptgit_loads_total", (("source", "fallback"),))] == 1
-    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 3
-    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 2
-    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 1
+    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 22
+    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 3
+    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 2
     assert samples[("promptgit_cache_entries", (("layer", "template"),))] == 1
     assert samples[("promptgit_refresh_failures_total", ())] == 1
     assert samples[("promptgit_fallbacks_total", (("kind", "template"), ("prompt", "gone")))] == 1
@@ -136,7 +136,7 @@ def test_scrape_over_http_finds_metrics_with_labels_and_values(released, registr
     )
     version = (("prompt", "content/hook"), ("version", "1.2.0"))
     assert samples[("promptgit_render_duration_seconds_count", version)] == 2
-    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 5
+    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 25
     assert (
         samples[("promptgit_rendered_tokens_total", (("prompt", "content/hook"), ("version", "1.2.0")))] > 0
     )
@@ -173,14 +173,14 @@ def test_serve_metrics_command_serves_until_interrupted(released) -> None:
     )
     try:
         assert process.stdout is not None
-        assert process.stdout.readline() == "promptgit: prefetched 2 prompt(s)\n"
+        assert process.stdout.readline() == "promptgit: prefetched 3 prompt(s)\n"
         line = process.stdout.readline()
         match = re.fullmatch(r"promptgit: serving metrics on (http://127\.0\.0\.1:\d+/metrics)\n", line)
         assert match, line
         with urllib.request.urlopen(match.group(1), timeout=10) as response:
             body = response.read().decode("utf-8")
-        assert 'promptgit_loads_total{source="git"} 2.0' in body
-        assert 'promptgit_cache_entries{layer="resolution"} 2.0' in body
+        assert 'promptgit_loads_total{source="git"} 3.0' in body
+        assert 'promptgit_cache_entries{layer="resolution"} 3.0' in body
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
