@@ -39,5 +39,10 @@ def start_http_server(
     # the exposition module pulls in http.server (~36 ms): imported only when a server is started
     from prometheus_client.exposition import start_http_server as serve
 
+    from promptgit.loader.metrics import register_default
+
+    if registry is None:
+        register_default()  # a Repository made before prometheus_client was loaded is scraped from the start
+
     server, thread = serve(port, addr=addr, registry=REGISTRY if registry is None else registry)
     return MetricsServer(host=addr, port=int(server.server_port), _server=server, _thread=thread)

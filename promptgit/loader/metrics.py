@@ -1,40 +1,54 @@
-"""Prometheus metrics of the runtime loader, defined on an injected registry.
+"""Prometheus metrics of the runtime loader, on an injected registry or prometheus_client's global one.
 
 Nothing is registered at import time: `loader_metrics(registry)` creates the metrics the first time a
 registry is used and returns the same object afterwards, so several Repository objects can share one
 registry (the default global one, typically) without duplicate-timeseries errors.
 
-The metrics touched on every get() and render() (loads, cache hits and misses, resolve and render latency,
-renders, rendered tokens) are kept by the collectors of collectors.py: one lock per call updates all of
-them, where prometheus_client takes a lock per counter and per histogram bucket.
-They are exposed with the same names, types and labels. Rare events (errors, failures, fallbacks) use
-prometheus_client's metrics directly.
+Every loader metric is one of the collectors of collectors.py, which count without prometheus_client: the
+hot ones update all of a call's series under one lock (prometheus_client takes a lock per counter and per
+histogram bucket), and all expose the same names, types and labels at scrape time. So the loader starts
+without importing prometheus_client (57 ms, most of it http.server and ssl pulled in by its exposition
+module). An explicit registry is registered at once (whoever made it has prometheus_client loaded); so is
+the global one when prometheus_client is already imported. Otherwise the global registration runs on a
+background thread a moment after the first Repository, off the path of the first get() and render(),
+and again in a child process forked before it ran. Counting starts at once either way: nothing is lost,
+only a scrape within that first moment would not see the loader yet.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+import time
 import weakref
-from dataclasses import dataclass, field
-
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Summary
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from promptgit.loader.collectors import (
     LATENCY_BUCKETS,
     CacheEntriesCollector,
+    LabeledCounter,
     LookupMetrics,
     RenderMetrics,
     RenderSeries,
 )
+from promptgit.loader.outcomes import OutcomeMetrics
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 __all__ = [
     "LATENCY_BUCKETS",
     "METRIC_NAMES",
+    "LabeledCounter",
     "LoaderMetrics",
     "LookupMetrics",
     "RenderMetrics",
     "RenderSeries",
     "loader_metrics",
+    "register_default",
+    "wait_registered",
 ]
 
 # every series name the loader exports; metrics/ (dashboards, alert rules) may use only these
@@ -72,73 +86,118 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
-    render_errors: Counter  # prompt, version, reason: invalid_inputs | undefined | unsafe | template | chat
-    refresh_failures: Counter
-    fallbacks: Counter  # prompt, kind: last_known_good | template
-    split_unavailable: Counter  # prompt, label, version: assignments to an unreleased version, served another
-    outcomes: Counter  # prompt, version, outcome (bounded: see outcomes.py)
-    outcome_values: Summary  # prompt, version, outcome: sum and count of numeric outcomes
-    outcome_squares: Counter  # the same, sum of squared values (for the variance in experiment reports)
-    outcome_names: dict[str, set[str]] = field(default_factory=dict)  # prompt -> outcome names (bounded)
+    render_errors: (
+        LabeledCounter  # prompt, version, reason: invalid_inputs | undefined | unsafe | template | chat
+    )
+    refresh_failures: LabeledCounter
+    fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
+    split_unavailable: LabeledCounter  # prompt, label, version: split assignments to a version not loadable
+    outcomes: OutcomeMetrics  # outcomes{prompt, version, outcome} and numeric values (see outcomes.py)
+
+    def collectors(self) -> tuple[Any, ...]:
+        return (
+            self.cache_entries,
+            self.lookups,
+            self.renders,
+            self.render_errors,
+            self.refresh_failures,
+            self.fallbacks,
+            self.split_unavailable,
+            self.outcomes,
+        )
 
 
-OUTCOME_LABELS = ("prompt", "version", "outcome")
+# seconds between the first Repository on the global registry and registering there, when prometheus_client
+# is not loaded yet: long enough to keep the import off a cold start's first answer
+DEFERRED_REGISTRATION_SECONDS = 1.0
+
 _registry_lock = threading.Lock()
 _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, LoaderMetrics] = weakref.WeakKeyDictionary()
+_default: LoaderMetrics | None = None
+_default_registered = threading.Event()
+_registration_lock = threading.Lock()
 
 
 def loader_metrics(registry: CollectorRegistry | None = None) -> LoaderMetrics:
-    """The loader metrics registered on `registry` (default: prometheus_client's global REGISTRY)."""
-    target = REGISTRY if registry is None else registry
+    """The loader metrics of `registry` (default: prometheus_client's global REGISTRY, see above)."""
+    global _default
     with _registry_lock:
-        found = _by_registry.get(target)
-        if found is None:
-            found = _create(target)
-            _by_registry[target] = found
-        return found
+        if registry is not None:
+            found = _by_registry.get(registry)
+            if found is None:
+                found = _by_registry[registry] = _create()
+                _register(found, registry)
+            return found
+        if _default is None:
+            _default = _create()
+            if "prometheus_client" in sys.modules:
+                register_default()
+            else:
+                _schedule_default_registration()
+        return _default
 
 
-def _create(registry: CollectorRegistry) -> LoaderMetrics:
-    entries = CacheEntriesCollector()
-    lookups = LookupMetrics()
-    renders = RenderMetrics()
-    for collector in (entries, lookups, renders):
-        registry.register(collector)
+def register_default() -> None:
+    """Register the global registry's loader metrics now if they are pending (servers call this first)."""
+    with _registration_lock:
+        if _default is None or _default_registered.is_set():
+            return
+        from prometheus_client import REGISTRY
+
+        _register(_default, REGISTRY)
+        _default_registered.set()
+
+
+def wait_registered(timeout: float) -> bool:
+    """Whether the global registry's loader metrics are registered within `timeout` seconds (for tests)."""
+    return _default_registered.wait(timeout)
+
+
+def _schedule_default_registration() -> None:
+    def later() -> None:
+        time.sleep(DEFERRED_REGISTRATION_SECONDS)
+        register_default()
+
+    threading.Thread(target=later, name="promptgit-metrics-registration", daemon=True).start()
+
+
+def _after_fork_in_child() -> None:
+    # threads do not survive fork: a registration still pending in the parent must run in the child
+    global _registration_lock
+    _registration_lock = threading.Lock()
+    if _default is not None and not _default_registered.is_set():
+        _schedule_default_registration()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _create() -> LoaderMetrics:
     return LoaderMetrics(
-        lookups=lookups,
-        renders=renders,
-        cache_entries=entries,
-        render_errors=Counter(
-            "promptgit_render_errors",
-            "Failed renders, by reason",
-            ["prompt", "version", "reason"],
-            registry=registry,
+        lookups=LookupMetrics(),
+        renders=RenderMetrics(),
+        cache_entries=CacheEntriesCollector(),
+        render_errors=LabeledCounter(
+            "promptgit_render_errors", "Failed renders, by reason", ("prompt", "version", "reason")
         ),
-        refresh_failures=Counter(
-            "promptgit_refresh_failures", "Background or foreground git reads that failed", registry=registry
+        refresh_failures=LabeledCounter(
+            "promptgit_refresh_failures", "Background or foreground git reads that failed"
         ),
-        fallbacks=Counter(
+        fallbacks=LabeledCounter(
             "promptgit_fallbacks",
             "Prompts served from last-known-good or from the fallback template",
-            ["prompt", "kind"],
-            registry=registry,
+            ("prompt", "kind"),
         ),
-        split_unavailable=Counter(
+        split_unavailable=LabeledCounter(
             "promptgit_split_unavailable",
             "Split assignments to a version that cannot be loaded, served by another version of the split",
-            ["prompt", "label", "version"],
-            registry=registry,
+            ("prompt", "label", "version"),
         ),
-        outcomes=Counter(
-            "promptgit_outcomes", "Outcomes recorded by the application", OUTCOME_LABELS, registry=registry
-        ),
-        outcome_values=Summary(
-            "promptgit_outcome_value", "Numeric outcomes (ratings, scores)", OUTCOME_LABELS, registry=registry
-        ),
-        outcome_squares=Counter(
-            "promptgit_outcome_value_squares",
-            "Sum of the squares of numeric outcomes",
-            OUTCOME_LABELS,
-            registry=registry,
-        ),
+        outcomes=OutcomeMetrics(),
     )
+
+
+def _register(metrics: LoaderMetrics, registry: CollectorRegistry) -> None:
+    for collector in metrics.collectors():
+        registry.register(collector)

@@ -18,9 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING, Any
 
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
@@ -31,12 +29,15 @@ from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.library import config_at_ref, default_cache_dir, known_selectors
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
-from promptgit.loader.outcomes import PromptRef, record_outcome
+from promptgit.loader.outcomes import PromptRef
 from promptgit.loader.remote import Mirror
 from promptgit.loader.variants import Variants, resolve_split
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
 from promptgit.store.splits import Split
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 
 @lru_cache(maxsize=4096)
@@ -190,7 +191,7 @@ class Repository:
         """Record what happened with a render of `prompt` (a prompt from get(), or (name, version) as an
         llm Completion carries them): `promptgit_outcomes_total{prompt, version, outcome}`, and with a
         numeric `value` its sum and count. See loader/outcomes.py for the bounds on outcome names."""
-        record_outcome(self._metrics, prompt, outcome, value)
+        self._metrics.outcomes.record(prompt, outcome, value)
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
         """`{selector text: prompt}` for each selector; the first failure is raised."""

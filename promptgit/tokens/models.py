@@ -75,7 +75,7 @@ def _entry(fields: Mapping[str, Any], default: ModelInfo) -> ModelInfo:
 
 
 def parse_table(text: str) -> ModelTable:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe, in C if available
     base = data["default"]
     default = ModelInfo(
         name=None,
