@@ -247,9 +247,7 @@ class LabeledCounter:
     """
 
     def __init__(self, name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> None:
-        self.name = name
-        self.documentation = documentation
-        self.labelnames = labelnames
+        self.name, self.documentation, self.labelnames = name, documentation, labelnames
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, ...], list[float]] = {}  # values -> [count, created]
 
@@ -292,8 +290,7 @@ class _Child:
     __slots__ = ("_counter", "_values")
 
     def __init__(self, counter: LabeledCounter, values: tuple[str, ...]) -> None:
-        self._counter = counter
-        self._values = values
+        self._counter, self._values = counter, values
 
     def inc(self, amount: float = 1.0) -> None:
         self._counter._add(self._values, amount)
