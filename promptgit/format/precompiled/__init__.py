@@ -6,5 +6,4 @@ Imports nothing of promptgit."""
 BY_KEY = {
     'b280d5397c5348247b11125e85147ef042b5f1057862690146869c60a3f2b309': 'prompt',
     'c1712cddf781bb7907cb715642515b7db8859fb5d61405e8fee899d664c32f1f': 'config',
-    'd8fa44807dcbdde5621d3c011caf19b1be1ca371032cf0750737ad5f927dacb4': 'labels',
 }
