@@ -195,3 +195,13 @@ def test_the_cli_names_a_split_instead_of_guessing_a_version(library) -> None:
     assert result.returncode != 0
     assert "splits traffic {1.0.0: 90, 1.1.0: 10}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_prompts_with_the_same_content_stay_two_prompts(prompt_repo, make_repository) -> None:
+    for name in ("a/hook", "b/hook"):
+        prompt_repo.write_prompt(name, "1.0.0", body="Same {{ topic }}\n")
+    prompt_repo.commit("same content")
+    for name in ("a/hook", "b/hook"):
+        prompt_repo.tag_release(name, "1.0.0")
+    repository = make_repository(prompt_repo.root)
+    assert [repository.get(f"{name}@1.0.0").name for name in ("a/hook", "b/hook")] == ["a/hook", "b/hook"]
