@@ -1,8 +1,8 @@
 """Prompt files from git (or the working tree) to compiled, instrumented prompts; the template LRU.
 
-A compiled template is keyed by its blob sha and prompt name. A template that includes or imports other files also
-depends on the commit it was read from (its partials come from that same commit), so its key adds the
-commit; a template without such tags is shared by every commit that holds the same blob.
+A compiled template is keyed by its blob sha and prompt name. A template that includes or imports other
+files also depends on the commit it was read from (its partials come from that same commit), so its key
+adds the commit; a template without such tags is shared by every commit that holds the same blob.
 """
 
 from __future__ import annotations

@@ -75,6 +75,13 @@ METRIC_NAMES = frozenset(
         "promptgit_outcome_value_sum",
         "promptgit_outcome_value_count",
         "promptgit_outcome_value_squares_total",
+        # the response cache (promptgit.llm.cache.metrics)
+        "promptgit_response_cache_hits_total",
+        "promptgit_response_cache_misses_total",
+        "promptgit_response_cache_errors_total",
+        "promptgit_response_cache_entries",
+        "promptgit_cache_tokens_saved_total",
+        "promptgit_cache_cost_saved_usd_total",
     }
 )
 

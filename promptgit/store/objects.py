@@ -10,6 +10,7 @@ there when used.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import weakref
@@ -227,4 +228,5 @@ def _kill(process: subprocess.Popen[Any]) -> None:
     process.wait()
     for stream in (process.stdin, process.stdout):
         if stream is not None:
-            stream.close()
+            with contextlib.suppress(OSError):  # a request still buffered for a dead process: EPIPE
+                stream.close()

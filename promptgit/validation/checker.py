@@ -11,7 +11,7 @@ from promptgit.errors import PromptSyntaxError
 from promptgit.findings import Finding
 from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
 from promptgit.store.workspace import Workspace
-from promptgit.validation import chat, security, variables
+from promptgit.validation import calls, chat, security, variables
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
@@ -70,6 +70,8 @@ class FileChecker:
             document = parse_document(name, shown, text)
             metadata = self.schema.metadata(document)
             found.extend(metadata.findings)
+            if "schema" in self.families:
+                found.extend(calls.call_findings(document))
             self._stage = "PG102"
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:
