@@ -72,3 +72,28 @@ def test_outcome_names_past_the_cap_count_as_other(library, make_repository, reg
         )
         == 1
     )
+
+
+def test_a_completion_links_to_the_same_prompt_version(library, make_repository, registry) -> None:
+    from promptgit.llm.completion import Completion, Usage
+
+    repository = make_repository(library.root)
+    prompt = repository.get("content/hook@production")
+    completion = Completion(
+        text="hi",
+        output=None,
+        response={},
+        usage=Usage(input_tokens=3, output_tokens=1),
+        cost_usd=None,
+        latency_seconds=0.1,
+        cached=False,
+        model=prompt.model,
+        name=prompt.name,
+        version=prompt.version,
+        commit=prompt.commit,
+        blob_sha=prompt.blob_sha,
+        cache_key=None,
+    )
+    repository.record_outcome(completion, "accepted")  # a Completion names its prompt and version
+    labels = {"prompt": "content/hook", "version": "1.0.0", "outcome": "accepted"}
+    assert sample(registry, "promptgit_outcomes_total", **labels) == 1
