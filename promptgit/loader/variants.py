@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from promptgit.errors import GitError, PromptgitError, PromptNotFoundError
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
-from promptgit.store.splits import Split, assignment_point, band_offset, choose
+from promptgit.store.splits import Bands, Split, band_offset, key_prefix, point_of
 
-_random = random.SystemRandom()  # no seeding shared with the application's own `random`
+_random = random.Random()  # its own generator: the application seeding `random` does not fix assignments
 
 
 class Variants:
@@ -41,9 +41,12 @@ class Variants:
             for version, prompt in prompts.items()
         }
         self._weights = [(version, weight) for version, weight in split.weights if weight > 0]
-        self._available = [(version, weight) for version, weight in self._weights if version in self.prompts]
-        if not self._available:
+        available = [(version, weight) for version, weight in self._weights if version in self.prompts]
+        if not available:
             raise PromptNotFoundError(f"{name}@{label}: no version of the split {split} can be loaded")
+        self._prefix = key_prefix(label, name)
+        self._bands = Bands(self._weights)
+        self._available = Bands(available)
         self._unavailable = {
             version: metrics.split_unavailable.labels(prompt=name, label=label, version=version)
             for version, _ in self._weights
@@ -52,14 +55,14 @@ class Variants:
 
     def pick(self, key: str | int | None = None) -> LoadedPrompt:
         """The version `key` is assigned to (always the same for the same key), or a random one by weight."""
-        point = _random.getrandbits(64) if key is None else assignment_point(self.label, self.name, str(key))
-        version = choose(self._weights, point)
+        point = _random.getrandbits(64) if key is None else point_of(self._prefix, str(key))
+        version = self._bands.version_at(point)
         prompt = self.prompts.get(version)
         if prompt is not None:
             return prompt
         self._unavailable[version].inc()
         # the key's place inside the missing version's band picks among the others: still sticky
-        return self.prompts[choose(self._available, band_offset(self._weights, point))]
+        return self.prompts[self._available.version_at(band_offset(self._weights, point))]
 
 
 def resolve_split(

@@ -14,6 +14,7 @@ with no shared state.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -58,26 +59,44 @@ def make_split(weights: Mapping[str, int]) -> Split:
 
 def assignment_point(label: str, name: str, key: str) -> int:
     """The key's point in [0, 2**64): the same for the same (label, prompt, key) in every process."""
-    digest = hashlib.sha256(f"{label}\0{name}\0{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
+    return point_of(key_prefix(label, name), key)
+
+
+def key_prefix(label: str, name: str) -> bytes:
+    return f"{label}\0{name}\0".encode()
+
+
+def point_of(prefix: bytes, key: str) -> int:
+    """assignment_point with the (label, prompt) part encoded once (the loader's per-call path)."""
+    return int.from_bytes(hashlib.sha256(prefix + key.encode()).digest()[:8], "big")
+
+
+class Bands:
+    """The band edges of `weights` (in order), computed once: `version_at(point)` is a bisection.
+
+    Exact integer edges: a point p lies below the cumulative weight c (of total t) when p * t < c * 2**64,
+    that is when p < ceil(c * 2**64 / t). Weights are relative (their sum need not be 100), so a split
+    whose weights were mistyped still assigns.
+    """
+
+    def __init__(self, weights: Sequence[tuple[str, int]]) -> None:
+        total = sum(weight for _, weight in weights)
+        if total <= 0:
+            raise ValueError("no version has a weight above 0")
+        self.versions = [version for version, _ in weights]
+        self.edges: list[int] = []
+        cumulative = 0
+        for _, weight in weights:
+            cumulative += weight
+            self.edges.append(-(-cumulative * _SPACE // total))  # ceiling division
+
+    def version_at(self, point: int) -> str:
+        return self.versions[bisect_right(self.edges, point)]
 
 
 def choose(weights: Sequence[tuple[str, int]], point: int) -> str:
-    """The version whose band holds `point` (in [0, 2**64)); bands follow `weights` in order.
-
-    Weights are relative (their sum need not be 100): a split whose weights were mistyped still assigns.
-    Integer arithmetic, so the band edges are exact and the same on every platform.
-    """
-    total = sum(weight for _, weight in weights)
-    if total <= 0:
-        raise ValueError("no version has a weight above 0")
-    scaled = point * total  # compare point / 2**64 < cumulative / total without floats
-    cumulative = 0
-    for version, weight in weights:
-        cumulative += weight
-        if scaled < cumulative * _SPACE:
-            return version
-    return weights[-1][0]  # unreachable for point < 2**64; kept for safety
+    """The version whose band holds `point` (in [0, 2**64)); bands follow `weights` in order."""
+    return Bands(weights).version_at(point)
 
 
 def band_offset(weights: Sequence[tuple[str, int]], point: int) -> int:
