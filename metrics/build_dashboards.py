@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from dashboard_experiments import experiments
+from dashboard_llm import llm
 from grafana import HERE, HIT_RATIO, JOB, SEL, Panel, dashboard, quantile, rate, stat, table, timeseries
 
 
@@ -196,6 +197,7 @@ DASHBOARDS = {
     "overview.json": overview,
     "prompts.json": prompts,
     "cache.json": cache,
+    "llm.json": llm,
     "experiments.json": experiments,
 }
 

@@ -83,12 +83,7 @@ def test_dashboards_are_the_generator_output() -> None:
     assert (
         sorted(expected)
         == [p.name for p in DASHBOARDS]
-        == [
-            "cache.json",
-            "experiments.json",
-            "overview.json",
-            "prompts.json",
-        ]
+        == ["cache.json", "experiments.json", "llm.json", "overview.json", "prompts.json"]
     )
     for path in DASHBOARDS:
         assert path.read_text("utf-8") == expected[path.name], (

@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from promptgit.llm.cache.backends import open_backend
+from promptgit.llm.cache.backends import default_url, open_backend, redacted
 from promptgit.llm.cache.failures import FaultGuard
 from promptgit.llm.cache.guarded import GuardedBackend
 from promptgit.llm.cache.metrics import COST_SAVED, HITS, MISSES, TOKENS_SAVED, cache_metrics
@@ -51,10 +51,12 @@ class ResponseCache:
             backend, FaultGuard(backend.name, metrics.errors, retry_after=retry_after)
         )
         self.backend_name = backend.name
+        self.url = redacted(url) if url is not None else default_url()
         self._inline = backend.name == "memory"  # no I/O: async callers need no thread for it
         self._lookups = metrics.lookups
         self._totals: list[float] = [0, 0, 0, 0.0]
         self._flights = SingleFlight()
+        self._counted: tuple[float, int | None] = (0.0, None)
         self._async_flights = AsyncSingleFlight()
         metrics.entries.track(self)
 
@@ -90,7 +92,8 @@ class ResponseCache:
             return self._compute(key, compute, prompt, version, ttl, cacheable)[0], False
         stored = None
         try:
-            value = self._store.get(key)  # stored by a leader that landed since our lookup
+            # a leader may have landed since our lookup; with lock keys the look after locking sees that
+            value = self._store.get(key) if self._store.locks is None else None
             if value is not None:
                 stored = value
                 return self._hit(prompt, version, value)
@@ -133,7 +136,7 @@ class ResponseCache:
             return (await self._acompute(key, compute, prompt, version, ttl, cacheable))[0], False
         stored = None
         try:
-            value = await self._io(self._store.get, key)
+            value = await self._io(self._store.get, key) if self._store.locks is None else None
             if value is None:
                 value, token = await self._areplica_flight(key)
             else:
@@ -169,7 +172,12 @@ class ResponseCache:
         self._store.backend.close()
 
     def entry_count(self) -> int | None:
-        return self._store.count()
+        """The backend's entry count for the entries gauge: at most one count per 15 s (a Redis count
+        scans the prefix), so scrapes stay cheap."""
+        now = time.monotonic()
+        if self._store.name == "memory" or now >= self._counted[0]:
+            self._counted = (now + 15.0, self._store.count())
+        return self._counted[1]
 
     def _hit(self, prompt: str, version: str, value: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         tokens, cost = saved_by(value)

@@ -11,19 +11,14 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from tests.llm.cache.redis_server import RedisServer
+from tests.loader.conftest import FakeClock as HandDrivenClock
 
 
-class FakeClock:
-    """Wall-clock seconds that only move when a test says so."""
+class FakeClock(HandDrivenClock):
+    """The loader tests' hand-driven clock, starting at a wall-clock time (entries store expiry times)."""
 
     def __init__(self) -> None:
         self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

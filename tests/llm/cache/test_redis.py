@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import redis
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
 from promptgit.errors import ConfigError
 from promptgit.llm.cache import ResponseCache
@@ -66,8 +66,8 @@ def test_a_redis_that_refuses_connections(registry: CollectorRegistry) -> None:
     cache = ResponseCache(f"redis://127.0.0.1:{free_port()}/0", registry=registry, retry_after=0)
     upstream = Upstream()
     assert [lookup(cache, upstream) for _ in range(2)] == [(response_value(), False)] * 2
-    assert errors(registry, "get") == 4  # the lookup and the leader's second look, per call
-    assert errors(registry, "set") == 2
+    # per call: the lookup, the lock key, the store; each failed, counted, and the call answered
+    assert (errors(registry, "get"), errors(registry, "lock"), errors(registry, "set")) == (2, 2, 2)
 
 
 def test_a_redis_that_times_out_is_backed_off_from(
@@ -132,3 +132,12 @@ def test_the_lock_key_is_short_lived(redis_server: RedisServer, registry: Collec
 def test_a_malformed_url_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="response cache"):
         ResponseCache("redis://127.0.0.1:notaport/0")
+
+
+def test_a_scrape_while_redis_is_down(redis_server: RedisServer, registry: CollectorRegistry) -> None:
+    cache = ResponseCache(redis_server.url, registry=registry)
+    lookup(cache, Upstream())
+    redis_server.stop()
+    exposition = generate_latest(registry).decode()  # the scrape itself never fails
+    assert 'promptgit_response_cache_entries{backend="redis"}' not in exposition
+    assert errors(registry, "count") == 1

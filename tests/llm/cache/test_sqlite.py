@@ -164,3 +164,19 @@ def test_an_unwritable_directory_fails_open(tmp_path: Path, registry: CollectorR
     assert cache.get_or_compute("k", Upstream(), prompt="p", version="1") == (response_value(), False)
     assert errors(registry, "get") == 1
     assert cache.stats().entries is None
+
+
+def test_a_file_locked_past_the_busy_timeout_fails_open(tmp_path: Path, registry: CollectorRegistry) -> None:
+    path = tmp_path / "responses.db"
+    cache = ResponseCache(f"sqlite:///{path}", registry=registry, busy_timeout=0.05, retry_after=0)
+    cache.get_or_compute("k", Upstream(), prompt="p", version="1")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
+    upstream = Upstream()
+    assert cache.get_or_compute("new", upstream, prompt="p", version="1") == (response_value(), False)
+    assert errors(registry, "lock") + errors(registry, "set") >= 1
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert cache.get_or_compute("new", upstream, prompt="p", version="1")[1] is False  # nothing was stored
+    assert cache.get_or_compute("new", upstream, prompt="p", version="1")[1] is True
+    assert upstream.calls == 2

@@ -41,6 +41,9 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
+    def describe(self) -> dict[str, Any]:
+        """Where the entries live and how much they take, for `promptgit cache stats` (may raise)."""
+
 
 @runtime_checkable
 class Locks(Protocol):
@@ -59,10 +62,14 @@ def default_path() -> Path:
     return Path(base) / "promptgit" / "responses.db"
 
 
+def default_url() -> str:
+    return f"sqlite:///{default_path()}"
+
+
 def open_backend(url: str | None, *, clock: Callable[[], float], options: dict[str, Any]) -> Backend:
     """The backend a URL names; ConfigError for a scheme or an option it does not know."""
     if url is None:
-        url = f"sqlite:///{default_path()}"
+        url = default_url()
     scheme = urlsplit(url).scheme.lower()
     try:
         if scheme == "memory":
@@ -78,9 +85,9 @@ def open_backend(url: str | None, *, clock: Callable[[], float], options: dict[s
 
             return RedisBackend(url, **options)
     except TypeError as exc:
-        raise ConfigError(f"response cache {_redacted(url)}: {exc}") from None
+        raise ConfigError(f"response cache {redacted(url)}: {exc}") from None
     raise ConfigError(
-        f"response cache {_redacted(url)}: unknown scheme {scheme!r} (memory://, sqlite:///path, redis://)"
+        f"response cache {redacted(url)}: unknown scheme {scheme!r} (memory://, sqlite:///path, redis://)"
     )
 
 
@@ -92,7 +99,8 @@ def _sqlite_path(url: str) -> Path:
     return Path(unquote(path[1:]))
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
+    """`url` with its password, if any, replaced by ***, for logs and messages."""
     parts = urlsplit(url)
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")

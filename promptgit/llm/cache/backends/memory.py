@@ -89,6 +89,9 @@ class MemoryBackend:
     def close(self) -> None:
         self.clear()
 
+    def describe(self) -> dict[str, Any]:
+        return {"entries": len(self._entries), "value_bytes": self._bytes, "max_entries": self.max_entries}
+
     def _remove(self, key: str) -> None:
         self._bytes -= self._entries.pop(key).size
 

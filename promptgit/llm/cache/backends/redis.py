@@ -89,6 +89,15 @@ class RedisBackend:
     def close(self) -> None:
         self._client.close()
 
+    def describe(self) -> dict[str, Any]:
+        memory = self._client.info("memory")
+        return {
+            "prefix": self.prefix,
+            "entries": self.count(),
+            "server_used_memory": memory.get("used_memory"),
+            "server_maxmemory_policy": memory.get("maxmemory_policy"),
+        }
+
     def acquire(self, key: str, ttl: float) -> str | None:
         token = uuid.uuid4().hex
         taken = self._client.set(self._locks + key, token, nx=True, px=max(int(ttl * 1000), 1))

@@ -28,6 +28,7 @@ _TOUCH = "UPDATE entries SET accessed_at = ? WHERE key = ?"
 _UPSERT = "INSERT OR REPLACE INTO entries (key, value, size, expires_at, accessed_at) VALUES (?, ?, ?, ?, ?)"
 _LOCK = "INSERT OR IGNORE INTO locks (key, token, expires_at) VALUES (?, ?, ?)"
 _LEAST_RECENT = "DELETE FROM entries WHERE key IN (SELECT key FROM entries ORDER BY accessed_at, key LIMIT ?)"
+_DESCRIBE = "SELECT count(*), coalesce(sum(size), 0), count(*) FILTER (WHERE expires_at <= ?) FROM entries"
 # how many of the least recently used entries add up to less than the bytes to free
 _BYTES_OVER = (
     "SELECT count(*) FROM (SELECT sum(size) OVER (ORDER BY accessed_at, key) AS running FROM entries)"
@@ -64,7 +65,7 @@ class SQLiteBackend:
 
     def get(self, key: str) -> dict[str, Any] | None:
         now = self._clock()
-        row = self._pool.run(lambda db: db.execute(_SELECT, (key,)).fetchone())
+        row = self._pool.select_one(_SELECT, (key,))
         if row is None or row[1] <= now:
             return None
         value = codec.decode(row[0])
@@ -98,6 +99,19 @@ class SQLiteBackend:
     def close(self) -> None:
         self._pool.close()
 
+    def describe(self) -> dict[str, Any]:
+        now = self._clock()
+        entries, size, expired = self._pool.run(lambda db: db.execute(_DESCRIBE, (now,)).fetchone())
+        return {
+            "path": str(self.path),
+            "entries": entries - expired,
+            "expired": expired,
+            "value_bytes": size,
+            "file_bytes": sum(_size(f"{self.path}{suffix}") for suffix in ("", "-wal", "-shm")),
+            "max_entries": self.max_entries,
+            "max_bytes": self.max_bytes,
+        }
+
     def acquire(self, key: str, ttl: float) -> str | None:
         token, now = uuid.uuid4().hex, time.time()  # lock rows live in real time, shared by processes
 
@@ -126,3 +140,10 @@ class SQLiteBackend:
             if excess:
                 removed += db.execute(_LEAST_RECENT, (excess,)).rowcount
         return int(removed)
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0

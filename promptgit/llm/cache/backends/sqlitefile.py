@@ -38,6 +38,16 @@ CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, exp
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 T = TypeVar("T")
 
+# a child process must not use its parent's connections: they are reopened when this count moved
+_forks = [0]
+
+
+def _forked() -> None:
+    _forks[0] += 1
+
+
+os.register_at_fork(after_in_child=_forked)
+
 
 class SchemaVersionError(sqlite3.DatabaseError):
     """The file was written by another promptgit with a schema this one does not read."""
@@ -55,13 +65,26 @@ class ConnectionPool:
 
     def run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """`operation` on this thread's connection; a corrupt file is moved aside, then the error raised."""
-        db = self._connection()
+        db = self.connection()
         try:
             return operation(db)
         except sqlite3.DatabaseError as exc:
-            if _is_corrupt(exc):
-                self._quarantine(db)
+            self.failed(db, exc)
             raise
+
+    def select_one(self, query: str, parameters: tuple[Any, ...]) -> Any:
+        """The first row of `query` (the hit path: no closure, no extra call)."""
+        db = self.connection()
+        try:
+            return db.execute(query, parameters).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self.failed(db, exc)
+            raise
+
+    def failed(self, db: sqlite3.Connection, exc: sqlite3.DatabaseError) -> None:
+        """After an error of `db`: a corrupt file is moved aside (the caller raises the error)."""
+        if _is_corrupt(exc):
+            self._quarantine(db)
 
     def close(self) -> None:
         with self._lock:
@@ -71,12 +94,14 @@ class ConnectionPool:
                 db.close()
         self._local = threading.local()
 
-    def _connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use and again in a forked child."""
         local = self._local
-        if getattr(local, "pid", None) == os.getpid() and local.db is not None:
-            return local.db
+        db: sqlite3.Connection | None = getattr(local, "db", None)
+        if db is not None and local.generation == _forks[0]:
+            return db
         db = self._open()
-        local.db, local.pid, local.inode = db, os.getpid(), _inode(self.path)
+        local.db, local.generation, local.inode = db, _forks[0], _inode(self.path)
         return db
 
     def _open(self) -> sqlite3.Connection:
