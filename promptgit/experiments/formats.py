@@ -47,8 +47,23 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
         f"control: {report.control} (the split's lowest version unless --control names another)",
         "",
     ]
-    rows = [[t.version, f"{t.weight}%", _percent(t.observed), _count(t.renders)] for t in report.traffic]
-    lines += table(["variant", "weight", "traffic (observed)", "renders"], rows)
+    rows = [
+        [
+            t.version,
+            f"{t.weight}%",
+            _percent(t.observed),
+            _count(t.renders),
+            "MISMATCH" if t.mismatch else "ok",
+        ]
+        for t in report.traffic
+    ]
+    lines += table(["variant", "weight", "traffic (observed)", "renders", "traffic check"], rows)
+    if any(t.mismatch for t in report.traffic):
+        lines += [
+            "",
+            "MISMATCH: the observed traffic is too far from the weights to be chance (p < 0.001): something "
+            "besides the split decides who gets which version, and the comparisons below may be biased",
+        ]
     if not report.outcomes:
         lines += ["", "no outcomes recorded for these versions in the window (repo.record_outcome)"]
     for outcome in report.outcomes:
@@ -97,6 +112,10 @@ def _versus(comparison: Comparison, rate: bool) -> str:
             f"{difference.value * 100:+.1f} pts ({difference.low * 100:+.1f} to {difference.high * 100:+.1f})"
         )
     return f"{difference.value:+.3g} ({difference.low:+.3g} to {difference.high:+.3g})"
+
+
+def _check(mismatch: bool) -> str:
+    return "MISMATCH" if mismatch else "ok"
 
 
 def _verdict(comparison: Comparison) -> str:

@@ -29,6 +29,9 @@ class Traffic:
     configured: float  # the weight as a share
     observed: float  # the version's share of the split's renders over the window (nan: no renders)
     renders: float
+    mismatch: bool = (
+        False  # observed too far from configured to be chance (p < 0.001): a sample ratio mismatch
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def build_report(
             weight / TOTAL_WEIGHT,
             counts.renders.get(version, 0.0) / total if total else math.nan,
             counts.renders.get(version, 0.0),
+            stats.share_mismatch(counts.renders.get(version, 0.0), total, weight / TOTAL_WEIGHT)
+            < stats.MISMATCH_ALPHA,
         )
         for version, weight in split.weights
     ]

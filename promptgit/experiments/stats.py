@@ -21,6 +21,7 @@ CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
 MIN_EVENTS = 10  # per variant: outcomes, and renders without the outcome (n*p >= 10 and n*(1-p) >= 10)
 MIN_VALUES = 30  # per variant, for a mean (see above)
+MISMATCH_ALPHA = 0.001  # a traffic share this unlikely under the configured weight is a sample ratio mismatch
 _NORMAL = NormalDist()
 _Z = _NORMAL.inv_cdf(1 - ALPHA / 2)
 
@@ -119,3 +120,12 @@ def welch_degrees_of_freedom(control: Moments, variant: Moments) -> float:
 
 def _two_sided(statistic: float) -> float:
     return 2 * (1 - _NORMAL.cdf(abs(statistic)))
+
+
+def share_mismatch(count: float, total: float, expected: float) -> float:
+    """Two-sided p-value of `count` of `total` renders going to a version weighted `expected` (0..1): the
+    normal approximation of the binomial test, for a sample ratio mismatch. 1.0 when it cannot be told."""
+    if total <= 0 or not 0 < expected < 1:
+        return 1.0
+    spread = math.sqrt(total * expected * (1 - expected))
+    return _two_sided((count - total * expected) / spread) if spread > 0 else 1.0

@@ -122,3 +122,12 @@ def test_cli_errors_are_one_line_and_exit_2(history, args: tuple[str, ...], mess
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_traffic_share_far_from_its_weight_is_a_mismatch() -> None:
+    skewed = build_report("content/hook", "production", SPLIT, counts((2700, 350), (9000, 1300)), "1h")
+    assert [t.mismatch for t in skewed.traffic] == [True, True]
+    assert "MISMATCH: the observed traffic is too far from the weights" in as_text(skewed)
+    fair = build_report("content/hook", "production", SPLIT, counts((2700, 350), (9000, 1010)), "1h")
+    assert [t.mismatch for t in fair.traffic] == [False, False]
+    assert "MISMATCH" not in as_text(fair)

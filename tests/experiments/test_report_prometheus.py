@@ -120,6 +120,7 @@ def test_the_report_finds_the_better_variant_and_not_in_a_tiny_sample(prompt_rep
     data = json.loads(big.stdout)
     shares = {t["version"]: t["observed"] for t in data["traffic"]}
     assert 0.45 < shares["1.1.0"] < 0.55 and abs(sum(shares.values()) - 1) < 1e-9
+    assert not any(t["mismatch"] for t in data["traffic"])
     (accepted,) = data["outcomes"]
     assert accepted["outcome"] == "accepted" and accepted["kind"] == "rate"
     rates = {variant["version"]: variant["estimate"]["value"] for variant in accepted["variants"]}
