@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from dashboard_cost import cost
+from dashboard_experiments import experiments
 from dashboard_llm import llm
 from grafana import HERE, HIT_RATIO, JOB, SEL, Panel, dashboard, quantile, rate, stat, table, timeseries
 
@@ -208,6 +209,7 @@ DASHBOARDS = {
     "cache.json": cache,
     "cost.json": cost,
     "llm.json": llm,
+    "experiments.json": experiments,
 }
 
 

@@ -1,8 +1,8 @@
 """Prompt files from git (or the working tree) to compiled, instrumented prompts; the template LRU.
 
-A compiled template is keyed by its blob sha. A template that includes or imports other files also
-depends on the commit it was read from (its partials come from that same commit), so its key adds the
-commit; a template without such tags is shared by every commit that holds the same blob.
+A compiled template is keyed by its blob sha and prompt name. A template that includes or imports other
+files also depends on the commit it was read from (its partials come from that same commit), so its key
+adds the commit; a template without such tags is shared by every commit that holds the same blob.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
 from promptgit.store.gitstore import GitStore
 
-TemplateKey = tuple[str, str | None]
+TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name
 _MAX_ENVIRONMENTS = 64
 
 
@@ -76,7 +76,8 @@ class Compiler:
                 "PG104",
                 f"file is {len(data)} bytes, over max_file_bytes ({self.max_file_bytes})",
             )
-        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None)
+        # the name too: two prompts with the same file content are still two prompts (name, metrics)
+        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None, name)
         cached = self.templates.get(key)
         if cached is not None:
             self._counted(hit=True)

@@ -40,6 +40,7 @@ class _RenderMetrics:
     ) -> None:
         self.metrics = metrics
         self.name = name
+        self.version = version
         self.model = model
         self.series = metrics.renders.series(name, version)
         self.count_every = max(1, count_tokens_every)
@@ -89,7 +90,7 @@ class _RenderMetrics:
 
     def failed(self, reason: str, seconds: float) -> None:
         self.series.failed(seconds)
-        self.metrics.render_errors.labels(prompt=self.name, reason=reason).inc()
+        self.metrics.render_errors.labels(prompt=self.name, version=self.version, reason=reason).inc()
 
 
 def error_reason(exc: BaseException) -> str:
@@ -107,9 +108,13 @@ class LoadedPrompt(Prompt):
     """A Prompt from `Repository.get`: `render(**inputs)` also records metrics and logs failures.
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
+    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`) and
+    `variant` the version assigned (the same as `version`); both are None otherwise.
     """
 
     origin: str = "git"
+    label: str | None = None
+    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -166,5 +171,12 @@ class LoadedPrompt(Prompt):
         log.warning(
             "render failed: %s",
             exc,
-            extra={"prompt": self.name, "version": self.version, "reason": reason, "source": self.origin},
+            extra={
+                "prompt": self.name,
+                "version": self.version,
+                "label": self.label,
+                "variant": self.variant,
+                "reason": reason,
+                "source": self.origin,
+            },
         )

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +28,14 @@ from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
+from promptgit.loader.outcomes import PromptRef
 from promptgit.loader.refs import config_at_ref, known_selectors, resolve_ref
 from promptgit.loader.remote import Mirror, default_cache_dir
 from promptgit.loader.traced import traced_get
+from promptgit.loader.variants import Variants, resolve_split
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
+from promptgit.store.splits import Split
 from promptgit.telemetry.tracing import recording
 
 if TYPE_CHECKING:
@@ -109,7 +112,9 @@ class Repository:
             max_render_chars,
         )
         self.max_render_chars = max_render_chars
-        self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
+        self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
+            cache_ttl, self._clock, self._refresh_failed
+        )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
@@ -144,52 +149,64 @@ class Repository:
         return cls(mirror.path, ref, _mirror=mirror, **options)
 
     # --- public API ---------------------------------------------------------------------------------
-    def get(self, selector: str | Selector) -> LoadedPrompt:
+    def get(self, selector: str | Selector, key: str | int | None = None) -> LoadedPrompt:
         """The prompt `selector` names: `name`, `name@1.2.3`, `name@^1.2`, `name@production`, `name@worktree`.
 
+        When the label splits traffic between versions (docs/experiments.md), `key` (a user or session id)
+        picks one: the same key always gets the same version; without a key, each call picks by weight.
+        The prompt's `label` and `variant` say what was picked. `key` is ignored for other selectors.
         Raises PromptNotFoundError (no such prompt, release or label) or GitError when it cannot be read
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
         Inside a recording OpenTelemetry span, the get is a child span `promptgit.get`.
         """
         if recording():
-            return traced_get(self._get, selector)
-        return self._get(selector)[0]
+            return traced_get(lambda chosen: self._get(chosen, key), selector)
+        return self._get(selector, key)[0]
 
-    def _get(self, selector: str | Selector) -> tuple[LoadedPrompt, str]:
+    def _get(self, selector: str | Selector, key: str | int | None) -> tuple[LoadedPrompt, str]:
         start = time.perf_counter()
         if isinstance(selector, str):
             # the hot path: a selector written canonically is its own cache key (parsing is idempotent)
             cached = self._resolved.fresh(selector)
             if cached is not None:
-                self._books.fresh_hit(selector, cached, start)
-                return cached, "cache"
-            parsed, key = _parse(selector)
+                prompt = cached.pick(key) if isinstance(cached, Variants) else cached
+                self._books.fresh_hit(selector, prompt, start)
+                return prompt, "cache"
+            parsed, text = _parse(selector)
         else:
-            parsed, key = selector, str(selector)
-        cached = self._resolved.fresh(key)
+            parsed, text = selector, str(selector)
+        cached = self._resolved.fresh(text)
         if cached is not None:
-            self._books.fresh_hit(key, cached, start)
-            return cached, "cache"
+            prompt = cached.pick(key) if isinstance(cached, Variants) else cached
+            self._books.fresh_hit(text, prompt, start)
+            return prompt, "cache"
         if parsed.kind == "worktree":
             try:
                 prompt = worktree_prompt(self._store, parsed.name, self._metrics, self.max_render_chars)
             except PromptgitError as exc:
-                return self._fallback_or_raise(parsed, key, exc, start)
-            self._books.loaded(key, prompt, "git", start)
+                return self._fallback_or_raise(parsed, text, exc, start)
+            self._books.loaded(text, prompt, "git", start)
             return prompt, "git"
         try:
-            prompt, freshness = self._resolved.get(
-                key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
+            resolved, freshness = self._resolved.get(
+                text, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
             )
         except PromptgitError as exc:
             self._books.lookup(parsed.name, Freshness.MISS)
             if isinstance(exc, GitError):
-                self._books.failure(exc, {"selector": key, "prompt": parsed.name})
-            return self._fallback_or_raise(parsed, key, exc, start)
+                self._books.failure(exc, {"selector": text, "prompt": parsed.name})
+            return self._fallback_or_raise(parsed, text, exc, start)
+        prompt = resolved.pick(key) if isinstance(resolved, Variants) else resolved
         self._books.lookup(parsed.name, freshness)
         source = "git" if freshness is Freshness.MISS else "cache"
-        self._books.loaded(key, prompt, source, start)
+        self._books.loaded(text, prompt, source, start)
         return prompt, source
+
+    def record_outcome(self, prompt: PromptRef, outcome: str, value: float | None = None) -> None:
+        """Record what happened with a render of `prompt` (a prompt from get(), or (name, version) as an
+        llm Completion carries them): `promptgit_outcomes_total{prompt, version, outcome}`, and with a
+        numeric `value` its sum and count. See loader/outcomes.py for the bounds on outcome names."""
+        self._metrics.outcomes.record(prompt, outcome, value)
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
         """`{selector text: prompt}` for each selector; the first failure is raised."""
@@ -255,12 +272,20 @@ class Repository:
         return f"Repository({str(self._store.root)!r}, ref={self.ref!r})"
 
     # --- resolution ---------------------------------------------------------------------------------
-    def _resolve(self, selector: Selector) -> LoadedPrompt:
-        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes)."""
+    def _resolve(self, selector: Selector) -> LoadedPrompt | Variants:
+        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes);
+        a label that splits traffic -> the Variants of its versions."""
         self._sync()
+        if selector.kind == "label" and selector.spec is not None:
+            entry = self._store.label_entry(selector, self.ref)
+            if isinstance(entry, Split):
+                release = partial(self._release, selector.name)
+                return resolve_split(selector.spec, selector.name, entry, release, self._metrics)
         version = self._store.resolve_version(selector, self.ref)
-        commit = self._store.release_commit(selector.name, version)
-        return self._compiler.release(selector.name, version, commit)
+        return self._release(selector.name, version)
+
+    def _release(self, name: str, version: str) -> LoadedPrompt:
+        return self._compiler.release(name, version, self._store.release_commit(name, version))
 
     def _sync(self) -> None:
         """Fetch the mirror and forget cached refs, at most once per second (or per TTL, if shorter)."""

@@ -230,6 +230,21 @@ RULES: dict[str, Rule] = {
             "A partial the prompt includes changed since the base; the prompt stays at a released version.",
             "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
         ),
+        # traffic splits in labels.yaml (promptgit.validation.splits); see docs/experiments.md
+        Rule(
+            "PG508",
+            "split-weights-sum",
+            _E,
+            "The weights of a traffic split do not sum to 100.",
+            "Give the versions whole-number weights that sum to 100, e.g. {1.2.0: 90, 1.3.0: 10}.",
+        ),
+        Rule(
+            "PG509",
+            "split-inputs-differ",
+            _E,
+            "The versions of a traffic split require different inputs, so callers of one break on the other.",
+            "Split only between versions with the same required inputs (give a new input a default).",
+        ),
         Rule(
             "PG507",
             "release-tags-missing",

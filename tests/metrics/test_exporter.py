@@ -39,18 +39,26 @@ class Clock:
 @pytest.fixture
 def released(prompt_repo):  # type: ignore[no-untyped-def]
     prompt_repo.write_prompt("content/hook", "1.2.0", body="Hook about {{ topic }}\n")
-    prompt_repo.write("prompts/labels.yaml", "production:\n  content/hook: 1.2.0\n")
+    # canary splits traffic with a version that was never released: served 1.2.0, counted
+    prompt_repo.write(
+        "prompts/labels.yaml",
+        "production:\n  content/hook: 1.2.0\ncanary:\n  content/hook: {1.2.0: 50, 9.9.9: 50}\n",
+    )
     prompt_repo.commit("release")
     prompt_repo.tag_release("content/hook", "1.2.0")
     return prompt_repo
 
 
 def exercise(root: Path, registry: CollectorRegistry) -> None:
-    """Every path that produces a metric: loads, renders, a render error, a fallback, a failed refresh."""
+    """Every path that produces a metric: loads, renders, a render error, a fallback, a failed refresh,
+    outcomes, and a split assignment to a version that cannot be loaded."""
     clock = Clock()
     repository = Repository(root, registry=registry, clock=clock, cache_ttl=10, fallback={"gone": "Fallback"})
     prompt = repository.get("content/hook@production")
     repository.get("content/hook@production")
+    assert {repository.get("content/hook@canary", key=key).version for key in range(20)} == {"1.2.0"}
+    repository.record_outcome(prompt, "accepted")
+    repository.record_outcome(("content/hook", "1.2.0"), "rating", value=4.5)
     assert prompt.render(topic="bread") == "Hook about bread"
     with pytest.raises(InputValidationError):
         prompt.render()
@@ -123,24 +131,23 @@ def test_scrape_over_http_finds_metrics_with_labels_and_values(released, registr
         for s in family.samples
     }
     assert samples[("promptgit_renders_total", (("prompt", "content/hook"), ("version", "1.2.0")))] == 1
-    assert (
-        samples[("promptgit_render_errors_total", (("prompt", "content/hook"), ("reason", "invalid_inputs")))]
-        == 1
-    )
-    assert samples[("promptgit_loads_total", (("source", "git"),))] == 1
-    assert samples[("promptgit_loads_total", (("source", "cache"),))] == 3
+    errors = (("prompt", "content/hook"), ("reason", "invalid_inputs"), ("version", "1.2.0"))
+    assert samples[("promptgit_render_errors_total", errors)] == 1
+    assert samples[("promptgit_loads_total", (("source", "git"),))] == 2
+    assert samples[("promptgit_loads_total", (("source", "cache"),))] == 22
     assert samples[("promptgit_loads_total", (("source", "fallback"),))] == 1
-    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 3
-    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 2
-    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 1
+    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 22
+    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 3
+    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 2
     assert samples[("promptgit_cache_entries", (("layer", "template"),))] == 1
     assert samples[("promptgit_refresh_failures_total", ())] == 1
     assert samples[("promptgit_fallbacks_total", (("kind", "template"), ("prompt", "gone")))] == 1
     assert (
         samples[("promptgit_fallbacks_total", (("kind", "last_known_good"), ("prompt", "content/hook")))] == 1
     )
-    assert samples[("promptgit_render_duration_seconds_count", (("prompt", "content/hook"),))] == 2
-    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 5
+    version = (("prompt", "content/hook"), ("version", "1.2.0"))
+    assert samples[("promptgit_render_duration_seconds_count", version)] == 2
+    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 25
     assert (
         samples[("promptgit_rendered_tokens_total", (("prompt", "content/hook"), ("version", "1.2.0")))] > 0
     )
@@ -177,14 +184,14 @@ def test_serve_metrics_command_serves_until_interrupted(released) -> None:
     )
     try:
         assert process.stdout is not None
-        assert process.stdout.readline() == "promptgit: prefetched 2 prompt(s)\n"
+        assert process.stdout.readline() == "promptgit: prefetched 3 prompt(s)\n"
         line = process.stdout.readline()
         match = re.fullmatch(r"promptgit: serving metrics on (http://127\.0\.0\.1:\d+/metrics)\n", line)
         assert match, line
         with urllib.request.urlopen(match.group(1), timeout=10) as response:
             body = response.read().decode("utf-8")
-        assert 'promptgit_loads_total{source="git"} 2.0' in body
-        assert 'promptgit_cache_entries{layer="resolution"} 2.0' in body
+        assert 'promptgit_loads_total{source="git"} 3.0' in body
+        assert 'promptgit_cache_entries{layer="resolution"} 3.0' in body
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)

@@ -133,6 +133,7 @@ def test_dashboards_are_the_generator_output() -> None:
         == [
             "cache.json",
             "cost.json",
+            "experiments.json",
             "llm.json",
             "overview.json",
             "prompts.json",
