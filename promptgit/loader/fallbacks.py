@@ -18,8 +18,14 @@ FALLBACK_VERSION = "fallback"
 class Fallbacks:
     """Compiles fallback texts lazily, once per prompt name; each use counts as a fallback."""
 
-    def __init__(self, source: str | Mapping[str, str] | None, metrics: LoaderMetrics) -> None:
+    def __init__(
+        self,
+        source: str | Mapping[str, str] | None,
+        metrics: LoaderMetrics,
+        max_render_chars: int | None = None,
+    ) -> None:
         self.source = source
+        self.max_render_chars = max_render_chars
         self.metrics = metrics
         self._compiled: dict[str, LoadedPrompt] = {}
         self._lock = threading.Lock()
@@ -59,4 +65,4 @@ class Fallbacks:
         prompt = compile_document(document, make_environment(lambda relative: None))
         if "inputs" not in document.metadata:  # declares nothing: stands in for any prompt, takes any inputs
             prompt = dataclasses.replace(prompt, strict_inputs=False)
-        return LoadedPrompt.wrap(prompt, self.metrics, "fallback")
+        return LoadedPrompt.wrap(prompt, self.metrics, "fallback", max_render_chars=self.max_render_chars)

@@ -80,3 +80,9 @@ def _git_message(exc: git.GitCommandError) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     causes = [line for line in lines if line.startswith(("fatal:", "error:"))]
     return "; ".join(causes or lines) or f"git exited with {exc.status}"
+
+
+def default_cache_dir() -> Path:
+    """Where Repository.clone keeps mirrors by default: $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "promptgit" / "mirrors"
