@@ -264,10 +264,8 @@ def _bound_check(key: str, limit: float, *, sized: bool) -> ValueCheck:
 
 
 def _flat_check(schema: Any) -> FastCheck | None:
-    """An acceptor for `{type: object, properties: {flat...}, required: [...]}`, optionally with
-    `additionalProperties: false` (only the declared names); None for anything else."""
-    keys = {"type", "properties", "required", "additionalProperties"}
-    if not isinstance(schema, dict) or not set(schema) <= keys or schema.get("additionalProperties", False):
+    """An acceptor for `{type: object, properties: {flat...}, required: [...]}`; None for anything else."""
+    if not isinstance(schema, dict) or not set(schema) <= {"type", "properties", "required"}:
         return None
     properties, required = schema.get("properties", {}), schema.get("required", [])
     if schema.get("type") != "object" or not isinstance(properties, dict) or not isinstance(required, list):
@@ -279,13 +277,9 @@ def _flat_check(schema: Any) -> FastCheck | None:
     if len(rules) != len(found):
         return None
     needed = frozenset(required)
-    # None: any name is allowed (no additionalProperties); a set: only these
-    known = frozenset(properties) if "additionalProperties" in schema else None
 
     def accept(inputs: Mapping[str, Any]) -> bool:
         if type(inputs) is not dict or not needed <= inputs.keys():
-            return False
-        if known is not None and not inputs.keys() <= known:
             return False
         get = inputs.get
         for name, exact, enum, further in rules:

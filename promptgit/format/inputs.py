@@ -69,7 +69,9 @@ class InputsChecker:
     def __init__(self, declared: Declared, strict: bool = True) -> None:
         self.declared = {str(name): dict(spec or {}) for name, spec in declared.items()}
         self._schema = inputs_schema(self.declared, strict)
-        self._accepts = fast_check(self._schema)
+        # the fast path judges the declared names; which names are allowed is one set comparison here
+        self._accepts = fast_check(inputs_schema(self.declared, strict=False))
+        self._names = frozenset(self.declared) if strict else None
         self._fillable = frozenset(
             name
             for name, spec in self.declared.items()
@@ -78,7 +80,8 @@ class InputsChecker:
 
     def errors(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(variable, message) for every way `values` violates the declaration, in a stable order."""
-        if self._accepts is not None and self._accepts(values):
+        names = self._names
+        if self._accepts is not None and (names is None or values.keys() <= names) and self._accepts(values):
             return []
         problems: list[tuple[str, str]] = []
         errors = inputs_validator_class()(self._schema).iter_errors(dict(values))

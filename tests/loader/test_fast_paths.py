@@ -154,7 +154,8 @@ VALUES: list[Any] = [
 
 @pytest.mark.parametrize("declared", FLAT_DECLARATIONS)
 def test_the_flat_input_check_never_accepts_what_jsonschema_rejects(declared: dict[str, Any]) -> None:
-    schema = inputs_schema(declared)
+    # the fast path judges values of declared names (InputsChecker compares the names themselves first)
+    schema = inputs_schema(declared, strict=False)
     accept = fast_check(schema)
     assert accept is not None and _flat_check(schema) is not None
     validator = inputs_validator_class()(schema)
