@@ -53,12 +53,10 @@ class ReleaseLines:
         if self._reachable is None:
             self._reachable = {}
             try:
-                listing = str(
-                    self.store.repo.git.for_each_ref(
-                        "--merged=HEAD", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"
-                    )
+                listing = self.store.run_git(
+                    "for-each-ref", "--merged=HEAD", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"
                 )
-            except Exception:  # an unborn HEAD: nothing is reachable
+            except GitError:  # an unborn HEAD: nothing is reachable
                 listing = ""
             for refname in listing.splitlines():
                 name, _, version = refname.removeprefix(f"refs/tags/{TAG_PREFIX}").rpartition("/v")
@@ -128,16 +126,16 @@ def missing_tags_reason(store: GitStore, root: Path, labelled: bool) -> str | No
     committed labels file naming versions (labels only point at releases) tells a clone without its tags.
     """
     try:
-        tags = str(store.repo.git.for_each_ref("--count=1", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"))
-    except Exception as exc:
+        tags = store.run_git("for-each-ref", "--count=1", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}")
+    except GitError as exc:
         raise GitError(f"{root}: cannot list tags: {exc}") from None
     if tags.strip():
         return None
-    if (Path(store.repo.git_dir) / "shallow").exists() or (Path(store.repo.common_dir) / "shallow").exists():
+    if any((directory / "shallow").exists() for directory in (store.git_dir, store.common_dir)):
         return "this clone is shallow; fetch the history and tags: git fetch --unshallow --tags"
     try:
-        options = str(store.repo.git.config("--get-regexp", r"^remote\..*\.tagopt$"))
-    except Exception:  # no such setting: git config exits 1
+        options = store.run_git("config", "--get-regexp", r"^remote\..*\.tagopt$")
+    except GitError:  # no such setting: git config exits 1
         options = ""
     if _NO_TAGS_OPTION in options.split():
         return "this clone was made with --no-tags; fetch them: git fetch --tags"
