@@ -297,6 +297,3 @@ class Repository:
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
-
-
-__all__ = ["Repository"]
