@@ -1,8 +1,8 @@
 """Prompt files from git (or the working tree) to compiled, instrumented prompts; the template LRU.
 
-A compiled template is keyed by its blob sha. A template that includes or imports other files also
-depends on the commit it was read from (its partials come from that same commit), so its key adds the
-commit; a template without such tags is shared by every commit that holds the same blob.
+A compiled template is keyed by its blob sha and prompt name. A template that includes or imports other
+files also depends on the commit it was read from (its partials come from that same commit), so its key
+adds the commit; a template without such tags is shared by every commit that holds the same blob.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
 from promptgit.store.gitstore import GitStore
 
-TemplateKey = tuple[str, str | None]
+TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name
 _MAX_ENVIRONMENTS = 64
 
 
@@ -46,8 +46,10 @@ class Compiler:
         count_tokens_every: int = 1,
         max_file_bytes: int | None = None,
         disk: CompiledCache | None = None,
+        max_render_chars: int | None = None,
     ) -> None:
         self.store = store
+        self.max_render_chars = max_render_chars
         self.disk = disk
         self.max_file_bytes = max_file_bytes
         self.metrics = metrics
@@ -74,7 +76,8 @@ class Compiler:
                 "PG104",
                 f"file is {len(data)} bytes, over max_file_bytes ({self.max_file_bytes})",
             )
-        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None)
+        # the name too: two prompts with the same file content are still two prompts (name, metrics)
+        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None, name)
         cached = self.templates.get(key)
         if cached is not None:
             self._counted(hit=True)
@@ -85,7 +88,9 @@ class Compiler:
         prompt, template_source = self._compile(name, data, environment, commit, blob_sha, key[1])
         if key[1] is not None:
             preload_includes(environment, template_source)
-        loaded = LoadedPrompt.wrap(prompt, self.metrics, "git", self.count_tokens_every)
+        loaded = LoadedPrompt.wrap(
+            prompt, self.metrics, "git", self.count_tokens_every, self.max_render_chars
+        )
         self.templates.put(key, loaded)
         return loaded
 
@@ -165,7 +170,9 @@ def preload_includes(environment: Any, source: str) -> None:
             pending.append(partial)
 
 
-def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> LoadedPrompt:
+def worktree_prompt(
+    store: GitStore, name: str, metrics: LoaderMetrics, max_render_chars: int | None = None
+) -> LoadedPrompt:
     """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call."""
     if store.root.name.endswith(".git") or not (store.root / ".git").exists():
         raise PromptNotFoundError(f"{name}@worktree: {store.root} has no working tree (a bare repository)")
@@ -190,4 +197,4 @@ def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> Loade
 
     document = parse_document(name, relative, data)
     prompt = compile_document(document, make_environment(read_partial), blob_sha=blob_sha)
-    return LoadedPrompt.wrap(prompt, metrics, "worktree")
+    return LoadedPrompt.wrap(prompt, metrics, "worktree", max_render_chars=max_render_chars)

@@ -29,7 +29,7 @@ import jinja2
 
 FORMAT = 1
 COMPILED_DIR = f"compiled-v{FORMAT}"
-_COMPILING_MODULES = ("prompt.py", "templating.py", "frontmatter.py")
+_COMPILING_MODULES = ("prompt.py", "templating.py", "messages.py", "frontmatter.py")
 
 
 @dataclass(frozen=True)

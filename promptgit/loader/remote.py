@@ -77,3 +77,9 @@ def _last_line(exc: git.GitCommandError) -> str:
     text = exc.stderr if isinstance(exc.stderr, str) else ""
     lines = [line.strip() for line in text.strip().strip("'").splitlines() if line.strip()]
     return lines[-1].removeprefix("stderr:").strip().strip("'") if lines else f"git exited with {exc.status}"
+
+
+def default_cache_dir() -> Path:
+    """Where Repository.clone keeps mirrors by default: $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "promptgit" / "mirrors"

@@ -179,6 +179,14 @@ RULES: dict[str, Rule] = {
             "The prompt has required inputs but no `sample`, so it is never test-rendered.",
             "Add `sample:` with a value for every required input; tokens are then estimated too.",
         ),
+        Rule(
+            "PG308",
+            "message-block-cannot-render",
+            _E,
+            "A message block sits where it cannot make a message: in a text prompt or a capture.",
+            "Put message blocks only in chat prompts (their own body or included partials), outside macros, "
+            "`{% set %}`, `{% filter %}` and `{% call %}` blocks; see docs/security.md.",
+        ),
         # versions (promptgit.validation.versions) reports these; see docs/versions.md
         Rule(
             "PG501",
@@ -222,6 +230,21 @@ RULES: dict[str, Rule] = {
             "A partial the prompt includes changed since the base; the prompt stays at a released version.",
             "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
         ),
+        # traffic splits in labels.yaml (promptgit.validation.splits); see docs/experiments.md
+        Rule(
+            "PG508",
+            "split-weights-sum",
+            _E,
+            "The weights of a traffic split do not sum to 100.",
+            "Give the versions whole-number weights that sum to 100, e.g. {1.2.0: 90, 1.3.0: 10}.",
+        ),
+        Rule(
+            "PG509",
+            "split-inputs-differ",
+            _E,
+            "The versions of a traffic split require different inputs, so callers of one break on the other.",
+            "Split only between versions with the same required inputs (give a new input a default).",
+        ),
         Rule(
             "PG507",
             "release-tags-missing",
@@ -242,6 +265,20 @@ RULES: dict[str, Rule] = {
             _E,
             "The template reaches for internals the sandbox forbids.",
             "Do not access `_`-prefixed attributes, `mro`, frames or globals; pass plain data as inputs.",
+        ),
+        Rule(
+            "PG603",
+            "pattern-not-checkable",
+            _E,
+            "An input pattern cannot run on the linear-time regex engine (RE2), so no value can pass it.",
+            "Rewrite it without backreferences, lookahead or lookbehind; see docs/security.md#patterns.",
+        ),
+        Rule(
+            "PG604",
+            "backtracking-pattern",
+            _W,
+            "An input pattern backtracks catastrophically in other regex engines (nested quantifiers).",
+            "promptgit checks it in linear time; rewrite it (`^a+$` for `^(a+)+$`) for other consumers.",
         ),
     )
 }
