@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
@@ -90,6 +91,21 @@ class Bookkeeping:
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
+
+    def stats(self, entries: dict[str, int]) -> dict[str, Any]:
+        """Repository.stats(): hits, misses, hit_rate, stale, last_known_good, fallbacks, refresh_failures."""
+        counts = self.counts()
+        lookups = counts["hits"] + counts["misses"]
+        return {
+            "hits": counts["hits"],
+            "misses": counts["misses"],
+            "hit_rate": counts["hits"] / lookups if lookups else 0.0,
+            "stale": counts["stale"],
+            "last_known_good": counts["last_known_good"],
+            "fallbacks": counts["fallbacks"],
+            "refresh_failures": counts["failures"],
+            "entries": entries,
+        }
 
     def _count(self, what: str) -> None:
         with self._lock:

@@ -30,7 +30,7 @@ from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.outcomes import PromptRef
 from promptgit.loader.refs import config_at_ref, known_selectors, resolve_ref
-from promptgit.loader.remote import Mirror, default_cache_dir
+from promptgit.loader.remote import Mirror, open_mirror
 from promptgit.loader.traced import traced_get
 from promptgit.loader.variants import Variants, resolve_split
 from promptgit.store.gitstore import GitStore
@@ -134,19 +134,12 @@ class Repository:
         cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
         used as it is.
         """
-        base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        mirror = Mirror(url, base)
+        mirror, failure = open_mirror(url, cache_dir)
         options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
-        if not mirror.exists():
-            mirror.clone()
-            return cls(mirror.path, ref, _mirror=mirror, **options)
-        try:
-            mirror.fetch()
-        except GitError as exc:
-            repository = cls(mirror.path, ref, _mirror=mirror, **options)
-            repository._books.failure(exc, {"remote": url})
-            return repository
-        return cls(mirror.path, ref, _mirror=mirror, **options)
+        repository = cls(mirror.path, ref, _mirror=mirror, **options)
+        if failure is not None:
+            repository._books.failure(failure, {"remote": url})
+        return repository
 
     # --- public API ---------------------------------------------------------------------------------
     def get(self, selector: str | Selector, key: str | int | None = None) -> LoadedPrompt:
@@ -235,20 +228,8 @@ class Repository:
 
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
-        counts = self._books.counts()
-        lookups = counts["hits"] + counts["misses"]
-        return {
-            "hits": counts["hits"],
-            "misses": counts["misses"],
-            "hit_rate": counts["hits"] / lookups if lookups else 0.0,
-            "stale": counts["stale"],
-            "last_known_good": counts["last_known_good"],
-            "fallbacks": counts["fallbacks"],
-            "refresh_failures": counts["failures"],
-            "entries": dict(self.cache_sizes()),
-            "template_hits": self._compiler.hits,
-            "template_misses": self._compiler.misses,
-        }
+        templates = {"template_hits": self._compiler.hits, "template_misses": self._compiler.misses}
+        return self._books.stats(dict(self.cache_sizes())) | templates
 
     def served_commit(self) -> str | None:
         """The commit `ref` resolved to at the last refresh (None if it could not be read)."""

@@ -219,24 +219,18 @@ RULES: dict[str, Rule] = {
 }
 
 
-def _token_rules() -> dict[str, Rule]:
-    # the tokens area keeps its rules' names and help with its code; one source, not a copy here
+def _kept_elsewhere() -> dict[str, Rule]:
+    # the tokens and versions areas keep their rules' names and help with their checks: one source
     from promptgit.tokens.rules import RULES as TOKEN_RULES
+    from promptgit.validation.version_rules import VERSION_RULES
 
     return {
         code: Rule(code, name, severity, summary, help_)
-        for code, (name, severity, summary, help_) in TOKEN_RULES.items()
+        for code, (name, severity, summary, help_) in {**TOKEN_RULES, **VERSION_RULES}.items()
     }
 
 
-def _version_rules() -> dict[str, Rule]:
-    from promptgit.validation.version_rules import RULES as VERSION_RULES
-
-    return {code: Rule(code, *fields) for code, fields in VERSION_RULES.items()}
-
-
-RULES.update(_token_rules())
-RULES.update(_version_rules())
+RULES.update(_kept_elsewhere())
 RULES = dict(sorted(RULES.items()))
 
 

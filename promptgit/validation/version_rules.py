@@ -1,7 +1,7 @@
-"""The version rules' codes (PG5xx), kept beside the checks: name, default severity, summary and help.
+"""The version rules' table (PG5xx): names, default severities and help, kept with the checks that use them.
 
-The checks: versions.py (releases, labels), bumps.py (against the last release), splits.py (traffic splits).
-rules.py builds the rule table from this, as it does from the tokens area's rules.
+The checks: versions.py (bumps, releases, labels), bumps.py (the interface) and splits.py (traffic splits);
+rules.py joins this table with the others.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from promptgit.findings import Severity
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
-# code -> (name, default severity, summary, help); see docs/versions.md and docs/experiments.md
-RULES: dict[str, tuple[str, Severity, str, str]] = {
+# code -> (name, severity, summary, help)
+VERSION_RULES: dict[str, tuple[str, Severity, str, str]] = {
     "PG501": (
         "version-not-bumped",
         _E,
