@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -106,6 +105,8 @@ def did_you_mean(wanted: str, existing: Iterable[str], what: str, limit: int = 1
     names = list(dict.fromkeys(existing))
     if not names:
         return f"there are no {what}"
+    import difflib  # only when something is not found: errors.py is imported by every process
+
     close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
     ordered = close + [name for name in names if name not in close]
     shown = ", ".join(ordered[:limit]) + (f" and {len(ordered) - limit} more" if len(ordered) > limit else "")
