@@ -8,6 +8,7 @@ committed or tagged here; `promptgit release` does that once the change is merge
 from __future__ import annotations
 
 import argparse
+import os
 
 from promptgit.commands.release import prompt_name
 from promptgit.errors import PromptNotFoundError
@@ -28,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
     name = prompt_name(workspace, args.name)
     path = workspace.path_of(name)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise PromptNotFoundError(f"no prompt {name!r}: {workspace.display_path(path)} does not exist")
-    old, new, _original = bump_file(path, args.part)
-    print(f"{name}: {old} -> {new} ({workspace.display_path(path)})")
+    bump = bump_file(path, args.part, workspace.root, workspace.config.max_file_bytes)
+    print(f"{name}: {bump.old} -> {bump.new} ({workspace.display_path(path)})")
     return 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, PromptNotFoundError
+from promptgit.store.atomic import edit_lock, write_atomic
 from promptgit.store.labels import parse_labels, set_label
 from promptgit.store.releases import release_tag
 from promptgit.store.selectors import parse_selector
-from promptgit.store.workspace import LABELS_FILE
+from promptgit.store.workspace import LABELS_FILE, Workspace
 
 HELP = "Point a label at a released version (edits prompts/labels.yaml; you commit it), or list labels."
 
@@ -49,19 +52,29 @@ def _set(args: argparse.Namespace) -> int:
             "does not exist in the working tree (labels may only point at existing prompts)"
         )
     path = workspace.prompts_dir / LABELS_FILE
-    text = path.read_text("utf-8") if path.is_file() else ""
-    change = set_label(text, args.label, selector.name, selector.spec)
     shown = workspace.display_path(path)
-    if change.previous == selector.spec:
-        print(f"{args.label}: {selector.name} is already {selector.spec}; {shown} unchanged")
-        return 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(change.text, "utf-8")
-    temporary.replace(path)  # atomic: never a half-written labels file
+    # read, edit and write under the file's lock: two concurrent `label set` both land (store/atomic.py)
+    with edit_lock(path):
+        text = read_labels_text(workspace, path)
+        change = set_label(text, args.label, selector.name, selector.spec)
+        if change.previous == selector.spec:
+            print(f"{args.label}: {selector.name} is already {selector.spec}; {shown} unchanged")
+            return 0
+        write_atomic(path, change.text.encode("utf-8"))  # never a half-written labels file
     was = f" (was {change.previous})" if change.previous else ""
     print(f"{args.label}: {selector.name} -> {selector.spec}{was}; commit {shown} to apply")
     return 0
+
+
+def read_labels_text(workspace: Workspace, path: Path) -> str:
+    """labels.yaml of the working tree ("" when absent), through the contained, bounded reader."""
+    if not os.path.lexists(path):
+        return ""
+    try:
+        return workspace.read_file(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{workspace.display_path(path)}: not UTF-8") from None
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -71,7 +84,7 @@ def _list(args: argparse.Namespace) -> int:
             labels = store.labels(store.resolve_commit(args.ref))
         else:
             path = workspace.prompts_dir / LABELS_FILE
-            text = path.read_text("utf-8") if path.is_file() else ""
+            text = read_labels_text(workspace, path)
             labels = parse_labels(text, workspace.display_path(path))
     finally:
         store.close()

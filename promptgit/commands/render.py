@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from promptgit.findings import Finding
 from promptgit.format.bounded import RENDER_BYTES, located, render_bounded
 from promptgit.format.prompt import Prompt, compile_document, parse_document
 from promptgit.format.templating import Rendered, make_environment
+from promptgit.store.selectors import check_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation.sources import read_text
 
@@ -56,11 +58,12 @@ def load_worktree_prompt(workspace: Workspace, name: str) -> Prompt:
     name = name.removesuffix(_WORKTREE)
     if "@" in name:
         raise ConfigError(f"render reads the working tree; {name!r} selects a release (use `promptgit show`)")
+    check_name(name.removesuffix(".j2"))
     path = workspace.path_of(name)
     shown = workspace.display_path(path)
-    if workspace.name_of(path) is None or not path.is_file():
+    if workspace.name_of(path) is None or not os.path.lexists(path):
         raise PromptNotFoundError(f"no prompt {name!r}: {shown} does not exist")
-    text = read_text(path, shown, workspace.config.max_file_bytes)
+    text = read_text(path, shown, workspace.config.max_file_bytes, workspace.root)
     if isinstance(text, Finding):
         raise PromptgitError(text.format())
     document = parse_document(name, shown, text)

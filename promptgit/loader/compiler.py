@@ -8,14 +8,16 @@ commit; a template without such tags is shared by every commit that holds the sa
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import os
 import threading
-from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
+from promptgit.config import Config
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError
 from promptgit.format.prompt import (
     Prompt,
@@ -29,7 +31,9 @@ from promptgit.loader.caches import LRUCache
 from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
+from promptgit.store.files import read_contained
 from promptgit.store.gitstore import GitStore
+from promptgit.store.workspace import read_partial_in
 
 TemplateKey = tuple[str, str | None]
 _MAX_ENVIRONMENTS = 64
@@ -165,29 +169,26 @@ def preload_includes(environment: Any, source: str) -> None:
             pending.append(partial)
 
 
-def worktree_prompt(store: GitStore, name: str, metrics: LoaderMetrics) -> LoadedPrompt:
-    """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call."""
+def worktree_prompt(
+    store: GitStore, name: str, metrics: LoaderMetrics, max_file_bytes: int | None = None
+) -> LoadedPrompt:
+    """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call.
+
+    Read through the contained reader (store/files.py): a regular file inside the repository, at most
+    `max_file_bytes`; a symlinked directory out of the repository, a FIFO or a device is refused.
+    """
     if store.root.name.endswith(".git") or not (store.root / ".git").exists():
         raise PromptNotFoundError(f"{name}@worktree: {store.root} has no working tree (a bare repository)")
-    prompts = (store.root / store.prompts_dir).resolve()
+    limit = max_file_bytes if max_file_bytes is not None else Config().max_file_bytes
+    root = store.root.resolve()
+    prompts = (root / store.prompts_dir).resolve()
     relative = store.prompt_path(name)
-    try:
-        data = (store.root / relative).read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        raise PromptNotFoundError(f"{name}@worktree: no file {relative} in {store.root}") from None
-    except OSError as exc:
-        raise PromptNotFoundError(f"{name}@worktree: cannot read {relative}: {exc.strerror}") from None
+    path = root / relative
+    if not os.path.lexists(path):
+        raise PromptNotFoundError(f"{name}@worktree: no file {relative} in {store.root}")
+    data = read_contained(path, relative, limit, root)
     blob_sha = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-    def read_partial(include: str) -> str | None:
-        path = (prompts / include).resolve()
-        if not path.is_relative_to(prompts) or not path.is_file():
-            return None
-        try:
-            return Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
     document = parse_document(name, relative, data)
+    read_partial = functools.partial(read_partial_in, prompts, max_bytes=limit)
     prompt = compile_document(document, make_environment(read_partial), blob_sha=blob_sha)
     return LoadedPrompt.wrap(prompt, metrics, "worktree")

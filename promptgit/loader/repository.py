@@ -157,7 +157,8 @@ class Repository:
             return cached
         if parsed.kind == "worktree":
             try:
-                prompt = worktree_prompt(self._store, parsed.name, self._metrics)
+                limit = self._compiler.max_file_bytes
+                prompt = worktree_prompt(self._store, parsed.name, self._metrics, limit)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, key, exc, start)
             self._books.loaded(key, prompt, "git", start)

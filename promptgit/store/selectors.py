@@ -21,14 +21,46 @@ from promptgit.errors import SelectorError
 
 SelectorKind = Literal["latest", "exact", "range", "label", "worktree"]
 
+_KINDS = frozenset({"latest", "exact", "range", "label", "worktree"})
 LATEST = "latest"
 WORKTREE = "worktree"
 # the same patterns as schemas/labels.schema.json: prompt names are paths, labels are lowercase words
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
-LABEL_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+# (\Z, not $: `$` also matches before a trailing newline, and a name with a newline is not a name)
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\Z")
+LABEL_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*\Z")
+# numbers of at most 18 digits and short pre-release/build parts: a 5000-digit "version" in a tag name or
+# a selector is not a version (int() of it would cost time, and Python refuses past 4300 digits)
 VERSION_PATTERN = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+    r"^(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})"
+    r"(?:-[0-9A-Za-z.-]{1,128})?(?:\+[0-9A-Za-z.-]{1,128})?\Z"
 )
+# a name becomes a file path (NAME.j2) and a ref path (refs/tags/prompts/NAME/vX.Y.Z): each part must fit
+# a file name (255 bytes, with room for `.j2` and git's `.lock`), the whole well inside PATH_MAX
+MAX_NAME_PART = 200
+MAX_NAME_LENGTH = 1000
+# versions and ranges are short; a 5000-digit number only costs time (and Python's int-conversion limit)
+MAX_SPEC_LENGTH = 256
+
+
+def check_name(name: object) -> str:
+    """`name` if it is a valid prompt name; SelectorError saying why not. The one check every entry point
+    (loader, CLI commands, Selector objects) applies: no `..`, no absolute path, no NUL or newline, no
+    part longer than a file name may be."""
+    if not isinstance(name, str):
+        raise SelectorError(f"invalid prompt name {name!r}: not a string")
+    shown = name if len(name) <= 80 else f"{name[:60]}... ({len(name)} characters)"
+    if len(name) > MAX_NAME_LENGTH:
+        raise SelectorError(f"invalid prompt name {shown!r}: longer than {MAX_NAME_LENGTH} characters")
+    if not NAME_PATTERN.match(name):
+        raise SelectorError(
+            f"invalid prompt name {shown!r}: use letters, digits, '_', '.', '-' and '/' between parts"
+        )
+    parts = name.split("/")
+    if any(part in (".", "..") for part in parts):
+        raise SelectorError(f"invalid prompt name {shown!r}: '.' and '..' are not allowed as parts")
+    if any(len(part) > MAX_NAME_PART for part in parts):
+        raise SelectorError(f"invalid prompt name {shown!r}: a part is over {MAX_NAME_PART} characters")
+    return name
 
 
 @dataclass(frozen=True)
@@ -38,6 +70,14 @@ class Selector:
     name: str
     kind: SelectorKind
     spec: str | None = None  # the version, range text or label; None for latest/worktree
+
+    def __post_init__(self) -> None:
+        # a Selector built by hand (`Selector("../../tmp/x", "worktree")`) is checked like a parsed one
+        check_name(self.name)
+        if self.kind not in _KINDS:
+            raise SelectorError(f"invalid selector kind {self.kind!r}: one of {', '.join(sorted(_KINDS))}")
+        if self.spec is not None and (not isinstance(self.spec, str) or len(self.spec) > MAX_SPEC_LENGTH):
+            raise SelectorError(f"selector {self.name}@...: the version part is not a short string")
 
     def __str__(self) -> str:
         if self.kind == "worktree":
@@ -66,8 +106,13 @@ def parse_selector(text: str) -> Selector:
     text = text.strip()
     name, at, spec = text.partition("@")
     name = name.strip().removesuffix(".j2")
-    if not NAME_PATTERN.match(name) or any(part in (".", "..") for part in name.split("/")):
-        raise SelectorError(f"invalid prompt name in selector {text!r}")
+    try:
+        check_name(name)
+    except SelectorError as exc:
+        shown = text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+        raise SelectorError(f"selector {shown!r}: {exc}") from None
+    if len(spec) > MAX_SPEC_LENGTH:
+        raise SelectorError(f"selector {name}@...: the part after '@' is longer than {MAX_SPEC_LENGTH}")
     if not at:
         return Selector(name, "latest")
     spec = spec.strip()

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptgit.config import Config, load_config
+from promptgit.errors import PromptSyntaxError
 from promptgit.format.prompt import SUFFIX, prompt_name
+from promptgit.store.files import read_contained
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
@@ -95,15 +97,28 @@ class Workspace:
     def path_of(self, name: str) -> Path:
         return self.prompts_dir / f"{name}{SUFFIX}"
 
+    def read_file(self, path: Path, shown: str | None = None) -> bytes:
+        """Bytes of a working-tree file: a regular file inside the repository, at most max_file_bytes.
+
+        Raises UnreadableFile (a PromptSyntaxError: PG104 or PG106, naming the file) otherwise.
+        """
+        shown = self.display_path(path) if shown is None else shown
+        return read_contained(path, shown, self.config.max_file_bytes, self.root)
+
     def read_partial(self, relative: str) -> str | None:
-        """Text of an included template, relative to the prompts dir; None when missing or outside it."""
-        path = (self.prompts_dir / relative).resolve()
-        if not path.is_relative_to(self._resolved_prompts_dir) or not path.is_file():
-            return None
-        try:
-            return path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
+        """Text of an included template, relative to the prompts dir; None when missing, outside it, not a
+        regular file or over max_file_bytes."""
+        return read_partial_in(self._resolved_prompts_dir, relative, self.config.max_file_bytes)
+
+
+def read_partial_in(prompts_dir: Path, relative: str, max_bytes: int) -> str | None:
+    """Text of the include `relative` under `prompts_dir` (resolved), through the contained reader."""
+    if "\0" in relative:
+        return None
+    try:
+        return read_contained(prompts_dir / relative, relative, max_bytes, prompts_dir).decode("utf-8")
+    except (PromptSyntaxError, UnicodeDecodeError):
+        return None
 
 
 def open_store(workspace: Workspace) -> GitStore | None:

@@ -56,7 +56,7 @@ class FileChecker:
 
     def _read(self, path: Path, shown: str) -> tuple[str | None, list[Finding]]:
         """The file's text (None when unreadable) and the findings about it as text: read errors, secrets."""
-        text = read_text(path, shown, self.config.max_file_bytes)
+        text = read_text(path, shown, self.config.max_file_bytes, self.root)
         if isinstance(text, Finding):
             return None, [text]
         return text, list(security.secrets(shown, text)) if "security" in self.families else []
