@@ -55,6 +55,7 @@ METRIC_NAMES = frozenset(
         "promptgit_render_errors_total",
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
+        "promptgit_disk_cache_rejects_total",
     }
 )
 
@@ -69,6 +70,7 @@ class LoaderMetrics:
     render_errors: Counter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
+    disk_rejects: Counter  # reason: diskcache.REJECT_REASONS
 
 
 _registry_lock = threading.Lock()
@@ -87,11 +89,21 @@ def loader_metrics(registry: CollectorRegistry | None = None) -> LoaderMetrics:
 
 
 def _create(registry: CollectorRegistry) -> LoaderMetrics:
+    from promptgit.loader.diskcache import REJECT_REASONS
+
     entries = CacheEntriesCollector()
     lookups = LookupMetrics()
     renders = RenderMetrics()
     for collector in (entries, lookups, renders):
         registry.register(collector)
+    disk_rejects = Counter(
+        "promptgit_disk_cache_rejects",
+        "Compiled-prompt cache entries refused (untrusted owner or mode, bad signature): never run",
+        ["reason"],
+        registry=registry,
+    )
+    for reason in REJECT_REASONS:  # every series exists from the start: an alert sees the first increase
+        disk_rejects.labels(reason)
     return LoaderMetrics(
         lookups=lookups,
         renders=renders,
@@ -108,4 +120,5 @@ def _create(registry: CollectorRegistry) -> LoaderMetrics:
             ["prompt", "kind"],
             registry=registry,
         ),
+        disk_rejects=disk_rejects,
     )

@@ -93,7 +93,10 @@ class Repository:
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
-        disk = CompiledCache(Path(cache_dir) / COMPILED_DIR) if cache_dir is not None else None
+        disk = None
+        if cache_dir is not None:
+            rejects = self._metrics.disk_rejects
+            disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, lambda reason: rejects.labels(reason).inc())
         self._compiler = Compiler(
             self._store,
             self._metrics,

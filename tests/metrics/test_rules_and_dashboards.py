@@ -37,7 +37,7 @@ def dashboard_expressions(dashboard: dict[str, Any]) -> list[str]:
 def test_promtool_check_rules() -> None:
     result = _promtool("check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 5 rules found" in result.stdout
+    assert "SUCCESS: 6 rules found" in result.stdout
 
 
 def test_promtool_unit_tests_pass() -> None:
@@ -70,6 +70,7 @@ def test_every_required_alert_exists() -> None:
         "PromptgitRefreshFailing",
         "PromptgitRenderLatencyHigh",
         "PromptgitFallbackInUse",
+        "PromptgitDiskCacheRejected",
     }
 
 
