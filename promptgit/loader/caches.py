@@ -79,7 +79,9 @@ class TTLCache(Generic[K, V]):
     - A missing key is loaded in the caller's thread; its errors go to the caller.
     - An expired key returns the cached value at once and starts one background refresh for that key.
     - A refresh that fails keeps the old value (last-known-good), calls `on_failure`, and is retried after
-      another TTL; lookups say LAST_KNOWN_GOOD until a refresh succeeds.
+      another TTL; lookups say LAST_KNOWN_GOOD until a refresh succeeds. Unless `keeps_last_known_good`
+      says the error is a definite answer (the thing is gone, not unreachable): then the entry is
+      dropped, and the next lookup loads it again in the caller's thread (and gets that error).
     - Entries stored with `expires=False` are never refreshed.
     - At most `max_refreshes` refreshes run at once; an expired key met while all are busy is served
       stale and tried again on a later lookup.
@@ -91,10 +93,12 @@ class TTLCache(Generic[K, V]):
         clock: Clock = time.monotonic,
         on_failure: Callable[[K, Exception], None] | None = None,
         max_refreshes: int = 8,
+        keeps_last_known_good: Callable[[Exception], bool] | None = None,
     ) -> None:
         self.ttl = ttl
         self.clock = clock
         self.on_failure = on_failure
+        self.keeps_last_known_good = keeps_last_known_good
         # many keys expiring at once must not start a thread each; the others stay stale a little longer
         self.max_refreshes = max_refreshes
         self._data: dict[K, _Entry[V]] = {}
@@ -149,6 +153,12 @@ class TTLCache(Generic[K, V]):
         try:
             value = load()
         except Exception as exc:
+            if self.keeps_last_known_good is not None and not self.keeps_last_known_good(exc):
+                with self._lock:
+                    entry = self._data.get(key)
+                    if entry is not None and entry.generation < generation:
+                        del self._data[key]
+                return
             with self._lock:
                 entry = self._data.get(key)
                 if entry is not None:

@@ -105,7 +105,9 @@ class Repository:
             config.max_file_bytes,
             disk,
         )
-        self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(cache_ttl, self._clock, self._refresh_failed)
+        self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(
+            cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=_unreachable
+        )
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
@@ -289,6 +291,12 @@ class Repository:
         if found is None:
             return Config()
         return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Whether a failed refresh keeps serving last-known-good: only when git could not be read (or failed
+    unexpectedly). A definite answer (no such label entry, prompt or release) takes effect like any change."""
+    return isinstance(exc, GitError) or not isinstance(exc, PromptgitError)
 
 
 def _default_cache_dir() -> Path:

@@ -149,6 +149,14 @@ class GitStore(GitObjects):
             self._exact[(name, version)] = found
             return found
 
+    def _tag_ref_now(self, name: str, version: str) -> TagRef | None:
+        """`_tag_ref` from the refs as they are now, not as cached."""
+        with self._lock:
+            self._packed = None
+            self._tags.pop(name, None)
+            self._exact.pop((name, version), None)
+            return self._tag_ref(name, version)
+
     def _packed_refs(self) -> bytes:
         if self._packed is None:
             try:
@@ -239,7 +247,11 @@ class GitStore(GitObjects):
                 raise PromptNotFoundError(
                     f"{selector}: label {selector.spec!r} has no entry for {selector.name}"
                 )
-            if self._tag_ref(selector.name, version) is None:
+            # labels were read just now, tag refs may be cached from before the release the label names
+            # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
+            # read after the labels that name them, as releases are tagged before they are labelled)
+            released = self._tag_ref(selector.name, version) or self._tag_ref_now(selector.name, version)
+            if released is None:
                 raise PromptNotFoundError(f"{selector}: label points at {version}, which is not released")
             return version
         # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
