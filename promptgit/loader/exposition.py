@@ -72,7 +72,7 @@ def _make_server(addr: str, port: int, registry: CollectorRegistry, workers: int
     from prometheus_client import make_wsgi_app
 
     class Handler(WSGIRequestHandler):
-        timeout: float | None = TIMEOUT  # StreamRequestHandler applies it to the socket
+        timeout = TIMEOUT  # StreamRequestHandler applies it to the socket
 
         def log_message(self, format: str, *args: Any) -> None:  # scrapes are not logged
             pass
