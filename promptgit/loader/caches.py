@@ -85,6 +85,8 @@ class TTLCache(Generic[K, V]):
     - Entries stored with `expires=False` are never refreshed.
     - At most `max_refreshes` refreshes run at once; an expired key met while all are busy is served
       stale and tried again on a later lookup.
+    - At most `max_entries` keys are kept (callers choose keys: 20,000 distinct range selectors must not
+      make 20,000 entries); adding one more forgets the oldest stored.
     """
 
     def __init__(
@@ -94,7 +96,11 @@ class TTLCache(Generic[K, V]):
         on_failure: Callable[[K, Exception], None] | None = None,
         max_refreshes: int = 8,
         keeps_last_known_good: Callable[[Exception], bool] | None = None,
+        max_entries: int = 4096,
     ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
         self.ttl = ttl
         self.clock = clock
         self.on_failure = on_failure
@@ -140,6 +146,9 @@ class TTLCache(Generic[K, V]):
             # two threads may load a missing key at once; a slower, older load must not replace a newer one
             if current is None or current.generation < generation:
                 self._data[key] = _Entry(value, self.clock(), expires, generation)
+            if current is None:
+                while len(self._data) > self.max_entries:
+                    del self._data[next(iter(self._data))]  # dicts keep insertion order: the oldest
 
     def _start_refresh(self, key: K, load: Callable[[], V]) -> None:
         generation = next(self._generations)
@@ -170,7 +179,8 @@ class TTLCache(Generic[K, V]):
         else:
             with self._lock:
                 entry = self._data.get(key)
-                self._data[key] = _Entry(value, self.clock(), entry.expires if entry else True, generation)
+                if entry is not None:  # evicted meanwhile: not stored again (the cache stays bounded)
+                    self._data[key] = _Entry(value, self.clock(), entry.expires, generation)
         finally:
             with self._lock:
                 self._refreshers.discard(threading.current_thread())

@@ -109,6 +109,7 @@ class Repository:
             cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=_unreachable
         )
         self._fallbacks = Fallbacks(fallback, self._metrics)
+        self._known_names: set[str] = set()  # prompts loaded at least once: real names, so bounded
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
         self._metrics.cache_entries.track(self)
@@ -166,6 +167,7 @@ class Repository:
                 prompt = worktree_prompt(self._store, parsed.name, self._metrics, limit)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, key, exc, start)
+            self._known_names.add(parsed.name)
             self._books.loaded(key, prompt, "git", start)
             return prompt
         try:
@@ -178,6 +180,7 @@ class Repository:
                 self._books.failure(exc, {"selector": key, "prompt": parsed.name})
             return self._fallback_or_raise(parsed, key, exc, start)
         self._books.lookup(parsed.name, freshness)
+        self._known_names.add(parsed.name)
         self._books.loaded(key, prompt, "git" if freshness is Freshness.MISS else "cache", start)
         return prompt
 
@@ -265,7 +268,7 @@ class Repository:
     def _fallback_or_raise(
         self, selector: Selector, key: str, exc: PromptgitError, start: float
     ) -> LoadedPrompt:
-        fallback = self._fallbacks.get(selector.name)
+        fallback = self._fallbacks.get(selector.name, known=selector.name in self._known_names)
         if fallback is None:
             raise exc
         self._books.fallback(selector.name, key, exc)

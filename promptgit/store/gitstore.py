@@ -7,6 +7,7 @@ directly (see tagrefs.py), so a repository with 10,000 tags costs a few lines, n
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -23,6 +24,9 @@ __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag
 LABELS_FILE = "labels.yaml"
 PARTIALS_DIR = "partials"
 _MAX_CACHED = 256  # entries per per-commit cache before it is dropped
+# entries of the per-name ref caches: names come from callers (`get("attacker/n123")` caches "no tags"),
+# so past this many the cache starts again rather than growing with every name ever asked for
+_MAX_NAMES = 4096
 
 
 class GitStore(GitObjects):
@@ -122,7 +126,7 @@ class GitStore(GitObjects):
             if cached is not None:
                 return cached
             refs = self._read_tag_refs(name)
-            self._tags[name] = refs
+            _bounded(self._tags)[name] = refs
             return refs
 
     def _tag_ref(self, name: str, version: str) -> TagRef | None:
@@ -146,7 +150,7 @@ class GitStore(GitObjects):
                 found = packed_tag_refs(self._packed_refs(), refname.encode()).get("")
             except OSError as exc:
                 raise GitError(f"{self.root}: cannot read {refname}: {exc.strerror}") from None
-            self._exact[(name, version)] = found
+            _bounded(self._exact)[(name, version)] = found
             return found
 
     def _tag_ref_now(self, name: str, version: str) -> TagRef | None:
@@ -213,7 +217,7 @@ class GitStore(GitObjects):
         if cached is None:
             cached = self._load_release(name, version, ref)
             with self._lock:
-                self._releases[key] = cached
+                _bounded(self._releases)[key] = cached
         return cached
 
     def release_commit(self, name: str, version: str) -> str:
@@ -267,3 +271,10 @@ class GitStore(GitObjects):
     def highest_release(self, name: str) -> str | None:
         versions = list(self._tag_refs(name))
         return max(versions, key=version_key) if versions else None
+
+
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """`cache`, emptied first when it is full (the caller holds the store's lock)."""
+    if len(cache) >= _MAX_NAMES:
+        cache.clear()
+    return cache
