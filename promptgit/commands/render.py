@@ -16,6 +16,7 @@ from promptgit.findings import Finding
 from promptgit.format.bounded import RENDER_BYTES, located, render_bounded
 from promptgit.format.prompt import Prompt, compile_document, parse_document
 from promptgit.format.templating import Rendered, make_environment
+from promptgit.format.yamlsafe import safe_load
 from promptgit.store.selectors import check_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation.sources import read_text
@@ -79,7 +80,7 @@ def _parse_var(assignment: str, prompt: Prompt) -> tuple[str, Any]:
     if types == "string" or types == ["string"]:
         return key, raw  # a declared string stays text: --var version=1.10 must not become 1.1
     try:
-        return key, yaml.safe_load(raw) if raw else raw
+        return key, safe_load(raw) if raw else raw
     except yaml.YAMLError:
         return key, raw
 

@@ -207,10 +207,16 @@ def compile_prompt(
 ) -> tuple[Prompt, CodeType]:
     """compile_document, also returning the template's Python code (the loader keeps it on disk)."""
     ast = ast if ast is not None else parse_template(document, environment)
-    if chat is None:
-        # a message block needs the word in the source: without it, skip the walk of the AST
-        chat = "message" in document.front.body and is_chat(ast)
-    code = compile_ast(document, environment, ast)
+    try:
+        if chat is None:
+            # a message block needs the word in the source: without it, skip the walk of the AST
+            chat = "message" in document.front.body and is_chat(ast)
+        code = compile_ast(document, environment, ast)
+    except (RecursionError, MemoryError, SyntaxError):
+        # `{{ x|upper|upper|...}}` 10,000 times parses, but walking or compiling it recurses that deep
+        # (and Python's own compiler refuses code nested that deep): hostile input, not a crash
+        line = document.front.body_line
+        raise PromptSyntaxError(document.path, line, 1, "PG102", "template is nested too deeply") from None
     prompt = prompt_from_code(
         document.name,
         document.path,

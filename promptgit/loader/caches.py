@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
+from promptgit.errors import GitError, PromptgitError
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Clock = Callable[[], float]
@@ -209,3 +211,10 @@ class TTLCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+def unreachable(exc: Exception) -> bool:
+    """A TTLCache `keeps_last_known_good` for the loader: keep serving last-known-good only when git could
+    not be read (or failed unexpectedly). A definite answer (no such label entry, prompt or release)
+    takes effect like any change."""
+    return isinstance(exc, GitError) or not isinstance(exc, PromptgitError)

@@ -14,10 +14,29 @@ import git
 
 from promptgit.errors import GitError
 
+# git's remote helpers that run commands (`ext::sh -c ...`) or use inherited file descriptors (`fd::3`):
+# a URL from configuration must never run a program; GitPython refuses them too, with its own exception
+_UNSAFE_PROTOCOL = re.compile(r"^\s*(ext|fd)::", re.IGNORECASE)
+MAX_URL_LENGTH = 2048
+
+
+def check_url(url: object) -> str:
+    """`url` if it is one we clone; GitError for an unsafe protocol, a control character or a huge URL."""
+    if not isinstance(url, str) or not url.strip():
+        raise GitError("cannot clone: the URL is empty or not a string")
+    shown = url if len(url) <= 100 else f"{url[:80]}... ({len(url)} characters)"
+    if len(url) > MAX_URL_LENGTH:
+        raise GitError(f"cannot clone {shown!r}: URL longer than {MAX_URL_LENGTH} characters")
+    if any(ord(character) < 32 for character in url):
+        raise GitError(f"cannot clone {shown!r}: control character in the URL")
+    if _UNSAFE_PROTOCOL.match(url) or url.lstrip().startswith("-"):
+        raise GitError(f"cannot clone {shown!r}: unsafe protocol (ext:: and fd:: run commands)")
+    return url
+
 
 def mirror_path(url: str, cache_dir: str | Path) -> Path:
     """Where the mirror of `url` lives under `cache_dir`: a readable name plus a hash of the full URL."""
-    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-") or "repo"
+    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-")[:64] or "repo"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return Path(cache_dir) / f"{tail.removesuffix('.git')}-{digest}.git"
 
@@ -26,7 +45,7 @@ class Mirror:
     """`git clone --mirror` of `url` under `cache_dir`, brought up to date by `fetch()`."""
 
     def __init__(self, url: str, cache_dir: str | Path) -> None:
-        self.url = url
+        self.url = check_url(url)
         self.path = mirror_path(url, cache_dir)
         self._lock = threading.Lock()
 
@@ -39,7 +58,7 @@ class Mirror:
         # clone beside the target and rename: a crash or a concurrent replica never sees half a mirror
         staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.path.parent))
         try:
-            git.Repo.clone_from(self.url, staging / "mirror.git", mirror=True).close()
+            git.Repo.clone_from(self.url, staging / "mirror.git", mirror=True).close()  # checks protocols too
             try:
                 os.rename(staging / "mirror.git", self.path)
             except OSError:
@@ -47,6 +66,8 @@ class Mirror:
                     raise
         except git.GitCommandError as exc:
             raise GitError(f"cannot clone {self.url}: {_last_line(exc)}") from None
+        except git.GitError as exc:  # GitPython's UnsafeProtocolError, UnsafeOptionError, ...
+            raise GitError(f"cannot clone {self.url}: {exc}") from None
         except OSError as exc:
             raise GitError(f"cannot clone {self.url} into {self.path}: {exc.strerror}") from None
         finally:
@@ -71,3 +92,9 @@ def _last_line(exc: git.GitCommandError) -> str:
     text = exc.stderr if isinstance(exc.stderr, str) else ""
     lines = [line.strip() for line in text.strip().strip("'").splitlines() if line.strip()]
     return lines[-1].removeprefix("stderr:").strip().strip("'") if lines else f"git exited with {exc.status}"
+
+
+def default_cache_dir() -> Path:
+    """Where Repository.clone keeps mirrors by default: $XDG_CACHE_HOME/promptgit/mirrors."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "promptgit" / "mirrors"

@@ -25,13 +25,13 @@ from prometheus_client import CollectorRegistry
 from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
-from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
+from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
 from promptgit.loader.compiler import Compiler, worktree_prompt
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
-from promptgit.loader.remote import Mirror
+from promptgit.loader.remote import Mirror, default_cache_dir
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
 
@@ -106,7 +106,7 @@ class Repository:
             disk,
         )
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(
-            cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=_unreachable
+            cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
         )
         self._fallbacks = Fallbacks(fallback, self._metrics)
         self._known_names: set[str] = set()  # prompts loaded at least once: real names, so bounded
@@ -126,7 +126,7 @@ class Repository:
         cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
         used as it is.
         """
-        base = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+        base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         mirror = Mirror(url, base)
         options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
         if not mirror.exists():
@@ -294,17 +294,6 @@ class Repository:
         if found is None:
             return Config()
         return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
-
-
-def _unreachable(exc: Exception) -> bool:
-    """Whether a failed refresh keeps serving last-known-good: only when git could not be read (or failed
-    unexpectedly). A definite answer (no such label entry, prompt or release) takes effect like any change."""
-    return isinstance(exc, GitError) or not isinstance(exc, PromptgitError)
-
-
-def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "promptgit" / "mirrors"
 
 
 __all__ = ["Repository"]

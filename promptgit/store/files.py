@@ -71,6 +71,15 @@ def read_regular(path: Path, shown: str, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (`\\n`, `\\x1b`): a file name with a newline in it must
+    not split a one-line message in two, or forge a second line."""
+    return text.translate(_CONTROL) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
+
+
 def is_regular_file(path: Path) -> bool:
     """Whether `path` (symlinks followed) is a regular file; never raises."""
     try:

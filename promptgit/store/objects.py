@@ -12,7 +12,7 @@ from pathlib import Path
 
 import git
 
-from promptgit.errors import GitError
+from promptgit.errors import GitError, ObjectTooLargeError
 
 # a prompt, partial or labels file is small (the validator's default limit is 256 KiB); a hostile or broken
 # repository must not make a reader load a huge blob into memory
@@ -52,8 +52,9 @@ class GitObjects:
                 if size > self.max_object_bytes:
                     while stream.read(1 << 20):  # drain in chunks: the pipe must stay in step
                         pass
-                    raise GitError(
-                        f"{self.root}: {name} is {size} bytes, over the {self.max_object_bytes}-byte limit"
+                    raise ObjectTooLargeError(
+                        f"{name} is {size} bytes, over the {self.max_object_bytes}-byte limit",
+                        name.partition(":")[2],
                     )
                 data = stream.read()
             except ValueError:  # "missing" or "ambiguous"

@@ -42,6 +42,17 @@ MAX_NAME_LENGTH = 1000
 MAX_SPEC_LENGTH = 256
 
 
+def unusable_file_name(name: str) -> str | None:
+    """Why the name of a prompt file found on disk cannot be used (a control character such as a newline,
+    which would split every one-line message naming it; a part longer than a file name); None if usable.
+    Looser than check_name: a file `a,b.j2` is still validated, it just cannot be selected."""
+    if any(ord(character) < 32 or ord(character) == 127 for character in name):
+        return "a control character (newline, tab, ...) in the file name"
+    if len(name) > MAX_NAME_LENGTH or any(len(part) > MAX_NAME_PART for part in name.split("/")):
+        return f"a name part over {MAX_NAME_PART} characters, or a name over {MAX_NAME_LENGTH}"
+    return None
+
+
 def check_name(name: object) -> str:
     """`name` if it is a valid prompt name; SelectorError saying why not. The one check every entry point
     (loader, CLI commands, Selector objects) applies: no `..`, no absolute path, no NUL or newline, no
@@ -144,7 +155,11 @@ def version_key(version: str) -> VersionKey:
     stay within milliseconds, and a tuple key is a hundred times cheaper than a parsed SemVer.
     """
     parts = version.split(".")
-    if len(parts) == 3 and all(part.isdigit() and (part == "0" or part[0] != "0") for part in parts):
+    if (
+        len(version) < 48
+        and len(parts) == 3
+        and all(p.isdigit() and (p == "0" or p[0] != "0") for p in parts)
+    ):
         return (int(parts[0]), int(parts[1]), int(parts[2]), 1, ())  # the common case, without the regex
     match = VERSION_PATTERN.match(version)
     if match is None:

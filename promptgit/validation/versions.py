@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
-from promptgit.errors import GitError, PromptSyntaxError
+from promptgit.errors import GitError, ObjectTooLargeError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
@@ -80,7 +80,11 @@ def check_versions(
         for path in files:
             name = workspace.name_of(Path(path))
             if name is not None and Path(path).is_file():
-                yield from _check_prompt(workspace, store, base, partials, name, Path(path))
+                try:
+                    yield from _check_prompt(workspace, store, base, partials, name, Path(path))
+                except ObjectTooLargeError as exc:  # one finding on that file; the others still checked
+                    message = f"cannot compare with git: {exc}"
+                    yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
         yield from _check_labels(workspace, store, base)
     finally:
         store.close()
