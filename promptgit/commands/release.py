@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("release: --bump works on one prompt; bump each file, commit, then release --all")
     workspace, store = open_repository()
     try:
+        if args.name:
+            prompt_name(workspace, args.name)  # a name that is not one is refused before anything else
         check_clean(store)
         if args.bump:
             name = prompt_name(workspace, args.name)

@@ -225,8 +225,8 @@ def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterato
         return
     shown = workspace.display_path(path)
     try:
-        entries = list(label_entries(path.read_text("utf-8")))
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError):
+        entries = list(label_entries(workspace.read_file(path, shown).decode("utf-8")))
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, PromptSyntaxError):
         return  # the schema rules (PG203) report a malformed labels file
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
     for label, name, version, line, column in entries:
@@ -234,6 +234,8 @@ def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterato
             removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
             why = f"was removed since {base.label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
+        elif not is_version(version):
+            continue  # not a version at all: the schema rules (PG203) say so, without echoing it whole
         elif version not in store.release_versions(name):
             yield Finding(
                 shown,
