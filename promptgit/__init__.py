@@ -9,7 +9,7 @@ The runtime API, for applications:
     messages = prompt.render(topic="sourdough")           # str for text prompts, [{role, content}] for chat
 
 Every expected failure is a `PromptgitError`. Importing this package opens no repository and registers
-no metric: `Repository`, `Prompt` and `start_http_server` are imported on first use.
+no metric: `Repository`, `Prompt`, `ResponseCache` and `start_http_server` are imported on first use.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from promptgit.errors import (
 
 if TYPE_CHECKING:
     from promptgit.format.prompt import Prompt
+    from promptgit.llm.cache import ResponseCache
     from promptgit.loader.exposition import start_http_server
     from promptgit.loader.repository import Repository
 
@@ -40,6 +41,7 @@ __all__ = [
     "PromptgitError",
     "RenderError",
     "Repository",
+    "ResponseCache",
     "SelectorError",
     "__version__",
     "start_http_server",
@@ -49,6 +51,7 @@ _LAZY = {
     "Repository": "promptgit.loader.repository",
     "Prompt": "promptgit.format.prompt",
     "start_http_server": "promptgit.loader.exposition",
+    "ResponseCache": "promptgit.llm.cache",
 }
 
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "log": "log",
     "hooks": "hooks",
     "serve-metrics": "serve_metrics",
+    "cache": "cache",
 }
 
 EXIT_USAGE = 2

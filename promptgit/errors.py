@@ -64,3 +64,34 @@ class ObjectTooLargeError(GitError):
 
 class ReleaseError(PromptgitError):
     """A release that must not happen: dirty tree, invalid prompt, tag already exists."""
+
+
+class LLMCallError(PromptgitError):
+    """The provider call of `promptgit.llm.complete` failed; names prompt, version and model.
+
+    The provider's own exception (e.g. openai.RateLimitError) is `__cause__`; `status_code` is its HTTP
+    status when it has one.
+    """
+
+    def __init__(
+        self, message: str, *, prompt: str, version: str, model: str | None, status_code: int | None
+    ):
+        super().__init__(message)
+        self.prompt = prompt
+        self.version = version
+        self.model = model
+        self.status_code = status_code
+
+
+class OutputValidationError(PromptgitError):
+    """An answer that is not JSON or does not match the prompt's `output:` schema; never cached.
+
+    `path` is the JSON path of the failing part (`$` for the whole answer), `text` the answer as received.
+    """
+
+    def __init__(self, message: str, *, prompt: str, version: str, path: str, text: str) -> None:
+        super().__init__(message)
+        self.prompt = prompt
+        self.version = version
+        self.path = path
+        self.text = text

@@ -16,6 +16,7 @@ PUBLIC = {
     "PromptgitError",
     "RenderError",
     "Repository",
+    "ResponseCache",
     "SelectorError",
     "__version__",
     "start_http_server",
@@ -39,6 +40,7 @@ def test_lazy_names_resolve_to_their_home_modules() -> None:
     assert promptgit.Repository.__module__ == "promptgit.loader.repository"
     assert promptgit.Prompt.__module__ == "promptgit.format.prompt"
     assert promptgit.start_http_server.__module__ == "promptgit.loader.exposition"
+    assert promptgit.ResponseCache.__module__ == "promptgit.llm.cache.cache"
     assert promptgit.tokens.count("Hello world").tokens > 0
 
 

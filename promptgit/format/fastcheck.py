@@ -88,7 +88,19 @@ def fast_check(schema: Mapping[str, Any], *, formats: bool = False) -> FastCheck
 
 def schema_fast_check(document: dict[str, Any]) -> FastCheck | None:
     """The fast path for one of our schema files (JSON Schema 2020-12 with local $defs), or None."""
-    return fast_check(_without_identifiers(inline_refs(document)), formats=True)
+    schema = compilable_schema(document)
+    if schema is None:
+        return None
+    from promptgit.format.precompile import precompiled_validator
+
+    validate = precompiled_validator(schema)
+    return _accepting(validate) if validate is not None else fast_check(schema, formats=True)
+
+
+def compilable_schema(document: dict[str, Any]) -> dict[str, Any] | None:
+    """One of our schema files as the fast path compiles it (refs inlined), or None when it cannot."""
+    schema = _without_identifiers(inline_refs(document))
+    return schema if _same_meaning(schema, True) else None
 
 
 def _without_identifiers(document: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +151,10 @@ def _compiled(schema_json: str) -> FastCheck | None:
     except (fastjsonschema.JsonSchemaDefinitionException, ValueError, TypeError):
         return None
 
+    return _accepting(validate)
+
+
+def _accepting(validate: Callable[[Any], Any]) -> FastCheck:
     def check(inputs: Mapping[str, Any]) -> bool:
         try:
             validate(inputs)

@@ -10,15 +10,22 @@ import threading
 import time
 import weakref
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.utils import floatToGoString
+if TYPE_CHECKING:  # prometheus_client is imported when a registry collects, not when a metric counts
+    from prometheus_client.core import Metric
 
 # latencies of a warm render are tens of microseconds; a cold git read is milliseconds
 LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
-_BUCKET_LABELS = (*(floatToGoString(bound) for bound in LATENCY_BUCKETS), "+Inf")
+
+
+@cache
+def _bucket_labels() -> tuple[str, ...]:
+    from prometheus_client.utils import floatToGoString
+
+    return (*(floatToGoString(bound) for bound in LATENCY_BUCKETS), "+Inf")
 
 
 class CacheSizes(Protocol):
@@ -37,6 +44,8 @@ class CacheEntriesCollector:
             self._sources.add(source)
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         totals: dict[str, int] = {"template": 0, "resolution": 0}
         with self._lock:
             sources = list(self._sources)
@@ -51,6 +60,8 @@ class CacheEntriesCollector:
         yield family
 
     def describe(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         yield GaugeMetricFamily(
             "promptgit_cache_entries", "Entries held by the loader caches", labels=["layer"]
         )
@@ -58,7 +69,7 @@ class CacheEntriesCollector:
 
 def _cumulative(counts: list[int]) -> list[tuple[str, float]]:
     total, buckets = 0, []
-    for label, count in zip(_BUCKET_LABELS, counts, strict=True):
+    for label, count in zip(_bucket_labels(), counts, strict=True):
         total += count
         buckets.append((label, float(total)))
     return buckets
@@ -109,6 +120,8 @@ class LookupMetrics:
             (self._hits if hit else self._misses)[layer] += 1
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
         with self._lock:
             loads, hits, misses = dict(self._loads), dict(self._hits), dict(self._misses)
             buckets, seconds = list(self._buckets), self._seconds
@@ -134,7 +147,7 @@ class LookupMetrics:
 class RenderSeries:
     """The render metrics of one prompt version; a render updates them all under one lock."""
 
-    __slots__ = ("_lock", "buckets", "created", "prompt", "renders", "seconds", "tokens", "version")
+    __slots__ = ("_lock", "_owed", "buckets", "created", "prompt", "renders", "seconds", "tokens", "version")
 
     def __init__(self, prompt: str, version: str) -> None:
         self.prompt = prompt
@@ -145,6 +158,16 @@ class RenderSeries:
         self.tokens = 0
         self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self.seconds = 0.0
+        self._owed: list[Callable[[], None]] = []
+
+    def owe(self, settle: Callable[[], None]) -> None:
+        """`settle` adds tokens counted later (see loader/loaded.py); a scrape calls it first."""
+        with self._lock:
+            self._owed.append(settle)
+
+    def add_tokens(self, tokens: int) -> None:
+        with self._lock:
+            self.tokens += tokens
 
     def rendered(self, seconds: float, tokens: int) -> None:
         """A successful render that took `seconds` and made about `tokens` tokens."""
@@ -163,6 +186,10 @@ class RenderSeries:
             self.seconds += seconds
 
     def snapshot(self) -> tuple[int, int, list[int], float]:
+        with self._lock:
+            owed, self._owed = self._owed, []
+        for settle in owed:
+            settle()
         with self._lock:
             return self.renders, self.tokens, list(self.buckets), self.seconds
 
@@ -184,6 +211,8 @@ class RenderMetrics:
             return found
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
         with self._lock:
             series = list(self._series.values())
         renders = CounterMetricFamily("promptgit_renders", "Successful renders", labels=["prompt", "version"])
@@ -212,3 +241,60 @@ class RenderMetrics:
 
     def describe(self) -> Iterator[Metric]:
         return self.collect()
+
+
+class LabeledCounter:
+    """A counter of rare events (errors, failures, fallbacks) by label values, exposed at scrape time.
+
+    The part of prometheus_client's Counter the loader uses (`labels(**values).inc()`, `inc()`), without
+    importing prometheus_client to count: the loader starts without it (see metrics.py).
+    """
+
+    def __init__(self, name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> None:
+        self.name, self.documentation, self.labelnames = name, documentation, labelnames
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, ...], list[float]] = {}  # values -> [count, created]
+
+    def labels(self, **values: str) -> _Child:
+        if set(values) != set(self.labelnames):
+            raise ValueError(f"{self.name}: labels {sorted(values)} are not {list(self.labelnames)}")
+        return _Child(self, tuple(str(values[name]) for name in self.labelnames))
+
+    def inc(self, amount: float = 1.0) -> None:
+        if self.labelnames:
+            raise ValueError(f"{self.name}: counter has labels {list(self.labelnames)}; use labels()")
+        self._add((), amount)
+
+    def _add(self, values: tuple[str, ...], amount: float) -> None:
+        with self._lock:
+            entry = self._counts.get(values)
+            if entry is None:
+                entry = self._counts[values] = [0.0, time.time()]
+            entry[0] += amount
+
+    def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily
+
+        family = CounterMetricFamily(self.name, self.documentation, labels=list(self.labelnames))
+        with self._lock:
+            counts = sorted(self._counts.items())
+        if not self.labelnames and not counts:
+            counts = [((), [0.0, time.time()])]  # an unlabelled counter exists from the start, at 0
+        for values, (count, created) in counts:
+            family.add_metric(list(values), count, created=created)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily
+
+        yield CounterMetricFamily(self.name, self.documentation, labels=list(self.labelnames))
+
+
+class _Child:
+    __slots__ = ("_counter", "_values")
+
+    def __init__(self, counter: LabeledCounter, values: tuple[str, ...]) -> None:
+        self._counter, self._values = counter, values
+
+    def inc(self, amount: float = 1.0) -> None:
+        self._counter._add(self._values, amount)

@@ -58,6 +58,10 @@ def start_http_server(
     scrapes are served at once and `max_pending` wait; a connection idle for `timeout` seconds is closed.
     Raises OSError when the address cannot be bound.
     """
+    from promptgit.loader.metrics import register_default
+
+    if registry is None:
+        register_default()  # a Repository made before prometheus_client was loaded is scraped from the start
     server = _make_server(addr, port, REGISTRY if registry is None else registry, max_workers, max_pending)
     server.RequestHandlerClass.timeout = timeout
     thread = threading.Thread(target=server.serve_forever, name="promptgit-metrics", daemon=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +24,11 @@ def _characters(rendered: Rendered) -> int:
 class _RenderMetrics:
     """The metrics of one prompt version, bound once so a render does no label lookups and takes one lock.
 
-    Rendered tokens: promptgit.tokens.count runs on the first render and then on every
-    `count_tokens_every`-th; renders in between are estimated from their length with the tokens per
-    character of the counted ones (a count costs about three small renders; 1 counts every render).
+    Rendered tokens: promptgit.tokens.count calibrates tokens per character on one render, then counts
+    again on every `count_tokens_every`-th; renders in between are estimated from their length with the
+    tokens per character of the counted ones (a count costs about three small renders; 1 counts every
+    render). The first render's count is settled later, by the next render or the next scrape, so a cold
+    process's first answer does not wait for the token machinery (import and model table, ~9 ms).
     """
 
     def __init__(
@@ -40,22 +43,45 @@ class _RenderMetrics:
         self._counted_tokens = 0
         self._counted_characters = 0
         self._tokens_per_character = 0.0
+        self._unsettled: Rendered | None = None
+        self._settle_lock = threading.Lock()
 
     def rendered(self, rendered: Rendered, seconds: float) -> None:
+        if not self._counted_characters:
+            with self._settle_lock:
+                first = not self._counted_characters and self._unsettled is None
+                if first:
+                    self._unsettled = rendered
+            if first:
+                self.series.rendered(seconds, 0)
+                self.series.owe(self.settle)
+                return
+            self.settle()
         # unlocked on purpose: a lost update between threads only shifts which render gets counted
         self._until_count -= 1
-        if self._until_count < 0 or not self._counted_characters:
-            from promptgit.tokens import count  # on first use: import promptgit stays light
-
-            tokens = count(rendered, self.model).tokens
-            self._counted_tokens += tokens
-            self._counted_characters += _characters(rendered)
-            if self._counted_characters:
-                self._tokens_per_character = self._counted_tokens / self._counted_characters
-            self._until_count = self.count_every - 1
+        if self._until_count < 0:
+            tokens = self._count(rendered)
         else:
             tokens = round(_characters(rendered) * self._tokens_per_character)
         self.series.rendered(seconds, tokens)
+
+    def settle(self) -> None:
+        """Count the first render's tokens, if that is still owed, and add them to the series."""
+        with self._settle_lock:
+            sample, self._unsettled = self._unsettled, None
+            if sample is not None:
+                self.series.add_tokens(self._count(sample))
+
+    def _count(self, rendered: Rendered) -> int:
+        from promptgit.tokens import count  # on first use: import promptgit stays light
+
+        tokens = count(rendered, self.model).tokens
+        self._counted_tokens += tokens
+        self._counted_characters += _characters(rendered)
+        if self._counted_characters:
+            self._tokens_per_character = self._counted_tokens / self._counted_characters
+        self._until_count = self.count_every - 1
+        return tokens
 
     def failed(self, reason: str, seconds: float) -> None:
         self.series.failed(seconds)

@@ -1,40 +1,53 @@
-"""Prometheus metrics of the runtime loader, defined on an injected registry.
+"""Prometheus metrics of the runtime loader, on an injected registry or prometheus_client's global one.
 
 Nothing is registered at import time: `loader_metrics(registry)` creates the metrics the first time a
 registry is used and returns the same object afterwards, so several Repository objects can share one
 registry (the default global one, typically) without duplicate-timeseries errors.
 
-The metrics touched on every get() and render() (loads, cache hits and misses, resolve and render latency,
-renders, rendered tokens) are kept by the collectors of collectors.py: one lock per call updates all of
-them, where prometheus_client takes a lock per counter and per histogram bucket.
-They are exposed with the same names, types and labels. Rare events (errors, failures, fallbacks) use
-prometheus_client's metrics directly.
+Every loader metric is one of the collectors of collectors.py, which count without prometheus_client: the
+hot ones update all of a call's series under one lock (prometheus_client takes a lock per counter and per
+histogram bucket), and all expose the same names, types and labels at scrape time. So the loader starts
+without importing prometheus_client (57 ms, most of it http.server and ssl pulled in by its exposition
+module). An explicit registry is registered at once (whoever made it has prometheus_client loaded); so is
+the global one when prometheus_client is already imported. Otherwise the global registration runs on a
+background thread a moment after the first Repository, off the path of the first get() and render(),
+and again in a child process forked before it ran. Counting starts at once either way: nothing is lost,
+only a scrape within that first moment would not see the loader yet.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+import time
 import weakref
 from dataclasses import dataclass
-
-from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from typing import TYPE_CHECKING, Any
 
 from promptgit.loader.collectors import (
     LATENCY_BUCKETS,
     CacheEntriesCollector,
+    LabeledCounter,
     LookupMetrics,
     RenderMetrics,
     RenderSeries,
 )
 
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
 __all__ = [
     "LATENCY_BUCKETS",
     "METRIC_NAMES",
+    "LabeledCounter",
     "LoaderMetrics",
     "LookupMetrics",
     "RenderMetrics",
     "RenderSeries",
     "loader_metrics",
+    "register_default",
+    "wait_registered",
 ]
 
 # every series name the loader exports; metrics/ (dashboards, alert rules) may use only these
@@ -56,6 +69,13 @@ METRIC_NAMES = frozenset(
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
         "promptgit_disk_cache_rejects_total",
+        # the response cache (promptgit.llm.cache.metrics)
+        "promptgit_response_cache_hits_total",
+        "promptgit_response_cache_misses_total",
+        "promptgit_response_cache_errors_total",
+        "promptgit_response_cache_entries",
+        "promptgit_cache_tokens_saved_total",
+        "promptgit_cache_cost_saved_usd_total",
     }
 )
 
@@ -67,58 +87,126 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
-    render_errors: Counter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
-    refresh_failures: Counter
-    fallbacks: Counter  # prompt, kind: last_known_good | template
-    disk_rejects: Counter  # reason: diskcache.REJECT_REASONS
+    render_errors: LabeledCounter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
+    refresh_failures: LabeledCounter
+    fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
+    disk_rejects: LabeledCounter  # reason: diskcache.REJECT_REASONS
 
+    def disk_rejected(self, reason: str) -> None:
+        """A compiled-prompt cache entry was refused (diskcache.CompiledCache's `on_reject`)."""
+        self.disk_rejects.labels(reason=reason).inc()
+
+    def collectors(self) -> tuple[Any, ...]:
+        return (
+            self.cache_entries,
+            self.lookups,
+            self.renders,
+            self.render_errors,
+            self.refresh_failures,
+            self.fallbacks,
+            self.disk_rejects,
+        )
+
+
+# seconds between the first Repository on the global registry and registering there, when prometheus_client
+# is not loaded yet: long enough to keep the import off a cold start's first answer
+DEFERRED_REGISTRATION_SECONDS = 1.0
 
 _registry_lock = threading.Lock()
 _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, LoaderMetrics] = weakref.WeakKeyDictionary()
+_default: LoaderMetrics | None = None
+_default_registered = threading.Event()
+_registration_lock = threading.Lock()
 
 
 def loader_metrics(registry: CollectorRegistry | None = None) -> LoaderMetrics:
-    """The loader metrics registered on `registry` (default: prometheus_client's global REGISTRY)."""
-    target = REGISTRY if registry is None else registry
+    """The loader metrics of `registry` (default: prometheus_client's global REGISTRY, see above)."""
+    global _default
     with _registry_lock:
-        found = _by_registry.get(target)
-        if found is None:
-            found = _create(target)
-            _by_registry[target] = found
-        return found
+        if registry is not None:
+            found = _by_registry.get(registry)
+            if found is None:
+                found = _by_registry[registry] = _create()
+                _register(found, registry)
+            return found
+        if _default is None:
+            _default = _create()
+            if "prometheus_client" in sys.modules:
+                register_default()
+            else:
+                _schedule_default_registration()
+        return _default
 
 
-def _create(registry: CollectorRegistry) -> LoaderMetrics:
-    from promptgit.loader.diskcache import REJECT_REASONS
+def register_default() -> None:
+    """Register the global registry's loader metrics now if they are pending (servers call this first)."""
+    with _registration_lock:
+        if _default is None or _default_registered.is_set():
+            return
+        from prometheus_client import REGISTRY
 
-    entries = CacheEntriesCollector()
-    lookups = LookupMetrics()
-    renders = RenderMetrics()
-    for collector in (entries, lookups, renders):
-        registry.register(collector)
-    disk_rejects = Counter(
-        "promptgit_disk_cache_rejects",
-        "Compiled-prompt cache entries refused (untrusted owner or mode, bad signature): never run",
-        ["reason"],
-        registry=registry,
-    )
-    for reason in REJECT_REASONS:  # every series exists from the start: an alert sees the first increase
-        disk_rejects.labels(reason)
+        _register(_default, REGISTRY)
+        _default_registered.set()
+
+
+def wait_registered(timeout: float) -> bool:
+    """Whether the global registry's loader metrics are registered within `timeout` seconds (for tests)."""
+    return _default_registered.wait(timeout)
+
+
+def _schedule_default_registration() -> None:
+    def later() -> None:
+        time.sleep(DEFERRED_REGISTRATION_SECONDS)
+        register_default()
+
+    threading.Thread(target=later, name="promptgit-metrics-registration", daemon=True).start()
+
+
+def _after_fork_in_child() -> None:
+    # threads do not survive fork: a registration still pending in the parent must run in the child
+    global _registration_lock
+    _registration_lock = threading.Lock()
+    if _default is not None and not _default_registered.is_set():
+        _schedule_default_registration()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _create() -> LoaderMetrics:
     return LoaderMetrics(
-        lookups=lookups,
-        renders=renders,
-        cache_entries=entries,
-        render_errors=Counter(
-            "promptgit_render_errors", "Failed renders, by reason", ["prompt", "reason"], registry=registry
+        lookups=LookupMetrics(),
+        renders=RenderMetrics(),
+        cache_entries=CacheEntriesCollector(),
+        render_errors=LabeledCounter(
+            "promptgit_render_errors", "Failed renders, by reason", ("prompt", "reason")
         ),
-        refresh_failures=Counter(
-            "promptgit_refresh_failures", "Background or foreground git reads that failed", registry=registry
+        refresh_failures=LabeledCounter(
+            "promptgit_refresh_failures", "Background or foreground git reads that failed"
         ),
-        fallbacks=Counter(
+        fallbacks=LabeledCounter(
             "promptgit_fallbacks",
             "Prompts served from last-known-good or from the fallback template",
-            ["prompt", "kind"],
-            registry=registry,
+            ("prompt", "kind"),
         ),
-        disk_rejects=disk_rejects,
+        disk_rejects=_disk_rejects(),
     )
+
+
+def _disk_rejects() -> LabeledCounter:
+    from promptgit.loader.diskcache import REJECT_REASONS
+
+    counter = LabeledCounter(
+        "promptgit_disk_cache_rejects",
+        "Compiled-prompt cache entries refused (untrusted owner or mode, bad signature): never run",
+        ("reason",),
+    )
+    for reason in REJECT_REASONS:  # every series exists from the start: an alert sees the first increase
+        counter.labels(reason=reason).inc(0)
+    return counter
+
+
+def _register(metrics: LoaderMetrics, registry: CollectorRegistry) -> None:
+    for collector in metrics.collectors():
+        registry.register(collector)

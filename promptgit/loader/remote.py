@@ -9,10 +9,12 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from promptgit.errors import GitError
+
+if TYPE_CHECKING:
+    import git
 
 # git's remote helpers that run commands (`ext::sh -c ...`) or use inherited file descriptors (`fd::3`):
 # a URL from configuration must never run a program; GitPython refuses them too, with its own exception
@@ -54,6 +56,8 @@ class Mirror:
 
     def clone(self) -> None:
         """Make the mirror; GitError when the remote cannot be cloned."""
+        import git  # GitPython (40 ms to import) only when a clone or fetch runs
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # clone beside the target and rename: a crash or a concurrent replica never sees half a mirror
         staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.path.parent))
@@ -75,6 +79,8 @@ class Mirror:
 
     def fetch(self) -> None:
         """Fetch every ref (branches, tags; deleted ones pruned) from the remote; GitError on failure."""
+        import git
+
         with self._lock:
             try:
                 repo = git.Repo(self.path)

@@ -18,9 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING, Any
 
 from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
@@ -34,6 +32,9 @@ from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.remote import Mirror, default_cache_dir
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 
 @lru_cache(maxsize=4096)
@@ -93,10 +94,8 @@ class Repository:
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
-        disk = None
-        if cache_dir is not None:
-            rejects = self._metrics.disk_rejects
-            disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, lambda reason: rejects.labels(reason).inc())
+        rejected = self._metrics.disk_rejected
+        disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, rejected) if cache_dir is not None else None
         self._compiler = Compiler(
             self._store,
             self._metrics,

@@ -9,12 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import git
-
 from promptgit.errors import GitError, PromptNotFoundError
 from promptgit.format.prompt import SUFFIX
 from promptgit.store.labels import parse_labels
-from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects, git_stderr
+from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
 from promptgit.store.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
@@ -74,12 +72,9 @@ class GitStore(GitObjects):
         if cached is not None:
             return list(cached)
         try:
-            with self._lock:
-                listing = self._repo.git.ls_tree(
-                    "-r", "-z", "--name-only", commit, "--", f"{self.prompts_dir}/"
-                )
-        except git.GitCommandError as exc:
-            raise GitError(f"{self.root}: cannot list prompts at {commit!r}: {git_stderr(exc)}") from None
+            listing = self.run_git("ls-tree", "-r", "-z", "--name-only", commit, "--", f"{self.prompts_dir}/")
+        except GitError as exc:
+            raise GitError(f"cannot list prompts at {commit!r}: {exc}") from None
         prefix = "" if self.prompts_dir == "." else f"{self.prompts_dir}/"
         names = sorted(
             path[len(prefix) :].removesuffix(SUFFIX)
@@ -189,12 +184,10 @@ class GitStore(GitObjects):
 
     def _tag_refs_from_git(self, prefix: str) -> dict[str, TagRef]:
         try:
-            with self._lock:
-                out = self._repo.git.for_each_ref(
-                    "--format=%(objectname) %(*objectname) %(refname)", prefix[:-1]
-                )
-        except git.GitCommandError as exc:
-            raise GitError(f"{self.root}: cannot list tags: {git_stderr(exc)}") from None
+            fields = "--format=%(objectname) %(*objectname) %(refname)"
+            out = self.run_git("for-each-ref", fields, prefix[:-1])
+        except GitError as exc:
+            raise GitError(f"cannot list tags: {exc}") from None
         refs: dict[str, TagRef] = {}
         for line in out.splitlines():
             target, peeled, refname = line.split(" ", 2)

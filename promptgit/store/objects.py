@@ -1,45 +1,92 @@
 """Reading git objects: one persistent `git cat-file --batch` process per repository, bounded in size.
 
-Nothing here checks out, writes or moves anything. GitPython's cat-file pipe is not thread-safe, so every
-read holds the store's lock; a dead or confused pipe is restarted on the next read.
+Nothing here checks out, writes or moves anything. The repository is found by reading `.git` the way git
+lays it out (a directory, a `gitdir:` file of a worktree or submodule, a bare repository) and the batch
+process is started at the first object read, so opening a store costs neither GitPython's import (40 ms)
+nor a process spawn. The pipe answers one request at a time, so every read holds the store's lock; a dead
+or confused pipe is restarted on the next read. GitPython stays for the write and clone paths, imported
+there when used.
 """
 
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import threading
+import weakref
 from pathlib import Path
-
-import git
+from typing import IO, TYPE_CHECKING, Any
 
 from promptgit.errors import GitError, ObjectTooLargeError
+
+if TYPE_CHECKING:
+    import git
 
 # a prompt, partial or labels file is small (the validator's default limit is 256 KiB); a hostile or broken
 # repository must not make a reader load a huge blob into memory
 MAX_OBJECT_BYTES = 8 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def find_git_dir(path: str | Path) -> tuple[Path, Path]:
+    """(root, git dir) of the repository at or above `path`: the work tree, or the git dir when bare."""
+    start = Path(path)
+    if not start.exists():
+        raise GitError(f"{path}: no such directory")
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        dotgit = directory / ".git"
+        if dotgit.is_dir():
+            return directory, _checked(dotgit)
+        if dotgit.is_file():
+            return directory, _checked(_gitdir_file(dotgit))
+        if _is_bare(directory):
+            return directory, _checked(directory)
+    raise GitError(f"{path}: not a git repository")
+
+
+def _gitdir_file(dotgit: Path) -> Path:
+    """The `gitdir: <path>` pointer of a linked worktree or a submodule (relative to where it sits)."""
+    try:
+        line = dotgit.read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        line = ""
+    if not line.startswith("gitdir:"):
+        raise GitError(f"{dotgit}: not a readable git repository (corrupt or incomplete)")
+    return (dotgit.parent / line.removeprefix("gitdir:").strip()).resolve()
+
+
+def _is_bare(directory: Path) -> bool:
+    return (directory / "HEAD").is_file() and all((directory / name).is_dir() for name in ("objects", "refs"))
+
+
+def _checked(git_dir: Path) -> Path:
+    if not (git_dir / "HEAD").is_file() or not common_dir(git_dir).joinpath("objects").is_dir():
+        raise GitError(f"{git_dir}: not a readable git repository (corrupt or incomplete)")
+    return git_dir
+
+
+def common_dir(git_dir: Path) -> Path:
+    """Where refs, objects and config live: the git dir itself, or the main one of a linked worktree."""
+    try:
+        pointer = (git_dir / "commondir").read_text("utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return git_dir
+    except (OSError, UnicodeDecodeError):
+        raise GitError(f"{git_dir}: not a readable git repository (corrupt commondir)") from None
+    return (git_dir / pointer).resolve()
 
 
 class GitObjects:
     """Objects and commits of one repository, read through cat-file; safe to share between threads."""
 
     def __init__(self, path: str | Path, *, max_object_bytes: int = MAX_OBJECT_BYTES) -> None:
-        try:
-            self._repo = git.Repo(Path(path), search_parent_directories=True)
-        except git.NoSuchPathError:
-            raise GitError(f"{path}: no such directory") from None
-        except git.InvalidGitRepositoryError:
-            start = Path(path).resolve()
-            broken = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
-            if broken is not None:
-                message = "not a readable git repository (corrupt or incomplete)"
-                raise GitError(f"{broken / '.git'}: {message}") from None
-            raise GitError(f"{path}: not a git repository") from None
-        except (git.GitError, OSError, ValueError) as exc:
-            raise GitError(f"{path}: cannot open the git repository: {exc}") from None
-        self.root = Path(self._repo.working_tree_dir or self._repo.git_dir).resolve()
+        self.root, self.git_dir = find_git_dir(path)
         self.max_object_bytes = max_object_bytes
-        self._common_dir = Path(self._repo.common_dir)
+        self._common_dir = common_dir(self.git_dir)
         self._lock = threading.RLock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._repo: git.Repo | None = None
 
     # --- objects ------------------------------------------------------------------------------------
     def _object(self, name: str) -> tuple[str, str, bytes] | None:
@@ -48,26 +95,66 @@ class GitObjects:
             return None
         with self._lock:
             try:
-                sha, kind, size, stream = self._repo.git.stream_object_data(name)
-                if size > self.max_object_bytes:
-                    while stream.read(1 << 20):  # drain in chunks: the pipe must stay in step
-                        pass
-                    raise ObjectTooLargeError(
-                        f"{name} is {size} bytes, over the {self.max_object_bytes}-byte limit",
-                        name.partition(":")[2],
-                    )
-                data = stream.read()
-            except ValueError:  # "missing" or "ambiguous"
-                return None
-            except (git.GitError, OSError) as exc:
-                self._restart_cat_file()
+                return self._read(name)
+            except (OSError, ValueError) as exc:
+                self._stop()
                 raise GitError(f"{self.root}: cannot read git object {name!r}: {exc}") from None
-        return _text(sha), _text(kind), data
 
-    def _restart_cat_file(self) -> None:
+    def _read(self, name: str) -> tuple[str, str, bytes] | None:
+        process = self._batch()
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        process.stdin.flush()
+        header = process.stdout.readline()
+        if not header.endswith(b"\n"):
+            raise OSError("git cat-file ended unexpectedly")
+        if header.endswith((b" missing\n", b" ambiguous\n")):
+            return None
+        sha, kind, size_text = header.split()
+        size = int(size_text)
+        if size > self.max_object_bytes:
+            _skip(process.stdout, size + 1)  # drain: the pipe must stay in step
+            limit = self.max_object_bytes
+            raise ObjectTooLargeError(
+                f"{name} is {size} bytes, over the {limit}-byte limit", name.partition(":")[2]
+            )
+        data = _read_exactly(process.stdout, size)
+        _read_exactly(process.stdout, 1)  # the newline after each object
+        return sha.decode(), kind.decode(), data
+
+    def _batch(self) -> subprocess.Popen[bytes]:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                ["git", f"--git-dir={self.git_dir}", "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=self.root,
+            )
+            weakref.finalize(self, _kill, self._process)
+        return self._process
+
+    def _stop(self) -> None:
         # a dead or confused cat-file pipe would fail every later read; start afresh next time
-        with contextlib.suppress(Exception):
-            self._repo.git.clear_cache()
+        if self._process is not None:
+            _kill(self._process)
+            self._process = None
+
+    def run_git(self, *args: str) -> str:
+        """Output of a read-only git command on this repository; GitError with git's message on failure."""
+        try:
+            done = subprocess.run(
+                ["git", f"--git-dir={self.git_dir}", *args],
+                cwd=self.root,
+                capture_output=True,
+                check=False,
+            )
+        except OSError as exc:
+            raise GitError(f"{self.root}: cannot run git: {exc.strerror}") from None
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"{self.root}: git {args[0]}: {message[-1] if message else 'failed'}")
+        return done.stdout.decode("utf-8", "surrogateescape")
 
     def resolve_commit(self, ref: str = "HEAD") -> str:
         """The commit sha that `ref` (branch, tag, sha, HEAD~2 ...) names; GitError when unknown."""
@@ -111,21 +198,45 @@ class GitObjects:
 
     @property
     def repo(self) -> git.Repo:
-        """The GitPython repository, for write paths (release, label) that live outside this module."""
-        return self._repo
+        """A GitPython repository, for write paths (release, label) that live outside this module."""
+        with self._lock:
+            if self._repo is None:
+                import git
+
+                try:
+                    self._repo = git.Repo(self.root)
+                except (git.GitError, OSError, ValueError) as exc:
+                    raise GitError(f"{self.root}: cannot open the git repository: {exc}") from None
+            return self._repo
 
     def close(self) -> None:
-        """Stop the persistent cat-file processes."""
+        """Stop the persistent cat-file process."""
         with self._lock:
-            self._repo.close()
+            self._stop()
+            if self._repo is not None:
+                self._repo.close()
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise OSError("git cat-file ended in the middle of an object")
+    return data
 
 
-def git_stderr(exc: git.GitCommandError) -> str:
-    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
-    return (
-        text.strip().removeprefix("stderr:").strip().strip("'").splitlines()[-1] if text.strip() else str(exc)
-    )
+def _skip(stream: IO[bytes], size: int) -> None:
+    while size > 0:
+        chunk = stream.read(min(size, _CHUNK))
+        if not chunk:
+            raise OSError("git cat-file ended in the middle of an object")
+        size -= len(chunk)
+
+
+def _kill(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):  # a request still buffered for a dead process: EPIPE
+                stream.close()

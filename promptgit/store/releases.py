@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from promptgit.errors import GitError
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 TAG_PREFIX = "prompts/"
 
@@ -62,6 +65,8 @@ def read_release(name: str, version: str, target: str, read_object: ReadObject, 
 
 def _identity(field: str) -> tuple[str, datetime | None]:
     """`Name <mail> 1700000000 +0100` -> ("Name <mail>", aware datetime)."""
+    from datetime import datetime, timedelta, timezone  # release dates are for `versions`, not the loader
+
     person, _, stamp = field.rpartition(">")
     parts = stamp.split()
     if len(parts) != 2:

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-import nodesemver
-
 from promptgit.errors import SelectorError
 
 SelectorKind = Literal["latest", "exact", "range", "label", "worktree"]
@@ -74,6 +72,15 @@ def check_name(name: object) -> str:
     return name
 
 
+# semver.org's grammar exactly (ASCII digits, no leading zeros in numeric pre-release parts): deciding that a
+# text is a version needs no range machinery, so node-semver (11 ms to import) loads only for ranges
+_IDENTIFIER = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+STRICT_VERSION = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    rf"(?:-{_IDENTIFIER}(?:\.{_IDENTIFIER})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+
+
 @dataclass(frozen=True)
 class Selector:
     """A parsed selector: the prompt name plus how to pick its version."""
@@ -98,7 +105,8 @@ class Selector:
 
 def is_version(text: str) -> bool:
     """True for a full semver version (`1.2.3`, `1.2.3-rc.1`); no `v` prefix, no partial versions."""
-    return bool(VERSION_PATTERN.match(text)) and nodesemver.valid(text, False) is not None
+    # and VERSION_PATTERN's bounds: a 5000-digit number is not a version anyone can release or bump
+    return STRICT_VERSION.fullmatch(text) is not None and VERSION_PATTERN.match(text) is not None
 
 
 def npm_range(spec: str) -> str:
@@ -107,6 +115,8 @@ def npm_range(spec: str) -> str:
 
 
 def is_range(spec: str) -> bool:
+    import nodesemver
+
     return nodesemver.valid_range(npm_range(spec), False) is not None
 
 
@@ -214,6 +224,8 @@ def _satisfies(key: VersionKey, prerelease: bool, comparator_sets: list[list[Bou
 
 def _comparator_sets(spec: str) -> list[list[Bound]]:
     """npm's desugaring of a range (caret, tilde, x-ranges, hyphens) into (operator, version) comparators."""
+    import nodesemver
+
     parsed = nodesemver.make_range(npm_range(spec), False)
     return [
         [

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from promptgit.tokens import heuristic
-from promptgit.tokens.encodings import EncodingUnavailable, load_encoding
 from promptgit.tokens.models import ModelInfo, ModelTable, builtin_table
 
 Messages = Sequence[Mapping[str, str]]
@@ -60,6 +59,9 @@ def _counter(info: ModelInfo, exact: bool) -> tuple[Callable[[str], int], str]:
         return heuristic.estimate, heuristic.METHOD
     if info.encoding is None:
         return heuristic.estimate, f"{heuristic.METHOD} (no exact tokenizer for {info.name})"
+    # tiktoken's loading machinery (hashlib, tempfile, pkgutil) only when an exact count is asked for
+    from promptgit.tokens.encodings import EncodingUnavailable, load_encoding
+
     try:
         encoding = load_encoding(info.encoding)
     except EncodingUnavailable as exc:

@@ -59,7 +59,8 @@ class ModelTable:
         """This table plus `extra` models (promptgit.yaml `models:`), which win over built-in ones."""
         if not extra:
             return self
-        added = {name: _entry(fields, self.default) for name, fields in extra.items()}
+        # an entry that gives only some fields (a price, say) keeps the rest of the model it overrides
+        added = {name: _entry(fields, self.lookup(name)) for name, fields in extra.items()}
         return ModelTable(default=self.default, models={**self.models, **added}, prefixes=self.prefixes)
 
 
@@ -75,7 +76,7 @@ def _entry(fields: Mapping[str, Any], default: ModelInfo) -> ModelInfo:
 
 
 def parse_table(text: str) -> ModelTable:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe, in C if available
     base = data["default"]
     default = ModelInfo(
         name=None,

@@ -13,7 +13,7 @@ from promptgit.format.prompt import compile_document, parse_document, parse_temp
 from promptgit.store.files import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
-from promptgit.validation import chat, security, variables
+from promptgit.validation import calls, chat, security, variables
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
@@ -75,6 +75,8 @@ class FileChecker:
             document = parse_document(name, shown, text)
             metadata = self.schema.metadata(document)
             found.extend(metadata.findings)
+            if "schema" in self.families:
+                found.extend(calls.call_findings(document))
             self._stage = "PG102"
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:

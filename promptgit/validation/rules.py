@@ -113,6 +113,30 @@ RULES: dict[str, Rule] = {
             "labels.yaml is not valid YAML or does not match labels.schema.json.",
             "labels.yaml maps label -> {prompt name: released version}, e.g. `production: {a/b: 1.2.0}`.",
         ),
+        # promptgit.validation.calls: the front matter promptgit.llm acts on; see docs/llm.md
+        Rule(
+            "PG210",
+            "output-schema-invalid",
+            _E,
+            "`output:` is not a valid JSON Schema.",
+            "Fix the schema at the reported line; `output:` is a JSON Schema (2020-12) of the answer.",
+        ),
+        Rule(
+            "PG211",
+            "output-schema-not-strict",
+            _W,
+            "OpenAI's strict structured outputs would reject the `output:` schema.",
+            "Set `additionalProperties: false` and list every property in `required` on each object, and "
+            "avoid the keywords strict mode does not support; the call is otherwise sent without `strict`.",
+        ),
+        Rule(
+            "PG212",
+            "cache-at-temperature",
+            _W,
+            "The prompt samples at temperature > 0 but declares no `cache:` policy.",
+            "Decide in the front matter: `cache: false` keeps answers varied, `cache: {ttl: 6h}` (or true) "
+            "accepts one cached answer per input.",
+        ),
         Rule(
             "PG301",
             "undeclared-variable",

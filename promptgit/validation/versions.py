@@ -51,16 +51,14 @@ def resolve_base(store: GitStore, base_ref: str | None) -> _Base:
         return _Base(store.resolve_commit(base_ref or "HEAD"), base_ref or "HEAD")
     if base_ref is not None:
         return _Base(store.resolve_commit(base_ref), base_ref)
-    from git import GitCommandError
-
     for candidate in DEFAULT_BRANCHES:
         try:
             branch = store.resolve_commit(candidate)
         except GitError:
             continue
         try:
-            merge_base = str(store.repo.git.merge_base(head, branch)).strip()
-        except GitCommandError:
+            merge_base = store.run_git("merge-base", head, branch).strip()
+        except GitError:
             continue
         return _Base(merge_base, f"merge-base with {candidate}")
     return _Base(head, "HEAD")

@@ -66,7 +66,10 @@ PLAIN_AND_TAGGED = [
 ]
 
 
-@pytest.mark.parametrize("text", ["a: 1\nb: 2\na: again\n", "a: &x {k: 1}\nb: *x\nb: 3\n", "a: {k: 1, k: 2}\n"])
+DUPLICATES = ["a: 1\nb: 2\na: again\n", "a: &x {k: 1}\nb: *x\nb: 3\n", "a: {k: 1, k: 2}\n"]
+
+
+@pytest.mark.parametrize("text", DUPLICATES)
 def test_a_key_given_twice_is_refused_where_it_is_repeated(text: str) -> None:
     """PyYAML keeps the last of two equal keys; promptgit refuses them (PG107), on either path."""
     from promptgit.format.frontmatter import YAMLProblem, load_marked_yaml

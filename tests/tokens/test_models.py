@@ -70,7 +70,10 @@ def test_config_models_add_and_override() -> None:
         3,
     )
     assert table.lookup("gpt-4o").context_window == 64000
-    assert table.lookup("gpt-4o").output_reserve == 1024  # unspecified fields come from the defaults
+    # unspecified fields come from the model it overrides (a price-only entry keeps the token facts)
+    assert table.lookup("gpt-4o").output_reserve == 16384
+    priced = model_table({"gpt-4o": {"price": {"input": 1, "output": 2}}}).lookup("gpt-4o")
+    assert (priced.context_window, priced.output_reserve) == (128000, 16384)
     assert builtin_table().lookup("gpt-4o").context_window == 128000  # the built-in table is untouched
 
 

@@ -1,0 +1,56 @@
+"""PG210-PG212: the front matter that promptgit.llm acts on, `output:` schemas and `cache:` policies.
+
+PG210 an `output:` that is not a valid JSON Schema; PG211 where OpenAI's strict mode would reject it (the
+call then goes without `strict`, so the provider does not enforce the schema); PG212 a prompt sampled at
+temperature > 0 with no `cache:` policy, whose varied answers a response cache would freeze into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from promptgit.findings import Finding
+from promptgit.format.outputschema import output_schema, strict_problems
+from promptgit.format.prompt import PromptDocument
+from promptgit.validation.rules import finding
+
+
+def call_findings(document: PromptDocument) -> Iterator[Finding]:
+    """Every PG210-PG212 finding of one prompt."""
+    yield from _output_findings(document)
+    yield from _cache_findings(document)
+
+
+def _output_findings(document: PromptDocument) -> Iterator[Finding]:
+    schema = output_schema(document.metadata)
+    if schema is None:
+        return  # absent, or not a mapping (PG201 says so)
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as error:
+        path = ("output", *error.absolute_path)
+        message = f"{_dotted(path)}: not a valid JSON Schema: {error.message}"
+        yield finding(document.path, document.front.position(path), "PG210", message[:160])
+        return
+    for inner, why in strict_problems(schema):
+        path = ("output", *inner)
+        yield finding(document.path, document.front.position(path), "PG211", f"{_dotted(path)}: {why}")
+
+
+def _cache_findings(document: PromptDocument) -> Iterator[Finding]:
+    params = document.metadata.get("params")
+    temperature = params.get("temperature") if isinstance(params, dict) else None
+    if "cache" in document.metadata or isinstance(temperature, bool):
+        return
+    if isinstance(temperature, (int, float)) and temperature > 0:
+        message = (
+            f"temperature {temperature} but no `cache:` policy: a response cache would repeat one answer"
+        )
+        yield finding(document.path, document.front.position(("params", "temperature")), "PG212", message)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in path).replace(".[", "[")
