@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dashboard_llm import llm
 from grafana import HERE, HIT_RATIO, JOB, SEL, Panel, dashboard, quantile, rate, stat, table, timeseries
 
 
@@ -191,7 +192,7 @@ def cache() -> dict[str, Any]:
     )
 
 
-DASHBOARDS = {"overview.json": overview, "prompts.json": prompts, "cache.json": cache}
+DASHBOARDS = {"overview.json": overview, "prompts.json": prompts, "cache.json": cache, "llm.json": llm}
 
 
 def render_all() -> dict[str, str]:

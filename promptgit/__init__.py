@@ -7,9 +7,11 @@ The runtime API, for applications:
     repo = promptgit.Repository("/srv/prompts")          # or promptgit.Repository.clone(url)
     prompt = repo.get("content/hook@production")          # or name, name@1.2.3, name@^1.2, name@worktree
     messages = prompt.render(topic="sourdough")           # str for text prompts, [{role, content}] for chat
+    answer = promptgit.complete(prompt, client=openai.OpenAI(), cache=promptgit.ResponseCache(), topic="x")
 
 Every expected failure is a `PromptgitError`. Importing this package opens no repository and registers
-no metric: `Repository`, `Prompt`, `ResponseCache` and `start_http_server` are imported on first use.
+no metric: `Repository`, `Prompt`, `ResponseCache`, `complete`, `acomplete`, `Completion` and
+`start_http_server` are imported on first use.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from promptgit.errors import (
     GitError,
     InputValidationError,
+    LLMCallError,
+    OutputValidationError,
     PromptgitError,
     PromptNotFoundError,
     RenderError,
@@ -28,14 +32,19 @@ from promptgit.errors import (
 if TYPE_CHECKING:
     from promptgit.format.prompt import Prompt
     from promptgit.llm.cache import ResponseCache
+    from promptgit.llm.complete import acomplete, complete
+    from promptgit.llm.completion import Completion
     from promptgit.loader.exposition import start_http_server
     from promptgit.loader.repository import Repository
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Completion",
     "GitError",
     "InputValidationError",
+    "LLMCallError",
+    "OutputValidationError",
     "Prompt",
     "PromptNotFoundError",
     "PromptgitError",
@@ -44,6 +53,8 @@ __all__ = [
     "ResponseCache",
     "SelectorError",
     "__version__",
+    "acomplete",
+    "complete",
     "start_http_server",
 ]
 
@@ -52,6 +63,9 @@ _LAZY = {
     "Prompt": "promptgit.format.prompt",
     "start_http_server": "promptgit.loader.exposition",
     "ResponseCache": "promptgit.llm.cache",
+    "complete": "promptgit.llm.complete",
+    "acomplete": "promptgit.llm.complete",
+    "Completion": "promptgit.llm.completion",
 }
 
 

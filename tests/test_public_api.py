@@ -9,8 +9,11 @@ import promptgit
 import promptgit.tokens
 
 PUBLIC = {
+    "Completion",
     "GitError",
     "InputValidationError",
+    "LLMCallError",
+    "OutputValidationError",
     "Prompt",
     "PromptNotFoundError",
     "PromptgitError",
@@ -19,6 +22,8 @@ PUBLIC = {
     "ResponseCache",
     "SelectorError",
     "__version__",
+    "acomplete",
+    "complete",
     "start_http_server",
 }
 
@@ -40,6 +45,8 @@ def test_lazy_names_resolve_to_their_home_modules() -> None:
     assert promptgit.Repository.__module__ == "promptgit.loader.repository"
     assert promptgit.Prompt.__module__ == "promptgit.format.prompt"
     assert promptgit.start_http_server.__module__ == "promptgit.loader.exposition"
+    assert promptgit.complete.__module__ == promptgit.acomplete.__module__ == "promptgit.llm.complete"
+    assert promptgit.Completion.__module__ == "promptgit.llm.completion"
     assert promptgit.ResponseCache.__module__ == "promptgit.llm.cache.cache"
     assert promptgit.tokens.count("Hello world").tokens > 0
 

@@ -1,7 +1,7 @@
 """The `cache:` front matter key: how long `promptgit.llm.complete` may keep a prompt's answers.
 
 `cache: false` never caches; `cache: true` or absent uses the cache's default TTL; `cache: {ttl: 6h}` sets
-one (durations 30s, 15m, 6h, 2d, or a number of seconds; 0 means look up but never store).
+one (durations 30s, 15m, 6h, 2d, or a number of seconds; 0 is the same as false).
 """
 
 from __future__ import annotations

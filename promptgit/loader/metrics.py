@@ -76,6 +76,13 @@ METRIC_NAMES = frozenset(
         "promptgit_response_cache_entries",
         "promptgit_cache_tokens_saved_total",
         "promptgit_cache_cost_saved_usd_total",
+        # the call path (promptgit.llm.metrics)
+        "promptgit_llm_calls_total",
+        "promptgit_llm_call_duration_seconds_bucket",
+        "promptgit_llm_call_duration_seconds_count",
+        "promptgit_llm_call_duration_seconds_sum",
+        "promptgit_llm_tokens_total",
+        "promptgit_llm_cost_usd_total",
     }
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptgit.findings import Finding
+from promptgit.format.cachepolicy import cache_policy
 from promptgit.format.outputschema import output_schema, strict_problems
 from promptgit.format.prompt import PromptDocument
 from promptgit.validation.rules import finding
@@ -43,7 +44,11 @@ def _output_findings(document: PromptDocument) -> Iterator[Finding]:
 def _cache_findings(document: PromptDocument) -> Iterator[Finding]:
     params = document.metadata.get("params")
     temperature = params.get("temperature") if isinstance(params, dict) else None
-    if "cache" in document.metadata or isinstance(temperature, bool):
+    try:
+        declared = cache_policy(document.metadata).explicit
+    except ValueError:
+        return  # a malformed `cache:` is PG201's finding
+    if declared or isinstance(temperature, bool):
         return
     if isinstance(temperature, (int, float)) and temperature > 0:
         message = (

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -16,10 +17,13 @@ import yaml
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from promptgit.errors import InputValidationError
+from promptgit.errors import InputValidationError, LLMCallError
+from promptgit.llm import complete
+from promptgit.llm.cache import ResponseCache
 from promptgit.loader import Repository
 from promptgit.loader.exposition import start_http_server
 from promptgit.loader.metrics import METRIC_NAMES, loader_metrics
+from tests.llm.stub_server import StubLLM
 
 ROOT = Path(__file__).resolve().parents[2]
 # identifiers in PromQL that are metric names: everything promptgit exports starts with promptgit_
@@ -59,6 +63,31 @@ def exercise(root: Path, registry: CollectorRegistry) -> None:
     repository.get("content/hook@production")
 
 
+def exercise_llm(root: Path, registry: CollectorRegistry) -> None:
+    """complete() through a response cache: a provider answer, a cached one, a provider error, and a cache
+    backend that refuses connections (a Redis port nobody listens on: counted, the call goes through)."""
+    import openai
+
+    (root / "prompts").mkdir(parents=True)
+    (root / "prompts" / "ask.j2").write_text(
+        "---\nversion: 1.0.0\nkind: ask\nmodel: gpt-4o-mini\ninputs: {q: {type: string}}\n---\n{{ q }}\n"
+    )
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    prompt = Repository(root, registry=registry).get("ask@worktree")
+    with socket.socket() as probe:  # a free port, closed again: connections to it are refused
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with StubLLM() as stub, openai.OpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
+        memory = ResponseCache("memory://", registry=registry)
+        complete(prompt, client=client, cache=memory, registry=registry, q="why")
+        complete(prompt, client=client, cache=memory, registry=registry, q="why")
+        stub.fail(500)
+        with pytest.raises(LLMCallError):
+            complete(prompt, client=client, cache=memory, registry=registry, q="how")
+        down = ResponseCache(f"redis://127.0.0.1:{closed_port}/0", registry=registry, socket_timeout=1)
+        complete(prompt, client=client, cache=down, registry=registry, q="when")
+
+
 def exported_names(registry: CollectorRegistry) -> set[str]:
     return {sample.name for family in registry.collect() for sample in family.samples}
 
@@ -83,6 +112,7 @@ def names_in_metrics_folder() -> dict[str, set[str]]:
 
 def test_every_metric_in_dashboards_and_rules_is_exported_by_the_loader(released, registry) -> None:
     exercise(released.root, registry)
+    exercise_llm(released.root.parent / "llm", registry)
     exported = exported_names(registry)
     assert exported >= METRIC_NAMES  # the documented list is real
     used = names_in_metrics_folder()

@@ -81,7 +81,11 @@ def test_dashboards_are_the_generator_output() -> None:
     finally:
         sys.path.remove(str(METRICS))
     expected = build_dashboards.render_all()
-    assert sorted(expected) == [p.name for p in DASHBOARDS] == ["cache.json", "overview.json", "prompts.json"]
+    assert (
+        sorted(expected)
+        == [p.name for p in DASHBOARDS]
+        == ["cache.json", "llm.json", "overview.json", "prompts.json"]
+    )
     for path in DASHBOARDS:
         assert path.read_text("utf-8") == expected[path.name], (
             f"run python metrics/build_dashboards.py ({path.name})"
