@@ -24,6 +24,35 @@ def start(repo: PromptRepo, *args: str) -> subprocess.Popen[str]:
     )
 
 
+# imports done, then every writer waits for the same file to appear: they start editing at one moment
+RACER = """
+import os, sys, time
+from promptgit.cli import main
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.001)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def race(repo: PromptRepo, tmp: Path, commands: list[list[str]]) -> list[tuple[int, str]]:
+    go = tmp / "go"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(go), *command],
+            cwd=repo.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    import time
+
+    time.sleep(1.0)  # not an assertion: lets every racer finish importing before the start signal
+    go.write_text("go")
+    return finish(processes)
+
+
 def finish(processes: list[subprocess.Popen[str]]) -> list[tuple[int, str]]:
     results = []
     for process in processes:
@@ -53,10 +82,9 @@ def released_library(repo: PromptRepo) -> PromptRepo:
     return repo
 
 
-def test_concurrent_label_sets_all_land(prompt_repo: PromptRepo) -> None:
+def test_concurrent_label_sets_all_land(prompt_repo: PromptRepo, tmp_path: Path) -> None:
     repo = released_library(prompt_repo)
-    processes = [start(repo, "label", "set", "production", f"p{n}@1.0.0") for n in range(WRITERS)]
-    results = finish(processes)
+    results = race(repo, tmp_path, [["label", "set", "production", f"p{n}@1.0.0"] for n in range(WRITERS)])
     assert [code for code, _ in results] == [0] * WRITERS, results
     labels = yaml.safe_load((repo.root / "prompts" / "labels.yaml").read_text("utf-8"))
     assert labels["production"] == {f"p{n}": "1.0.0" for n in range(WRITERS)}
@@ -64,9 +92,9 @@ def test_concurrent_label_sets_all_land(prompt_repo: PromptRepo) -> None:
     assert leftovers == []
 
 
-def test_concurrent_bumps_of_one_file_are_all_counted(prompt_repo: PromptRepo) -> None:
+def test_concurrent_bumps_of_one_file_are_all_counted(prompt_repo: PromptRepo, tmp_path: Path) -> None:
     repo = released_library(prompt_repo)
-    results = finish([start(repo, "bump", "p0", "patch") for _ in range(WRITERS)])
+    results = race(repo, tmp_path, [["bump", "p0", "patch"] for _ in range(WRITERS)])
     assert [code for code, _ in results] == [0] * WRITERS, results
     text = (repo.root / "prompts" / "p0.j2").read_text("utf-8")
     assert f"version: 1.0.{WRITERS}\n" in text
