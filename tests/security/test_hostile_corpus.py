@@ -158,3 +158,29 @@ def test_the_pre_commit_framework_hooks_report_the_corpus(hostile, tmp_path: Pat
     assert "Traceback" not in result.stdout + result.stderr, result.stdout[-3000:]
     assert result.returncode == 1, result.stdout[-3000:]
     assert "PG107" in result.stdout and "prompts/upper.j2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        (
+            f"max_file_bytes: {corpus.HUGE}\n",
+            "promptgit.yaml:1: invalid YAML: integer with 5000 digits is too large",
+        ),
+        (
+            "max_file_bytes: 1000\nprompts_dir: prompts\nmax_file_bytes: 2000\n",
+            "duplicate key 'max_file_bytes'",
+        ),
+    ],
+)
+def test_a_hostile_promptgit_yaml_is_one_configuration_error(
+    tmp_path: Path, config: str, problem: str
+) -> None:
+    repo = PromptRepo(tmp_path / "repo")
+    repo.write("prompts/good.j2", corpus.FRONT + "Hello {{ topic }}\n")
+    (repo.root / "promptgit.yaml").write_text(config, "utf-8")
+    for command in (["validate"], ["tokens"], ["render", "good", "--sample"], ["list"]):
+        result = run(repo.root, sys.executable, "-m", "promptgit", *command)
+        assert_clean_failure(result, f"promptgit.yaml to {command[0]}")
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and problem in result.stderr, result.stderr
