@@ -60,8 +60,3 @@ def check_unique_keys(node: yaml.MappingNode) -> None:
 def safe_load(text: str | bytes) -> Any:
     """yaml.safe_load with SafeLoader: MarkedYAMLError (a DuplicateKeyError too) for what it refuses."""
     return yaml.load(text, Loader=SafeLoader)  # a yaml.SafeLoader subclass
-
-
-def compose(text: str) -> yaml.Node | None:
-    """yaml.compose with SafeLoader."""
-    return yaml.compose(text, Loader=SafeLoader)

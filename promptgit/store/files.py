@@ -80,14 +80,6 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
 
 
-def is_regular_file(path: Path) -> bool:
-    """Whether `path` (symlinks followed) is a regular file; never raises."""
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except (OSError, ValueError, RuntimeError):
-        return False
-
-
 def _kind(info: os.stat_result) -> str:
     mode = info.st_mode
     if stat.S_ISFIFO(mode):
