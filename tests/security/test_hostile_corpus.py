@@ -23,6 +23,7 @@ TIMEOUT = 120  # seconds per run; a hang fails the test instead of hanging it
 MEMORY = 3 * 1024**3  # address space of each run: a flood of /dev/zero or a 50 MB file must fit easily
 FINDING = re.compile(r"^\S.*?:\d+:\d+: PG\d{3} \S.*$")
 SUMMARY = re.compile(r"^\d+ files? checked: .*$")
+PRIVATE_ERROR = re.compile(r"\b_[A-Z]\w*(Error|Exception)\b")  # jsonschema's _WrappedReferencingError
 
 
 def _limits() -> None:
@@ -51,6 +52,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], what: str) ->
     shown = f"{what}: exit {result.returncode}\n{result.stderr[-2000:]}"
     assert "Traceback" not in result.stderr + result.stdout, shown
     assert result.returncode in (0, 1, 2), shown
+    assert not PRIVATE_ERROR.search(result.stderr), f"{what}: a library's internal exception leaked: {shown}"
     for line in result.stderr.splitlines():
         assert line.startswith("promptgit: "), f"{what}: not one promptgit line: {line[:200]!r}"
 
@@ -101,6 +103,7 @@ def test_the_loader_never_crashes_reads_outside_or_floods_memory(hostile, tmp_pa
     outcomes = {row[0]: row for row in report["results"]}
     crashes = [row for row in report["results"] if row[1] == "CRASH"]
     assert crashes == []
+    assert not PRIVATE_ERROR.search(result.stdout), result.stdout[-2000:]
     assert [row for row in report["results"] if len(row) > 3 and row[3]] == []  # one-line messages
     for name in ("fifo", "zero", "urandom", "big", "escape", "out/x", "out/secret", "loop"):
         assert outcomes[f"{name}@worktree"][1] != "ok", (
