@@ -38,11 +38,15 @@ class InputValidationError(PromptgitError):
 class RenderError(PromptgitError):
     """A template that failed while rendering (undefined variable, sandbox violation, stray chat text).
 
-    `reason` says which, for metrics and findings: undefined, unsafe, template, or the chat structure
-    problems stray_text, nested_message, unknown_role.
+    `reason` says which, for metrics and findings: undefined, unsafe, template, too_large (over the
+    loader's `max_render_chars`), or the chat structure problems stray_text, nested_message, unknown_role,
+    broken_message (a block's output cut by a macro, filter or call block) and message_in_text (a text
+    prompt that rendered a message block from a partial).
     """
 
-    CHAT_REASONS = frozenset({"stray_text", "nested_message", "unknown_role"})
+    CHAT_REASONS = frozenset(
+        {"stray_text", "nested_message", "unknown_role", "broken_message", "message_in_text"}
+    )
 
     def __init__(self, message: str, reason: str = "template", line: int | None = None) -> None:
         super().__init__(message)

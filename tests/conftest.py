@@ -101,3 +101,10 @@ def history(prompt_repo: PromptRepo) -> PromptRepo:
     repo.write("prompts/partials/style.j2", "Style four.")
     repo.commit("partial after the last release")
     return repo
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PRE_COMMIT_HOME per test session: pre-commit builds the hook environment of this repository's
+    commit once (a pip install), and every consumer repository of the session reuses it."""
+    return tmp_path_factory.mktemp("pre-commit-home")

@@ -6,20 +6,22 @@ The installed scripts only call `promptgit hooks run <hook>`, so upgrading promp
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from promptgit.commands.release import open_repository
-from promptgit.findings import Severity
+from promptgit.config import CONFIG_FILE
 from promptgit.store.gitstore import TAG_PREFIX, GitStore
 from promptgit.store.releasing import git
+from promptgit.store.staged import staged_changes
 from promptgit.store.workspace import Workspace
 
-HELP = "Install plain git hooks (pre-commit: validate staged prompts; pre-push: protect release tags)."
+HELP = "Install plain git hooks (pre-commit: check what a commit changes; pre-push: protect release tags)."
 HOOKS = ("pre-commit", "pre-push")
 PURPOSE = {
-    "pre-commit": "validate the staged prompt files, version rules against HEAD",
+    "pre-commit": "check what the commit changes (read from the index), version rules against releases",
     "pre-push": "refuse to move or delete a pushed release tag; run the version rules",
 }
 
@@ -45,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     runner = actions.add_parser("run", help="run a hook now (what the installed scripts call)")
     runner.add_argument("hook", choices=HOOKS)
+    runner.add_argument(
+        "--select", metavar="FAMILIES", help="pre-commit: the rule families to run (default: all)"
+    )
     runner.add_argument("hook_args", nargs="*", help=argparse.SUPPRESS)
 
 
@@ -54,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "install":
             return install(store)
         if args.hook == "pre-commit":
-            return pre_commit(workspace, store)
+            from promptgit.validation import parse_select
+
+            return pre_commit(workspace, store, set(parse_select(args.select)))
         return pre_push(workspace, store, sys.stdin)
     finally:
         store.close()
@@ -85,23 +92,32 @@ def install(store: GitStore) -> int:
     return 1 if skipped else 0
 
 
-def pre_commit(workspace: Workspace, store: GitStore) -> int:
-    staged = git(
-        store, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMRD", "--", store.prompts_dir
-    )
-    names = [name for name in staged.split("\0") if name]
-    if not names:
-        return 0
-    existing = [store.root / name for name in names if (store.root / name).is_file()]
-    if not existing:
-        return _validate(workspace, None, base="HEAD", select={"versions"})  # only deletions
-    unstaged = git(store, "diff", "--name-only", "--", *[str(path) for path in existing]).split()
-    for name in unstaged:
-        print(
-            f"promptgit: note: {name} has unstaged changes; the working tree version is checked",
-            file=sys.stderr,
-        )
-    return _validate(workspace, existing, base="HEAD")
+def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None = None) -> int:
+    """Check what the commit being made changes, as the index says (deletions and renames included).
+
+    A staged promptgit.yaml re-checks the whole library under it. Outside a commit with nothing staged
+    (`pre-commit run --all-files`, or by hand) the whole library is checked: git sets GIT_INDEX_FILE
+    for the hooks of a commit, so a commit that stages nothing of ours is left alone.
+    """
+    config = (workspace.root / CONFIG_FILE).resolve()
+    try:
+        config_name = config.relative_to(store.root).as_posix()
+    except ValueError:
+        config_name = CONFIG_FILE
+    staged = staged_changes(store, config_name)
+    if not staged:
+        if "GIT_INDEX_FILE" in os.environ:
+            return 0  # a commit that touches no prompt, partial, label or config
+        return _validate(workspace, None, base="HEAD", select=families)
+    paths = None if staged.config_changed else staged.to_check
+    if paths:
+        unstaged = git(store, "diff", "--name-only", "--", *[str(path) for path in paths]).split()
+        for name in unstaged:
+            print(
+                f"promptgit: note: {name} has unstaged changes; the working tree version is checked",
+                file=sys.stderr,
+            )
+    return _validate(workspace, paths, base="HEAD", select=families)
 
 
 def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> int:
@@ -142,7 +158,7 @@ def _validate(
 
     families = set(FAMILIES) if select is None else select
     reports = []
-    if paths and families - {"versions"}:
+    if (paths is None or paths) and families - {"versions"}:
         file_families = families - {"versions"}
         # a hook runs in a process of its own: bound what a hostile sample render may take
         reports.append(
@@ -154,4 +170,15 @@ def _validate(
     report = Report(findings, max((report.files_checked for report in reports), default=0))
     if findings:
         sys.stdout.write(REPORTERS["text"](report))
-    return 1 if any(item.severity is Severity.ERROR for item in findings) else 0
+        sys.stdout.flush()
+    # one line on stderr that says what happened, also when only warnings let the commit through (the
+    # pre-commit framework shows it with `verbose: true`, which promptgit's hooks set)
+    if report.errors:
+        print(f"promptgit: {_count(report.errors, 'error')}: commit refused", file=sys.stderr)
+    elif report.warnings:
+        print(f"promptgit: {_count(report.warnings, 'warning')}; the commit goes ahead", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}{'' if number == 1 else 's'}"

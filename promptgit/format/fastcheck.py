@@ -6,6 +6,9 @@ only for schemas made of keywords whose meaning is identical in both (draft 7 an
 bool/number enum confusion, no format checking); anything it rejects or cannot judge goes to jsonschema,
 which decides and words the error messages. `formats=True` also admits `format`: jsonschema (without a
 format checker) only annotates it while fastjsonschema checks it, so the fast path only gets stricter.
+A user's `pattern` is never given to fastjsonschema (Python's backtracking `re`): the flat path checks it
+with RE2 (promptgit.format.patterns), and any other schema with a pattern goes to jsonschema, which does
+too. Only our own schema files (`formats=True`) keep their patterns on the fastjsonschema path.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ _SAME_MEANING = frozenset(
         "maxLength",
         "minItems",
         "maxItems",
-        "pattern",
         "enum",
         "items",
         "default",
@@ -54,7 +56,8 @@ _ONE_SUBSCHEMA = ("items", "additionalProperties", "propertyNames", "not")
 def _same_meaning(schema: Any, formats: bool = False) -> bool:
     if isinstance(schema, bool):  # true/false schemas mean the same in both
         return True
-    allowed = _SAME_MEANING | {"format"} if formats else _SAME_MEANING
+    # our own schema files: their formats are part of the schema, their patterns are ours (never a user's)
+    allowed = _SAME_MEANING | {"format", "pattern"} if formats else _SAME_MEANING
     if not isinstance(schema, dict) or not set(schema) <= allowed:
         return False
     # Python's 1 == True would let fastjsonschema accept what JSON Schema equality rejects
@@ -172,7 +175,7 @@ def _accepting(validate: Callable[[Any], Any]) -> FastCheck:
 # and any keyword or bound it does not model means no flat path at all.
 _FLAT_KEYS = frozenset(
     {"type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength"}
-    | {"minItems", "maxItems", "items", "default", "title", "description", "examples"}
+    | {"minItems", "maxItems", "items", "default", "title", "description", "examples", "pattern"}
 )
 _BOUNDS = {
     "string": ("minLength", "maxLength"),
@@ -220,6 +223,11 @@ def _flat_rule(name: str, schema: Any) -> Rule | None:
             return None
         enum = frozenset(values)
     checks: list[ValueCheck] = [] if kind in _EXACT else [_is_number]
+    if "pattern" in schema:
+        program = _pattern_program(schema["pattern"]) if kind == "string" else None
+        if program is None:
+            return None  # jsonschema decides, and words why the pattern cannot be checked
+        checks.append(lambda value: program.search(value) is not None)
     if "items" in schema:
         item = _flat_rule("", schema["items"]) if kind == "array" else None
         if item is None or item[2] is not None or item[3] is not None or item[1] is None:
@@ -233,6 +241,16 @@ def _flat_rule(name: str, schema: Any) -> Rule | None:
     elif checks:
         further = lambda value: all(check(value) for check in checks)  # noqa: E731
     return (name, _EXACT.get(kind), enum, further)
+
+
+def _pattern_program(pattern: Any) -> Any:
+    """The RE2 program of a pattern, or None when there is none (not a string, or RE2 rejects it)."""
+    from promptgit.format.patterns import PatternError, compiled
+
+    try:
+        return compiled(pattern) if isinstance(pattern, str) else None
+    except PatternError:
+        return None
 
 
 def _bound_check(key: str, limit: float, *, sized: bool) -> ValueCheck:

@@ -19,18 +19,23 @@ Declared = Mapping[str, Mapping[str, Any]]
 
 @lru_cache(maxsize=1)
 def inputs_validator_class() -> Any:
-    """Draft 2020-12 where a tuple is an array too.
+    """Draft 2020-12 where a tuple is an array too, and patterns are matched by RE2.
 
     Python callers pass tuples where JSON has arrays; fastjsonschema (the fast path) already accepts them,
     so jsonschema must too, or the same inputs would pass or fail depending on which path judged them.
+    `pattern` and `patternProperties` use the linear-time engine (promptgit.format.patterns), never `re`.
     Built on first use: valid inputs never need jsonschema, and importing it is a third of CLI start-up.
     """
     from jsonschema import Draft202012Validator, validators
 
+    from promptgit.format.safe_keywords import SAFE_PATTERN_KEYWORDS
+
     array_or_tuple = Draft202012Validator.TYPE_CHECKER.redefine(
         "array", lambda _checker, instance: isinstance(instance, (list, tuple))
     )
-    return validators.extend(Draft202012Validator, type_checker=array_or_tuple)
+    return validators.extend(
+        Draft202012Validator, validators=SAFE_PATTERN_KEYWORDS, type_checker=array_or_tuple
+    )
 
 
 # keys of an input declaration that are promptgit's, not JSON Schema's

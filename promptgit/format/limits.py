@@ -1,9 +1,12 @@
 """Size limits the prompt sandbox adds to Jinja's: one small number must not make a huge string.
 
 Jinja's sandbox caps `range()` but nothing else that grows with a number: `"x" * 10**10`, `9 ** 10**12`,
-`"%2000000000d" % 1`, `"x"|center(2000000000)`, `[]|slice(10**9)`. Each of these allocates gigabytes (or
+`"%2000000000d" % 1`, `"{:>2000000000}".format(1)`, `"x"|center(2000000000)`, `x.rjust(10**9)`,
+`[]|slice(10**9)`, `("a" * 10**6).replace("a", "b" * 10**6)`. Each of these allocates gigabytes (or
 computes for hours) from a few characters of template or one input value, and Jinja even evaluates
-constant filter calls while compiling. Each is refused here with a SecurityError naming the limit.
+constant filter calls while compiling. Each is refused here with a SecurityError naming the limit: a
+width, precision or count over MAX_REPEAT_LENGTH, or a method that would add more than that many
+characters (`replace`, `join`, `translate`, `expandtabs`) to what it was given.
 
 Growth by combination (a string doubled in a loop, a big input joined with itself) is not caught here;
 the commands that render bound the memory of the render for that (bounded.py).
@@ -15,8 +18,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import filters
+from jinja2 import filters, pass_eval_context
 from jinja2.exceptions import SecurityError
+from jinja2.nodes import EvalContext
 
 MAX_REPEAT_LENGTH = 1_000_000  # items of a repetition; characters of padding or a format field
 MAX_EXPONENT = 1_000
@@ -34,8 +38,9 @@ def binop(operator: str, left: Any, right: Any) -> Any:
             raise SecurityError(f"exponent {right} is over the sandbox limit of {MAX_EXPONENT}")
         return left**right
     if operator == "%":
-        if isinstance(left, str):
-            check_format(left, right if isinstance(right, tuple) else (right,))
+        if isinstance(left, (str, bytes)):  # bytes from `.encode()` format the same way
+            text = left if isinstance(left, str) else left.decode("latin-1")
+            check_format(text, right if isinstance(right, tuple) else (right,))
         return left % right
     for sequence, times in ((left, right), (right, left)):
         repeated = isinstance(sequence, (str, list, tuple)) and isinstance(times, int)
@@ -66,6 +71,72 @@ def check_format(template: str, arguments: tuple[Any, ...]) -> None:
                 )
 
 
+# a format spec (`[[fill]align][sign][z][#][0][width][grouping][.precision][type]`): its digit runs are the
+# width and the precision (a digit fill character is one digit, never over the limit)
+_SPEC_NUMBER = re.compile(r"\d+")
+
+
+def check_format_spec(spec: str) -> None:
+    """Refuse a `str.format` field whose width or precision (`{:>999999999}`, `{:.999999999f}`) is too big."""
+    for number in _SPEC_NUMBER.findall(spec):
+        if len(number) > 7 or int(number) > MAX_REPEAT_LENGTH:
+            raise SecurityError(
+                f"format field of {number[:20]} characters is over the sandbox limit of {MAX_REPEAT_LENGTH}"
+            )
+
+
+# str and bytes methods whose result can be far longer than their inputs
+GROWING_METHODS = frozenset(
+    {"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "translate"}
+)
+
+
+def capped_method(owner: str | bytes, name: str) -> Callable[..., Any]:
+    """`owner.name`, refusing calls that would add more than MAX_REPEAT_LENGTH characters."""
+    method = getattr(owner, name)
+
+    def capped(*args: Any, **kwargs: Any) -> Any:
+        if name == "join" and args:
+            items = list(args[0])  # an iterator is read once, here, and joined from the list
+            _limit_growth(name, len(owner) * max(len(items) - 1, 0))
+            return method(items)
+        _limit_growth(name, _growth(owner, name, args, kwargs))
+        return method(*args, **kwargs)
+
+    capped.__name__ = name
+    return capped
+
+
+def _growth(owner: str | bytes, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """How many items `owner.name(*args, **kwargs)` adds at most (0 when the arguments are unusual: the
+    method itself then raises or returns something no longer than its inputs)."""
+    first = args[0] if args else kwargs.get("width", kwargs.get("tabsize", kwargs.get("table")))
+    if name in ("center", "ljust", "rjust", "zfill"):
+        return first if isinstance(first, int) else 0
+    if name == "expandtabs":
+        size = first if isinstance(first, int) else 8
+        return owner.count("\t" if isinstance(owner, str) else b"\t") * size  # type: ignore[arg-type]
+    if name == "replace" and len(args) >= 2:
+        old, new = args[0], args[1]
+        if not isinstance(old, type(owner)) or not isinstance(new, type(owner)):
+            return 0
+        count = owner.count(old) + (1 if not old else 0)  # type: ignore[arg-type]
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            count = min(count, args[2])
+        return count * max(len(new) - len(old), 0)
+    if name == "translate" and isinstance(first, dict):
+        longest = max((len(v) for v in first.values() if isinstance(v, (str, bytes))), default=1)
+        return len(owner) * max(longest - 1, 0)
+    return 0
+
+
+def _limit_growth(name: str, added: int) -> None:
+    if added > MAX_REPEAT_LENGTH:
+        raise SecurityError(
+            f"{name}() adding {added} characters is over the sandbox limit of {MAX_REPEAT_LENGTH}"
+        )
+
+
 def _limit(what: str, value: Any) -> None:
     if isinstance(value, int) and value > MAX_REPEAT_LENGTH:
         raise SecurityError(f"{what} {value} is over the sandbox limit of {MAX_REPEAT_LENGTH}")
@@ -87,6 +158,20 @@ def _format(value: str, *args: Any, **kwargs: Any) -> str:
     return filters.do_format(value, *args, **kwargs)
 
 
+@pass_eval_context
+def _replace(context: EvalContext, value: str, old: str, new: str, count: int | None = None) -> str:
+    arguments = (str(old), str(new), -1 if count is None else count)
+    _limit_growth("replace", _growth(str(value), "replace", arguments, {}))
+    return filters.do_replace(context, value, old, new, count)
+
+
+@pass_eval_context
+def _join(context: EvalContext, value: Any, d: str = "", attribute: str | int | None = None) -> str:
+    items = list(value)
+    _limit_growth("join", len(str(d)) * max(len(items) - 1, 0))
+    return filters.sync_do_join(context, items, d, attribute)
+
+
 def _batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
     if fill_with is not None:  # the last batch is padded up to linecount items
         _limit("batch size", linecount)
@@ -100,4 +185,12 @@ def _slice(value: Any, slices: int, fill_with: Any = None) -> Any:
 
 def capped_filters() -> Mapping[str, Callable[..., Any]]:
     """Jinja's filters that grow with a number argument, each refusing a number over the limit."""
-    return {"center": _center, "indent": _indent, "format": _format, "batch": _batch, "slice": _slice}
+    return {
+        "center": _center,
+        "indent": _indent,
+        "format": _format,
+        "batch": _batch,
+        "slice": _slice,
+        "replace": _replace,
+        "join": _join,
+    }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from types import CodeType
 from typing import Any
 
@@ -15,9 +16,11 @@ from jinja2.exceptions import SecurityError, TemplateError
 from promptgit.errors import InputValidationError, PromptSyntaxError, RenderError
 from promptgit.format.frontmatter import FrontMatter, decode, split
 from promptgit.format.inputs import InputsChecker, checker_for
-from promptgit.format.templating import Rendered, is_chat, split_messages
+from promptgit.format.messages import check_text, split_messages
+from promptgit.format.templating import Rendered, is_chat
 
 SUFFIX = ".j2"
+_BATCH = 64  # output pieces joined between two checks of max_render_chars
 
 
 def prompt_name(relative_path: str) -> str:
@@ -88,6 +91,8 @@ class Prompt:
     blob_sha: str | None = None
     chat: bool = False
     body_line: int = 1
+    # characters a render may produce (None: no limit); the loader sets it (Repository max_render_chars)
+    max_render_chars: int | None = None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -135,9 +140,14 @@ class Prompt:
                 output = template.render(values)
             else:  # Template.render without its copy of `values`, which is a fresh dict already
                 try:
-                    output = template.environment.concat(
-                        template.root_render_func(template.new_context(values))
-                    )
+                    events = template.root_render_func(template.new_context(values))
+                    limit = self.max_render_chars
+                    if limit is None:
+                        output = template.environment.concat(events)
+                    else:  # the padding of the front matter's lines is not output
+                        output = self._bounded_concat(events, limit + self.body_line - 1)
+                except RenderError:
+                    raise
                 except Exception:
                     template.environment.handle_exception()
         except UndefinedError as exc:
@@ -149,14 +159,33 @@ class Prompt:
             raise RenderError(f"{self.name}@{self.version}: {exc}", "template") from None
         if self.chat:
             try:
-                return split_messages(self.template.environment, output)
+                return split_messages(output)
             except RenderError as exc:
                 raise RenderError(f"{self.name}@{self.version}: {exc}", exc.reason) from None
-        return (
+        return check_text(
             output[self.body_line - 1 :].strip("\n")
             if output.startswith("\n" * (self.body_line - 1))
             else output
         )
+
+    def _bounded_concat(self, events: Iterator[str], limit: int) -> str:
+        """The render's output, stopped once it grows past `limit` characters. Output pieces (a loop
+        iteration, an include, a `{{ }}` value) are joined _BATCH at a time, in C: memory stays within the
+        limit plus one batch, and a small render costs one batch, the same as joining it whole."""
+        joined: list[str] = []
+        size = 0
+        while True:
+            batch = list(islice(events, _BATCH))
+            text = "".join(batch)
+            size += len(text)
+            if size > limit:
+                message = f"{self.name}@{self.version}: render output is over the limit of"
+                raise RenderError(
+                    f"{message} {self.max_render_chars} characters (max_render_chars)", "too_large"
+                )
+            if len(batch) < _BATCH:
+                return "".join([*joined, text]) if joined else text
+            joined.append(text)
 
     def render_sample(self) -> Rendered:
         return self.render(**self.sample)

@@ -1,56 +1,54 @@
 """The Jinja side of a prompt: a sandboxed environment, the `{% message %}` extension, rendering.
 
-A chat prompt's message blocks render to sentinel-delimited chunks that are split into messages after
-rendering. This keeps rendering a plain `Template.render` call (thread-safe, no shared state) and lets
-message blocks sit in loops, conditionals and included partials.
+A chat prompt's message blocks render to marker-delimited chunks that are split into messages after
+rendering (promptgit.format.messages: markers no rendered value can contain). This keeps rendering a
+plain `Template.render` call (thread-safe, no shared state) and lets message blocks sit in loops,
+conditionals and included partials.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
-from types import BuiltinMethodType
+from functools import update_wrapper
+from types import BuiltinMethodType, MethodType
 from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+from markupsafe import EscapeFormatter, Markup
 
-from promptgit.errors import RenderError
-from promptgit.format import limits
+from promptgit.format import limits, messages
+from promptgit.format.messages import ROLES, Message, split_messages
 
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-Message = dict[str, str]
+__all__ = ["ROLES", "Message", "Rendered", "make_environment", "split_messages"]
+
 Rendered = str | list[Message]
 SourceLookup = Callable[[str], str | None]
 
 
 class MessageExtension(Extension):
-    """`{% message "role" %}...{% endmessage %}` -> one chat message."""
+    """`{% message "role" %}...{% endmessage %}` -> one chat message (see promptgit.format.messages)."""
 
     tags = {"message"}  # noqa: RUF012 (Jinja declares it a mutable set)
-
-    def __init__(self, environment: Any) -> None:
-        super().__init__(environment)
-        # a per-environment random marker: template text or inputs cannot forge message boundaries
-        token = secrets.token_hex(8)
-        environment.extend(message_open=f"\x00pgmsg{token}:", message_close=f"\x00pgend{token}\x00")
 
     def parse(self, parser: Parser) -> nodes.Node:
         parser.has_message_blocks = True  # type: ignore[attr-defined]  # read by PromptEnvironment._parse
         lineno = next(parser.stream).lineno
         role = parser.parse_expression()
         body = parser.parse_statements(("name:endmessage",), drop_needle=True)
-        # lines given to the new nodes directly: set_lineno would walk the whole block's body
+        # lines given to the new nodes directly: set_lineno would walk the whole block's body.
+        # The block stays a CallBlock in the parsed AST (the validator inspects it), lowered to plain
+        # output before code generation; `_wrap` is never called
         call = self.call_method("_wrap", [role], lineno=lineno)
         return nodes.CallBlock(call, [], [], body, lineno=lineno)
 
-    def _wrap(self, role: object, caller: Callable[[], str]) -> str:
-        env = self.environment
-        return f"{env.message_open}{role}\x00{caller()}{env.message_close}"  # type: ignore[attr-defined]
+    def _wrap(self, role: object, caller: Callable[[], str]) -> str:  # pragma: no cover (lowered away)
+        raise RuntimeError("message blocks are lowered before compiling")
 
 
 # the fields that hold statements (jinja2.nodes: Template, For, If, Macro, CallBlock, FilterBlock, With,
@@ -59,7 +57,7 @@ _STATEMENT_FIELDS = ("body", "else_", "elif_")
 
 
 def _lower_messages(statements: list[nodes.Node]) -> list[nodes.Node]:
-    """Message blocks as plain output (marker, role, body, marker) for the code generator.
+    """Message blocks as plain output (marker, role, marker, body, marker) for the code generator.
 
     The parsed AST keeps each block as one CallBlock, which is what the validator inspects; compiled that
     way every block is a caller macro, which triples the generated code of a chat prompt and adds a macro
@@ -72,17 +70,10 @@ def _lower_messages(statements: list[nodes.Node]) -> list[nodes.Node]:
             inner = getattr(node, field, None)
             if isinstance(inner, list):
                 setattr(node, field, _lower_messages(inner))
-        if not (isinstance(node, nodes.CallBlock) and is_message_block(node)):
+        if isinstance(node, nodes.CallBlock) and is_message_block(node):
+            lowered += messages.lowered_block(node)  # nested blocks too (above): split_messages refuses
+        else:
             lowered.append(node)
-            continue
-        # nested blocks are lowered too (above): split_messages reports nesting at render time. The
-        # markers are read from the rendering environment, never baked into the code: compiled code is
-        # cached on disk and loaded into environments with other random markers
-        line = node.lineno  # given to each new node (set_lineno would walk the role expression too)
-        opener = nodes.EnvironmentAttribute("message_open", lineno=line)
-        head = nodes.Output([opener, node.call.args[0], nodes.TemplateData("\x00", lineno=line)], lineno=line)
-        tail = nodes.Output([nodes.EnvironmentAttribute("message_close", lineno=line)], lineno=line)
-        lowered += [head, *node.body, tail]
     return lowered
 
 
@@ -134,18 +125,69 @@ SAFE_LOOP_ATTRIBUTES = frozenset(
     {"changed", "cycle", "depth", "depth0", "first", "index", "index0", "last", "length", "nextitem"}
     | {"previtem", "revindex", "revindex0"}
 )
-_WRAPPED_STR_METHODS = frozenset({"format", "format_map"})
+# str attributes the fast path of PromptEnvironment.getattr must not hand out as they are
+_WRAPPED_STR_METHODS = frozenset({"format", "format_map"}) | limits.GROWING_METHODS
+
+
+class _FinalizingCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with filter and call blocks finalized like `{{ }}` output.
+
+    Jinja writes a `{% filter %}` or `{% call %}` block's result as it is; a filter with a string argument
+    (`replace("a", "\\x00")`) could then emit the reserved marker character (promptgit.format.messages).
+    """
+
+    def visit_FilterBlock(self, node: nodes.FilterBlock, frame: Frame) -> None:
+        filter_frame = frame.inner()
+        filter_frame.symbols.analyze_node(node)
+        self.enter_frame(filter_frame)
+        self.buffer(filter_frame)
+        self.blockvisit(node.body, filter_frame)
+        self.start_write(frame, node)
+        self.write("environment.finalize(")
+        self.visit_Filter(node.filter, filter_frame)
+        self.write(")")
+        self.end_write(frame)
+        self.leave_frame(filter_frame)
+
+    def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
+        call_frame, macro_ref = self.macro_body(node, frame)
+        self.writeline("caller = ")
+        self.macro_def(macro_ref, call_frame)
+        self.start_write(frame, node)
+        self.write("environment.finalize(")
+        self.visit_Call(node.call, frame, forward_caller=True)
+        self.write(")")
+        self.end_write(frame)
+
+
+class _CappedFormatter(SandboxedFormatter):
+    """The sandbox's `str.format` formatter, refusing widths and precisions over the sandbox limit."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        limits.check_format_spec(format_spec)
+        return super().format_field(value, format_spec)
+
+
+class _CappedEscapeFormatter(_CappedFormatter, EscapeFormatter):
+    """The same for a Markup format string (`|safe`), which escapes its arguments."""
+
+
+_STR_FORMATS = ("format", "format_map")
 
 
 class PromptEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox plus the size limits of promptgit.format.limits, so a template cannot exhaust the host."""
 
     intercepted_binops = limits.INTERCEPTED_BINOPS
+    code_generator_class = _FinalizingCodeGenerator
     # Jinja's optimizer only folds constants, which its code generator folds again in output; skipping it
     # saves a walk of the AST per compile (the generated code of every example prompt is the same)
     optimized = False
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        if messages.RESERVED in source:  # the marker character: a template must not be able to write it
+            line = source.count("\n", 0, source.index(messages.RESERVED)) + 1
+            raise TemplateSyntaxError("the template contains a NUL character", line, name, filename)
         parser = Parser(self, source, name, filename)
         template = parser.parse()
         # MessageExtension.parse marks the parser: a template without message blocks needs no lowering
@@ -171,7 +213,35 @@ class PromptEnvironment(ImmutableSandboxedEnvironment):
                 return getattr(obj, attribute)
             except AttributeError:
                 pass
-        return super().getattr(obj, attribute)
+        value = super().getattr(obj, attribute)
+        if (kind is str or kind is bytes) and attribute in limits.GROWING_METHODS:
+            return limits.capped_method(obj, attribute)
+        return value
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        # Jinja's own wrapper, with a formatter that caps field widths (`{:>999999999}`)
+        if not isinstance(value, (MethodType, BuiltinMethodType)) or value.__name__ not in _STR_FORMATS:
+            return None
+        template = value.__self__
+        if not isinstance(template, str):
+            return None
+        formatter = (
+            _CappedEscapeFormatter(self, escape=template.escape)
+            if isinstance(template, Markup)
+            else _CappedFormatter(self)
+        )
+        vformat = formatter.vformat
+        is_format_map = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                mapping = args[0]
+                args, kwargs = (), mapping
+            return type(template)(vformat(template, args, kwargs))
+
+        return update_wrapper(wrapper, value)
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         # a builtin method (str.upper, dict.items ...) cannot carry the `unsafe_callable` or `alters_data`
@@ -198,32 +268,7 @@ def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=messages.finalize,
     )
     environment.filters.update(limits.capped_filters())
     return environment
-
-
-def split_messages(env: Any, output: str) -> list[Message]:
-    """Turn the sentinel-marked output of a chat template into messages; stray text is an error."""
-    opener, closer = env.message_open, env.message_close
-    messages: list[Message] = []
-    position = 0
-    while True:
-        start = output.find(opener, position)
-        stray = output[position : start if start >= 0 else len(output)]
-        if stray.strip():
-            detail = f"text outside a message block in a chat prompt: {stray.strip()[:60]!r}"
-            raise RenderError(detail, "stray_text")
-        if start < 0:
-            return messages
-        role_end = output.index("\x00", start + len(opener))
-        role = output[start + len(opener) : role_end]
-        end = output.index(closer, role_end)
-        content = output[role_end + 1 : end]
-        if opener in content:
-            raise RenderError("message blocks must not be nested", "nested_message")
-        if role not in ROLES:
-            expected = ", ".join(sorted(ROLES))
-            raise RenderError(f"unknown message role {role!r}; expected one of {expected}", "unknown_role")
-        messages.append({"role": role, "content": content.strip()})
-        position = end + len(closer)

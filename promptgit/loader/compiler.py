@@ -50,8 +50,10 @@ class Compiler:
         count_tokens_every: int = 1,
         max_file_bytes: int | None = None,
         disk: CompiledCache | None = None,
+        max_render_chars: int | None = None,
     ) -> None:
         self.store = store
+        self.max_render_chars = max_render_chars
         self.disk = disk
         self.max_file_bytes = max_file_bytes
         self.metrics = metrics
@@ -89,9 +91,15 @@ class Compiler:
         prompt, template_source = self._compile(name, data, environment, commit, blob_sha, key[1])
         if key[1] is not None:
             preload_includes(environment, template_source)
-        loaded = LoadedPrompt.wrap(prompt, self.metrics, "git", self.count_tokens_every)
+        loaded = LoadedPrompt.wrap(
+            prompt, self.metrics, "git", self.count_tokens_every, self.max_render_chars
+        )
         self.templates.put(key, loaded)
         return loaded
+
+    def worktree(self, name: str) -> LoadedPrompt:
+        """`name@worktree` with this compiler's bounds (see worktree_prompt)."""
+        return worktree_prompt(self.store, name, self.metrics, self.max_file_bytes, self.max_render_chars)
 
     def _compile(
         self, name: str, data: bytes, environment: Any, commit: str, blob_sha: str, partials_from: str | None
@@ -170,7 +178,11 @@ def preload_includes(environment: Any, source: str) -> None:
 
 
 def worktree_prompt(
-    store: GitStore, name: str, metrics: LoaderMetrics, max_file_bytes: int | None = None
+    store: GitStore,
+    name: str,
+    metrics: LoaderMetrics,
+    max_file_bytes: int | None = None,
+    max_render_chars: int | None = None,
 ) -> LoadedPrompt:
     """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call.
 
@@ -191,4 +203,4 @@ def worktree_prompt(
     document = parse_document(name, relative, data)
     read_partial = functools.partial(read_partial_in, prompts, max_bytes=limit)
     prompt = compile_document(document, make_environment(read_partial), blob_sha=blob_sha)
-    return LoadedPrompt.wrap(prompt, metrics, "worktree")
+    return LoadedPrompt.wrap(prompt, metrics, "worktree", max_render_chars=max_render_chars)

@@ -43,7 +43,7 @@ import jinja2
 
 FORMAT = 1
 COMPILED_DIR = f"compiled-v{FORMAT}"
-_COMPILING_MODULES = ("prompt.py", "templating.py", "frontmatter.py")
+_COMPILING_MODULES = ("prompt.py", "templating.py", "messages.py", "frontmatter.py")
 _KEY_BYTES = 32
 _MAC_BYTES = hashlib.sha256().digest_size
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a compiled prompt is kilobytes; anything this large is not ours

@@ -21,8 +21,14 @@ UNKNOWN = "_unknown"
 class Fallbacks:
     """Compiles fallback texts lazily, once per prompt name; each use counts as a fallback."""
 
-    def __init__(self, source: str | Mapping[str, str] | None, metrics: LoaderMetrics) -> None:
+    def __init__(
+        self,
+        source: str | Mapping[str, str] | None,
+        metrics: LoaderMetrics,
+        max_render_chars: int | None = None,
+    ) -> None:
         self.source = source
+        self.max_render_chars = max_render_chars
         self.metrics = metrics
         self._compiled: dict[str, LoadedPrompt] = {}
         self._lock = threading.Lock()
@@ -65,4 +71,4 @@ class Fallbacks:
         else:  # a bare template: no declared inputs, so any inputs are accepted
             document = PromptDocument(name, path, FrontMatter({"version": FALLBACK_VERSION}, text, 1))
         prompt = compile_document(document, make_environment(lambda relative: None))
-        return LoadedPrompt.wrap(prompt, self.metrics, "fallback")
+        return LoadedPrompt.wrap(prompt, self.metrics, "fallback", max_render_chars=self.max_render_chars)

@@ -15,6 +15,9 @@ from promptgit.format.templating import Rendered
 from promptgit.loader.metrics import LoaderMetrics
 
 log = logging.getLogger("promptgit.loader")
+# Repository's max_render_chars: a million characters (~250k tokens) is over every model's context window
+# today, and keeps one render to a few MB of memory
+DEFAULT_MAX_RENDER_CHARS = 1_000_000
 
 
 def _characters(rendered: Rendered) -> int:
@@ -89,7 +92,8 @@ class _RenderMetrics:
 
 
 def error_reason(exc: BaseException) -> str:
-    """The `reason` label of a failed render: invalid_inputs, undefined, unsafe, template or chat."""
+    """The `reason` label of a failed render: invalid_inputs, undefined, unsafe, template, chat or
+    too_large (over max_render_chars)."""
     if isinstance(exc, InputValidationError):
         return "invalid_inputs"
     if isinstance(exc, RenderError):
@@ -109,9 +113,15 @@ class LoadedPrompt(Prompt):
 
     @classmethod
     def wrap(
-        cls, prompt: Prompt, metrics: LoaderMetrics, origin: str, count_tokens_every: int = 1
+        cls,
+        prompt: Prompt,
+        metrics: LoaderMetrics,
+        origin: str,
+        count_tokens_every: int = 1,
+        max_render_chars: int | None = None,
     ) -> LoadedPrompt:
         values = {f.name: getattr(prompt, f.name) for f in dataclasses.fields(Prompt)}
+        values["max_render_chars"] = max_render_chars
         observed = _RenderMetrics(metrics, prompt.name, prompt.version, prompt.model, count_tokens_every)
         return cls(**values, origin=origin, _metrics=observed)
 

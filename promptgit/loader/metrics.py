@@ -94,7 +94,8 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
-    render_errors: LabeledCounter  # prompt, reason: invalid_inputs | undefined | unsafe | template | chat
+    # prompt, reason: invalid_inputs | undefined | unsafe | template | chat | too_large
+    render_errors: LabeledCounter
     refresh_failures: LabeledCounter
     fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
     disk_rejects: LabeledCounter  # reason: diskcache.REJECT_REASONS

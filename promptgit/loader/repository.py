@@ -24,10 +24,10 @@ from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
-from promptgit.loader.compiler import Compiler, worktree_prompt
+from promptgit.loader.compiler import Compiler
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
-from promptgit.loader.loaded import LoadedPrompt
+from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.remote import Mirror, default_cache_dir
 from promptgit.store.gitstore import GitStore
@@ -64,6 +64,7 @@ class Repository:
     - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
       process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
       (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).
+    - `max_render_chars`: most characters per render; past it, RenderError `too_large`. None: no limit.
     Raises GitError when `path` is not a readable git repository.
     """
 
@@ -81,6 +82,7 @@ class Repository:
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        max_render_chars: int | None = DEFAULT_MAX_RENDER_CHARS,
         _mirror: Mirror | None = None,
     ) -> None:
         self.ref = ref
@@ -103,11 +105,12 @@ class Repository:
             count_tokens_every,
             config.max_file_bytes,
             disk,
+            max_render_chars,
         )
         self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(
             cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
         )
-        self._fallbacks = Fallbacks(fallback, self._metrics)
+        self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._known_names: set[str] = set()  # prompts loaded at least once: real names, so bounded
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
@@ -162,8 +165,7 @@ class Repository:
             return cached
         if parsed.kind == "worktree":
             try:
-                limit = self._compiler.max_file_bytes
-                prompt = worktree_prompt(self._store, parsed.name, self._metrics, limit)
+                prompt = self._compiler.worktree(parsed.name)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, key, exc, start)
             self._known_names.add(parsed.name)

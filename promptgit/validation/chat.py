@@ -1,4 +1,4 @@
-"""PG303/PG304: the structure of chat prompts, checked statically from the template's facts."""
+"""PG303/PG304/PG308: the structure of chat prompts, checked statically from the template's facts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from jinja2 import nodes
 from promptgit.findings import Finding
 from promptgit.format.templating import ROLES
 from promptgit.validation.rules import finding
-from promptgit.validation.templates import TemplateFacts
+from promptgit.validation.templates import TemplateFacts, TemplateIndex
 
 
 def stray_text(shown: str, facts: TemplateFacts) -> Iterator[Finding]:
@@ -36,6 +36,40 @@ def unknown_roles(shown: str, facts: TemplateFacts, source_lines: list[str]) -> 
                 "PG304",
                 f"unknown message role {role.value!r}; expected one of {expected}",
             )
+
+
+def captured_blocks(shown: str, facts: TemplateFacts) -> Iterator[Finding]:
+    """Message blocks inside a macro, `{% set %}`, filter or call block: their output is a value, whose
+    marker characters are escaped like any value's (docs/security.md), so they make no message."""
+    for block in facts.captured_blocks:
+        message = "message block inside a macro, set, filter or call block makes no message"
+        yield finding(shown, (block.lineno, 1), "PG308", message)
+
+
+def blocks_in_text_prompt(shown: str, facts: TemplateFacts, index: TemplateIndex) -> Iterator[Finding]:
+    """A text prompt that includes (directly or not) a partial with message blocks: its render fails."""
+    for reference in facts.references:
+        for name in reference.names:
+            with_blocks = _partial_with_blocks(index, name, frozenset())
+            if with_blocks is not None:
+                via = "" if with_blocks == name else f" (through {name})"
+                message = f"text prompt includes {with_blocks}{via}, which has message blocks"
+                yield finding(shown, (reference.line, 1), "PG308", message)
+                break
+
+
+def _partial_with_blocks(index: TemplateIndex, name: str, seen: frozenset[str]) -> str | None:
+    facts = index.facts(name)
+    if facts is None or name in seen:
+        return None
+    if facts.message_blocks:
+        return name
+    for reference in facts.references:
+        for inner in reference.names:
+            found = _partial_with_blocks(index, inner, seen | {name})
+            if found is not None:
+                return found
+    return None
 
 
 def _column(source_lines: list[str], line: int, text: str) -> int:

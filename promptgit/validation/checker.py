@@ -13,14 +13,14 @@ from promptgit.format.prompt import compile_document, parse_document, parse_temp
 from promptgit.store.files import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
-from promptgit.validation import calls, chat, security, variables
+from promptgit.validation import calls, chat, patterns, security, variables
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
 from promptgit.validation.templates import TemplateFacts, TemplateIndex, column_of, scan
 
 # findings after which the sample is not rendered: the render would only repeat them as PG306
-_BLOCKS_RENDER = frozenset({"PG301", "PG303", "PG304", "PG305", "PG602"})
+_BLOCKS_RENDER = frozenset({"PG301", "PG303", "PG304", "PG305", "PG308", "PG602", "PG603"})
 
 
 class FileChecker:
@@ -85,6 +85,10 @@ class FileChecker:
         facts = scan(ast)
         chat_prompt = bool(facts.message_blocks)
         found.extend(self._template_checks(shown, facts, lines, chat_prompt=chat_prompt))
+        if not chat_prompt:
+            found.extend(chat.blocks_in_text_prompt(shown, facts, self.index))
+        if "security" in self.families:
+            found.extend(patterns.pattern_problems(document))
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
         codes = {item.code for item in found}
@@ -94,8 +98,8 @@ class FileChecker:
             prompt = compile_document(document, self.index.environment, ast=ast, chat=chat_prompt)
         except PromptSyntaxError as exc:
             return [*found, finding(shown, (exc.line, exc.column), exc.code, exc.message)]
-        if metadata.inputs_broken:
-            return found  # declared inputs that break the schema cannot check a sample
+        if metadata.inputs_broken or "PG603" in codes:
+            return found  # declared inputs that break the schema (or cannot run) cannot check a sample
         sample_findings = variables.sample_problems(document)
         found.extend(sample_findings)
         codes.update(item.code for item in sample_findings)
@@ -144,6 +148,7 @@ class FileChecker:
             message = f"included template {names} does not exist under {self.config.prompts_dir}/"
             found.append(finding(shown, position, "PG105", message))
         found.extend(chat.unknown_roles(shown, facts, lines))
+        found.extend(chat.captured_blocks(shown, facts))
         if chat_prompt:
             found.extend(chat.stray_text(shown, facts))
         if "security" in self.families:

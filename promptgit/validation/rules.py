@@ -186,20 +186,28 @@ RULES: dict[str, Rule] = {
             "The prompt has required inputs but no `sample`, so it is never test-rendered.",
             "Add `sample:` with a value for every required input; tokens are then estimated too.",
         ),
+        Rule(
+            "PG308",
+            "message-block-cannot-render",
+            _E,
+            "A message block sits where it cannot make a message: in a text prompt or a capture.",
+            "Put message blocks only in chat prompts (their own body or included partials), outside macros, "
+            "`{% set %}`, `{% filter %}` and `{% call %}` blocks; see docs/security.md.",
+        ),
         # versions (promptgit.validation.versions) reports these; see docs/versions.md
         Rule(
             "PG501",
             "version-not-bumped",
             _E,
-            "The prompt changed since the base but keeps the base's version.",
-            "Bump `version:` (semver); see docs/versions.md.",
+            "The prompt differs from its last release and its version does not cover the change.",
+            "Bump `version:` as the change needs (`promptgit bump NAME` picks it); see docs/versions.md.",
         ),
         Rule(
             "PG502",
             "version-went-down",
             _E,
-            "The version is lower than at the base.",
-            "Versions never go down: use a version above the base's; see docs/versions.md.",
+            "The version is lower than the prompt's last release.",
+            "Versions never go down: use a version above the last release; see docs/versions.md.",
         ),
         Rule(
             "PG503",
@@ -226,8 +234,15 @@ RULES: dict[str, Rule] = {
             "PG506",
             "partial-changed-unbumped",
             _W,
-            "A partial the prompt includes changed since the base, but the prompt keeps its version.",
+            "A partial the prompt includes changed since the base; the prompt stays at a released version.",
             "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
+        ),
+        Rule(
+            "PG507",
+            "release-tags-missing",
+            _E,
+            "No release tags in a clone that should have them (shallow, --no-tags, labels naming versions).",
+            "`git fetch --tags` (actions/checkout: `fetch-depth: 0`); see docs/versions.md.",
         ),
         Rule(
             "PG601",
@@ -242,6 +257,20 @@ RULES: dict[str, Rule] = {
             _E,
             "The template reaches for internals the sandbox forbids.",
             "Do not access `_`-prefixed attributes, `mro`, frames or globals; pass plain data as inputs.",
+        ),
+        Rule(
+            "PG603",
+            "pattern-not-checkable",
+            _E,
+            "An input pattern cannot run on the linear-time regex engine (RE2), so no value can pass it.",
+            "Rewrite it without backreferences, lookahead or lookbehind; see docs/security.md#patterns.",
+        ),
+        Rule(
+            "PG604",
+            "backtracking-pattern",
+            _W,
+            "An input pattern backtracks catastrophically in other regex engines (nested quantifiers).",
+            "promptgit checks it in linear time; rewrite it (`^a+$` for `^(a+)+$`) for other consumers.",
         ),
     )
 }

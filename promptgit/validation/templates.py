@@ -19,6 +19,8 @@ from promptgit.store.workspace import Workspace
 # names Jinja provides inside templates (loops, macros, blocks) that are never inputs
 _JINJA_NAMES = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super"})
 _INTERNAL_ACCESS = (nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call)
+# statements whose output is captured as a value: a message block inside one cannot make a message
+_CAPTURES = (nodes.Macro, nodes.FilterBlock, nodes.CallBlock, nodes.AssignBlock)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class TemplateFacts:
     binds: set[str] = field(default_factory=set)  # names the template sets itself (set, for, macro, import)
     references: list[Reference] = field(default_factory=list)
     message_blocks: list[nodes.CallBlock] = field(default_factory=list)
+    captured_blocks: list[nodes.CallBlock] = field(default_factory=list)  # in a macro, set, filter, call
     stray_text: list[tuple[int, str]] = field(default_factory=list)  # literal text outside message blocks
     internal_access: list[nodes.Node] = field(default_factory=list)  # candidates for the sandbox rule
 
@@ -51,9 +54,10 @@ class TemplateFacts:
 def scan(ast: nodes.Template) -> TemplateFacts:
     """One iterative walk over the AST (deep templates must not exhaust Python's recursion)."""
     facts = TemplateFacts()
-    stack: list[tuple[nodes.Node, bool]] = [(ast, False)]  # (node, inside a message block or macro)
+    # (node, inside a message block or macro, inside a capture)
+    stack: list[tuple[nodes.Node, bool, bool]] = [(ast, False, False)]
     while stack:
-        node, inside = stack.pop()
+        node, inside, captured = stack.pop()
         if isinstance(node, nodes.Name):
             if node.ctx == "load":
                 _first(facts.reads, node.name, node.lineno)
@@ -71,17 +75,21 @@ def scan(ast: nodes.Template) -> TemplateFacts:
             inside = True  # a macro's output appears where it is called: checked at render time
         elif isinstance(node, nodes.CallBlock) and is_message_block(node):
             facts.message_blocks.append(node)
+            if captured:
+                facts.captured_blocks.append(node)
             inside = True
         elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport)):
             _reference(node, facts)
         if isinstance(node, _INTERNAL_ACCESS):
             facts.internal_access.append(node)
+        if isinstance(node, _CAPTURES) and not (isinstance(node, nodes.CallBlock) and is_message_block(node)):
+            captured = True
         for name in node.fields:
             value = getattr(node, name, None)
             if isinstance(value, nodes.Node):
-                stack.append((value, inside))
+                stack.append((value, inside, captured))
             elif isinstance(value, list):
-                stack.extend((item, inside) for item in value if isinstance(item, nodes.Node))
+                stack.extend((item, inside, captured) for item in value if isinstance(item, nodes.Node))
     return facts
 
 

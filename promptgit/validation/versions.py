@@ -1,11 +1,15 @@
-"""Version rules (PG5xx): the working tree against a base ref and the release tags.
+"""Version rules (PG5xx), judged against the release tags; the base ref only says what changed.
 
-- PG501 a prompt whose file changed since the base keeps the base's version (must bump);
-- PG502 a version lower than the base's (versions never go down);
+- PG501 a prompt that differs from its last release keeps a version that does not cover the change (its
+  interface decides: breaking needs major, additive minor, anything else patch; see bumps.py);
+- PG502 a version lower than the last release (versions never go down);
 - PG503 a released version whose content is not the released blob (releases are immutable);
 - PG504 a label pointing at a version of a prompt that has no release tag;
 - PG505 a label pointing at a prompt that does not exist in the working tree (removed, or never existed);
-- PG506 (warning) an unchanged prompt whose included partials changed: no release of it gets the change.
+- PG506 (warning) a prompt at a released version whose included partials changed since the base: no
+  release of it gets the change;
+- PG507 no release tags in a clone that should have them (shallow, --no-tags, or labels naming versions):
+  judged without them every prompt would look unreleased and pass, so this is an error, never a silent pass.
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
@@ -20,12 +24,14 @@ from typing import TYPE_CHECKING
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
-from promptgit.errors import GitError, ObjectTooLargeError, PromptSyntaxError
+from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
-from promptgit.store.selectors import compare_versions, is_version
+from promptgit.store.lineage import ReleaseLines, missing_tags_reason
+from promptgit.store.selectors import is_version
 from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
+from promptgit.validation.bumps import release_findings
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
@@ -73,31 +79,58 @@ def check_versions(
         return
     try:
         base = resolve_base(store, base_ref)
+        labels = _labels(workspace)
+        missing = missing_tags_reason(store, workspace.root, _labelled(store, base))
+        lines = ReleaseLines(store)
         files = workspace.prompt_files() if paths is None else paths
         partials = _PartialChanges(workspace, store, base.commit) if base.commit is not None else None
         for path in files:
             name = workspace.name_of(Path(path))
-            if name is not None and Path(path).is_file():
-                try:
-                    yield from _check_prompt(workspace, store, base, partials, name, Path(path))
-                except ObjectTooLargeError as exc:  # one finding on that file; the others still checked
-                    message = f"cannot compare with git: {exc}"
-                    yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
-        yield from _check_labels(workspace, store, base)
+            if name is None or not Path(path).is_file():
+                continue
+            if missing is not None:  # one finding for the run, on the first prompt
+                yield Finding(workspace.display_path(Path(path)), 1, 1, "PG507", _missing_message(missing))
+                missing = None
+                labels = None  # every label would be "not released": the PG507 above says why
+            try:
+                yield from _check_prompt(workspace, store, lines, base, partials, name, Path(path))
+            except ObjectTooLargeError as exc:  # one finding on that file; the others still checked
+                message = f"cannot compare with git: {exc}"
+                yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
+        if missing is not None and labels is not None:
+            yield Finding(labels[0], 1, 1, "PG507", _missing_message(missing))
+        elif labels is not None:
+            yield from _check_labels(workspace, store, base, *labels)
     finally:
         store.close()
+
+
+def _labelled(store: GitStore, base: _Base) -> bool:
+    """Whether labels.yaml at the base names a version: committed labels mean releases were made."""
+    if base.commit is None:
+        return False
+    try:
+        return any(store.labels(base.commit).values())
+    except PromptgitError:
+        return False  # a malformed labels file is the schema rules' to report
+
+
+def _missing_message(reason: str) -> str:
+    return (
+        f"no release tags (refs/tags/prompts/*) in this repository: {reason} "
+        "(GitHub Actions: actions/checkout with fetch-depth: 0); without them every version looks unreleased"
+    )
 
 
 def _check_prompt(
     workspace: Workspace,
     store: GitStore,
+    lines: ReleaseLines,
     base: _Base,
     partials: _PartialChanges | None,
     name: str,
     path: Path,
 ) -> Iterator[Finding]:
-    from promptgit.store.releases import release_tag
-
     shown = workspace.display_path(path)
     data = path.read_bytes()
     try:
@@ -107,62 +140,20 @@ def _check_prompt(
     version = document.version
     if not is_version(version):
         return  # the schema rules report it
-    line, column = document.front.position(("version",))
-    released = store.release_versions(name)
-    if version in released:
-        commit = store.release_commit(name, version)
-        found = store.read_prompt(commit, name)
-        if found is None or _normalized(found[0]) != _normalized(data):
-            tag = release_tag(name, version)
-            yield Finding(
-                shown,
-                line,
-                column,
-                "PG503",
-                f"{name} {version} is already released (tag {tag}) with other content; bump the version",
-            )
-            return
-    if base.commit is None or partials is None:
-        return
-    before = store.read_prompt(base.commit, name)
-    if before is None:
-        return
-    if _normalized(before[0]) == _normalized(data):
-        changed = partials.of(document)
-        if changed:
-            yield Finding(
-                shown,
-                line,
-                column,
-                "PG506",
-                f"{name} includes {', '.join(changed)}, changed since {base.label}, but stays at {version}: "
-                "the change reaches no release of it until its version is bumped",
-                Severity.WARNING,
-            )
-        return
-    try:
-        base_version = parse_document(name, shown, before[0]).version
-    except PromptSyntaxError:
-        return
-    if not is_version(base_version):
-        return
-    order = compare_versions(version, base_version)
-    if order < 0:
+    position = document.front.position(("version",))
+    found = list(release_findings(store, lines, document, data, position))
+    yield from found
+    if found or partials is None or version not in store.release_versions(name):
+        return  # an unreleased version gets the partials' changes when it is released
+    changed = partials.of(document)
+    if changed:
         yield Finding(
             shown,
-            line,
-            column,
-            "PG502",
-            f"version {version} is lower than {base_version} at {base.label}; versions never go down",
-        )
-    elif order == 0:
-        yield Finding(
-            shown,
-            line,
-            column,
-            "PG501",
-            f"{name} changed since {base.label} but its version is still {version}; bump it (e.g. "
-            f"{next_patch(version)})",
+            *position,
+            "PG506",
+            f"{name} includes {', '.join(changed)}, changed since {base.label}, but stays at {version}, "
+            "which is released: the change reaches no release of it until its version is bumped",
+            Severity.WARNING,
         )
 
 
@@ -215,17 +206,27 @@ class _PartialChanges:
         return self._changed[included]
 
 
-def _check_labels(workspace: Workspace, store: GitStore, base: _Base) -> Iterator[Finding]:
-    from promptgit.store.releases import release_tag
-
+def _labels(workspace: Workspace) -> tuple[str, list[tuple[str, str, str, int, int]]] | None:
+    """The labels file as shown, and its entries; None when there is none or it does not parse."""
     path = workspace.prompts_dir / LABELS_FILE
     if not path.is_file():
-        return
-    shown = workspace.display_path(path)
+        return None
     try:
-        entries = list(label_entries(workspace.read_file(path, shown).decode("utf-8")))
+        entries = list(label_entries(workspace.read_file(path).decode("utf-8")))
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, PromptSyntaxError):
-        return  # the schema rules (PG203) report a malformed labels file
+        return None  # the schema rules (PG203) report a malformed labels file
+    return workspace.display_path(path), entries
+
+
+def _check_labels(
+    workspace: Workspace,
+    store: GitStore,
+    base: _Base,
+    shown: str,
+    entries: list[tuple[str, str, str, int, int]],
+) -> Iterator[Finding]:
+    from promptgit.store.releases import release_tag
+
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
     for label, name, version, line, column in entries:
         if name not in existing:
@@ -260,13 +261,3 @@ def label_entries(text: str) -> Iterator[tuple[str, str, str, int, int]]:
                 mark = version_node.start_mark
                 label = str(label_node.value)
                 yield (label, name_node.value, version_node.value, mark.line + 1, mark.column + 1)
-
-
-def next_patch(version: str) -> str:
-    major, minor, patch = version.partition("-")[0].partition("+")[0].split(".")
-    return f"{major}.{minor}.{int(patch) + 1}"
-
-
-def _normalized(data: bytes) -> bytes:
-    # a checkout with core.autocrlf has CRLF where the blob has LF: the same content
-    return data.replace(b"\r\n", b"\n")

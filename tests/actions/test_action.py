@@ -52,6 +52,7 @@ def test_clean_pull_request_passes(base: Any, open_pull_request: OpenPR, run_act
     assert [step.name for step in run.steps] == [
         "Resolve options",
         "Validate prompts and version rules",
+        "Prompt changes",
         "Token report",
         "Write SARIF",
         "Fail on findings",
@@ -80,7 +81,10 @@ def test_token_report_goes_to_the_job_summary(
 
     run = run_action(checkout)
 
-    lines = run.summary.splitlines()
+    changes, _, tokens = run.summary.partition("### Prompt tokens")
+    tokens = "### Prompt tokens" + tokens
+    assert changes.startswith("## Prompt changes since origin/main\n\n### greeting 1.0.0 -> 1.1.0\n")
+    lines = tokens.splitlines()
     assert lines[:4] == [
         "### Prompt tokens (against `origin/main`)",
         "",
@@ -97,7 +101,7 @@ def test_token_report_goes_to_the_job_summary(
         text=True,
         check=True,
     )
-    assert run.summary == local.stdout, "the summary is exactly what the command prints locally"
+    assert tokens == local.stdout, "the summary is exactly what the command prints locally"
 
 
 def test_findings_become_annotations_and_fail_the_check(
@@ -274,7 +278,10 @@ def test_a_base_ref_missing_from_the_clone_is_a_configuration_error(
     assert run.step("Validate prompts and version rules").outputs["exit-code"] == "2"
     assert "unknown revision 'origin/release'" in run.step("Validate prompts and version rules").stderr
     assert run.step("Token report").outputs["exit-code"] == "2"
+    assert run.step("Prompt changes").outputs["exit-code"] == "2"
     assert run.steps[-1].stdout.splitlines() == [
+        "::warning title=promptgit::promptgit diff --changed exited 2 "
+        "(no prompt changes in the job summary); its step's log says why",
         "::error title=promptgit::promptgit tokens exited 2 (no token report); reproduce locally with: "
         "promptgit tokens --format markdown --base origin/release",
         "::error title=promptgit::promptgit validate exited 2 (a usage or configuration error, printed in "
@@ -282,3 +289,33 @@ def test_a_base_ref_missing_from_the_clone_is_a_configuration_error(
         "0); reproduce locally with: promptgit validate --format github --base origin/release",
     ]
     assert run.returncode == 2
+
+
+def test_interface_changes_lead_the_job_summary(
+    base: Any, open_pull_request: OpenPR, run_action: RunAction
+) -> None:
+    checkout = open_pull_request()
+    checkout.write_prompt(
+        "content/hook",
+        "1.1.0",
+        "Write a {{ tone }} hook about {{ topic }}.\n",
+        inputs="\n  topic: {type: string}\n  tone: {type: string}",
+        sample="{topic: x, tone: y}",
+    )
+    checkout.commit("hook takes a tone")
+
+    run = run_action(checkout)
+
+    assert run.returncode == 1  # PG501: a new required input is breaking and 1.1.0 is a minor bump
+    assert (
+        "title=PG501::content/hook 1.1.0 is too small a bump for the change since its release 1.0.0: "
+        "input 'tone' added as required (no default): breaking, needs 2.0.0"
+    ) in run.stdout
+    assert run.summary.startswith(
+        "## Prompt changes since origin/main\n\n"
+        "### content/hook 1.0.0 -> 1.1.0\n\n"
+        "- **breaking**: input 'tone' added as required (no default)\n"
+        "- since its release 1.0.0: needs 2.0.0 (not covered by 1.1.0)\n\n"
+        "<details><summary>text diff</summary>\n\n```diff\n"
+    )
+    assert run.summary.index("```diff") < run.summary.index("### Prompt tokens")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
@@ -23,12 +22,13 @@ def test_manifest_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"promptgit-validate", "promptgit-versions"}
     assert all(hook["language"] == "python" for hook in hooks.values())
-    assert hooks["promptgit-versions"]["entry"] == "promptgit validate --select versions --base HEAD"
-    assert hooks["promptgit-versions"]["pass_filenames"] is False
+    assert hooks["promptgit-versions"]["entry"] == "promptgit hooks run pre-commit --select versions"
     for hook in hooks.values():
-        files = re.compile(hook["files"])
-        assert files.search("prompts/content/hook.j2") and files.search("prompts/labels.yaml")
-        assert not files.search("prompts/notes.txt") and not files.search("src/prompts.py")
+        # the hook reads the staged changes itself: no file pattern that could miss a deletion, a rename,
+        # promptgit.yaml or a configured prompts_dir
+        assert "files" not in hook and hook["always_run"] is True and hook["pass_filenames"] is False
+        assert hook["verbose"] is True
+        assert hook["entry"].startswith("promptgit hooks run pre-commit --select ")
 
 
 def test_own_config_uses_the_hooks_and_linters() -> None:

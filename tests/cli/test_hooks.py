@@ -53,12 +53,13 @@ def test_install_respects_core_hooks_path(history: Any, monkeypatch: Any, capsys
 def test_pre_commit_hook_refuses_a_bad_commit_and_accepts_a_good_one(history: Any, monkeypatch: Any) -> None:
     monkeypatch.chdir(history.root)
     assert main(["hooks", "install"]) == 0
-    history.write_prompt("greeting", "0.1.0", "Changed {{ topic }}\n")  # released 0.1.0 changed: PG503
+    history.write_prompt("greeting", "0.1.0", "Changed {{ topic }}\n")  # released 0.1.0 changed: PG501
     git(history, "add", "prompts/greeting.j2")
     refused = git(history, "commit", "-m", "change without bump")
     assert refused.returncode != 0
     assert (
-        "prompts/greeting.j2:2:1: PG503 greeting 0.1.0 is already released" in refused.stdout + refused.stderr
+        "prompts/greeting.j2:2:1: PG501 greeting changed since its release 0.1.0"
+        in refused.stdout + refused.stderr
     )
     history.write_prompt("greeting", "0.2.0", "Changed {{ topic }}\n")
     git(history, "add", "prompts/greeting.j2")
@@ -137,3 +138,129 @@ def test_pre_commit_hook_warns_about_a_staged_partial(history: Any, monkeypatch:
     assert "prompts/content/hook.j2:2:1: PG506 warning: content/hook includes prompts/partials/style.j2" in (
         accepted.stdout + accepted.stderr
     )
+
+
+def hooked(repo: Any, monkeypatch: Any) -> Any:
+    monkeypatch.chdir(repo.root)
+    assert main(["hooks", "install"]) == 0
+    return lambda *args: git(repo, *args)
+
+
+def out(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + result.stderr
+
+
+def test_initial_commit_and_amends_of_an_unreleased_version(prompt_repo: Any, monkeypatch: Any) -> None:
+    run = hooked(prompt_repo, monkeypatch)
+    prompt_repo.write_prompt("a", "1.0.0")
+    run("add", "-A")
+    first = run("commit", "-m", "first")
+    assert first.returncode == 0, out(first)
+    prompt_repo.write_prompt("a", "1.0.0", "Changed {{ topic }}\n")
+    run("add", "-A")
+    amended = run("commit", "--amend", "-m", "first, amended")
+    assert amended.returncode == 0, out(amended)
+    assert run("rev-list", "--count", "HEAD").stdout.strip() == "1"
+
+
+def test_a_renamed_labelled_prompt_is_refused(history: Any, monkeypatch: Any) -> None:
+    run = hooked(history, monkeypatch)
+    run("mv", "prompts/content/hook.j2", "prompts/content/opener.j2")
+    refused = run("commit", "-m", "rename")
+    assert refused.returncode == 1
+    assert "PG505 label production points at content/hook, which was removed since HEAD" in out(refused)
+
+
+def test_a_staged_config_change_rechecks_every_prompt(history: Any, monkeypatch: Any) -> None:
+    run = hooked(history, monkeypatch)
+    history.write("promptgit.yaml", "kinds: [critic]\n")
+    run("add", "promptgit.yaml")
+    refused = run("commit", "-m", "restrict kinds")
+    assert refused.returncode == 1
+    assert "prompts/greeting.j2:3:1: PG202 kind 'hook' is not allowed" in out(refused), out(refused)
+
+
+def test_a_custom_prompts_dir_is_followed(prompt_repo: Any, monkeypatch: Any) -> None:
+    run = hooked(prompt_repo, monkeypatch)
+    prompt_repo.write("promptgit.yaml", "prompts_dir: llm/prompts\n")
+    prompt_repo.write("llm/prompts/a.j2", "---\nversion: 1.0.0\nkind: hook\n---\nHi {{ name }}\n")
+    run("add", "-A")
+    refused = run("commit", "-m", "broken prompt in llm/prompts")
+    assert refused.returncode == 1
+    assert "llm/prompts/a.j2:5:7: PG301" in out(refused), out(refused)
+
+
+def test_a_commit_without_prompt_changes_is_left_alone_but_all_files_checks_everything(
+    history: Any, monkeypatch: Any
+) -> None:
+    run = hooked(history, monkeypatch)
+    history.write_prompt("greeting", "0.1.0", "Changed {{ topic }}\n")
+    assert run("commit", "-qam", "unbumped change", "--no-verify").returncode == 0
+    history.write("README.md", "hello\n")
+    run("add", "README.md")
+    assert run("commit", "-m", "docs").returncode == 0  # nothing of promptgit's staged
+    everything = subprocess.run(
+        ["promptgit", "hooks", "run", "pre-commit"], cwd=history.root, capture_output=True, text=True
+    )  # what `pre-commit run --all-files` runs: outside a commit, the whole library
+    assert everything.returncode == 1
+    assert "PG501 greeting changed since its release 0.1.0" in everything.stdout
+
+
+def test_warnings_get_a_summary_line_and_pass(history: Any, monkeypatch: Any) -> None:
+    run = hooked(history, monkeypatch)
+    history.write("prompts/partials/style.j2", "Style five.")
+    run("add", "-A")
+    accepted = run("commit", "-m", "partial")
+    assert accepted.returncode == 0
+    assert accepted.stderr.endswith("promptgit: 1 warning; the commit goes ahead\n")
+
+
+def test_merge_and_cherry_pick_commits(history: Any, monkeypatch: Any) -> None:
+    run = hooked(history, monkeypatch)
+    run("checkout", "-q", "-b", "side")
+    history.write_prompt("side", "0.1.0")
+    run("add", "-A")
+    assert run("commit", "-qm", "side prompt").returncode == 0
+    run("checkout", "-q", "main")
+    history.write_prompt("greeting", "0.1.1", "Hello again {{ topic }}\n")
+    run("add", "-A")
+    assert run("commit", "-qm", "greeting 0.1.1").returncode == 0
+    merged = run("merge", "--no-ff", "-m", "merge side", "side")
+    assert merged.returncode == 0, out(merged)
+    run("checkout", "-q", "-b", "pick", "HEAD~1")
+    picked = run("cherry-pick", "side")
+    assert picked.returncode == 0, out(picked)
+    # a cherry-pick that stops on a conflict is concluded by `git commit`, which runs the hook
+    run("checkout", "-q", "main")
+    history.write_prompt("greeting", "0.1.2", "Conflicting {{ topic }}\n")
+    run("add", "-A")
+    assert run("commit", "-qm", "greeting 0.1.2").returncode == 0
+    run("checkout", "-q", "pick")
+    history.write_prompt("greeting", "0.1.2", "Other {{ topic }}\n")
+    run("add", "-A")
+    assert run("commit", "-qm", "greeting 0.1.2 on pick").returncode == 0
+    assert run("cherry-pick", "main").returncode != 0  # conflict
+    history.write_prompt("greeting", "0.1.2", "Resolved {{ topic }}\n")
+    run("add", "-A")
+    concluded = run("commit", "--no-edit")
+    assert concluded.returncode == 0, out(concluded)
+
+
+def test_a_rebased_branch_of_unreleased_commits_stays_valid(history: Any, monkeypatch: Any) -> None:
+    run = hooked(history, monkeypatch)
+    run("checkout", "-q", "-b", "feature")
+    for text in ("One", "Two", "Three"):  # three commits to greeting 0.2.0, released nowhere
+        history.write_prompt("greeting", "0.2.0", f"{text} {{{{ topic }}}}\n")
+        run("add", "-A")
+        assert run("commit", "-qm", f"greeting: {text}").returncode == 0
+    run("checkout", "-q", "main")
+    history.write_prompt("other", "1.0.0")
+    run("add", "-A")
+    assert run("commit", "-qm", "other prompt").returncode == 0
+    run("checkout", "-q", "feature")
+    rebased = run("rebase", "-q", "main")
+    assert rebased.returncode == 0, out(rebased)
+    checked = subprocess.run(
+        ["promptgit", "hooks", "run", "pre-commit"], cwd=history.root, capture_output=True, text=True
+    )
+    assert (checked.returncode, checked.stdout) == (0, ""), out(checked)

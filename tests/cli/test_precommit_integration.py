@@ -18,11 +18,6 @@ GOOD = "---\nversion: 1.0.0\nkind: hook\ninputs:\n  topic: {type: string}\nsampl
 GOOD += "Hi {{ topic }}\n"
 
 
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
 def run(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
 
@@ -59,6 +54,8 @@ def consumer(tmp_path: Path, pre_commit_home: Path) -> Any:
         # git shows hook output on stderr; one stream is easier to assert on
         return subprocess.CompletedProcess(result.args, result.returncode, result.stdout + result.stderr, "")
 
+    commit.repo = repo  # type: ignore[attr-defined]
+    commit.env = env  # type: ignore[attr-defined]
     return commit
 
 
@@ -74,12 +71,15 @@ def test_bad_prompt_refused_good_one_accepted(consumer: Any) -> None:
 
 def test_change_without_bump_refused_by_the_version_rules(consumer: Any) -> None:
     assert consumer("first", {"prompts/hello.j2": GOOD}).returncode == 0
+    assert consumer("unreleased: no bump needed", {"prompts/hello.j2": GOOD + "\n"}).returncode == 0
+    tag = ["git", "tag", "-a", "-m", "hello 1.0.0", "prompts/hello/v1.0.0"]
+    assert run(consumer.repo, *tag, env=consumer.env).returncode == 0
     unbumped = consumer("reword", {"prompts/hello.j2": GOOD.replace("Hi", "Hello")})
     assert unbumped.returncode == 1
     assert (
-        "prompts/hello.j2:2:1: PG501 hello changed since HEAD but its version is still 1.0.0"
-        in unbumped.stdout
-    )
+        "prompts/hello.j2:2:1: PG501 hello changed since its release 1.0.0 (tag prompts/hello/v1.0.0) "
+        "but keeps its version: body changed: patch, needs 1.0.1"
+    ) in unbumped.stdout
     bumped = consumer(
         "reword, bumped", {"prompts/hello.j2": GOOD.replace("Hi", "Hello").replace("1.0.0", "1.1.0")}
     )

@@ -177,7 +177,8 @@ def _valid(spec: dict[str, Any]) -> Any:
 @pytest.mark.parametrize(
     "spec",
     [
-        {"type": "string", "pattern": "^a"},
+        {"type": "integer", "pattern": "^a"},
+        {"type": "string", "pattern": "(?=a)"},  # RE2 cannot run it: jsonschema words the error
         {"type": ["string", "null"]},
         {"type": "integer", "minLength": 2},
         {"type": "integer", "minimum": True},

@@ -19,7 +19,9 @@ def _library(repo: Any) -> Workspace:
     for number in range(COUNT):
         repo.write_prompt(f"group{number % 4}/p{number:03}", "1.0.0")
     repo.commit("library")
-    for number in range(0, COUNT, 9):  # changed without a bump: PG501 from the version rules
+    for number in range(COUNT):
+        repo.git.git.tag(f"prompts/group{number % 4}/p{number:03}/v1.0.0")
+    for number in range(0, COUNT, 9):  # changed after the release without a bump: PG501
         repo.write_prompt(f"group{number % 4}/p{number:03}", "1.0.0", "Changed {{ topic }}\n")
     repo.write_prompt("group1/p001", "1.0.0", "Hello {{ topik }}\n")  # PG301, PG302 and PG501
     return Workspace.discover(repo.root)

@@ -1,0 +1,61 @@
+"""What a commit being made changes for promptgit: read from the index (`git diff --cached`), not from file
+names a hook framework passes, so that deletions, renames, partials, labels.yaml and promptgit.yaml count,
+and the prompts directory is the configured one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from promptgit.config import CONFIG_FILE
+from promptgit.format.prompt import SUFFIX
+from promptgit.store.gitstore import LABELS_FILE, GitStore
+from promptgit.store.releasing import git
+
+
+@dataclass
+class StagedChanges:
+    """The staged paths that matter: files to check (added, modified, renamed to), and what was removed."""
+
+    to_check: list[Path] = field(default_factory=list)  # prompts, partials, labels.yaml (in the work tree)
+    removed: list[str] = field(default_factory=list)  # deleted or renamed away, relative to the root
+    config_changed: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.to_check or self.removed or self.config_changed)
+
+
+def staged_changes(store: GitStore, config: str = CONFIG_FILE) -> StagedChanges:
+    """The staged prompts, partials and labels file, and whether `config` (from the root) is among them.
+
+    `git diff --cached` compares the index with HEAD, or with the empty tree before the first commit; in a
+    merge it lists what the merge brings to the first parent, in an amend what the amend adds.
+    """
+    out = git(store, "diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff")
+    fields = iter(out.split("\0"))
+    changes = StagedChanges()
+    prompts = PurePosixPath(store.prompts_dir)
+    for status in fields:
+        if not status:
+            continue
+        paths = [next(fields, ""), next(fields, "")] if status[0] in "RC" else [next(fields, "")]
+        old, new = paths[0], paths[-1]
+        for path in {old, new}:
+            if path == config:
+                changes.config_changed = True
+        if status[0] in "RD" and _ours(old, prompts):
+            changes.removed.append(old)
+        if status[0] != "D" and _ours(new, prompts) and (store.root / new).is_file():
+            changes.to_check.append(store.root / new)
+    return changes
+
+
+def _ours(path: str, prompts: PurePosixPath) -> bool:
+    """A template (prompt or partial) or the labels file under the prompts directory."""
+    relative = PurePosixPath(path)
+    if str(prompts) != ".":
+        if not relative.is_relative_to(prompts):
+            return False
+        relative = relative.relative_to(prompts)
+    return relative.suffix == SUFFIX or relative.as_posix() == LABELS_FILE
