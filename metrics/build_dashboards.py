@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dashboard_cost import cost
+from dashboard_experiments import experiments
 from dashboard_llm import llm
 from grafana import HERE, HIT_RATIO, JOB, SEL, Panel, dashboard, quantile, rate, stat, table, timeseries
 
@@ -80,6 +82,15 @@ def overview() -> dict[str, Any]:
                     "s",
                 ),
                 loads_by_source(),
+            ],
+            [
+                table(
+                    "What each replica serves",
+                    f"max by (instance, ref, commit) (promptgit_repository_commit_info{{{JOB}}})"
+                    " * on (instance) group_left (version)"
+                    f" max by (instance, version) (promptgit_info{{{JOB}}})",
+                    "The commit each replica's ref resolved to at its last refresh; its promptgit version",
+                ),
             ],
         ],
     )
@@ -192,7 +203,14 @@ def cache() -> dict[str, Any]:
     )
 
 
-DASHBOARDS = {"overview.json": overview, "prompts.json": prompts, "cache.json": cache, "llm.json": llm}
+DASHBOARDS = {
+    "overview.json": overview,
+    "prompts.json": prompts,
+    "cache.json": cache,
+    "cost.json": cost,
+    "llm.json": llm,
+    "experiments.json": experiments,
+}
 
 
 def render_all() -> dict[str, str]:

@@ -1,18 +1,16 @@
-"""The `promptgit / LLM calls` dashboard: calls by outcome, latency, tokens and cost of promptgit.llm, and
-what the response cache answered and saved."""
+"""The LLM calls dashboard: call rate, errors and latency (p50/p95/p99) by model, and the response cache."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from grafana import JOB, dashboard, quantile, rate, stat, timeseries
+from grafana import JOB, SEL, dashboard, quantile, rate, stat, timeseries
 
-FAILED = "{" + JOB + ',outcome=~"error|invalid_output"}'
-RESPONSE_HIT_RATIO = (
-    f"sum({rate('promptgit_response_cache_hits_total')}) / "
-    f"(sum({rate('promptgit_response_cache_hits_total')})"
-    f" + sum({rate('promptgit_response_cache_misses_total')}))"
-)
+CALLS = "promptgit_llm_calls_total"
+DURATION = "promptgit_llm_call_duration_seconds"
+FAILED = '{job=~"$job", prompt=~"$prompt", outcome=~"error|invalid_output"}'
+HITS = f"sum ({rate('promptgit_response_cache_hits_total', SEL)})"
+MISSES = f"sum ({rate('promptgit_response_cache_misses_total', SEL)})"
 
 
 def llm() -> dict[str, Any]:
@@ -21,78 +19,61 @@ def llm() -> dict[str, Any]:
         "promptgit / LLM calls",
         [
             [
-                stat("Calls / s", f"sum({rate('promptgit_llm_calls_total')})", "reqps"),
+                stat("Calls / s", f"sum ({rate(CALLS, SEL)})", "reqps"),
                 stat(
-                    "Error ratio",
-                    f"sum({rate('promptgit_llm_calls_total', FAILED)})"
-                    f" / sum({rate('promptgit_llm_calls_total')})",
+                    "Failed call ratio",
+                    f"sum ({rate(CALLS, FAILED)}) / sum ({rate(CALLS, SEL)})",
                     "percentunit",
+                    "error (the provider raised) and invalid_output (the answer failed its output schema)",
                 ),
-                stat("Response cache hit ratio", RESPONSE_HIT_RATIO, "percentunit"),
-                stat("Call p95", quantile(0.95, "promptgit_llm_call_duration_seconds"), "s"),
-                stat(
-                    "Cost (range)",
-                    f"sum(increase(promptgit_llm_cost_usd_total{{{JOB}}}[$__range]))",
-                    "currencyUSD",
+                stat("Call p95", quantile(0.95, DURATION, selector=SEL), "s"),
+                stat("Response cache hit ratio", f"{HITS} / ({HITS} + {MISSES})", "percentunit"),
+            ],
+            [
+                timeseries(
+                    "Calls by model and outcome",
+                    [(f"sum by (model, outcome) ({rate(CALLS, SEL)})", "{{model}} {{outcome}}")],
+                    "reqps",
+                    "outcome: ok, error, invalid_output, or cached (answered by the response cache)",
                 ),
-                stat(
-                    "Cost saved (range)",
-                    f"sum(increase(promptgit_cache_cost_saved_usd_total{{{JOB}}}[$__range]))",
-                    "currencyUSD",
+                timeseries(
+                    "Failed calls by prompt",
+                    [(f"sum by (prompt, outcome) ({rate(CALLS, FAILED)})", "{{prompt}}: {{outcome}}")],
+                    "reqps",
                 ),
             ],
             [
                 timeseries(
-                    "Calls by outcome",
-                    [(f"sum by (outcome) ({rate('promptgit_llm_calls_total')})", "{{outcome}}")],
-                    "reqps",
-                    "ok: answered by the provider; cached: by the response cache; error: the provider "
-                    "failed; invalid_output: the answer failed the prompt's output schema",
-                ),
-                timeseries(
-                    "Call latency p50 / p95 by model",
+                    "Call latency by model",
                     [
-                        (quantile(0.5, "promptgit_llm_call_duration_seconds", ", model"), "p50 {{model}}"),
-                        (quantile(0.95, "promptgit_llm_call_duration_seconds", ", model"), "p95 {{model}}"),
+                        (quantile(0.5, DURATION, ", model", SEL), "p50 {{model}}"),
+                        (quantile(0.95, DURATION, ", model", SEL), "p95 {{model}}"),
+                        (quantile(0.99, DURATION, ", model", SEL), "p99 {{model}}"),
                     ],
                     "s",
+                    "Provider calls only: a response-cache hit is not an LLM call",
                 ),
                 timeseries(
-                    "Tokens by direction",
-                    [(f"sum by (direction) ({rate('promptgit_llm_tokens_total')})", "{{direction}}")],
-                    "short",
-                    "input includes cached: input tokens the provider served from its prompt cache",
+                    "Call latency p95 by prompt",
+                    [(quantile(0.95, DURATION, ", prompt", SEL), "{{prompt}}")],
+                    "s",
                 ),
             ],
             [
-                timeseries(
-                    "Cost by prompt (USD / s)",
-                    [(f"sum by (prompt) ({rate('promptgit_llm_cost_usd_total')})", "{{prompt}}")],
-                    "currencyUSD",
-                ),
-                timeseries(
-                    "Saved by the response cache",
-                    [
-                        (f"sum({rate('promptgit_cache_tokens_saved_total')})", "tokens / s"),
-                        (f"sum({rate('promptgit_cache_cost_saved_usd_total')})", "USD / s"),
-                    ],
-                ),
                 timeseries(
                     "Response cache hits and misses by prompt",
                     [
                         (
-                            f"sum by (prompt) ({rate('promptgit_response_cache_hits_total')})",
+                            f"sum by (prompt) ({rate('promptgit_response_cache_hits_total', SEL)})",
                             "hits {{prompt}}",
                         ),
                         (
-                            f"sum by (prompt) ({rate('promptgit_response_cache_misses_total')})",
+                            f"sum by (prompt) ({rate('promptgit_response_cache_misses_total', SEL)})",
                             "misses {{prompt}}",
                         ),
                     ],
                     "reqps",
                 ),
-            ],
-            [
                 timeseries(
                     "Response cache backend errors",
                     [
@@ -102,12 +83,13 @@ def llm() -> dict[str, Any]:
                         )
                     ],
                     "reqps",
-                    "Faults of the backend; calls go through uncached meanwhile (fail-open)",
+                    "The cache fails open: each error is a call made to the provider instead",
                 ),
                 timeseries(
-                    "Response cache entries",
+                    "Response cache entries by backend",
                     [(f"sum by (backend) (promptgit_response_cache_entries{{{JOB}}})", "{{backend}}")],
                 ),
             ],
         ],
+        with_prompt=True,
     )

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "show": "show",
     "diff": "diff",
     "label": "label",
+    "experiment": "experiment",
     "log": "log",
     "hooks": "hooks",
     "serve-metrics": "serve_metrics",

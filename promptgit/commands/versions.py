@@ -8,6 +8,7 @@ import os
 from promptgit.commands.release import open_repository, prompt_name
 from promptgit.commands.show import version_of
 from promptgit.errors import GitError, PromptNotFoundError
+from promptgit.store.splits import LabelEntry, Split
 
 HELP = "List the releases of a prompt: version, date, labels (at HEAD) and tag message."
 
@@ -37,10 +38,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name}: no releases yet")
         return 0
     for release in releases:
-        on = ",".join(
-            sorted(label for label, entries in labels.items() if entries.get(name) == release.version)
-        )
+        on = ",".join(sorted(_labels_on(labels, name, release.version)))
         date = release.date.strftime("%Y-%m-%d") if release.date else "?"
         subject = release.message.splitlines()[0] if release.message else ""
         print(f"{release.version:<12} {date:<10} {on:<12} {subject}".rstrip())
     return 0
+
+
+def _labels_on(labels: dict[str, dict[str, LabelEntry]], name: str, version: str) -> list[str]:
+    """Labels pointing at `version`; a split shows the version's weight: `production:10%`."""
+    found = []
+    for label, entries in labels.items():
+        entry = entries.get(name)
+        if entry == version:
+            found.append(label)
+        elif isinstance(entry, Split) and entry.weight_of(version):
+            found.append(f"{label}:{entry.weight_of(version)}%")
+    return found

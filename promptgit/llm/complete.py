@@ -19,6 +19,7 @@ from promptgit.llm.completion import Completion
 from promptgit.llm.metrics import llm_metrics
 from promptgit.llm.plan import CacheIf, CallPlan, plan
 from promptgit.llm.prices import PriceTable, price_table
+from promptgit.llm.traced import call_span, recorded
 
 if TYPE_CHECKING:
     from promptgit.llm.cache import ResponseCache
@@ -47,30 +48,31 @@ def complete(
     Raises InputValidationError/RenderError (inputs), LLMCallError (the provider raised; its exception is
     the cause), OutputValidationError (the answer fails `output:`). Failures are never cached.
     """
-    send = _sender(client, call)
-    current = _plan(prompt, inputs, model, params, prices, registry, client)
+    with call_span(prompt, model, params) as span:
+        send = _sender(client, call)
+        current = _plan(prompt, inputs, model, params, prices, registry, client)
 
-    def compute() -> dict[str, Any]:
-        start = time.perf_counter()
-        try:
-            raw = send(current.request)
-        except PromptgitError:
-            raise
-        except Exception as exc:
-            raise current.failed(exc, time.perf_counter() - start) from exc
-        return current.answered(raw, time.perf_counter() - start)
+        def compute() -> dict[str, Any]:
+            start = time.perf_counter()
+            try:
+                raw = send(current.request)
+            except PromptgitError:
+                raise
+            except Exception as exc:
+                raise current.failed(exc, time.perf_counter() - start) from exc
+            return current.answered(raw, time.perf_counter() - start)
 
-    if cache is None or not current.policy.enabled:
-        return current.completion(compute(), cached=False)
-    value, hit = cache.get_or_compute(
-        current.key,
-        compute,
-        prompt=prompt.name,
-        version=prompt.version,
-        ttl=current.policy.ttl,
-        cacheable=current.cacheable(cache_if),
-    )
-    return current.completion(value, cached=hit, key=current.key)
+        if cache is None or not current.policy.enabled:
+            return recorded(span, current.completion(compute(), cached=False))
+        value, hit = cache.get_or_compute(
+            current.key,
+            compute,
+            prompt=prompt.name,
+            version=prompt.version,
+            ttl=current.policy.ttl,
+            cacheable=current.cacheable(cache_if),
+        )
+        return recorded(span, current.completion(value, cached=hit, key=current.key))
 
 
 async def acomplete(
@@ -87,30 +89,31 @@ async def acomplete(
     **inputs: Any,
 ) -> Completion:
     """`complete` for asyncio: `client` is an `openai.AsyncOpenAI`, or `call` returns an awaitable."""
-    send = _async_sender(client, call)
-    current = _plan(prompt, inputs, model, params, prices, registry, client)
+    with call_span(prompt, model, params) as span:
+        send = _async_sender(client, call)
+        current = _plan(prompt, inputs, model, params, prices, registry, client)
 
-    async def compute() -> dict[str, Any]:
-        start = time.perf_counter()
-        try:
-            raw = await send(current.request)
-        except PromptgitError:
-            raise
-        except Exception as exc:
-            raise current.failed(exc, time.perf_counter() - start) from exc
-        return current.answered(raw, time.perf_counter() - start)
+        async def compute() -> dict[str, Any]:
+            start = time.perf_counter()
+            try:
+                raw = await send(current.request)
+            except PromptgitError:
+                raise
+            except Exception as exc:
+                raise current.failed(exc, time.perf_counter() - start) from exc
+            return current.answered(raw, time.perf_counter() - start)
 
-    if cache is None or not current.policy.enabled:
-        return current.completion(await compute(), cached=False)
-    value, hit = await cache.aget_or_compute(
-        current.key,
-        compute,
-        prompt=prompt.name,
-        version=prompt.version,
-        ttl=current.policy.ttl,
-        cacheable=current.cacheable(cache_if),
-    )
-    return current.completion(value, cached=hit, key=current.key)
+        if cache is None or not current.policy.enabled:
+            return recorded(span, current.completion(await compute(), cached=False))
+        value, hit = await cache.aget_or_compute(
+            current.key,
+            compute,
+            prompt=prompt.name,
+            version=prompt.version,
+            ttl=current.policy.ttl,
+            cacheable=current.cacheable(cache_if),
+        )
+        return recorded(span, current.completion(value, cached=hit, key=current.key))
 
 
 def _plan(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
@@ -19,6 +20,7 @@ class Bookkeeping:
         self._lookups = metrics.lookups
         # the metrics' lock: a cache hit updates stats() and the metrics under one lock
         self._lock = metrics.lookups.lock
+        self.known_names: set[str] = set()  # prompts get() has loaded: their fallbacks keep their name
         self._counts = dict.fromkeys(
             ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
         )
@@ -47,6 +49,8 @@ class Bookkeeping:
         """get() returned `prompt` from `source` (cache, git or fallback); `start` is its perf_counter."""
         elapsed = time.perf_counter() - start
         self._lookups.loaded(source, elapsed)
+        if source != "fallback":
+            self.known_names.add(prompt.name)  # real prompts only: bounded by the repository, not callers
         level = logging.DEBUG if source == "cache" else logging.INFO
         if self.log.isEnabledFor(level):
             self._log(level, selector, prompt, source, elapsed)
@@ -90,6 +94,21 @@ class Bookkeeping:
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
+
+    def stats(self, entries: dict[str, int]) -> dict[str, Any]:
+        """Repository.stats(): hits, misses, hit_rate, stale, last_known_good, fallbacks, refresh_failures."""
+        counts = self.counts()
+        lookups = counts["hits"] + counts["misses"]
+        return {
+            "hits": counts["hits"],
+            "misses": counts["misses"],
+            "hit_rate": counts["hits"] / lookups if lookups else 0.0,
+            "stale": counts["stale"],
+            "last_known_good": counts["last_known_good"],
+            "fallbacks": counts["fallbacks"],
+            "refresh_failures": counts["failures"],
+            "entries": entries,
+        }
 
     def _count(self, what: str) -> None:
         with self._lock:

@@ -195,8 +195,8 @@ class RenderSeries:
 
 
 class RenderMetrics:
-    """promptgit_renders_total and promptgit_rendered_tokens_total{prompt, version}, and the histogram
-    promptgit_render_duration_seconds{prompt} (summed over the versions of a prompt at scrape time)."""
+    """promptgit_renders_total, promptgit_rendered_tokens_total and the histogram
+    promptgit_render_duration_seconds, all by {prompt, version}."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -221,20 +221,16 @@ class RenderMetrics:
             "Estimated tokens of successful renders",
             labels=["prompt", "version"],
         )
-        by_prompt: dict[str, tuple[list[int], float]] = {}
+        histogram = HistogramMetricFamily(
+            "promptgit_render_duration_seconds",
+            "Time to validate inputs and render a prompt",
+            labels=["prompt", "version"],
+        )
         for one in series:
             count, token_count, buckets, seconds = one.snapshot()
             renders.add_metric([one.prompt, one.version], count, created=one.created)
             tokens.add_metric([one.prompt, one.version], token_count, created=one.created)
-            summed, total = by_prompt.get(one.prompt, ([0] * len(buckets), 0.0))
-            by_prompt[one.prompt] = ([a + b for a, b in zip(summed, buckets, strict=True)], total + seconds)
-        histogram = HistogramMetricFamily(
-            "promptgit_render_duration_seconds",
-            "Time to validate inputs and render a prompt",
-            labels=["prompt"],
-        )
-        for prompt, (buckets, seconds) in sorted(by_prompt.items()):
-            histogram.add_metric([prompt], _cumulative(buckets), seconds)
+            histogram.add_metric([one.prompt, one.version], _cumulative(buckets), seconds)
         yield renders
         yield tokens
         yield histogram

@@ -1,8 +1,8 @@
 """Prompt files from git (or the working tree) to compiled, instrumented prompts; the template LRU.
 
-A compiled template is keyed by its blob sha. A template that includes or imports other files also
-depends on the commit it was read from (its partials come from that same commit), so its key adds the
-commit; a template without such tags is shared by every commit that holds the same blob.
+A compiled template is keyed by its blob sha and prompt name. A template that includes or imports other
+files also depends on the commit it was read from (its partials come from that same commit), so its key
+adds the commit; a template without such tags is shared by every commit that holds the same blob.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from promptgit.store.files import read_contained
 from promptgit.store.gitstore import GitStore
 from promptgit.store.workspace import read_partial_in
 
-TemplateKey = tuple[str, str | None]
+TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name
 _MAX_ENVIRONMENTS = 64
 
 
@@ -80,7 +80,8 @@ class Compiler:
                 "PG104",
                 f"file is {len(data)} bytes, over max_file_bytes ({self.max_file_bytes})",
             )
-        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None)
+        # the name too: two prompts with the same file content are still two prompts (name, metrics)
+        key: TemplateKey = (blob_sha, commit if may_reference_templates(data) else None, name)
         cached = self.templates.get(key)
         if cached is not None:
             self._counted(hit=True)

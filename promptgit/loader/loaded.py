@@ -13,6 +13,7 @@ from promptgit.errors import InputValidationError, PromptgitError, RenderError
 from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
 from promptgit.loader.metrics import LoaderMetrics
+from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
 
 log = logging.getLogger("promptgit.loader")
 # Repository's max_render_chars: a million characters (~250k tokens) is over every model's context window
@@ -39,6 +40,7 @@ class _RenderMetrics:
     ) -> None:
         self.metrics = metrics
         self.name = name
+        self.version = version
         self.model = model
         self.series = metrics.renders.series(name, version)
         self.count_every = max(1, count_tokens_every)
@@ -88,7 +90,7 @@ class _RenderMetrics:
 
     def failed(self, reason: str, seconds: float) -> None:
         self.series.failed(seconds)
-        self.metrics.render_errors.labels(prompt=self.name, reason=reason).inc()
+        self.metrics.render_errors.labels(prompt=self.name, version=self.version, reason=reason).inc()
 
 
 def error_reason(exc: BaseException) -> str:
@@ -106,9 +108,13 @@ class LoadedPrompt(Prompt):
     """A Prompt from `Repository.get`: `render(**inputs)` also records metrics and logs failures.
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
+    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`) and
+    `variant` the version assigned (the same as `version`); both are None otherwise.
     """
 
     origin: str = "git"
+    label: str | None = None
+    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -126,7 +132,24 @@ class LoadedPrompt(Prompt):
         return cls(**values, origin=origin, _metrics=observed)
 
     def render(self, **inputs: Any) -> Rendered:
-        """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt."""
+        """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt.
+
+        Inside a recording OpenTelemetry span, the render is a child span `promptgit.render` (see
+        promptgit.telemetry)."""
+        if recording():
+            return self._traced_render(inputs)
+        return self._observed_render(inputs)
+
+    def _traced_render(self, inputs: dict[str, Any]) -> Rendered:
+        with start_span("promptgit.render", prompt_attributes(self)) as span:
+            try:
+                return self._observed_render(inputs)
+            except Exception as exc:
+                span.set_attribute("error.type", type(exc).__name__)
+                span.set_attribute("promptgit.render.error_reason", error_reason(exc))
+                raise
+
+    def _observed_render(self, inputs: dict[str, Any]) -> Rendered:
         start = time.perf_counter()
         try:
             rendered = self._render(inputs)
@@ -148,5 +171,12 @@ class LoadedPrompt(Prompt):
         log.warning(
             "render failed: %s",
             exc,
-            extra={"prompt": self.name, "version": self.version, "reason": reason, "source": self.origin},
+            extra={
+                "prompt": self.name,
+                "version": self.version,
+                "label": self.label,
+                "variant": self.variant,
+                "reason": reason,
+                "source": self.origin,
+            },
         )

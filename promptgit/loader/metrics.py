@@ -33,6 +33,8 @@ from promptgit.loader.collectors import (
     RenderMetrics,
     RenderSeries,
 )
+from promptgit.loader.outcomes import OutcomeMetrics
+from promptgit.loader.served import BuildInfoCollector, CommitCollector
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -69,6 +71,14 @@ METRIC_NAMES = frozenset(
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
         "promptgit_disk_cache_rejects_total",
+        "promptgit_info",
+        "promptgit_repository_commit_info",
+        # experiments (docs/experiments.md): splits and the outcomes applications record
+        "promptgit_split_unavailable_total",
+        "promptgit_outcomes_total",
+        "promptgit_outcome_value_sum",
+        "promptgit_outcome_value_count",
+        "promptgit_outcome_value_squares_total",
         # the response cache (promptgit.llm.cache.metrics)
         "promptgit_response_cache_hits_total",
         "promptgit_response_cache_misses_total",
@@ -94,10 +104,14 @@ class LoaderMetrics:
     lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt}
     cache_entries: CacheEntriesCollector
-    # prompt, reason: invalid_inputs | undefined | unsafe | template | chat | too_large
+    commits: CommitCollector  # promptgit_repository_commit_info{ref, commit}
+    build_info: BuildInfoCollector  # promptgit_info{version}
+    # prompt, version, reason: invalid_inputs | undefined | unsafe | template | chat | too_large
     render_errors: LabeledCounter
     refresh_failures: LabeledCounter
     fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
+    split_unavailable: LabeledCounter  # prompt, label, version: split assignments to a version not loadable
+    outcomes: OutcomeMetrics  # outcomes{prompt, version, outcome} and numeric values (see outcomes.py)
     disk_rejects: LabeledCounter  # reason: diskcache.REJECT_REASONS
 
     def disk_rejected(self, reason: str) -> None:
@@ -107,11 +121,15 @@ class LoaderMetrics:
     def collectors(self) -> tuple[Any, ...]:
         return (
             self.cache_entries,
+            self.commits,
+            self.build_info,
             self.lookups,
             self.renders,
             self.render_errors,
             self.refresh_failures,
             self.fallbacks,
+            self.split_unavailable,
+            self.outcomes,
             self.disk_rejects,
         )
 
@@ -187,8 +205,10 @@ def _create() -> LoaderMetrics:
         lookups=LookupMetrics(),
         renders=RenderMetrics(),
         cache_entries=CacheEntriesCollector(),
+        commits=CommitCollector(),
+        build_info=BuildInfoCollector(),
         render_errors=LabeledCounter(
-            "promptgit_render_errors", "Failed renders, by reason", ("prompt", "reason")
+            "promptgit_render_errors", "Failed renders, by reason", ("prompt", "version", "reason")
         ),
         refresh_failures=LabeledCounter(
             "promptgit_refresh_failures", "Background or foreground git reads that failed"
@@ -198,6 +218,12 @@ def _create() -> LoaderMetrics:
             "Prompts served from last-known-good or from the fallback template",
             ("prompt", "kind"),
         ),
+        split_unavailable=LabeledCounter(
+            "promptgit_split_unavailable",
+            "Split assignments to a version that cannot be loaded, served by another version of the split",
+            ("prompt", "label", "version"),
+        ),
+        outcomes=OutcomeMetrics(),
         disk_rejects=_disk_rejects(),
     )
 

@@ -101,6 +101,20 @@ def _last_line(exc: git.GitCommandError) -> str:
 
 
 def default_cache_dir() -> Path:
-    """Where Repository.clone keeps mirrors by default: $XDG_CACHE_HOME/promptgit/mirrors."""
+    """Where Repository.clone keeps mirrors by default: $XDG_CACHE_HOME/promptgit/mirrors (~/.cache/...)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "promptgit" / "mirrors"
+
+
+def open_mirror(url: str, cache_dir: str | os.PathLike[str] | None) -> tuple[Mirror, GitError | None]:
+    """The mirror of `url`, cloned if there is none yet (GitError when that fails), else fetched; a failed
+    fetch is returned beside the mirror, which is used as it is (the caller counts and logs it)."""
+    mirror = Mirror(url, Path(cache_dir) if cache_dir is not None else default_cache_dir())
+    if not mirror.exists():
+        mirror.clone()
+        return mirror, None
+    try:
+        mirror.fetch()
+    except GitError as exc:
+        return mirror, exc
+    return mirror, None

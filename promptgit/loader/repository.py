@@ -16,11 +16,10 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
@@ -29,9 +28,15 @@ from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
-from promptgit.loader.remote import Mirror, default_cache_dir
+from promptgit.loader.outcomes import PromptRef
+from promptgit.loader.refs import config_at_ref, known_selectors, resolve_ref
+from promptgit.loader.remote import Mirror, open_mirror
+from promptgit.loader.traced import traced_get
+from promptgit.loader.variants import Variants, resolve_split
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
+from promptgit.store.splits import Split
+from promptgit.telemetry.tracing import recording
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -92,7 +97,7 @@ class Repository:
         self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
         self._store = GitStore(Path(path), prompts_dir or "prompts")
-        config = self._config_at_ref()
+        config = config_at_ref(self._store, ref)
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
@@ -107,14 +112,15 @@ class Repository:
             disk,
             max_render_chars,
         )
-        self._resolved: TTLCache[str, LoadedPrompt] = TTLCache(
+        self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
             cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
-        self._known_names: set[str] = set()  # prompts loaded at least once: real names, so bounded
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
+        self._commit = resolve_ref(self._store, self.ref)
         self._metrics.cache_entries.track(self)
+        self._metrics.commits.track(self)
 
     @classmethod
     def clone(
@@ -128,62 +134,72 @@ class Repository:
         cloned; with a mirror from an earlier run, a failed fetch is counted and logged and the mirror is
         used as it is.
         """
-        base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        mirror = Mirror(url, base)
+        mirror, failure = open_mirror(url, cache_dir)
         options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
-        if not mirror.exists():
-            mirror.clone()
-            return cls(mirror.path, ref, _mirror=mirror, **options)
-        try:
-            mirror.fetch()
-        except GitError as exc:
-            repository = cls(mirror.path, ref, _mirror=mirror, **options)
-            repository._books.failure(exc, {"remote": url})
-            return repository
-        return cls(mirror.path, ref, _mirror=mirror, **options)
+        repository = cls(mirror.path, ref, _mirror=mirror, **options)
+        if failure is not None:
+            repository._books.failure(failure, {"remote": url})
+        return repository
 
     # --- public API ---------------------------------------------------------------------------------
-    def get(self, selector: str | Selector) -> LoadedPrompt:
+    def get(self, selector: str | Selector, key: str | int | None = None) -> LoadedPrompt:
         """The prompt `selector` names: `name`, `name@1.2.3`, `name@^1.2`, `name@production`, `name@worktree`.
 
+        When the label splits traffic between versions (docs/experiments.md), `key` (a user or session id)
+        picks one: the same key always gets the same version; without a key, each call picks by weight.
+        The prompt's `label` and `variant` say what was picked. `key` is ignored for other selectors.
         Raises PromptNotFoundError (no such prompt, release or label) or GitError when it cannot be read
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
+        Inside a recording OpenTelemetry span, the get is a child span `promptgit.get`.
         """
+        if recording():
+            return traced_get(lambda chosen: self._get(chosen, key), selector)
+        return self._get(selector, key)[0]
+
+    def _get(self, selector: str | Selector, key: str | int | None) -> tuple[LoadedPrompt, str]:
         start = time.perf_counter()
         if isinstance(selector, str):
             # the hot path: a selector written canonically is its own cache key (parsing is idempotent)
             cached = self._resolved.fresh(selector)
             if cached is not None:
-                self._books.fresh_hit(selector, cached, start)
-                return cached
-            parsed, key = _parse(selector)
+                prompt = cached.pick(key) if isinstance(cached, Variants) else cached
+                self._books.fresh_hit(selector, prompt, start)
+                return prompt, "cache"
+            parsed, text = _parse(selector)
         else:
-            parsed, key = selector, str(selector)
-        cached = self._resolved.fresh(key)
+            parsed, text = selector, str(selector)
+        cached = self._resolved.fresh(text)
         if cached is not None:
-            self._books.fresh_hit(key, cached, start)
-            return cached
+            prompt = cached.pick(key) if isinstance(cached, Variants) else cached
+            self._books.fresh_hit(text, prompt, start)
+            return prompt, "cache"
         if parsed.kind == "worktree":
             try:
                 prompt = self._compiler.worktree(parsed.name)
             except PromptgitError as exc:
-                return self._fallback_or_raise(parsed, key, exc, start)
-            self._known_names.add(parsed.name)
-            self._books.loaded(key, prompt, "git", start)
-            return prompt
+                return self._fallback_or_raise(parsed, text, exc, start)
+            self._books.loaded(text, prompt, "git", start)
+            return prompt, "git"
         try:
-            prompt, freshness = self._resolved.get(
-                key, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
+            resolved, freshness = self._resolved.get(
+                text, lambda: self._resolve(parsed), expires=parsed.kind != "exact"
             )
         except PromptgitError as exc:
             self._books.lookup(parsed.name, Freshness.MISS)
             if isinstance(exc, GitError):
-                self._books.failure(exc, {"selector": key, "prompt": parsed.name})
-            return self._fallback_or_raise(parsed, key, exc, start)
+                self._books.failure(exc, {"selector": text, "prompt": parsed.name})
+            return self._fallback_or_raise(parsed, text, exc, start)
+        prompt = resolved.pick(key) if isinstance(resolved, Variants) else resolved
         self._books.lookup(parsed.name, freshness)
-        self._known_names.add(parsed.name)
-        self._books.loaded(key, prompt, "git" if freshness is Freshness.MISS else "cache", start)
-        return prompt
+        source = "git" if freshness is Freshness.MISS else "cache"
+        self._books.loaded(text, prompt, source, start)
+        return prompt, source
+
+    def record_outcome(self, prompt: PromptRef, outcome: str, value: float | None = None) -> None:
+        """Record what happened with a render of `prompt` (a prompt from get(), or (name, version) as an
+        llm Completion carries them): `promptgit_outcomes_total{prompt, version, outcome}`, and with a
+        numeric `value` its sum and count. See loader/outcomes.py for the bounds on outcome names."""
+        self._metrics.outcomes.record(prompt, outcome, value)
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:
         """`{selector text: prompt}` for each selector; the first failure is raised."""
@@ -196,7 +212,7 @@ class Repository:
         label entry in labels.yaml at `ref`. Errors are raised: a service should fail at start-up.
         """
         if selectors is None:
-            selectors = self._known_selectors()
+            selectors = known_selectors(self._store, self.ref)
         return list(self.get_many(selectors))
 
     def refresh(self) -> None:
@@ -212,20 +228,12 @@ class Repository:
 
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
-        counts = self._books.counts()
-        lookups = counts["hits"] + counts["misses"]
-        return {
-            "hits": counts["hits"],
-            "misses": counts["misses"],
-            "hit_rate": counts["hits"] / lookups if lookups else 0.0,
-            "stale": counts["stale"],
-            "last_known_good": counts["last_known_good"],
-            "fallbacks": counts["fallbacks"],
-            "refresh_failures": counts["failures"],
-            "entries": dict(self.cache_sizes()),
-            "template_hits": self._compiler.hits,
-            "template_misses": self._compiler.misses,
-        }
+        templates = {"template_hits": self._compiler.hits, "template_misses": self._compiler.misses}
+        return self._books.stats(dict(self.cache_sizes())) | templates
+
+    def served_commit(self) -> str | None:
+        """The commit `ref` resolved to at the last refresh (None if it could not be read)."""
+        return self._commit
 
     def cache_sizes(self) -> Mapping[str, int]:
         return {"template": len(self._compiler.templates), "resolution": len(self._resolved)}
@@ -245,12 +253,20 @@ class Repository:
         return f"Repository({str(self._store.root)!r}, ref={self.ref!r})"
 
     # --- resolution ---------------------------------------------------------------------------------
-    def _resolve(self, selector: Selector) -> LoadedPrompt:
-        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes)."""
+    def _resolve(self, selector: Selector) -> LoadedPrompt | Variants:
+        """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes);
+        a label that splits traffic -> the Variants of its versions."""
         self._sync()
+        if selector.kind == "label" and selector.spec is not None:
+            entry = self._store.label_entry(selector, self.ref)
+            if isinstance(entry, Split):
+                release = partial(self._release, selector.name)
+                return resolve_split(selector.spec, selector.name, entry, release, self._metrics)
         version = self._store.resolve_version(selector, self.ref)
-        commit = self._store.release_commit(selector.name, version)
-        return self._compiler.release(selector.name, version, commit)
+        return self._release(selector.name, version)
+
+    def _release(self, name: str, version: str) -> LoadedPrompt:
+        return self._compiler.release(name, version, self._store.release_commit(name, version))
 
     def _sync(self) -> None:
         """Fetch the mirror and forget cached refs, at most once per second (or per TTL, if shorter)."""
@@ -264,37 +280,21 @@ class Repository:
                 except GitError as exc:  # the mirror still has the last fetched state: resolve from it
                     self._books.failure(exc, {"remote": self._mirror.url})
             self._store.refresh()
+            self._commit = resolve_ref(self._store, self.ref) or self._commit
             self._synced_at = now
 
     def _fallback_or_raise(
         self, selector: Selector, key: str, exc: PromptgitError, start: float
-    ) -> LoadedPrompt:
-        fallback = self._fallbacks.get(selector.name, known=selector.name in self._known_names)
+    ) -> tuple[LoadedPrompt, str]:
+        fallback = self._fallbacks.get(selector.name, known=selector.name in self._books.known_names)
         if fallback is None:
             raise exc
         self._books.fallback(selector.name, key, exc)
         self._books.loaded(key, fallback, "fallback", start)
-        return fallback
+        return fallback, "fallback"
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
-
-    def _known_selectors(self) -> list[str]:
-        commit = self._store.resolve_commit(self.ref)
-        found = [name for name in self._store.prompt_names(commit) if self._store.highest_release(name)]
-        for label, entries in sorted(self._store.labels(commit).items()):
-            found += [f"{name}@{label}" for name in sorted(entries)]
-        return found
-
-    def _config_at_ref(self) -> Config:
-        """promptgit.yaml at `ref`, read from git (a bare mirror has no working tree); defaults if none."""
-        try:
-            found = self._store.read_file(self._store.resolve_commit(self.ref), CONFIG_FILE)
-        except GitError:
-            return Config()
-        if found is None:
-            return Config()
-        return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)
 
 
 __all__ = ["Repository"]

@@ -15,6 +15,7 @@ from promptgit.store.labels import parse_labels
 from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
+from promptgit.store.splits import LabelEntry, Split
 from promptgit.store.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
@@ -39,7 +40,7 @@ class GitStore(GitObjects):
         self._tags: dict[str, dict[str, TagRef]] = {}
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
-        self._labels: dict[str, dict[str, dict[str, str]]] = {}  # by blob sha
+        self._labels: dict[str, dict[str, dict[str, LabelEntry]]] = {}  # by blob sha
         self._names: dict[str, list[str]] = {}  # by commit
 
     def prompt_path(self, name: str) -> str:
@@ -89,8 +90,8 @@ class GitStore(GitObjects):
             self._names[commit] = names
         return list(names)
 
-    def labels(self, commit: str) -> dict[str, dict[str, str]]:
-        """`prompts/labels.yaml` at `commit` as {label: {prompt: version}}; {} when the file is absent."""
+    def labels(self, commit: str) -> dict[str, dict[str, LabelEntry]]:
+        """`prompts/labels.yaml` at `commit` as {label: {prompt: version or Split}}; {} when it is absent."""
         found = self.read_file(commit, self._in_prompts(LABELS_FILE))
         if found is None:
             return {}
@@ -235,22 +236,18 @@ class GitStore(GitObjects):
         if selector.kind == "worktree":
             raise PromptNotFoundError(f"{selector}: the working tree is not a release")
         if selector.kind == "label":
-            labels = self.labels(self.resolve_commit(ref))
-            entries = labels.get(selector.spec or "")
-            if entries is None:
-                raise PromptNotFoundError(f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {ref}")
-            version = entries.get(selector.name)
-            if version is None:
+            entry = self.label_entry(selector, ref)
+            if isinstance(entry, Split):
                 raise PromptNotFoundError(
-                    f"{selector}: label {selector.spec!r} has no entry for {selector.name}"
+                    f"{selector}: label {selector.spec!r} splits traffic {entry}; name one version "
+                    f"({selector.name}@VERSION), or load it with promptgit.Repository"
                 )
             # labels were read just now, tag refs may be cached from before the release the label names
             # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
             # read after the labels that name them, as releases are tagged before they are labelled)
-            released = self._tag_ref(selector.name, version) or self._tag_ref_now(selector.name, version)
-            if released is None:
-                raise PromptNotFoundError(f"{selector}: label points at {version}, which is not released")
-            return version
+            if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
+                raise PromptNotFoundError(f"{selector}: label points at {entry}, which is not released")
+            return entry
         # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
         if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
             return selector.spec
@@ -260,6 +257,22 @@ class GitStore(GitObjects):
             what = "no releases" if not versions else "no release matches"
             raise PromptNotFoundError(f"{selector}: {what} (tags {release_tag(selector.name, '<version>')})")
         return picked
+
+    def label_entry(self, selector: Selector, ref: str = "HEAD") -> LabelEntry:
+        """What a label selector's entry in labels.yaml at `ref` says: a version or a Split (unchecked
+        against the tags); PromptNotFoundError when the label or its entry for the prompt is missing."""
+        labels = self.labels(self.resolve_commit(ref))
+        entries = labels.get(selector.spec or "")
+        if entries is None:
+            raise PromptNotFoundError(f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {ref}")
+        entry = entries.get(selector.name)
+        if entry is None:
+            raise PromptNotFoundError(f"{selector}: label {selector.spec!r} has no entry for {selector.name}")
+        return entry
+
+    def is_released(self, name: str, version: str) -> bool:
+        """True when the release tag of `name` `version` exists (one ref read)."""
+        return self._tag_ref(name, version) is not None
 
     def highest_release(self, name: str) -> str | None:
         versions = list(self._tag_refs(name))

@@ -14,6 +14,7 @@ import yaml
 from promptgit.errors import ConfigError, GitError
 from promptgit.format.yamlsafe import SafeLoader
 from promptgit.store.selectors import LABEL_PATTERN
+from promptgit.store.splits import LabelEntry, Split, make_split
 
 RESERVED = frozenset({"latest", "worktree"})
 _Loader = SafeLoader  # strict: a key given twice or a 5000-digit number is an error, not a surprise
@@ -22,7 +23,7 @@ _Loader = SafeLoader  # strict: a key given twice or a 5000-digit number is an e
 @dataclass(frozen=True)
 class LabelChange:
     text: str  # the new file content
-    previous: str | None  # the version the label pointed at before, if any
+    previous: LabelEntry | None  # what the label pointed at before (a version or a split), if anything
 
 
 def check_label(label: str) -> None:
@@ -34,15 +35,29 @@ def check_label(label: str) -> None:
 
 
 def set_label(text: str, label: str, name: str, version: str) -> LabelChange:
-    """`text` with `label` -> `name` -> `version`; ConfigError when the file is not a labels mapping."""
+    """`text` with `label` -> `name` -> `version` (ending a split, if there was one); ConfigError when the
+    file is not a labels mapping."""
+    return _set_entry(text, label, name, version, version)
+
+
+def set_split(text: str, label: str, name: str, split: Split) -> LabelChange:
+    """`text` with `label` -> `name` -> the weights of `split`, written as a flow mapping on one line."""
+    return _set_entry(text, label, name, split, split_text(split))
+
+
+def split_text(split: Split) -> str:
+    return "{" + ", ".join(f"{version}: {weight}" for version, weight in split.weights) + "}"
+
+
+def _set_entry(text: str, label: str, name: str, entry: LabelEntry, written: str) -> LabelChange:
     check_label(label)
     current = parse_labels(text, "labels.yaml") if text.strip() else {}
     previous = current.get(label, {}).get(name)
     root = _compose(text)
     if root is None:
-        return LabelChange(_append_label(text, label, name, version), None)
+        return LabelChange(_append_label(text, label, name, written), None)
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
-        return LabelChange(_dump({**current, label: {**current.get(label, {}), name: version}}), previous)
+        return LabelChange(_dump({**current, label: {**current.get(label, {}), name: entry}}), previous)
     for key_node, value_node in root.value:
         if key_node.value != label:
             continue
@@ -50,32 +65,50 @@ def set_label(text: str, label: str, name: str, version: str) -> LabelChange:
             # `label: {}` (an empty flow mapping) becomes a block mapping, the layout entries are added in
             indent = " " * (key_node.start_mark.column + 2)
             before = text[: value_node.start_mark.index].rstrip(" \t")
-            entry = f"\n{indent}{name}: {version}"
-            return LabelChange(before + entry + text[value_node.end_mark.index :], previous)
+            line = f"\n{indent}{name}: {written}"
+            return LabelChange(before + line + text[value_node.end_mark.index :], previous)
         if isinstance(value_node, yaml.MappingNode):
-            return LabelChange(_set_in_mapping(text, value_node, name, version), previous)
+            return LabelChange(_set_in_mapping(text, value_node, name, written), previous)
         # `label:` with nothing under it: the entry goes on the next line
         line_end = _line_end(text, key_node.end_mark.index)
-        entry = f"  {name}: {version}\n"
-        return LabelChange(_terminated(text[:line_end]) + entry + text[line_end + 1 :], previous)
-    return LabelChange(_append_label(text, label, name, version), None)
+        line = f"  {name}: {written}\n"
+        return LabelChange(_terminated(text[:line_end]) + line + text[line_end + 1 :], previous)
+    return LabelChange(_append_label(text, label, name, written), None)
 
 
-def _set_in_mapping(text: str, mapping: yaml.MappingNode, name: str, version: str) -> str:
+def _set_in_mapping(text: str, mapping: yaml.MappingNode, name: str, written: str) -> str:
     if mapping.flow_style:
-        entries = {key.value: value.value for key, value in mapping.value}
-        entries[name] = version
+        entries = {key.value: _source(text, value) for key, value in mapping.value}
+        entries[name] = written
         flow = "{" + ", ".join(f"{key}: {value}" for key, value in entries.items()) + "}"
         return text[: mapping.start_mark.index] + flow + text[mapping.end_mark.index :]
     for key_node, value_node in mapping.value:
-        if key_node.value == name:
-            start, end = value_node.start_mark.index, value_node.end_mark.index
-            quote = text[start] if text[start : start + 1] in ("'", '"') else ""
-            return text[:start] + f"{quote}{version}{quote}" + text[end:]
+        if key_node.value != name:
+            continue
+        start, end = value_node.start_mark.index, value_node.end_mark.index
+        if isinstance(value_node, yaml.MappingNode) and not value_node.flow_style:
+            # a split written as a block under the name: the new value replaces it on the name's line
+            start, end = key_node.end_mark.index, _block_end(text, value_node)
+            return text[:start] + f": {written}" + text[end:]
+        quote = text[start] if text[start : start + 1] in ("'", '"') else ""
+        quoted = quote if not written.startswith("{") else ""
+        return text[:start] + f"{quoted}{written}{quoted}" + text[end:]
     last_value = mapping.value[-1][1]
     indent = " " * mapping.value[0][0].start_mark.column
-    line_end = _line_end(text, last_value.end_mark.index)
-    return _terminated(text[:line_end]) + f"{indent}{name}: {version}\n" + text[line_end + 1 :]
+    line_end = _line_end(text, _block_end(text, last_value))
+    return _terminated(text[:line_end]) + f"{indent}{name}: {written}\n" + text[line_end + 1 :]
+
+
+def _source(text: str, node: yaml.Node) -> str:
+    return text[node.start_mark.index : node.end_mark.index].strip()
+
+
+def _block_end(text: str, node: yaml.Node) -> int:
+    """Where a node's own text ends: a block mapping's end mark lies past trailing blank lines and comments,
+    so use the end of its last value instead."""
+    while isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
+        node = node.value[-1][1]
+    return node.end_mark.index
 
 
 def _line_end(text: str, index: int) -> int:
@@ -92,8 +125,8 @@ def _append_label(text: str, label: str, name: str, version: str) -> str:
     return _terminated(text) + f"{label}:\n  {name}: {version}\n"
 
 
-def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, str]]:
-    """labels.yaml text -> {label: {prompt: version}}; GitError naming `where` when it is malformed."""
+def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, LabelEntry]]:
+    """labels.yaml text -> {label: {prompt: version or Split}}; GitError naming `where` when malformed."""
     try:
         loaded: Any = yaml.load(data, Loader=_Loader) if data else None  # a safe loader
     except yaml.YAMLError as exc:
@@ -107,9 +140,22 @@ def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, str]]:
     if not isinstance(loaded, dict) or not all(isinstance(v, dict) or v is None for v in loaded.values()):
         raise GitError(f"{where}: labels file must map label -> {{prompt: version}}")
     return {
-        str(label): {str(prompt): str(version) for prompt, version in (entries or {}).items()}
+        str(label): {
+            str(prompt): _entry(value, f"{where}: {label}.{prompt}")
+            for prompt, value in (entries or {}).items()
+        }
         for label, entries in loaded.items()
     }
+
+
+def _entry(value: Any, where: str) -> LabelEntry:
+    """One label entry: a version, or {version: weight} (a traffic split, see store/splits.py)."""
+    if not isinstance(value, dict):
+        return str(value)
+    try:
+        return make_split({str(version): weight for version, weight in value.items()})
+    except ValueError as exc:
+        raise GitError(f"{where}: invalid split: {exc}") from None
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -119,5 +165,12 @@ def _compose(text: str) -> yaml.Node | None:
         raise ConfigError(f"labels.yaml is not valid YAML: {exc}") from None
 
 
-def _dump(labels: dict[str, dict[str, str]]) -> str:
-    return yaml.safe_dump(labels, sort_keys=False, default_flow_style=False)
+def _dump(labels: dict[str, dict[str, LabelEntry]]) -> str:
+    plain = {
+        label: {
+            name: dict(entry.weights) if isinstance(entry, Split) else entry
+            for name, entry in entries.items()
+        }
+        for label, entries in labels.items()
+    }
+    return yaml.safe_dump(plain, sort_keys=False, default_flow_style=False)

@@ -194,56 +194,6 @@ RULES: dict[str, Rule] = {
             "Put message blocks only in chat prompts (their own body or included partials), outside macros, "
             "`{% set %}`, `{% filter %}` and `{% call %}` blocks; see docs/security.md.",
         ),
-        # versions (promptgit.validation.versions) reports these; see docs/versions.md
-        Rule(
-            "PG501",
-            "version-not-bumped",
-            _E,
-            "The prompt differs from its last release and its version does not cover the change.",
-            "Bump `version:` as the change needs (`promptgit bump NAME` picks it); see docs/versions.md.",
-        ),
-        Rule(
-            "PG502",
-            "version-went-down",
-            _E,
-            "The version is lower than the prompt's last release.",
-            "Versions never go down: use a version above the last release; see docs/versions.md.",
-        ),
-        Rule(
-            "PG503",
-            "released-content-changed",
-            _E,
-            "The version is released and the file differs from it.",
-            "A released version is immutable: bump the version; see docs/versions.md.",
-        ),
-        Rule(
-            "PG504",
-            "label-unreleased",
-            _E,
-            "A label points at a version that has no release tag.",
-            "Release the version first (`promptgit release`), or point the label at a release.",
-        ),
-        Rule(
-            "PG505",
-            "label-unknown-prompt",
-            _E,
-            "A label points at a prompt that does not exist.",
-            "Remove the entry from labels.yaml, or restore the prompt.",
-        ),
-        Rule(
-            "PG506",
-            "partial-changed-unbumped",
-            _W,
-            "A partial the prompt includes changed since the base; the prompt stays at a released version.",
-            "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
-        ),
-        Rule(
-            "PG507",
-            "release-tags-missing",
-            _E,
-            "No release tags in a clone that should have them (shallow, --no-tags, labels naming versions).",
-            "`git fetch --tags` (actions/checkout: `fetch-depth: 0`); see docs/versions.md.",
-        ),
         Rule(
             "PG601",
             "secret",
@@ -276,17 +226,18 @@ RULES: dict[str, Rule] = {
 }
 
 
-def _token_rules() -> dict[str, Rule]:
-    # the tokens area keeps its rules' names and help with its code; one source, not a copy here
+def _kept_elsewhere() -> dict[str, Rule]:
+    # the tokens and versions areas keep their rules' names and help with their checks: one source
     from promptgit.tokens.rules import RULES as TOKEN_RULES
+    from promptgit.validation.version_rules import VERSION_RULES
 
     return {
         code: Rule(code, name, severity, summary, help_)
-        for code, (name, severity, summary, help_) in TOKEN_RULES.items()
+        for code, (name, severity, summary, help_) in {**TOKEN_RULES, **VERSION_RULES}.items()
     }
 
 
-RULES.update(_token_rules())
+RULES.update(_kept_elsewhere())
 RULES = dict(sorted(RULES.items()))
 
 

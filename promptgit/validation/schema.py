@@ -125,8 +125,23 @@ def _violations(
             message = f"{_dotted((*path, key))}: invalid name: {_message(error)}"
             yield finding(shown, front.position((*path, key)), code, _short(message))
         else:
+            error = _cause(error)
+            path = tuple(error.absolute_path)
             where = _dotted(path) if path else "front matter" if code == "PG201" else "labels file"
             yield finding(shown, front.position(path), code, _short(f"{where}: {_message(error)}"))
+
+
+def _cause(error: ValidationError) -> ValidationError:
+    """For anyOf, the error of the branch meant for the value's type (a label entry that is a mapping is a
+    split: why the split is wrong, not that it is not a version string)."""
+    if error.validator != "anyOf" or not error.context:
+        return error
+    meant = [sub for sub in error.context if not (sub.validator == "type" and not sub.relative_path)]
+    if len(meant) != len(error.context) and meant:
+        from jsonschema.exceptions import best_match
+
+        return best_match(meant)
+    return error
 
 
 def _message(error: ValidationError) -> str:

@@ -10,6 +10,7 @@
   release of it gets the change;
 - PG507 no release tags in a clone that should have them (shallow, --no-tags, or labels naming versions):
   judged without them every prompt would look unreleased and pass, so this is an error, never a silent pass.
+- PG508, PG509 and PG504/PG505 for traffic splits: see splits.py.
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
@@ -32,6 +33,7 @@ from promptgit.store.lineage import ReleaseLines, missing_tags_reason
 from promptgit.store.selectors import is_version
 from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
 from promptgit.validation.bumps import release_findings
+from promptgit.validation.splits import check_splits
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
@@ -228,6 +230,8 @@ def _check_labels(
     from promptgit.store.releases import release_tag
 
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
+    text = (workspace.prompts_dir / LABELS_FILE).read_text("utf-8")
+    yield from check_splits(shown, text, store, existing, (base.commit, base.label))
     for label, name, version, line, column in entries:
         if name not in existing:
             removed = base.commit is not None and store.read_prompt(base.commit, name) is not None

@@ -62,9 +62,9 @@ def test_render_errors_name_prompt_version_and_variable(
     with pytest.raises(error) as raised:
         prompt.render(**inputs)
     assert str(raised.value).startswith(message)
-    assert sample(registry, "promptgit_render_errors_total", prompt=name, reason=reason) == 1
+    assert sample(registry, "promptgit_render_errors_total", prompt=name, version="1.0.0", reason=reason) == 1
     assert sample(registry, "promptgit_renders_total", prompt=name, version="1.0.0") == 0
-    assert sample(registry, "promptgit_render_duration_seconds_count", prompt=name) == 1
+    assert sample(registry, "promptgit_render_duration_seconds_count", prompt=name, version="1.0.0") == 1
 
 
 def test_successful_render_counts_renders_and_tokens(tricky, make_repository, registry) -> None:
@@ -78,7 +78,7 @@ def test_successful_render_counts_renders_and_tokens(tricky, make_repository, re
     assert (
         sample(registry, "promptgit_rendered_tokens_total", prompt="t/ok", version="1.0.0") == expected_tokens
     )
-    assert sample(registry, "promptgit_render_duration_seconds_count", prompt="t/ok") == 2
+    assert sample(registry, "promptgit_render_duration_seconds_count", prompt="t/ok", version="1.0.0") == 2
 
 
 def test_broken_release_is_a_one_line_error_with_file_and_line(tricky, make_repository) -> None:

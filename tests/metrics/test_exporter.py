@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -17,13 +16,13 @@ import yaml
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from promptgit.errors import InputValidationError, LLMCallError
-from promptgit.llm import complete
-from promptgit.llm.cache import ResponseCache
+from promptgit.errors import InputValidationError
 from promptgit.loader import Repository
 from promptgit.loader.exposition import start_http_server
 from promptgit.loader.metrics import METRIC_NAMES, loader_metrics
+from tests.conftest import PromptRepo
 from tests.llm.stub_server import StubLLM
+from tests.metrics.workload import Workload, release
 
 ROOT = Path(__file__).resolve().parents[2]
 # identifiers in PromQL that are metric names: everything promptgit exports starts with promptgit_
@@ -40,18 +39,26 @@ class Clock:
 @pytest.fixture
 def released(prompt_repo):  # type: ignore[no-untyped-def]
     prompt_repo.write_prompt("content/hook", "1.2.0", body="Hook about {{ topic }}\n")
-    prompt_repo.write("prompts/labels.yaml", "production:\n  content/hook: 1.2.0\n")
+    # canary splits traffic with a version that was never released: served 1.2.0, counted
+    prompt_repo.write(
+        "prompts/labels.yaml",
+        "production:\n  content/hook: 1.2.0\ncanary:\n  content/hook: {1.2.0: 50, 9.9.9: 50}\n",
+    )
     prompt_repo.commit("release")
     prompt_repo.tag_release("content/hook", "1.2.0")
     return prompt_repo
 
 
 def exercise(root: Path, registry: CollectorRegistry) -> None:
-    """Every path that produces a metric: loads, renders, a render error, a fallback, a failed refresh."""
+    """Every path that produces a metric: loads, renders, a render error, a fallback, a failed refresh,
+    outcomes, and a split assignment to a version that cannot be loaded."""
     clock = Clock()
     repository = Repository(root, registry=registry, clock=clock, cache_ttl=10, fallback={"gone": "Fallback"})
     prompt = repository.get("content/hook@production")
     repository.get("content/hook@production")
+    assert {repository.get("content/hook@canary", key=key).version for key in range(20)} == {"1.2.0"}
+    repository.record_outcome(prompt, "accepted")
+    repository.record_outcome(("content/hook", "1.2.0"), "rating", value=4.5)
     assert prompt.render(topic="bread") == "Hook about bread"
     with pytest.raises(InputValidationError):
         prompt.render()
@@ -61,31 +68,6 @@ def exercise(root: Path, registry: CollectorRegistry) -> None:
     repository.get("content/hook@production")
     assert repository.wait_for_refreshes(30)
     repository.get("content/hook@production")
-
-
-def exercise_llm(root: Path, registry: CollectorRegistry) -> None:
-    """complete() through a response cache: a provider answer, a cached one, a provider error, and a cache
-    backend that refuses connections (a Redis port nobody listens on: counted, the call goes through)."""
-    import openai
-
-    (root / "prompts").mkdir(parents=True)
-    (root / "prompts" / "ask.j2").write_text(
-        "---\nversion: 1.0.0\nkind: ask\nmodel: gpt-4o-mini\ninputs: {q: {type: string}}\n---\n{{ q }}\n"
-    )
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    prompt = Repository(root, registry=registry).get("ask@worktree")
-    with socket.socket() as probe:  # a free port, closed again: connections to it are refused
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    with StubLLM() as stub, openai.OpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
-        memory = ResponseCache("memory://", registry=registry)
-        complete(prompt, client=client, cache=memory, registry=registry, q="why")
-        complete(prompt, client=client, cache=memory, registry=registry, q="why")
-        stub.fail(500)
-        with pytest.raises(LLMCallError):
-            complete(prompt, client=client, cache=memory, registry=registry, q="how")
-        down = ResponseCache(f"redis://127.0.0.1:{closed_port}/0", registry=registry, socket_timeout=1)
-        complete(prompt, client=client, cache=down, registry=registry, q="when")
 
 
 def exported_names(registry: CollectorRegistry) -> set[str]:
@@ -110,9 +92,16 @@ def names_in_metrics_folder() -> dict[str, set[str]]:
     return used
 
 
-def test_every_metric_in_dashboards_and_rules_is_exported_by_the_loader(released, registry) -> None:
-    exercise(released.root, registry)
-    exercise_llm(released.root.parent / "llm", registry)
+def test_every_metric_in_dashboards_and_rules_is_exported(prompt_repo, tmp_path, registry) -> None:
+    """The loader's, the call path's and the response cache's metrics, all of them, after two rounds of
+    the workload the real-Prometheus test scrapes."""
+    live = release(prompt_repo)
+    doomed = release(PromptRepo(tmp_path / "doomed"), "1.1.0")
+    with StubLLM() as stub:
+        workload = Workload(live, doomed, registry, stub)
+        workload.run_round()
+        workload.run_round()
+        workload.close()
     exported = exported_names(registry)
     assert exported >= METRIC_NAMES  # the documented list is real
     used = names_in_metrics_folder()
@@ -142,24 +131,23 @@ def test_scrape_over_http_finds_metrics_with_labels_and_values(released, registr
         for s in family.samples
     }
     assert samples[("promptgit_renders_total", (("prompt", "content/hook"), ("version", "1.2.0")))] == 1
-    assert (
-        samples[("promptgit_render_errors_total", (("prompt", "content/hook"), ("reason", "invalid_inputs")))]
-        == 1
-    )
-    assert samples[("promptgit_loads_total", (("source", "git"),))] == 1
-    assert samples[("promptgit_loads_total", (("source", "cache"),))] == 3
+    errors = (("prompt", "content/hook"), ("reason", "invalid_inputs"), ("version", "1.2.0"))
+    assert samples[("promptgit_render_errors_total", errors)] == 1
+    assert samples[("promptgit_loads_total", (("source", "git"),))] == 2
+    assert samples[("promptgit_loads_total", (("source", "cache"),))] == 22
     assert samples[("promptgit_loads_total", (("source", "fallback"),))] == 1
-    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 3
-    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 2
-    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 1
+    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 22
+    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 3
+    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 2
     assert samples[("promptgit_cache_entries", (("layer", "template"),))] == 1
     assert samples[("promptgit_refresh_failures_total", ())] == 1
     assert samples[("promptgit_fallbacks_total", (("kind", "template"), ("prompt", "gone")))] == 1
     assert (
         samples[("promptgit_fallbacks_total", (("kind", "last_known_good"), ("prompt", "content/hook")))] == 1
     )
-    assert samples[("promptgit_render_duration_seconds_count", (("prompt", "content/hook"),))] == 2
-    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 5
+    version = (("prompt", "content/hook"), ("version", "1.2.0"))
+    assert samples[("promptgit_render_duration_seconds_count", version)] == 2
+    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 25
     assert (
         samples[("promptgit_rendered_tokens_total", (("prompt", "content/hook"), ("version", "1.2.0")))] > 0
     )
@@ -196,14 +184,14 @@ def test_serve_metrics_command_serves_until_interrupted(released) -> None:
     )
     try:
         assert process.stdout is not None
-        assert process.stdout.readline() == "promptgit: prefetched 2 prompt(s)\n"
+        assert process.stdout.readline() == "promptgit: prefetched 3 prompt(s)\n"
         line = process.stdout.readline()
         match = re.fullmatch(r"promptgit: serving metrics on (http://127\.0\.0\.1:\d+/metrics)\n", line)
         assert match, line
         with urllib.request.urlopen(match.group(1), timeout=10) as response:
             body = response.read().decode("utf-8")
-        assert 'promptgit_loads_total{source="git"} 2.0' in body
-        assert 'promptgit_cache_entries{layer="resolution"} 2.0' in body
+        assert 'promptgit_loads_total{source="git"} 3.0' in body
+        assert 'promptgit_cache_entries{layer="resolution"} 3.0' in body
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)

@@ -37,7 +37,7 @@ def dashboard_expressions(dashboard: dict[str, Any]) -> list[str]:
 def test_promtool_check_rules() -> None:
     result = _promtool("check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 6 rules found" in result.stdout
+    assert "SUCCESS: 14 rules found" in result.stdout  # 12 alerts, 2 recording rules (the cost budget)
 
 
 def test_promtool_unit_tests_pass() -> None:
@@ -61,17 +61,64 @@ def test_promtool_unit_tests_can_fail(tmp_path: Path) -> None:
     assert "PromptgitRenderErrorRateHigh" in result.stdout + result.stderr
 
 
-def test_every_required_alert_exists() -> None:
+def test_every_required_alert_exists_with_a_runbook() -> None:
     rules = yaml.safe_load(RULES.read_text("utf-8"))
-    names = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
-    assert names == {
+    alerts = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"] if "alert" in rule}
+    assert set(alerts) == {
         "PromptgitRenderErrorRateHigh",
         "PromptgitCacheHitRateLow",
         "PromptgitRefreshFailing",
         "PromptgitRenderLatencyHigh",
         "PromptgitFallbackInUse",
         "PromptgitDiskCacheRejected",
+        "PromptgitLLMErrorRateHigh",
+        "PromptgitLLMLatencyHigh",
+        "PromptgitResponseCacheErrors",
+        "PromptgitResponseCacheHitRateLow",
+        "PromptgitCostBudgetExceeded",
+        "PromptgitReplicasServeDifferentCommits",
     }
+    for name, rule in alerts.items():
+        assert set(rule["annotations"]) == {"summary", "description", "runbook"}, name
+        assert len(rule["annotations"]["runbook"]) > 80, name
+
+
+def test_every_alert_has_promtool_tests_that_fire_it() -> None:
+    tested = set()
+    for path in (METRICS / "tests").glob("*.yaml"):
+        for case in yaml.safe_load(path.read_text("utf-8"))["tests"]:
+            for check in case.get("alert_rule_test", []):
+                if check["exp_alerts"]:
+                    tested.add(check["alertname"])
+    rules = yaml.safe_load(RULES.read_text("utf-8"))
+    assert tested == {
+        rule["alert"] for group in rules["groups"] for rule in group["rules"] if "alert" in rule
+    }
+
+
+@pytest.mark.parametrize(
+    ("alert", "healthy", "broken"),
+    [
+        # at 30% of the error rate the LLM error alert must stay quiet
+        ("PromptgitLLMErrorRateHigh", "values: '0+4x30'", "values: '0+1x30'"),
+        # below the budget (9 USD/h) the cost alert must stay quiet
+        ("PromptgitCostBudgetExceeded", "values: '0+0.5x90'", "values: '0+0.15x90'"),
+        # the same commit everywhere: no disagreement to alert on
+        ("PromptgitReplicasServeDifferentCommits", 'commit="bbbb"', 'commit="aaaa"'),
+    ],
+)
+def test_the_llm_alert_tests_depend_on_their_thresholds(
+    alert: str, healthy: str, broken: str, tmp_path: Path
+) -> None:
+    source = (METRICS / "tests" / "llm_alerts_test.yaml").read_text("utf-8")
+    weakened = source.replace(healthy, broken, 1)
+    assert weakened != source
+    shutil.copy(RULES, tmp_path / "alerts.rules.yml")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "llm_alerts_test.yaml").write_text(weakened, "utf-8")
+    result = _promtool("test", "rules", str(tmp_path / "tests" / "llm_alerts_test.yaml"))
+    assert result.returncode != 0
+    assert alert in result.stdout + result.stderr
 
 
 def test_dashboards_are_the_generator_output() -> None:
@@ -84,7 +131,14 @@ def test_dashboards_are_the_generator_output() -> None:
     assert (
         sorted(expected)
         == [p.name for p in DASHBOARDS]
-        == ["cache.json", "llm.json", "overview.json", "prompts.json"]
+        == [
+            "cache.json",
+            "cost.json",
+            "experiments.json",
+            "llm.json",
+            "overview.json",
+            "prompts.json",
+        ]
     )
     for path in DASHBOARDS:
         assert path.read_text("utf-8") == expected[path.name], (
@@ -126,3 +180,15 @@ def test_dashboard_promql_parses(path: Path, tmp_path: Path) -> None:
     rule_file.write_text(yaml.safe_dump({"groups": [{"name": path.stem, "rules": rules}]}), "utf-8")
     result = _promtool("check", "rules", str(rule_file))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_describe_every_metric_dashboard_and_alert() -> None:
+    from promptgit.loader.metrics import METRIC_NAMES
+
+    text = (ROOT / "docs" / "observability.md").read_text("utf-8")
+    bases = {re.sub(r"_(bucket|count|sum)$", "", name) for name in METRIC_NAMES}
+    assert sorted(name for name in bases if f"`{name}`" not in text) == []
+    assert sorted(p.stem for p in DASHBOARDS if f"**{p.stem}**" not in text) == []
+    rules = yaml.safe_load(RULES.read_text("utf-8"))
+    alerts = [rule["alert"] for group in rules["groups"] for rule in group["rules"] if "alert" in rule]
+    assert sorted(name for name in alerts if f"| {name} |" not in text) == []

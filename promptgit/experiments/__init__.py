@@ -1,0 +1,22 @@
+"""Experiments: a label's traffic split against what Prometheus counted, and which variant is better.
+
+    report = report_from_prometheus("content/hook", "production", split, "http://prometheus:9090", "1h")
+    print(as_text(report))
+
+May import the shared modules, config, format, store, loader and telemetry; never validation or the CLI.
+"""
+
+from __future__ import annotations
+
+from promptgit.experiments.formats import FORMATS, as_json, as_markdown, as_text
+from promptgit.experiments.report import ExperimentReport, build_report, report_from_prometheus
+
+__all__ = [
+    "FORMATS",
+    "ExperimentReport",
+    "as_json",
+    "as_markdown",
+    "as_text",
+    "build_report",
+    "report_from_prometheus",
+]

@@ -1,0 +1,123 @@
+"""Every path that produces a promptgit metric, round after round: loader, call path, response cache.
+
+`Workload(live, doomed, registry, stub).run_round()` does, each round: a get and render, a render with
+missing inputs (a render error), a get of a prompt that does not exist (the fallback template), a stale
+get on a repository whose .git is gone (a failed refresh, then last-known-good), a cached complete() (a
+miss, then a hit on the next round), a complete() on a response cache whose Redis is down (backend
+errors, fail-open) and one the provider fails (an LLM error). `live` and `doomed` are released prompt
+repositories (two repositories at ref HEAD: two commits served, as by replicas out of step).
+
+Run as a process, it serves the registry on a free port, prints {"port": N} and loops until killed:
+    python -m tests.metrics.workload LIVE_REPO DOOMED_REPO
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import openai
+from prometheus_client import CollectorRegistry
+
+from promptgit.errors import InputValidationError, LLMCallError
+from promptgit.llm import complete
+from promptgit.llm.cache import ResponseCache
+from promptgit.loader import Repository
+from promptgit.loader.exposition import start_http_server
+from tests.llm.stub_server import StubLLM
+from tests.prometheus_server import free_port
+
+SELECTOR = "content/hook@production"
+CHAT = """\
+---
+version: {version}
+kind: hook
+model: gpt-4o-mini
+inputs:
+  topic: {{type: string}}
+sample: {{topic: bread}}
+params: {{temperature: 0, max_tokens: 50}}
+---
+{{% message "system" %}}You write hooks.{{% endmessage %}}
+{{% message "user" %}}Topic: {{{{ topic }}}}{{% endmessage %}}
+"""
+
+
+def release(prompt_repo, version: str = "1.2.0") -> Path:  # type: ignore[no-untyped-def]
+    """Write, commit and tag the chat prompt content/hook at `version`, labelled production."""
+    prompt_repo.write("prompts/content/hook.j2", CHAT.format(version=version))
+    prompt_repo.write("prompts/labels.yaml", f"production:\n  content/hook: {version}\n")
+    prompt_repo.commit(f"hook {version}")
+    prompt_repo.tag_release("content/hook", version)
+    return Path(prompt_repo.root)
+
+
+class Clock:
+    now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Workload:
+    def __init__(self, live: Path, doomed: Path, registry: CollectorRegistry, stub: StubLLM) -> None:
+        self.registry = registry
+        self.stub = stub
+        stub.cached_tokens = 1  # the provider reports a prompt-cache hit: tokens{direction="cached"}
+        self.repository = Repository(live, registry=registry, fallback={"gone": "Fallback for {{ topic }}"})
+        self.clock = Clock()
+        self.doomed = Repository(doomed, registry=registry, clock=self.clock, cache_ttl=10)
+        self.doomed.get(SELECTOR)
+        shutil.rmtree(doomed / ".git")  # from now on every refresh of it fails
+        self.client = openai.OpenAI(base_url=stub.base_url, api_key="test-key", max_retries=0)
+        self.cache = ResponseCache("memory://", registry=registry)
+        self.unreachable = ResponseCache(
+            f"redis://127.0.0.1:{free_port()}", registry=registry, retry_after=0.05, socket_timeout=1
+        )
+        self.rounds = 0
+
+    def run_round(self) -> None:
+        number, self.rounds = self.rounds, self.rounds + 1
+        prompt = self.repository.get(SELECTOR)
+        prompt.render(topic=f"topic {number}")
+        with contextlib.suppress(InputValidationError):
+            prompt.render()
+        self.repository.get("gone")
+        self.clock.now += 11
+        self.doomed.get(SELECTOR)
+        self.doomed.wait_for_refreshes(10)
+        ask = {"client": self.client, "registry": self.registry}
+        complete(prompt, cache=self.cache, topic=f"cached {number // 2}", **ask)  # a miss, then a hit
+        complete(prompt, cache=self.unreachable, topic=f"fail-open {number}", **ask)
+        self.stub.fail(500)
+        with contextlib.suppress(LLMCallError):
+            complete(prompt, topic="provider down", **ask)
+
+    def close(self) -> None:
+        self.client.close()
+        self.cache.close()
+        self.unreachable.close()
+        self.repository.close()
+        self.doomed.close()
+
+
+def main(argv: list[str]) -> int:
+    live, doomed = Path(argv[0]), Path(argv[1])
+    logging.getLogger("promptgit").setLevel(logging.ERROR)  # the failures are on purpose, every round
+    registry = CollectorRegistry()
+    with StubLLM() as stub:
+        workload = Workload(live, doomed, registry, stub)
+        server = start_http_server(0, registry=registry)
+        print(json.dumps({"port": server.port}), flush=True)
+        while True:  # until the test stops the process
+            workload.run_round()
+            time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
