@@ -9,12 +9,12 @@ release was tagged), its highest release anywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from promptgit.errors import GitError, PromptSyntaxError
 from promptgit.format.interface import Change, Level, describe, level_needed
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.store.gitstore import TAG_PREFIX, GitStore
+from promptgit.store.objects import common_dir
 from promptgit.store.releasing import Part
 from promptgit.store.selectors import VERSION_PATTERN, version_key
 
@@ -53,12 +53,10 @@ class ReleaseLines:
         if self._reachable is None:
             self._reachable = {}
             try:
-                listing = str(
-                    self.store.repo.git.for_each_ref(
-                        "--merged=HEAD", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"
-                    )
+                listing = self.store.run_git(
+                    "for-each-ref", "--merged=HEAD", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"
                 )
-            except Exception:  # an unborn HEAD: nothing is reachable
+            except GitError:  # an unborn HEAD: nothing is reachable
                 listing = ""
             for refname in listing.splitlines():
                 name, _, version = refname.removeprefix(f"refs/tags/{TAG_PREFIX}").rpartition("/v")
@@ -120,24 +118,21 @@ def part_to_reach(version: str, needed: str) -> Part:
     return "patch"
 
 
-def missing_tags_reason(store: GitStore, root: Path, labelled: bool) -> str | None:
+def missing_tags_reason(store: GitStore, labelled: bool) -> str | None:
     """Why this clone probably lacks release tags, when it has none at all; None when it has some.
 
     A repository that was never released has no tags either, so no tags alone proves nothing: a shallow
     clone (what actions/checkout makes by default, without tags), a clone made with `--no-tags`, or a
     committed labels file naming versions (labels only point at releases) tells a clone without its tags.
     """
-    try:
-        tags = str(store.repo.git.for_each_ref("--count=1", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"))
-    except Exception as exc:
-        raise GitError(f"{root}: cannot list tags: {exc}") from None
+    tags = store.run_git("for-each-ref", "--count=1", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}")
     if tags.strip():
         return None
-    if (Path(store.repo.git_dir) / "shallow").exists() or (Path(store.repo.common_dir) / "shallow").exists():
+    if (store.git_dir / "shallow").exists() or (common_dir(store.git_dir) / "shallow").exists():
         return "this clone is shallow; fetch the history and tags: git fetch --unshallow --tags"
     try:
-        options = str(store.repo.git.config("--get-regexp", r"^remote\..*\.tagopt$"))
-    except Exception:  # no such setting: git config exits 1
+        options = store.run_git("config", "--get-regexp", r"^remote\..*\.tagopt$")
+    except GitError:  # no such setting: git config exits 1
         options = ""
     if _NO_TAGS_OPTION in options.split():
         return "this clone was made with --no-tags; fetch them: git fetch --tags"

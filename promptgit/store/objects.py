@@ -84,6 +84,7 @@ class GitObjects:
         self.root, self.git_dir = find_git_dir(path)
         self.max_object_bytes = max_object_bytes
         self._common_dir = common_dir(self.git_dir)
+        self.common_dir = self._common_dir  # where refs, objects and config live (a worktree's main .git)
         self._lock = threading.RLock()
         self._process: subprocess.Popen[bytes] | None = None
         self._repo: git.Repo | None = None

@@ -82,7 +82,7 @@ def check_versions(
     try:
         base = resolve_base(store, base_ref)
         labels = _labels(workspace)
-        missing = missing_tags_reason(store, workspace.root, _labelled(store, base))
+        missing = missing_tags_reason(store, _labelled(store, base))
         lines = ReleaseLines(store)
         files = workspace.prompt_files() if paths is None else paths
         partials = _PartialChanges(workspace, store, base.commit) if base.commit is not None else None

@@ -138,12 +138,12 @@ def test_a_day_of_commits_in_a_consumer_repository(make_consumer: Callable[[str,
     # three commits and an amend to a version that is not released yet: no bump asked for
     for old, new in (
         ("write hooks", "write short hooks"),
-        ("short", "punchy"),
-        ("punchy", "scroll-stopping"),
+        ("short hooks", "punchy hooks"),
+        ("punchy", "bold"),
     ):
         repo.edit("prompts/content/hook.j2", old, new)
         expect(repo.commit(f"hook: {new}"), 0, "promptgit version rules", "Passed")
-    repo.edit("prompts/content/hook.j2", "scroll-stopping", "thumb-stopping")
+    repo.edit("prompts/content/hook.j2", "bold hooks", "scroll-stopping hooks")
     expect(repo.commit("hook: final wording", "--amend"), 0, "Passed")
     assert "version: 1.0.0" in (repo.root / "prompts/content/hook.j2").read_text()
 
@@ -225,7 +225,10 @@ def test_a_day_of_commits_in_a_consumer_repository(make_consumer: Callable[[str,
 
     # a commit that stages nothing of promptgit's is left alone, even with a problem committed earlier
     # (--no-verify); `pre-commit run --all-files`, outside a commit, checks the whole library and finds it
-    repo.edit("prompts/content/hook.j2", "Topic:", "Subject:")
+    expect(
+        repo.promptgit("release", "--all"), 0, "prompts/content/hook/v2.0.0", "prompts/support/reply/v1.0.1"
+    )
+    repo.edit("prompts/content/hook.j2", "The topic:", "The subject:")
     expect(repo.commit("unbumped, hooks skipped", "--no-verify"), 0)
     repo.write("README.md", "Our prompts.\n")
     expect(repo.commit("a readme"), 0, "Passed")

@@ -87,3 +87,16 @@ def test_subcommand_help_and_usage_errors(tmp_path: Path) -> None:
     assert help_result.out.startswith("usage: promptgit validate [-h]")
     assert error.code == 2
     assert "promptgit validate: error: argument --format: invalid choice: 'xml'" in error.err
+
+
+def test_validate_in_a_released_repository_runs_the_version_rules_without_gitpython(prompt_repo) -> None:  # type: ignore[no-untyped-def]
+    # a pre-commit run: every rule, the version rules against a release included; git is read through
+    # promptgit's own cat-file and run_git, and a valid file needs neither jsonschema nor node-semver
+    prompt_repo.write_prompt("content/hook", "1.0.0")
+    prompt_repo.commit("hook")
+    prompt_repo.tag_release("content/hook", "1.0.0")
+    prompt_repo.write_prompt("content/hook", "1.0.1", "Hi {{ topic }}\n")
+    modules = _modules_after(prompt_repo.root, "validate", "prompts/content/hook.j2")
+
+    assert "promptgit.validation.versions" in modules  # the version rules did run
+    assert {"git", "jsonschema", "nodesemver"} & modules == set()

@@ -22,7 +22,7 @@ from promptgit.loader.exposition import start_http_server
 from promptgit.loader.metrics import METRIC_NAMES, loader_metrics
 from tests.conftest import PromptRepo
 from tests.llm.stub_server import StubLLM
-from tests.metrics.workload import Workload, release
+from tests.metrics.workload import CANDIDATE, UNTAGGED, Workload, release, release_with_splits
 
 ROOT = Path(__file__).resolve().parents[2]
 # identifiers in PromQL that are metric names: everything promptgit exports starts with promptgit_
@@ -95,13 +95,20 @@ def names_in_metrics_folder() -> dict[str, set[str]]:
 def test_every_metric_in_dashboards_and_rules_is_exported(prompt_repo, tmp_path, registry) -> None:
     """The loader's, the call path's and the response cache's metrics, all of them, after two rounds of
     the workload the real-Prometheus test scrapes."""
-    live = release(prompt_repo)
+    live = release_with_splits(prompt_repo)
     doomed = release(PromptRepo(tmp_path / "doomed"), "1.1.0")
     with StubLLM() as stub:
         workload = Workload(live, doomed, registry, stub)
         workload.run_round()
         workload.run_round()
         workload.close()
+    # the experiments are really run: both sides of the A/B split served, outcomes and an unavailable one
+    for version in ("1.2.0", CANDIDATE):
+        served = {"prompt": "content/hook", "version": version}
+        assert registry.get_sample_value("promptgit_outcome_value_count", {**served, "outcome": "rating"})
+        assert registry.get_sample_value("promptgit_outcomes_total", {**served, "outcome": "accepted"})
+    unavailable = {"prompt": "content/hook", "label": "canary", "version": UNTAGGED}
+    assert registry.get_sample_value("promptgit_split_unavailable_total", unavailable)
     exported = exported_names(registry)
     assert exported >= METRIC_NAMES  # the documented list is real
     used = names_in_metrics_folder()

@@ -1,7 +1,8 @@
 """Every dashboard query and every alert expression, run by a real Prometheus scraping a live process.
 
 The process (tests/metrics/workload.py) loops over every path that makes a promptgit metric: the loader,
-complete() on the stub OpenAI-compatible server, a memory and an unreachable Redis response cache.
+complete() on the stub OpenAI-compatible server, a memory and an unreachable Redis response cache, traffic
+splits rendered by key with outcomes recorded.
 Prometheus (Debian's package) scrapes it every second with the alert and recording rules loaded. Then
 each dashboard panel's query (Grafana's variables filled in) must return series with a number, and the
 series its legend names labels of; each alert expression must return series once its comparisons are
@@ -24,7 +25,7 @@ import pytest
 import yaml
 
 from tests.conftest import PromptRepo
-from tests.metrics.workload import release
+from tests.metrics.workload import release, release_with_splits
 from tests.prometheus_server import PROMETHEUS, PrometheusServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +97,7 @@ def fill(expr: str) -> str:
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     base = tmp_path_factory.mktemp("observability")
-    live = release(PromptRepo(base / "live"))
+    live = release_with_splits(PromptRepo(base / "live"))
     doomed = release(PromptRepo(base / "doomed"), "1.1.0")
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.metrics.workload", str(live), str(doomed)],

@@ -4,8 +4,11 @@
 missing inputs (a render error), a get of a prompt that does not exist (the fallback template), a stale
 get on a repository whose .git is gone (a failed refresh, then last-known-good), a cached complete() (a
 miss, then a hit on the next round), a complete() on a response cache whose Redis is down (backend
-errors, fail-open) and one the provider fails (an LLM error). `live` and `doomed` are released prompt
-repositories (two repositories at ref HEAD: two commits served, as by replicas out of step).
+errors, fail-open) and one the provider fails (an LLM error). And the experiments: the same USERS each
+round get content/hook@experiment (a 50/50 split of 1.2.0 and 1.3.0) by key, render it and record
+outcomes, `accepted` and a numeric `rating`; and content/hook@canary, a 90/10 split whose 10% names a
+version never tagged (promptgit_split_unavailable_total). `live` is made by release_with_splits(),
+`doomed` by release() (two repositories at ref HEAD: two commits served, as by replicas out of step).
 
 Run as a process, it serves the registry on a free port, prints {"port": N} and loops until killed:
     python -m tests.metrics.workload LIVE_REPO DOOMED_REPO
@@ -33,6 +36,13 @@ from tests.llm.stub_server import StubLLM
 from tests.prometheus_server import free_port
 
 SELECTOR = "content/hook@production"
+EXPERIMENT = "content/hook@experiment"
+CANARY = "content/hook@canary"
+CANDIDATE = "1.3.0"
+UNTAGGED = "1.4.0"  # the canary's version whose tag is missing (deleted, or never pushed)
+# returning users, assigned by key: 40 keys put some on each side of the 50/50 split and some in the
+# canary's 10% (sticky assignment: the same keys land in the same versions every round and every run)
+USERS = [f"user-{number}" for number in range(40)]
 CHAT = """\
 ---
 version: {version}
@@ -54,6 +64,22 @@ def release(prompt_repo, version: str = "1.2.0") -> Path:  # type: ignore[no-unt
     prompt_repo.write("prompts/labels.yaml", f"production:\n  content/hook: {version}\n")
     prompt_repo.commit(f"hook {version}")
     prompt_repo.tag_release("content/hook", version)
+    return Path(prompt_repo.root)
+
+
+def release_with_splits(prompt_repo) -> Path:  # type: ignore[no-untyped-def]
+    """release(), then CANDIDATE tagged too and two split labels: an A/B test and a canary on UNTAGGED."""
+    release(prompt_repo)
+    prompt_repo.write("prompts/content/hook.j2", CHAT.format(version=CANDIDATE))
+    prompt_repo.commit(f"hook {CANDIDATE}")
+    prompt_repo.tag_release("content/hook", CANDIDATE)
+    prompt_repo.write(
+        "prompts/labels.yaml",
+        "production:\n  content/hook: 1.2.0\n"
+        f"experiment:\n  content/hook: {{1.2.0: 50, {CANDIDATE}: 50}}\n"
+        f"canary:\n  content/hook: {{{CANDIDATE}: 90, {UNTAGGED}: 10}}\n",
+    )
+    prompt_repo.commit("split experiment 50/50, canary 90/10")
     return Path(prompt_repo.root)
 
 
@@ -88,6 +114,7 @@ class Workload:
         with contextlib.suppress(InputValidationError):
             prompt.render()
         self.repository.get("gone")
+        self.run_experiments(number)
         self.clock.now += 11
         self.doomed.get(SELECTOR)
         self.doomed.wait_for_refreshes(10)
@@ -97,6 +124,15 @@ class Workload:
         self.stub.fail(500)
         with contextlib.suppress(LLMCallError):
             complete(prompt, topic="provider down", **ask)
+
+    def run_experiments(self, number: int) -> None:
+        for index, user in enumerate(USERS):
+            variant = self.repository.get(EXPERIMENT, key=user)
+            variant.render(topic=f"experiment {number}")
+            if (index + number) % 3:  # two renders in three are accepted
+                self.repository.record_outcome(variant, "accepted")
+            self.repository.record_outcome(variant, "rating", value=float((index + number) % 5 + 1))
+            self.repository.get(CANARY, key=user).render(topic=f"canary {number}")
 
     def close(self) -> None:
         self.client.close()

@@ -127,7 +127,7 @@ def test_the_loader_gives_exactly_the_template_blocks_and_counts_text_prompt_fai
     with pytest.raises(RenderError, match="text prompt rendered a message block"):
         repository.get("text@1.0.0").render(topic="x")
 
-    labels = {"prompt": "text", "reason": "chat"}
+    labels = {"prompt": "text", "version": "1.0.0", "reason": "chat"}
     assert registry.get_sample_value("promptgit_render_errors_total", labels) == 1.0
 
 

@@ -74,7 +74,7 @@ def test_the_loader_stops_a_render_over_max_render_chars_and_counts_it(prompt_re
         prompt.render(topic="x" * 100, n=101)
 
     assert raised.value.reason == "too_large"
-    labels = {"prompt": "big", "reason": "too_large"}
+    labels = {"prompt": "big", "version": "1.0.0", "reason": "too_large"}
     assert registry.get_sample_value("promptgit_render_errors_total", labels) == 1.0
 
 
