@@ -11,9 +11,8 @@ import yaml
 from promptgit.errors import ConfigError
 from promptgit.findings import Severity
 from promptgit.format.fastcheck import schema_fast_check
+from promptgit.format.yamlsafe import safe_load
 from promptgit.resources import schema
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 CONFIG_FILE = "promptgit.yaml"
 
@@ -35,7 +34,7 @@ class Config:
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> Config:
     try:
-        data = yaml.load(text, Loader=_Loader) or {}  # a safe loader, in C where PyYAML has it
+        data = safe_load(text) or {}
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None

@@ -60,6 +60,14 @@ class GitError(PromptgitError):
     """The repository cannot be read: missing, corrupt, or the ref does not exist."""
 
 
+class ObjectTooLargeError(GitError):
+    """A git object over the reader's size limit: a problem of that one file, not of the repository."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class ReleaseError(PromptgitError):
     """A release that must not happen: dirty tree, invalid prompt, tag already exists."""
 

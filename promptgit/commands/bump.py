@@ -10,6 +10,7 @@ or tagged here; `promptgit release` does that once the change is merged.
 from __future__ import annotations
 
 import argparse
+import os
 
 from promptgit.commands.release import prompt_name
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError, ReleaseError
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
     name = prompt_name(workspace, args.name)
     path = workspace.path_of(name)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise PromptNotFoundError(f"no prompt {name!r}: {workspace.display_path(path)} does not exist")
     part: Part | None = args.part
     if part is None:
@@ -53,16 +54,16 @@ def run(args: argparse.Namespace) -> int:
             part = _needed_part(name, (version, judgement))
         if part is None:
             return 0
-    old, new, _original = bump_file(path, part)
-    print(f"{name}: {old} -> {new} ({workspace.display_path(path)})")
+    bump = bump_file(path, part, workspace.root, workspace.config.max_file_bytes)
+    print(f"{name}: {bump.old} -> {bump.new} ({workspace.display_path(path)})")
     return 0
 
 
 def judge(workspace: Workspace, name: str) -> tuple[str, Judgement | None]:
     """The working-tree version of `name` and the judgement of its file against its last release."""
     path = workspace.path_of(name)
-    data = path.read_bytes()
     shown = workspace.display_path(path)
+    data = workspace.read_file(path, shown)
     try:
         document = parse_document(name, shown, data)
     except PromptSyntaxError as exc:

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, PromptNotFoundError
+from promptgit.store.atomic import edit_lock, write_atomic
 from promptgit.store.labels import parse_labels, set_label, set_split, split_text, unset_label
 from promptgit.store.releases import release_tag
 from promptgit.store.selectors import parse_selector
@@ -50,13 +52,16 @@ def _set(args: argparse.Namespace) -> int:
         )
     workspace = _released_prompt(selector.name, [selector.spec], str(selector))
     path = workspace.prompts_dir / LABELS_FILE
-    text = path.read_text("utf-8") if path.is_file() else ""
-    change = set_label(text, args.label, selector.name, selector.spec)
-    shown = workspace.display_path(path)
-    if change.previous == selector.spec:
-        print(f"{args.label}: {selector.name} is already {selector.spec}; {shown} unchanged")
-        return 0
-    _write(path, change.text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # read, edit and write under the file's lock: concurrent edits all land (store/atomic.py)
+    with edit_lock(path):
+        text = _read(workspace, path)
+        change = set_label(text, args.label, selector.name, selector.spec)
+        shown = workspace.display_path(path)
+        if change.previous == selector.spec:
+            print(f"{args.label}: {selector.name} is already {selector.spec}; {shown} unchanged")
+            return 0
+        _write(path, change.text)
     was = f" (was {change.previous}, a split ended)" if isinstance(change.previous, Split) else ""
     was = was or (f" (was {change.previous})" if change.previous else "")
     print(f"{args.label}: {selector.name} -> {selector.spec}{was}; commit {shown} to apply")
@@ -68,13 +73,16 @@ def _split(args: argparse.Namespace) -> int:
     split = _parse_weights(args.weights)
     workspace = _released_prompt(name, list(split.versions), name)
     path = workspace.prompts_dir / LABELS_FILE
-    text = path.read_text("utf-8") if path.is_file() else ""
-    change = set_split(text, args.label, name, split)
-    shown = workspace.display_path(path)
-    if change.previous == split:
-        print(f"{args.label}: {name} is already split {split_text(split)}; {shown} unchanged")
-        return 0
-    _write(path, change.text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # read, edit and write under the file's lock: concurrent edits all land (store/atomic.py)
+    with edit_lock(path):
+        text = _read(workspace, path)
+        change = set_split(text, args.label, name, split)
+        shown = workspace.display_path(path)
+        if change.previous == split:
+            print(f"{args.label}: {name} is already split {split_text(split)}; {shown} unchanged")
+            return 0
+        _write(path, change.text)
     previous = change.previous
     was = f" (was {split_text(previous) if isinstance(previous, Split) else previous})" if previous else ""
     print(f"{args.label}: {name} -> {split_text(split)}{was}; commit {shown} to apply")
@@ -85,17 +93,21 @@ def _unset(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()  # removing an entry needs no release: any working tree will do
     path = workspace.prompts_dir / LABELS_FILE
     shown = workspace.display_path(path)
-    text = path.read_text("utf-8") if path.is_file() else ""
-    change = unset_label(text, args.label, args.name)
-    if change.previous is None:
-        entries = parse_labels(text, shown).get(args.label)
-        if entries is None:
-            raise PromptNotFoundError(f"label unset: no label {args.label!r} in {shown}")
-        raise PromptNotFoundError(
-            f"label unset: {args.label} has no entry {args.name!r} in {shown} "
-            f"(it has: {', '.join(sorted(entries)) or 'nothing'})"
-        )
-    _write(path, change.text)
+    if not os.path.lexists(path):
+        raise PromptNotFoundError(f"label unset: no label {args.label!r}: {shown} does not exist")
+    # read, edit and write under the file's lock, like set and split (store/atomic.py)
+    with edit_lock(path):
+        text = _read(workspace, path)
+        change = unset_label(text, args.label, args.name)
+        if change.previous is None:
+            entries = parse_labels(text, shown).get(args.label)
+            if entries is None:
+                raise PromptNotFoundError(f"label unset: no label {args.label!r} in {shown}")
+            raise PromptNotFoundError(
+                f"label unset: {args.label} has no entry {args.name!r} in {shown} "
+                f"(it has: {', '.join(sorted(entries)) or 'nothing'})"
+            )
+        _write(path, change.text)
     previous = change.previous
     was = split_text(previous) if isinstance(previous, Split) else previous
     print(f"{args.label}: {args.name} removed (was {was}); commit {shown} to apply")
@@ -143,10 +155,17 @@ def _released_prompt(name: str, versions: list[str], what: str) -> Workspace:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, "utf-8")
-    temporary.replace(path)  # atomic: never a half-written labels file
+    write_atomic(path, text.encode("utf-8"))  # a unique temporary file renamed: never half-written
+
+
+def _read(workspace: Workspace, path: Path) -> str:
+    """labels.yaml of the working tree ("" when absent), through the contained, bounded reader."""
+    if not os.path.lexists(path):
+        return ""
+    try:
+        return workspace.read_file(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{workspace.display_path(path)}: not UTF-8") from None
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -156,7 +175,7 @@ def _list(args: argparse.Namespace) -> int:
             labels = store.labels(store.resolve_commit(args.ref))
         else:
             path = workspace.prompts_dir / LABELS_FILE
-            text = path.read_text("utf-8") if path.is_file() else ""
+            text = _read(workspace, path)
             labels = parse_labels(text, workspace.display_path(path))
     finally:
         store.close()

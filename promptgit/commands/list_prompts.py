@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in workspace.prompt_files():
         shown = workspace.display_path(path)
-        text = read_text(path, shown, workspace.config.max_file_bytes)
+        text = read_text(path, shown, workspace.config.max_file_bytes, workspace.root)
         if isinstance(text, Finding):
             problems.append(text.format())
             continue

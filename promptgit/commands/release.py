@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from promptgit.errors import ConfigError, ReleaseError
 from promptgit.findings import Severity
+from promptgit.store.atomic import write_atomic
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releasing import (
     bump_file,
@@ -16,7 +18,9 @@ from promptgit.store.releasing import (
     head_commit,
     pending,
     plan,
+    plan_bump,
 )
+from promptgit.store.selectors import MAX_NAME_LENGTH, check_name
 from promptgit.store.workspace import Workspace, open_store
 
 
@@ -57,13 +61,14 @@ def open_repository() -> tuple[Workspace, GitStore]:
 
 
 def prompt_name(workspace: Workspace, text: str) -> str:
-    """Accept `content/hook` or a path like `prompts/content/hook.j2`."""
-    if text.endswith(".j2"):
+    """Accept `content/hook` or a path like `prompts/content/hook.j2`; SelectorError for a name that
+    is not one (`../x`, an absolute path, NUL, newline, too long): see selectors.check_name."""
+    if text.endswith(".j2") and "\0" not in text and len(text) <= MAX_NAME_LENGTH:
         name = workspace.name_of(Path(text))
         if name is not None:
-            return name
-        return text.removeprefix(f"{workspace.config.prompts_dir}/").removesuffix(".j2")
-    return text
+            return check_name(name)
+        text = text.removeprefix(f"{workspace.config.prompts_dir}/").removesuffix(".j2")
+    return check_name(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("release: --bump works on one prompt; bump each file, commit, then release --all")
     workspace, store = open_repository()
     try:
+        if args.name:
+            prompt_name(workspace, args.name)  # a name that is not one is refused before anything else
         check_clean(store)
         if args.bump:
             name = prompt_name(workspace, args.name)
@@ -103,21 +110,23 @@ def run(args: argparse.Namespace) -> int:
 def _bump_and_commit(workspace: Workspace, store: GitStore, name: str, part: str, dry_run: bool) -> None:
     """Raise the version in the file, validate, commit only that file; on any failure restore the file."""
     path = store.root / store.prompt_path(name)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ReleaseError(f"no prompt {name} ({store.prompt_path(name)} does not exist)")
-    old, new, original = bump_file(path, part)  # type: ignore[arg-type]
-    try:
-        if new in store.release_versions(name):
-            raise ReleaseError(f"cannot bump {name} {old} -> {new}: {new} is already released")
+    limit = workspace.config.max_file_bytes
+    if dry_run:  # a dry run writes nothing: the bump is computed, and the file as it is now validated
+        bump = plan_bump(path, part, store.root, limit)  # type: ignore[arg-type]
+        if bump.new in store.release_versions(name):
+            raise ReleaseError(f"cannot bump {name} {bump.old} -> {bump.new}: {bump.new} is already released")
         check_valid(workspace, store, [name])
-        if dry_run:
-            print(f"would bump {name} {old} -> {new}, commit {store.prompt_path(name)} and tag it")
-            return
-        git(store, "commit", "-q", "-m", f"{name}: version {new}", "--", store.prompt_path(name))
+        print(f"would bump {name} {bump.old} -> {bump.new}, commit {store.prompt_path(name)} and tag it")
+        return
+    bump = bump_file(path, part, store.root, limit)  # type: ignore[arg-type]
+    try:
+        if bump.new in store.release_versions(name):
+            raise ReleaseError(f"cannot bump {name} {bump.old} -> {bump.new}: {bump.new} is already released")
+        check_valid(workspace, store, [name])
+        git(store, "commit", "-q", "-m", f"{name}: version {bump.new}", "--", store.prompt_path(name))
     except BaseException:
-        path.write_bytes(original)  # nothing half-written: the file is as before, nothing committed
+        write_atomic(path, bump.original)  # nothing half-written: the file is as before, nothing committed
         raise
-    finally:
-        if dry_run:
-            path.write_bytes(original)
-    print(f"bumped {name} {old} -> {new} (committed {store.prompt_path(name)})")
+    print(f"bumped {name} {bump.old} -> {bump.new} (committed {store.prompt_path(name)})")

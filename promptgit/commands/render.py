@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,7 +22,8 @@ from promptgit.findings import Finding
 from promptgit.format.bounded import RENDER_BYTES, located, render_bounded
 from promptgit.format.prompt import Prompt, compile_document, parse_document
 from promptgit.format.templating import Rendered, make_environment
-from promptgit.store.selectors import Selector, parse_selector
+from promptgit.format.yamlsafe import safe_load
+from promptgit.store.selectors import Selector, check_name, parse_selector
 from promptgit.store.workspace import PARTIALS_DIR, Workspace
 from promptgit.validation.sources import read_text
 
@@ -92,14 +94,15 @@ def load_release_prompt(workspace: Workspace, selector: Selector, ref: str, reso
 
 def load_worktree_prompt(workspace: Workspace, name: str) -> Prompt:
     """Compile prompt `name` from the working tree, includes read from the working tree too."""
+    check_name(name.removesuffix(".j2"))
     path = workspace.path_of(name)
     shown = workspace.display_path(path)
-    if workspace.name_of(path) is None or not path.is_file():
+    if workspace.name_of(path) is None or not os.path.lexists(path):
         names = [found for found in map(workspace.name_of, workspace.prompt_files()) if found]
         raise PromptNotFoundError(
             f"no prompt {name!r}: {shown} does not exist ({did_you_mean(name, names, 'prompts')})"
         )
-    text = read_text(path, shown, workspace.config.max_file_bytes)
+    text = read_text(path, shown, workspace.config.max_file_bytes, workspace.root)
     if isinstance(text, Finding):
         raise PromptgitError(text.format())
     document = parse_document(name, shown, text)
@@ -115,7 +118,7 @@ def _parse_var(assignment: str, prompt: Prompt) -> tuple[str, Any]:
     if types == "string" or types == ["string"]:
         return key, raw  # a declared string stays text: --var version=1.10 must not become 1.1
     try:
-        return key, yaml.safe_load(raw) if raw else raw
+        return key, safe_load(raw) if raw else raw
     except yaml.YAMLError:
         return key, raw
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 
@@ -37,11 +38,11 @@ def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str =
     """Resolve `selector` to file content: the release's blob, or the working tree file."""
     if selector.kind == "worktree":
         path = workspace.path_of(selector.name)
-        if not path.is_file():
+        if not os.path.lexists(path):
             names = [found for found in map(workspace.name_of, workspace.prompt_files()) if found]
             listed = did_you_mean(selector.name, names, "prompts")
             raise PromptNotFoundError(f"{selector}: {workspace.display_path(path)} does not exist ({listed})")
-        data = path.read_bytes()
+        data = workspace.read_file(path)
         version = version_of(data)
         return Selected(
             selector, version, data, f"working tree {workspace.display_path(path)}", str(selector)

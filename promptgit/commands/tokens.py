@@ -67,7 +67,7 @@ def estimate_files(
     for path in files:
         name, shown = workspace.name_of(path) or "", workspace.display_path(path)
         try:
-            data = read_prompt_file(path, shown, workspace.config.max_file_bytes)
+            data = read_prompt_file(workspace, path, shown)
             estimates[name] = estimator.estimate(name, shown, data)
         except PromptgitError as exc:
             problems.append(problem_line(shown, exc))
@@ -112,11 +112,6 @@ def selected_files(workspace: Workspace, paths: list[Path]) -> list[Path]:
     return selected
 
 
-def read_prompt_file(path: Path, shown: str, max_bytes: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise PromptgitError(f"{shown}:1:1: PG104 file is {size} bytes, over max_file_bytes {max_bytes}")
-        return path.read_bytes()
-    except OSError as exc:
-        raise PromptgitError(f"{shown}:1:1: PG106 cannot read: {exc.strerror}") from None
+def read_prompt_file(workspace: Workspace, path: Path, shown: str) -> bytes:
+    """Through the contained reader: a regular file in the repository, at most max_file_bytes."""
+    return workspace.read_file(path, shown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from promptgit.commands.release import open_repository, prompt_name
 from promptgit.commands.show import version_of
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     path = workspace.path_of(name)
-    worktree = version_of(path.read_bytes()) if path.is_file() else None
+    worktree = version_of(workspace.read_file(path)) if os.path.lexists(path) else None
     if not releases and worktree is None:
         raise PromptNotFoundError(f"no prompt {name}: no release tags and no {workspace.display_path(path)}")
     if worktree is not None and worktree not in {release.version for release in releases}:

@@ -13,10 +13,11 @@ from typing import Any
 import yaml
 
 from promptgit.errors import PromptSyntaxError
+from promptgit.format.yamlsafe import DuplicateKeyError, SafeLoader, check_unique_keys
 
 FENCE = "---"
-# libyaml when available: same results, several times faster on large libraries
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml when available (same results, several times faster), strict on duplicate keys and huge ints
+_Loader = SafeLoader
 JsonPath = tuple[str | int, ...]
 MAX_YAML_NODES = 100_000
 
@@ -104,6 +105,11 @@ def load_marked_yaml(text: str, line_offset: int = 0) -> tuple[Any, dict[JsonPat
         raise YAMLProblem(*top, f"expands to over {MAX_YAML_NODES} YAML nodes", "too_large") from None
     except RecursionError:  # [[[[...]]]] thousands deep: hostile input, not a crash
         raise YAMLProblem(*top, "nested too deeply", "too_deep") from None
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else top
+        problem = f"duplicate key {exc.key!r} (first on line {exc.first_line + line_offset})"
+        raise YAMLProblem(line, column, problem, "duplicate_key") from None
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in str(exc.problem):
             # PyYAML >= 6.0.4 stops at a depth limit where older versions overflow the stack: the same
@@ -159,6 +165,7 @@ class _PlainBuilder:
             return node.value if tag == _STR_TAG else self.loader.construct_object(node)
         if isinstance(node, yaml.MappingNode) and tag == _MAP_TAG:
             mapping: dict[Any, Any] = {}
+            check_unique_keys(node)
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     raise self.NotPlain
@@ -181,6 +188,8 @@ def _load_metadata(path: str, text: str) -> tuple[dict[str, Any], dict[JsonPath,
     try:
         data, marks = load_marked_yaml(text, line_offset=1)
     except YAMLProblem as problem:
+        if problem.kind == "duplicate_key":
+            raise PromptSyntaxError(path, problem.line, problem.column, "PG107", problem.problem) from None
         if problem.kind == "too_deep":
             message = "front matter is nested too deeply"
         elif problem.kind == "too_large":

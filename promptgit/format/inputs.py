@@ -49,13 +49,23 @@ def inputs_schema(declared: Declared, strict: bool = True) -> dict[str, Any]:
     required: list[str] = []
     for name, spec in declared.items():
         spec = spec or {}
-        properties[name] = {k: v for k, v in spec.items() if k not in _PROMPTGIT_KEYS}
+        properties[name] = _without_references({k: v for k, v in spec.items() if k not in _PROMPTGIT_KEYS})
         if spec.get("required", True) and "default" not in spec:
             required.append(name)
     if not strict:
         return {"type": "object", "properties": properties, "required": required}
     # undeclared names are refused: a typo in an input name (`tickte=`) must fail, not render without it
     return {"type": "object", "properties": properties, "additionalProperties": False, "required": required}
+
+
+def _without_references(value: Any) -> Any:
+    """`value` without `$`-keywords (`$ref`, `$defs`, `$id`, ...): not part of the inputs subset (PG201
+    reports them), and a `$ref` made jsonschema raise its own _WrappedReferencingError at render time."""
+    if isinstance(value, dict):
+        return {k: _without_references(v) for k, v in value.items() if not str(k).startswith("$")}
+    if isinstance(value, list):
+        return [_without_references(item) for item in value]
+    return value
 
 
 def is_required(spec: Mapping[str, Any] | None) -> bool:

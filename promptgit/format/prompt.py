@@ -237,10 +237,13 @@ def compile_prompt(
 ) -> tuple[Prompt, CodeType]:
     """compile_document, also returning the template's Python code (the loader keeps it on disk)."""
     ast = ast if ast is not None else parse_template(document, environment)
-    if chat is None:
-        # a message block needs the word in the source: without it, skip the walk of the AST
-        chat = "message" in document.front.body and is_chat(ast)
-    code = compile_ast(document, environment, ast)
+    try:  # without the word `message` in the source there is no block: the AST walk is skipped
+        chat = ("message" in document.front.body and is_chat(ast)) if chat is None else chat
+        code = compile_ast(document, environment, ast)
+    except (RecursionError, MemoryError, SyntaxError):  # `{{ x|upper|upper...}}` 10,000 deep: walking
+        # or compiling it recurses that deep, and Python's compiler refuses code nested so: not a crash
+        where = (document.path, document.front.body_line, 1)
+        raise PromptSyntaxError(*where, "PG102", "template is nested too deeply") from None
     prompt = prompt_from_code(
         document.name,
         document.path,

@@ -20,6 +20,7 @@ class Bookkeeping:
         self._lookups = metrics.lookups
         # the metrics' lock: a cache hit updates stats() and the metrics under one lock
         self._lock = metrics.lookups.lock
+        self.known_names: set[str] = set()  # prompts get() has loaded: their fallbacks keep their name
         self._counts = dict.fromkeys(
             ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
         )
@@ -48,6 +49,8 @@ class Bookkeeping:
         """get() returned `prompt` from `source` (cache, git or fallback); `start` is its perf_counter."""
         elapsed = time.perf_counter() - start
         self._lookups.loaded(source, elapsed)
+        if source != "fallback":
+            self.known_names.add(prompt.name)  # real prompts only: bounded by the repository, not callers
         level = logging.DEBUG if source == "cache" else logging.INFO
         if self.log.isEnabledFor(level):
             self._log(level, selector, prompt, source, elapsed)

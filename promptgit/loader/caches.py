@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
+from promptgit.errors import GitError, PromptgitError
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Clock = Callable[[], float]
@@ -79,10 +81,14 @@ class TTLCache(Generic[K, V]):
     - A missing key is loaded in the caller's thread; its errors go to the caller.
     - An expired key returns the cached value at once and starts one background refresh for that key.
     - A refresh that fails keeps the old value (last-known-good), calls `on_failure`, and is retried after
-      another TTL; lookups say LAST_KNOWN_GOOD until a refresh succeeds.
+      another TTL; lookups say LAST_KNOWN_GOOD until a refresh succeeds. Unless `keeps_last_known_good`
+      says the error is a definite answer (the thing is gone, not unreachable): then the entry is
+      dropped, and the next lookup loads it again in the caller's thread (and gets that error).
     - Entries stored with `expires=False` are never refreshed.
     - At most `max_refreshes` refreshes run at once; an expired key met while all are busy is served
       stale and tried again on a later lookup.
+    - At most `max_entries` keys are kept (callers choose keys: 20,000 distinct range selectors must not
+      make 20,000 entries); adding one more forgets the oldest stored.
     """
 
     def __init__(
@@ -91,10 +97,16 @@ class TTLCache(Generic[K, V]):
         clock: Clock = time.monotonic,
         on_failure: Callable[[K, Exception], None] | None = None,
         max_refreshes: int = 8,
+        keeps_last_known_good: Callable[[Exception], bool] | None = None,
+        max_entries: int = 4096,
     ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
         self.ttl = ttl
         self.clock = clock
         self.on_failure = on_failure
+        self.keeps_last_known_good = keeps_last_known_good
         # many keys expiring at once must not start a thread each; the others stay stale a little longer
         self.max_refreshes = max_refreshes
         self._data: dict[K, _Entry[V]] = {}
@@ -136,6 +148,9 @@ class TTLCache(Generic[K, V]):
             # two threads may load a missing key at once; a slower, older load must not replace a newer one
             if current is None or current.generation < generation:
                 self._data[key] = _Entry(value, self.clock(), expires, generation)
+            if current is None:
+                while len(self._data) > self.max_entries:
+                    del self._data[next(iter(self._data))]  # dicts keep insertion order: the oldest
 
     def _start_refresh(self, key: K, load: Callable[[], V]) -> None:
         generation = next(self._generations)
@@ -149,6 +164,12 @@ class TTLCache(Generic[K, V]):
         try:
             value = load()
         except Exception as exc:
+            if self.keeps_last_known_good is not None and not self.keeps_last_known_good(exc):
+                with self._lock:
+                    entry = self._data.get(key)
+                    if entry is not None and entry.generation < generation:
+                        del self._data[key]
+                return
             with self._lock:
                 entry = self._data.get(key)
                 if entry is not None:
@@ -160,7 +181,8 @@ class TTLCache(Generic[K, V]):
         else:
             with self._lock:
                 entry = self._data.get(key)
-                self._data[key] = _Entry(value, self.clock(), entry.expires if entry else True, generation)
+                if entry is not None:  # evicted meanwhile: not stored again (the cache stays bounded)
+                    self._data[key] = _Entry(value, self.clock(), entry.expires, generation)
         finally:
             with self._lock:
                 self._refreshers.discard(threading.current_thread())
@@ -189,3 +211,10 @@ class TTLCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+def unreachable(exc: Exception) -> bool:
+    """A TTLCache `keeps_last_known_good` for the loader: keep serving last-known-good only when git could
+    not be read (or failed unexpectedly). A definite answer (no such label entry, prompt or release)
+    takes effect like any change."""
+    return isinstance(exc, GitError) or not isinstance(exc, PromptgitError)

@@ -8,14 +8,16 @@ adds the commit; a template without such tags is shared by every commit that hol
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import os
 import threading
-from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
+from promptgit.config import Config
 from promptgit.errors import PromptNotFoundError, PromptSyntaxError, did_you_mean
 from promptgit.format.prompt import (
     Prompt,
@@ -29,7 +31,9 @@ from promptgit.loader.caches import LRUCache
 from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
+from promptgit.store.files import read_contained
 from promptgit.store.gitstore import GitStore
+from promptgit.store.workspace import read_partial_in
 
 TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name
 _MAX_ENVIRONMENTS = 64
@@ -93,6 +97,10 @@ class Compiler:
         )
         self.templates.put(key, loaded)
         return loaded
+
+    def worktree(self, name: str) -> LoadedPrompt:
+        """`name@worktree` with this compiler's bounds (see worktree_prompt)."""
+        return worktree_prompt(self.store, name, self.metrics, self.max_file_bytes, self.max_render_chars)
 
     def _compile(
         self, name: str, data: bytes, environment: Any, commit: str, blob_sha: str, partials_from: str | None
@@ -171,34 +179,33 @@ def preload_includes(environment: Any, source: str) -> None:
 
 
 def worktree_prompt(
-    store: GitStore, name: str, metrics: LoaderMetrics, max_render_chars: int | None = None
+    store: GitStore,
+    name: str,
+    metrics: LoaderMetrics,
+    max_file_bytes: int | None = None,
+    max_render_chars: int | None = None,
 ) -> LoadedPrompt:
-    """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call."""
+    """`name@worktree`: the file as it is on disk now, with partials from disk; compiled on every call.
+
+    Read through the contained reader (store/files.py): a regular file inside the repository, at most
+    `max_file_bytes`; a symlinked directory out of the repository, a FIFO or a device is refused.
+    """
     if store.root.name.endswith(".git") or not (store.root / ".git").exists():
         raise PromptNotFoundError(f"{name}@worktree: {store.root} has no working tree (a bare repository)")
-    prompts = (store.root / store.prompts_dir).resolve()
+    limit = max_file_bytes if max_file_bytes is not None else Config().max_file_bytes
+    root = store.root.resolve()
+    prompts = (root / store.prompts_dir).resolve()
     relative = store.prompt_path(name)
-    try:
-        data = (store.root / relative).read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
+    path = root / relative
+    if not os.path.lexists(path):
         names = store.worktree_names()
         raise PromptNotFoundError(
             f"{name}@worktree: no file {relative} in {store.root} "
             f"({did_you_mean(name, names, 'prompts in the working tree')})"
-        ) from None
-    except OSError as exc:
-        raise PromptNotFoundError(f"{name}@worktree: cannot read {relative}: {exc.strerror}") from None
+        )
+    data = read_contained(path, relative, limit, root)
     blob_sha = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-    def read_partial(include: str) -> str | None:
-        path = (prompts / include).resolve()
-        if not path.is_relative_to(prompts) or not path.is_file():
-            return None
-        try:
-            return Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
     document = parse_document(name, relative, data)
+    read_partial = functools.partial(read_partial_in, prompts, max_bytes=limit)
     prompt = compile_document(document, make_environment(read_partial), blob_sha=blob_sha)
     return LoadedPrompt.wrap(prompt, metrics, "worktree", max_render_chars=max_render_chars)

@@ -1,13 +1,27 @@
-"""A /metrics endpoint for processes that do not already expose one."""
+"""A /metrics endpoint for processes that do not already expose one; bounded in threads and time.
+
+prometheus_client's own server starts a thread per connection with no socket timeout: 500 half-open
+connections made 500 threads. This one serves prometheus_client's WSGI app (the same output, content
+negotiation and compression) from a fixed pool of `max_workers` threads; each connection gets `timeout`
+seconds per read or write, and connections beyond `max_pending` waiting for a worker are closed at once.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
 __all__ = ["MetricsServer", "start_http_server"]
+
+MAX_WORKERS = 4
+MAX_PENDING = 32
+TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -16,7 +30,7 @@ class MetricsServer:
 
     host: str
     port: int
-    _server: object
+    _server: Any
     _thread: threading.Thread
 
     @property
@@ -24,25 +38,82 @@ class MetricsServer:
         return f"http://{self.host}:{self.port}/metrics"
 
     def stop(self) -> None:
-        self._server.shutdown()  # type: ignore[attr-defined]
-        self._server.server_close()  # type: ignore[attr-defined]
+        self._server.shutdown()
+        self._server.server_close()
         self._thread.join()
 
 
 def start_http_server(
-    port: int, addr: str = "127.0.0.1", registry: CollectorRegistry | None = None
+    port: int,
+    addr: str = "127.0.0.1",
+    registry: CollectorRegistry | None = None,
+    *,
+    max_workers: int = MAX_WORKERS,
+    max_pending: int = MAX_PENDING,
+    timeout: float = TIMEOUT,
 ) -> MetricsServer:
     """Serve `registry` (default: the global one) on http://addr:port/metrics in a daemon thread.
 
-    For processes that do not already expose /metrics. Port 0 picks a free port.
+    For processes that do not already expose /metrics. Port 0 picks a free port. At most `max_workers`
+    scrapes are served at once and `max_pending` wait; a connection idle for `timeout` seconds is closed.
+    Raises OSError when the address cannot be bound.
     """
-    # the exposition module pulls in http.server (~36 ms): imported only when a server is started
-    from prometheus_client.exposition import start_http_server as serve
-
     from promptgit.loader.metrics import register_default
 
     if registry is None:
         register_default()  # a Repository made before prometheus_client was loaded is scraped from the start
-
-    server, thread = serve(port, addr=addr, registry=REGISTRY if registry is None else registry)
+    server = _make_server(addr, port, REGISTRY if registry is None else registry, max_workers, max_pending)
+    server.RequestHandlerClass.timeout = timeout
+    thread = threading.Thread(target=server.serve_forever, name="promptgit-metrics", daemon=True)
+    thread.start()
     return MetricsServer(host=addr, port=int(server.server_port), _server=server, _thread=thread)
+
+
+def _make_server(addr: str, port: int, registry: CollectorRegistry, workers: int, pending: int) -> Any:
+    # http.server and wsgiref cost ~36 ms to import: only when a server is started
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+    from prometheus_client import make_wsgi_app
+
+    class Handler(WSGIRequestHandler):
+        timeout = TIMEOUT  # StreamRequestHandler applies it to the socket
+
+        def log_message(self, format: str, *args: Any) -> None:  # scrapes are not logged
+            pass
+
+    class BoundedServer(WSGIServer):
+        address_family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        daemon_threads = True
+        request_queue_size = 128  # the listen backlog; what waits for a worker is bounded by _slots
+
+        def __init__(self) -> None:
+            super().__init__((addr, port), Handler)
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="promptgit-scrape")
+            self._slots = threading.BoundedSemaphore(workers + pending)
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            if not self._slots.acquire(blocking=False):  # too many waiting: refuse rather than queue
+                self.shutdown_request(request)
+                return
+            self._pool.submit(self._serve, request, client_address)
+
+        def _serve(self, request: Any, client_address: Any) -> None:
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                self._slots.release()
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a client that hung up or timed out is not an error of ours
+
+        def server_close(self) -> None:
+            super().server_close()
+            with contextlib.suppress(Exception):
+                self._pool.shutdown(wait=False, cancel_futures=True)
+
+    server = BoundedServer()
+    server.set_app(make_wsgi_app(registry))
+    return server

@@ -13,6 +13,9 @@ from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
 
 FALLBACK_VERSION = "fallback"
+# the metric label of names no prompt of the repository has: callers choose names, and 20,000 attacker
+# names must not make 20,000 series (or 20,000 compiled copies of one fallback text)
+UNKNOWN = "_unknown"
 
 
 class Fallbacks:
@@ -30,9 +33,9 @@ class Fallbacks:
         self._compiled: dict[str, LoadedPrompt] = {}
         self._lock = threading.Lock()
         # a broken fallback is a configuration error: report it at start-up, not during an outage
-        texts = {"*": source} if isinstance(source, str) else dict(source or {})
+        texts = {UNKNOWN: source} if isinstance(source, str) else dict(source or {})
         for name, text in texts.items():
-            self._compile(name, text)
+            self._compiled[name] = self._compile(name, text)
 
     def text_for(self, name: str) -> str | None:
         if self.source is None:
@@ -41,18 +44,23 @@ class Fallbacks:
             return self.source
         return self.source.get(name)
 
-    def get(self, name: str) -> LoadedPrompt | None:
-        """The fallback prompt for `name`, or None; PromptSyntaxError if the fallback itself is broken."""
+    def get(self, name: str, known: bool = True) -> LoadedPrompt | None:
+        """The fallback prompt for `name`, or None; PromptSyntaxError if the fallback itself is broken.
+
+        `known`: whether `name` is a prompt of the repository. A name that is not, served by the one
+        fallback text for every prompt, is compiled once and counted as prompt="_unknown".
+        """
         text = self.text_for(name)
         if text is None:
             return None
+        series = name if known or not isinstance(self.source, str) else UNKNOWN
         with self._lock:
-            prompt = self._compiled.get(name)
+            prompt = self._compiled.get(series)
             if prompt is None:
-                prompt = self._compile(name, text)
-                self._compiled[name] = prompt
-        self.metrics.fallbacks.labels(prompt=name, kind="template").inc()
-        return prompt
+                prompt = self._compile(series, text)
+                self._compiled[series] = prompt
+        self.metrics.fallbacks.labels(prompt=series, kind="template").inc()
+        return prompt if prompt.name == name else dataclasses.replace(prompt, name=name)
 
     def _compile(self, name: str, text: str) -> LoadedPrompt:
         path = f"<fallback for {name}>"

@@ -70,6 +70,7 @@ METRIC_NAMES = frozenset(
         "promptgit_render_errors_total",
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
+        "promptgit_disk_cache_rejects_total",
         "promptgit_info",
         "promptgit_repository_commit_info",
         # experiments (docs/experiments.md): splits and the outcomes applications record
@@ -111,6 +112,11 @@ class LoaderMetrics:
     fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
     split_unavailable: LabeledCounter  # prompt, label, version: split assignments to a version not loadable
     outcomes: OutcomeMetrics  # outcomes{prompt, version, outcome} and numeric values (see outcomes.py)
+    disk_rejects: LabeledCounter  # reason: diskcache.REJECT_REASONS
+
+    def disk_rejected(self, reason: str) -> None:
+        """A compiled-prompt cache entry was refused (diskcache.CompiledCache's `on_reject`)."""
+        self.disk_rejects.labels(reason=reason).inc()
 
     def collectors(self) -> tuple[Any, ...]:
         return (
@@ -124,6 +130,7 @@ class LoaderMetrics:
             self.fallbacks,
             self.split_unavailable,
             self.outcomes,
+            self.disk_rejects,
         )
 
 
@@ -217,7 +224,21 @@ def _create() -> LoaderMetrics:
             ("prompt", "label", "version"),
         ),
         outcomes=OutcomeMetrics(),
+        disk_rejects=_disk_rejects(),
     )
+
+
+def _disk_rejects() -> LabeledCounter:
+    from promptgit.loader.diskcache import REJECT_REASONS
+
+    counter = LabeledCounter(
+        "promptgit_disk_cache_rejects",
+        "Compiled-prompt cache entries refused (untrusted owner or mode, bad signature): never run",
+        ("reason",),
+    )
+    for reason in REJECT_REASONS:  # every series exists from the start: an alert sees the first increase
+        counter.labels(reason=reason).inc(0)
+    return counter
 
 
 def _register(metrics: LoaderMetrics, registry: CollectorRegistry) -> None:

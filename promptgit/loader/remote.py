@@ -16,10 +16,29 @@ from promptgit.errors import GitError
 if TYPE_CHECKING:
     import git
 
+# git's remote helpers that run commands (`ext::sh -c ...`) or use inherited file descriptors (`fd::3`):
+# a URL from configuration must never run a program; GitPython refuses them too, with its own exception
+_UNSAFE_PROTOCOL = re.compile(r"^\s*(ext|fd)::", re.IGNORECASE)
+MAX_URL_LENGTH = 2048
+
+
+def check_url(url: object) -> str:
+    """`url` if it is one we clone; GitError for an unsafe protocol, a control character or a huge URL."""
+    if not isinstance(url, str) or not url.strip():
+        raise GitError("cannot clone: the URL is empty or not a string")
+    shown = url if len(url) <= 100 else f"{url[:80]}... ({len(url)} characters)"
+    if len(url) > MAX_URL_LENGTH:
+        raise GitError(f"cannot clone {shown!r}: URL longer than {MAX_URL_LENGTH} characters")
+    if any(ord(character) < 32 for character in url):
+        raise GitError(f"cannot clone {shown!r}: control character in the URL")
+    if _UNSAFE_PROTOCOL.match(url) or url.lstrip().startswith("-"):
+        raise GitError(f"cannot clone {shown!r}: unsafe protocol (ext:: and fd:: run commands)")
+    return url
+
 
 def mirror_path(url: str, cache_dir: str | Path) -> Path:
     """Where the mirror of `url` lives under `cache_dir`: a readable name plus a hash of the full URL."""
-    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-") or "repo"
+    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-")[:64] or "repo"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return Path(cache_dir) / f"{tail.removesuffix('.git')}-{digest}.git"
 
@@ -28,7 +47,7 @@ class Mirror:
     """`git clone --mirror` of `url` under `cache_dir`, brought up to date by `fetch()`."""
 
     def __init__(self, url: str, cache_dir: str | Path) -> None:
-        self.url = url
+        self.url = check_url(url)
         self.path = mirror_path(url, cache_dir)
         self._lock = threading.Lock()
 
@@ -43,7 +62,7 @@ class Mirror:
         # clone beside the target and rename: a crash or a concurrent replica never sees half a mirror
         staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.path.parent))
         try:
-            git.Repo.clone_from(self.url, staging / "mirror.git", mirror=True).close()
+            git.Repo.clone_from(self.url, staging / "mirror.git", mirror=True).close()  # checks protocols too
             try:
                 os.rename(staging / "mirror.git", self.path)
             except OSError:
@@ -51,6 +70,8 @@ class Mirror:
                     raise
         except git.GitCommandError as exc:
             raise GitError(f"cannot clone {self.url}: {_git_message(exc)}") from None
+        except git.GitError as exc:  # GitPython's UnsafeProtocolError, UnsafeOptionError, ...
+            raise GitError(f"cannot clone {self.url}: {exc}") from None
         except OSError as exc:
             raise GitError(f"cannot clone {self.url} into {self.path}: {exc.strerror}") from None
         finally:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from promptgit.errors import GitError, PromptgitError, SelectorError
 from promptgit.loader.bookkeeping import Bookkeeping
-from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache
-from promptgit.loader.compiler import Compiler, worktree_prompt
+from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
+from promptgit.loader.compiler import Compiler
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
@@ -101,7 +101,8 @@ class Repository:
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)
-        disk = CompiledCache(Path(cache_dir) / COMPILED_DIR) if cache_dir is not None else None
+        rejected = self._metrics.disk_rejected
+        disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, rejected) if cache_dir is not None else None
         self._compiler = Compiler(
             self._store,
             self._metrics,
@@ -111,9 +112,8 @@ class Repository:
             disk,
             max_render_chars,
         )
-        self.max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
-            cache_ttl, self._clock, self._refresh_failed
+            cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()
@@ -177,7 +177,7 @@ class Repository:
             return prompt, "cache"
         if parsed.kind == "worktree":
             try:
-                prompt = worktree_prompt(self._store, parsed.name, self._metrics, self.max_render_chars)
+                prompt = self._compiler.worktree(parsed.name)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, text, exc, start)
             self._books.loaded(text, prompt, "git", start)
@@ -288,7 +288,7 @@ class Repository:
     def _fallback_or_raise(
         self, selector: Selector, key: str, exc: PromptgitError, start: float
     ) -> tuple[LoadedPrompt, str]:
-        fallback = self._fallbacks.get(selector.name)
+        fallback = self._fallbacks.get(selector.name, known=selector.name in self._books.known_names)
         if fallback is None:
             raise exc
         self._books.fallback(selector.name, key, exc)

@@ -7,6 +7,7 @@ directly (see tagrefs.py), so a repository with 10,000 tags costs a few lines, n
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from promptgit.errors import GitError, PromptNotFoundError, did_you_mean
 from promptgit.format.prompt import SUFFIX
@@ -22,6 +23,9 @@ __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag
 LABELS_FILE = "labels.yaml"
 PARTIALS_DIR = "partials"
 _MAX_CACHED = 256  # entries per per-commit cache before it is dropped
+# entries of the per-name ref caches: names come from callers (`get("attacker/n123")` caches "no tags"),
+# so past this many the cache starts again rather than growing with every name ever asked for
+_MAX_NAMES = 4096
 
 
 class GitStore(GitObjects):
@@ -126,7 +130,7 @@ class GitStore(GitObjects):
             if cached is not None:
                 return cached
             refs = self._read_tag_refs(name)
-            self._tags[name] = refs
+            _bounded(self._tags)[name] = refs
             return refs
 
     def _tag_ref(self, name: str, version: str) -> TagRef | None:
@@ -150,8 +154,16 @@ class GitStore(GitObjects):
                 found = packed_tag_refs(self._packed_refs(), refname.encode()).get("")
             except OSError as exc:
                 raise GitError(f"{self.root}: cannot read {refname}: {exc.strerror}") from None
-            self._exact[(name, version)] = found
+            _bounded(self._exact)[(name, version)] = found
             return found
+
+    def _tag_ref_now(self, name: str, version: str) -> TagRef | None:
+        """`_tag_ref` from the refs as they are now, not as cached."""
+        with self._lock:
+            self._packed = None
+            self._tags.pop(name, None)
+            self._exact.pop((name, version), None)
+            return self._tag_ref(name, version)
 
     def _packed_refs(self) -> bytes:
         if self._packed is None:
@@ -207,7 +219,7 @@ class GitStore(GitObjects):
         if cached is None:
             cached = self._load_release(name, version, ref)
             with self._lock:
-                self._releases[key] = cached
+                _bounded(self._releases)[key] = cached
         return cached
 
     def release_commit(self, name: str, version: str) -> str:
@@ -238,7 +250,10 @@ class GitStore(GitObjects):
                     f"{selector}: label {selector.spec!r} splits traffic {entry}; name one version "
                     f"({selector.name}@VERSION), or load it with promptgit.Repository"
                 )
-            if self._tag_ref(selector.name, entry) is None:
+            # labels were read just now, tag refs may be cached from before the release the label names
+            # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
+            # read after the labels that name them, as releases are tagged before they are labelled)
+            if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
                 raise PromptNotFoundError(f"{selector}: label points at {entry}, which is not released")
             return entry
         # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
@@ -294,3 +309,10 @@ class GitStore(GitObjects):
     def highest_release(self, name: str) -> str | None:
         versions = list(self._tag_refs(name))
         return max(versions, key=version_key) if versions else None
+
+
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """`cache`, emptied first when it is full (the caller holds the store's lock)."""
+    if len(cache) >= _MAX_NAMES:
+        cache.clear()
+    return cache

@@ -12,11 +12,12 @@ from typing import Any
 import yaml
 
 from promptgit.errors import ConfigError, GitError
+from promptgit.format.yamlsafe import SafeLoader
 from promptgit.store.selectors import LABEL_PATTERN
 from promptgit.store.splits import LabelEntry, Split, make_split
 
 RESERVED = frozenset({"latest", "worktree"})
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = SafeLoader  # strict: a key given twice or a 5000-digit number is an error, not a surprise
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,9 @@ def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, LabelEntr
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise GitError(f"{where}{line}: labels file is not valid YAML") from None
+        problem = getattr(exc, "problem", None)
+        detail = f" ({problem})" if problem else ""
+        raise GitError(f"{where}{line}: labels file is not valid YAML{detail}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict) or not all(isinstance(v, dict) or v is None for v in loaded.values()):

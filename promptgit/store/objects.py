@@ -17,7 +17,7 @@ import weakref
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from promptgit.errors import GitError
+from promptgit.errors import GitError, ObjectTooLargeError
 
 if TYPE_CHECKING:
     import git
@@ -116,7 +116,9 @@ class GitObjects:
         if size > self.max_object_bytes:
             _skip(process.stdout, size + 1)  # drain: the pipe must stay in step
             limit = self.max_object_bytes
-            raise GitError(f"{self.root}: {name} is {size} bytes, over the {limit}-byte limit")
+            raise ObjectTooLargeError(
+                f"{name} is {size} bytes, over the {limit}-byte limit", name.partition(":")[2]
+            )
         data = _read_exactly(process.stdout, size)
         _read_exactly(process.stdout, 1)  # the newline after each object
         return sha.decode(), kind.decode(), data
@@ -174,14 +176,22 @@ class GitObjects:
         return found[2], found[0]
 
     def _check_listed(self, commit: str, path: str) -> None:
-        """cat-file says "missing" for an unreadable object too: a path its tree lists means corruption."""
-        directory, _, filename = path.rpartition("/")
-        tree = self._object(f"{commit}:{directory}" if directory else f"{commit}^{{tree}}")
-        if tree is None or tree[1] != "tree":
-            return
-        needle = b" " + filename.encode() + b"\0"
-        if needle in tree[2]:
-            raise GitError(f"{self.root}: {path} at {commit[:12]}: object listed but unreadable (corrupt)")
+        """cat-file says "missing" for an unreadable object too: walk the trees from the commit down, and
+        an object that its parent lists (or the commit itself) but that cannot be read is corruption, a
+        GitError, never "absent" (which would turn a broken repository into PromptNotFoundError)."""
+        if self._object(f"{commit}^{{tree}}") is None:
+            raise GitError(f"{self.root}: commit {commit[:12]} or its tree is unreadable (corrupt)")
+        parts = path.split("/")
+        for depth in range(len(parts)):
+            directory = "/".join(parts[:depth])
+            tree = self._object(f"{commit}:{directory}" if directory else f"{commit}^{{tree}}")
+            if tree is None:
+                raise GitError(
+                    f"{self.root}: {directory} at {commit[:12]}: tree listed but unreadable (corrupt)"
+                )
+            if tree[1] != "tree" or b" " + parts[depth].encode() + b"\0" not in tree[2]:
+                return  # a definite answer: the path is not in the commit
+        raise GitError(f"{self.root}: {path} at {commit[:12]}: object listed but unreadable (corrupt)")
 
     def _check_alive(self) -> None:
         if not self._common_dir.is_dir() or not (self._common_dir / "HEAD").exists():

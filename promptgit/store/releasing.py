@@ -15,6 +15,8 @@ from typing import Literal
 
 from promptgit.errors import PromptSyntaxError, ReleaseError
 from promptgit.format.prompt import parse_document
+from promptgit.store.atomic import edit_lock, is_temporary, write_atomic
+from promptgit.store.files import read_contained
 from promptgit.store.gitstore import GitStore, release_tag
 from promptgit.store.selectors import is_version
 from promptgit.store.workspace import Workspace
@@ -53,7 +55,9 @@ def git(store: GitStore, *args: str, stdin: str | None = None) -> str:
 def check_clean(store: GitStore) -> None:
     """Refuse when anything under the prompts directory differs from HEAD (staged, unstaged, untracked)."""
     status = git(store, "status", "--porcelain", "--untracked-files=all", "--", store.prompts_dir)
-    dirty = [line[3:] for line in status.splitlines() if line.strip()]
+    # a temporary file left by a killed `label set` or `bump` is not a change (the next edit removes it)
+    paths = [line[3:] for line in status.splitlines() if line.strip()]
+    dirty = [path for path in paths if not is_temporary(path.rpartition("/")[2])]
     if dirty:
         more = f" and {len(dirty) - 3} more" if len(dirty) > 3 else ""
         raise ReleaseError(
@@ -133,10 +137,24 @@ def bumped(version: str, part: Part) -> str:
     return f"{major}.{minor}.{patch if prerelease else patch + 1}"
 
 
-def bump_file(path: Path, part: Part) -> tuple[str, str, bytes]:
-    """Rewrite the `version:` line of a prompt file in place; (old, new, original bytes)."""
-    original = path.read_bytes()
-    text = original.decode("utf-8")
+@dataclass(frozen=True)
+class Bump:
+    """A version bump of one prompt file, computed without writing anything."""
+
+    path: Path
+    old: str
+    new: str
+    original: bytes
+    updated: bytes
+
+
+def plan_bump(path: Path, part: Part, within: Path, max_bytes: int) -> Bump:
+    """The bump of `path`'s `version:` line (a regular file inside `within`); nothing is written."""
+    original = read_contained(path, path.name, max_bytes, within)
+    try:
+        text = original.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReleaseError(f"{path.name}: not UTF-8, cannot bump its version") from None
     end = text.find("\n---", 3)
     front = text[: end if end > 0 else len(text)]
     match = _VERSION_LINE.search(front)
@@ -145,8 +163,13 @@ def bump_file(path: Path, part: Part) -> tuple[str, str, bytes]:
     old = match.group("value")
     new = bumped(old, part)
     start, stop = match.span("value")
-    # write beside the file and rename over it: an interrupted bump never leaves half a prompt
-    staging = path.with_name(f".{path.name}.promptgit-bump")
-    staging.write_bytes((text[:start] + new + text[stop:]).encode("utf-8"))
-    staging.replace(path)
-    return old, new, original
+    return Bump(path, old, new, original, (text[:start] + new + text[stop:]).encode("utf-8"))
+
+
+def bump_file(path: Path, part: Part, within: Path, max_bytes: int) -> Bump:
+    """Rewrite the `version:` line of a prompt file: read and written under the file's edit lock, through
+    a unique temporary file and a rename, so two concurrent bumps are two bumps and none is half-written."""
+    with edit_lock(path):
+        bump = plan_bump(path, part, within, max_bytes)
+        write_atomic(path, bump.updated)
+    return bump

@@ -19,14 +19,59 @@ from promptgit.errors import SelectorError
 
 SelectorKind = Literal["latest", "exact", "range", "label", "worktree"]
 
+_KINDS = frozenset({"latest", "exact", "range", "label", "worktree"})
 LATEST = "latest"
 WORKTREE = "worktree"
 # the same patterns as schemas/labels.schema.json: prompt names are paths, labels are lowercase words
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
-LABEL_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+# (\Z, not $: `$` also matches before a trailing newline, and a name with a newline is not a name)
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\Z")
+LABEL_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*\Z")
+# numbers of at most 18 digits and short pre-release/build parts: a 5000-digit "version" in a tag name or
+# a selector is not a version (int() of it would cost time, and Python refuses past 4300 digits)
 VERSION_PATTERN = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+    r"^(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})"
+    r"(?:-[0-9A-Za-z.-]{1,128})?(?:\+[0-9A-Za-z.-]{1,128})?\Z"
 )
+# a name becomes a file path (NAME.j2) and a ref path (refs/tags/prompts/NAME/vX.Y.Z): each part must fit
+# a file name (255 bytes, with room for `.j2` and git's `.lock`), the whole well inside PATH_MAX
+MAX_NAME_PART = 200
+MAX_NAME_LENGTH = 1000
+# versions and ranges are short; a 5000-digit number only costs time (and Python's int-conversion limit)
+MAX_SPEC_LENGTH = 256
+
+
+def unusable_file_name(name: str) -> str | None:
+    """Why the name of a prompt file found on disk cannot be used (a control character such as a newline,
+    which would split every one-line message naming it; a part longer than a file name); None if usable.
+    Looser than check_name: a file `a,b.j2` is still validated, it just cannot be selected."""
+    if any(ord(character) < 32 or ord(character) == 127 for character in name):
+        return "a control character (newline, tab, ...) in the file name"
+    if len(name) > MAX_NAME_LENGTH or any(len(part) > MAX_NAME_PART for part in name.split("/")):
+        return f"a name part over {MAX_NAME_PART} characters, or a name over {MAX_NAME_LENGTH}"
+    return None
+
+
+def check_name(name: object) -> str:
+    """`name` if it is a valid prompt name; SelectorError saying why not. The one check every entry point
+    (loader, CLI commands, Selector objects) applies: no `..`, no absolute path, no NUL or newline, no
+    part longer than a file name may be."""
+    if not isinstance(name, str):
+        raise SelectorError(f"invalid prompt name {name!r}: not a string")
+    shown = name if len(name) <= 80 else f"{name[:60]}... ({len(name)} characters)"
+    if len(name) > MAX_NAME_LENGTH:
+        raise SelectorError(f"invalid prompt name {shown!r}: longer than {MAX_NAME_LENGTH} characters")
+    if not NAME_PATTERN.match(name):
+        raise SelectorError(
+            f"invalid prompt name {shown!r}: use letters, digits, '_', '.', '-' and '/' between parts"
+        )
+    parts = name.split("/")
+    if any(part in (".", "..") for part in parts):
+        raise SelectorError(f"invalid prompt name {shown!r}: '.' and '..' are not allowed as parts")
+    if any(len(part) > MAX_NAME_PART for part in parts):
+        raise SelectorError(f"invalid prompt name {shown!r}: a part is over {MAX_NAME_PART} characters")
+    return name
+
+
 # semver.org's grammar exactly (ASCII digits, no leading zeros in numeric pre-release parts): deciding that a
 # text is a version needs no range machinery, so node-semver (11 ms to import) loads only for ranges
 _IDENTIFIER = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
@@ -44,6 +89,14 @@ class Selector:
     kind: SelectorKind
     spec: str | None = None  # the version, range text or label; None for latest/worktree
 
+    def __post_init__(self) -> None:
+        # a Selector built by hand (`Selector("../../tmp/x", "worktree")`) is checked like a parsed one
+        check_name(self.name)
+        if self.kind not in _KINDS:
+            raise SelectorError(f"invalid selector kind {self.kind!r}: one of {', '.join(sorted(_KINDS))}")
+        if self.spec is not None and (not isinstance(self.spec, str) or len(self.spec) > MAX_SPEC_LENGTH):
+            raise SelectorError(f"selector {self.name}@...: the version part is not a short string")
+
     def __str__(self) -> str:
         if self.kind == "worktree":
             return f"{self.name}@{WORKTREE}"
@@ -52,7 +105,8 @@ class Selector:
 
 def is_version(text: str) -> bool:
     """True for a full semver version (`1.2.3`, `1.2.3-rc.1`); no `v` prefix, no partial versions."""
-    return STRICT_VERSION.fullmatch(text) is not None
+    # and VERSION_PATTERN's bounds: a 5000-digit number is not a version anyone can release or bump
+    return STRICT_VERSION.fullmatch(text) is not None and VERSION_PATTERN.match(text) is not None
 
 
 def npm_range(spec: str) -> str:
@@ -73,8 +127,13 @@ def parse_selector(text: str) -> Selector:
     text = text.strip()
     name, at, spec = text.partition("@")
     name = name.strip().removesuffix(".j2")
-    if not NAME_PATTERN.match(name) or any(part in (".", "..") for part in name.split("/")):
-        raise SelectorError(f"invalid prompt name in selector {text!r}")
+    try:
+        check_name(name)
+    except SelectorError as exc:
+        shown = text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+        raise SelectorError(f"selector {shown!r}: {exc}") from None
+    if len(spec) > MAX_SPEC_LENGTH:
+        raise SelectorError(f"selector {name}@...: the part after '@' is longer than {MAX_SPEC_LENGTH}")
     if not at:
         return Selector(name, "latest")
     spec = spec.strip()
@@ -106,7 +165,11 @@ def version_key(version: str) -> VersionKey:
     stay within milliseconds, and a tuple key is a hundred times cheaper than a parsed SemVer.
     """
     parts = version.split(".")
-    if len(parts) == 3 and all(part.isdigit() and (part == "0" or part[0] != "0") for part in parts):
+    if (
+        len(version) < 48
+        and len(parts) == 3
+        and all(p.isdigit() and (p == "0" or p[0] != "0") for p in parts)
+    ):
         return (int(parts[0]), int(parts[1]), int(parts[2]), 1, ())  # the common case, without the regex
     match = VERSION_PATTERN.match(version)
     if match is None:

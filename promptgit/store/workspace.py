@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptgit.config import Config, load_config
+from promptgit.errors import PromptSyntaxError
 from promptgit.format.prompt import SUFFIX, prompt_name
+from promptgit.store.files import printable, read_contained
+from promptgit.store.selectors import unusable_file_name
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
@@ -57,19 +60,20 @@ class Workspace:
     def display_path(self, path: Path) -> str:
         """Path relative to the repository root, with forward slashes, as every output shows it."""
         try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+            return printable(_resolved(path).relative_to(self.root).as_posix())
+        except (ValueError, OSError, RuntimeError):
+            return printable(path.as_posix())
 
     def name_of(self, path: Path) -> str | None:
         """The prompt name of a file, or None when it is not a prompt (outside prompts/, partial, not .j2)."""
         try:
-            relative = path.resolve().relative_to(self._resolved_prompts_dir).as_posix()
-        except ValueError:
+            relative = _resolved(path).relative_to(self._resolved_prompts_dir).as_posix()
+        except (ValueError, OSError, RuntimeError):
             return None
         if not relative.endswith(SUFFIX) or relative.split("/")[0] == PARTIALS_DIR:
             return None
-        return prompt_name(relative)
+        name = prompt_name(relative)
+        return name if unusable_file_name(name) is None else None  # validate reports such a file (PG106)
 
     def is_ignored(self, path: Path) -> bool:
         if not self.config.ignore:
@@ -95,15 +99,37 @@ class Workspace:
     def path_of(self, name: str) -> Path:
         return self.prompts_dir / f"{name}{SUFFIX}"
 
+    def read_file(self, path: Path, shown: str | None = None) -> bytes:
+        """Bytes of a working-tree file: a regular file inside the repository, at most max_file_bytes.
+
+        Raises UnreadableFile (a PromptSyntaxError: PG104 or PG106, naming the file) otherwise.
+        """
+        shown = self.display_path(path) if shown is None else shown
+        return read_contained(path, shown, self.config.max_file_bytes, self.root)
+
     def read_partial(self, relative: str) -> str | None:
-        """Text of an included template, relative to the prompts dir; None when missing or outside it."""
-        path = (self.prompts_dir / relative).resolve()
-        if not path.is_relative_to(self._resolved_prompts_dir) or not path.is_file():
-            return None
-        try:
-            return path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
+        """Text of an included template, relative to the prompts dir; None when missing, outside it, not a
+        regular file or over max_file_bytes."""
+        return read_partial_in(self._resolved_prompts_dir, relative, self.config.max_file_bytes)
+
+
+def _resolved(path: Path) -> Path:
+    """`path` resolved; a symlink that loops (or cannot be resolved) keeps its own name in its resolved
+    directory, so it is still found as a prompt and reported (PG106) by the reader, never a crash."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute().parent.resolve() / path.name
+
+
+def read_partial_in(prompts_dir: Path, relative: str, max_bytes: int) -> str | None:
+    """Text of the include `relative` under `prompts_dir` (resolved), through the contained reader."""
+    if "\0" in relative:
+        return None
+    try:
+        return read_contained(prompts_dir / relative, relative, max_bytes, prompts_dir).decode("utf-8")
+    except (PromptSyntaxError, UnicodeDecodeError):
+        return None
 
 
 def open_store(workspace: Workspace) -> GitStore | None:

@@ -10,6 +10,8 @@ from jinja2 import TemplateSyntaxError
 from promptgit.errors import PromptSyntaxError, did_you_mean
 from promptgit.findings import Finding
 from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
+from promptgit.store.files import printable
+from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation import calls, chat, patterns, security, variables
 from promptgit.validation.rules import finding
@@ -56,17 +58,20 @@ class FileChecker:
 
     def _read(self, path: Path, shown: str) -> tuple[str | None, list[Finding]]:
         """The file's text (None when unreadable) and the findings about it as text: read errors, secrets."""
-        text = read_text(path, shown, self.config.max_file_bytes)
+        text = read_text(path, shown, self.config.max_file_bytes, self.root)
         if isinstance(text, Finding):
             return None, [text]
         return text, list(security.secrets(shown, text)) if "security" in self.families else []
 
     def _prompt(self, path: Path, shown: str) -> list[Finding]:
+        name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
+        unusable = unusable_file_name(name)
+        if unusable is not None:  # `a\nb.j2`, a 300-character part: one finding, the file is not read
+            return [finding(shown, (1, 1), "PG106", f"not a usable prompt file name: {unusable}")]
         text, found = self._read(path, shown)
         if text is None:
             return found
         try:
-            name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
             document = parse_document(name, shown, text)
             metadata = self.schema.metadata(document)
             found.extend(metadata.findings)
@@ -127,9 +132,9 @@ class FileChecker:
     def _shown(self, path: Path) -> str:
         """Path relative to the repository root; unlike display_path, a symlink keeps its own name."""
         try:
-            return path.relative_to(self.root).as_posix()
+            return printable(path.relative_to(self.root).as_posix())
         except ValueError:
-            return path.as_posix()
+            return printable(path.as_posix())
 
     def _template_checks(
         self, shown: str, facts: TemplateFacts, lines: list[str], *, chat_prompt: bool

@@ -86,6 +86,13 @@ RULES: dict[str, Rule] = {
             "Check the file's permissions; a prompt path must be a regular, readable file.",
         ),
         Rule(
+            "PG107",
+            "duplicate-key",
+            _E,
+            "A YAML mapping (front matter or labels.yaml) has the same key twice.",
+            "Keep one of the two keys: YAML would silently use the last one, which review easily misses.",
+        ),
+        Rule(
             "PG201",
             "metadata-schema",
             _E,

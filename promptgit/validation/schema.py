@@ -78,10 +78,14 @@ class SchemaChecks:
         return list(self.prompt_validator.iter_errors(metadata))
 
     def labels(self, shown: str, text: str) -> Iterator[Finding]:
-        """PG203 for a labels file that is not YAML, or not label -> {prompt name: version}."""
+        """PG203 for a labels file that is not YAML, or not label -> {prompt name: version}; PG107 for a
+        key given twice."""
         try:
             data, marks = load_marked_yaml(text)
         except YAMLProblem as problem:
+            if problem.kind == "duplicate_key":
+                yield finding(shown, (problem.line, problem.column), "PG107", problem.problem)
+                return
             if problem.kind == "syntax":
                 message = f"labels file is not valid YAML: {problem.problem}"
             else:

@@ -1,4 +1,4 @@
-"""Reading a file to validate: size first, then bytes, then UTF-8; each failure is a finding, not a crash."""
+"""Reading a file to validate: contained, size first, then bytes, then UTF-8; each failure is a finding."""
 
 from __future__ import annotations
 
@@ -7,30 +7,17 @@ from pathlib import Path
 from promptgit.errors import PromptSyntaxError
 from promptgit.findings import Finding
 from promptgit.format.frontmatter import decode
+from promptgit.store.files import read_contained
 from promptgit.validation.rules import finding
 
 
-def read_text(path: Path, shown: str, max_bytes: int) -> str | Finding:
-    """The text of `path`, or the PG103/PG104/PG106 finding that stops it from being validated."""
+def read_text(path: Path, shown: str, max_bytes: int, within: Path) -> str | Finding:
+    """The text of `path`, or the PG103/PG104/PG106 finding that stops it from being validated.
+
+    Read through store.files: a regular file resolving inside `within` (the repository), at most
+    `max_bytes`; a FIFO, a device or a symlinked directory out of the repository is a PG106 finding.
+    """
     try:
-        with path.open("rb") as stream:
-            # read one byte past the limit: a device or a growing file never makes us read it all
-            data = stream.read(max_bytes + 1)
-    except OSError as exc:
-        return finding(shown, (1, 1), "PG106", f"cannot read file: {exc.strerror or exc}")
-    if len(data) > max_bytes:
-        size = _size(path)
-        shown_size = f"{size} bytes" if size is not None else "larger"
-        return finding(shown, (1, 1), "PG104", f"file is {shown_size}, over max_file_bytes ({max_bytes})")
-    try:
-        return decode(shown, data)
+        return decode(shown, read_contained(path, shown, max_bytes, within))
     except PromptSyntaxError as exc:
         return finding(shown, (exc.line, exc.column), exc.code, exc.message)
-
-
-def _size(path: Path) -> int | None:
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return None
-    return size or None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
-from promptgit.errors import GitError, PromptgitError, PromptSyntaxError
+from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
@@ -94,7 +94,11 @@ def check_versions(
                 yield Finding(workspace.display_path(Path(path)), 1, 1, "PG507", _missing_message(missing))
                 missing = None
                 labels = None  # every label would be "not released": the PG507 above says why
-            yield from _check_prompt(workspace, store, lines, base, partials, name, Path(path))
+            try:
+                yield from _check_prompt(workspace, store, lines, base, partials, name, Path(path))
+            except ObjectTooLargeError as exc:  # one finding on that file; the others still checked
+                message = f"cannot compare with git: {exc}"
+                yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
         if missing is not None and labels is not None:
             yield Finding(labels[0], 1, 1, "PG507", _missing_message(missing))
         elif labels is not None:
@@ -210,8 +214,8 @@ def _labels(workspace: Workspace) -> tuple[str, list[tuple[str, str, str, int, i
     if not path.is_file():
         return None
     try:
-        entries = list(label_entries(path.read_text("utf-8")))
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError):
+        entries = list(label_entries(workspace.read_file(path).decode("utf-8")))
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, PromptSyntaxError):
         return None  # the schema rules (PG203) report a malformed labels file
     return workspace.display_path(path), entries
 
@@ -233,6 +237,8 @@ def _check_labels(
             removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
             why = f"was removed since {base.label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
+        elif not is_version(version):
+            continue  # not a version at all: the schema rules (PG203) say so, without echoing it whole
         elif version not in store.release_versions(name):
             yield Finding(
                 shown,

@@ -55,7 +55,7 @@ def test_decode_strips_a_byte_order_mark() -> None:
 
 PLAIN_AND_TAGGED = [
     # built by the one-walk path (no anchors, no explicit tags)
-    "a: 1\nb: [1, 2.5, true, null, ~, 0x1F, 1_000, 2024-01-02, '2024']\nc: {d: e}\n1: x\na: again\n",
+    "a: 1\nb: [1, 2.5, true, null, ~, 0x1F, 1_000, 2024-01-02, '2024']\nc: {d: e}\n1: x\nz: again\n",
     "- a\n- - b\n  - c: d\n",
     "x: 2001-12-14t21:59:43.10-05:00\ny: .inf\nw: 0o17\nv: 1:20\nempty:\n",
     "<<: {a: 1}\nb: 2\n",  # a merge key: falls back to PyYAML's constructor
@@ -64,6 +64,20 @@ PLAIN_AND_TAGGED = [
     "a: &x {k: 1}\nb: *x\n",
     "a: !!str 1\nb: !!float 2\n",
 ]
+
+
+DUPLICATES = ["a: 1\nb: 2\na: again\n", "a: &x {k: 1}\nb: *x\nb: 3\n", "a: {k: 1, k: 2}\n"]
+
+
+@pytest.mark.parametrize("text", DUPLICATES)
+def test_a_key_given_twice_is_refused_where_it_is_repeated(text: str) -> None:
+    """PyYAML keeps the last of two equal keys; promptgit refuses them (PG107), on either path."""
+    from promptgit.format.frontmatter import YAMLProblem, load_marked_yaml
+
+    with pytest.raises(YAMLProblem) as raised:
+        load_marked_yaml(text, line_offset=1)
+    assert raised.value.kind == "duplicate_key"
+    assert raised.value.line == (2 if "{k: 1, k" in text else 4)
 
 
 @pytest.mark.parametrize("text", PLAIN_AND_TAGGED)
