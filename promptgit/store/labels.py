@@ -6,6 +6,7 @@ rewritten, or one line is inserted. Flow mappings (`production: {a: 1.0.0}`) are
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,3 +227,18 @@ def _dump(labels: dict[str, dict[str, LabelEntry]]) -> str:
         for label, entries in labels.items()
     }
     return yaml.safe_dump(plain, sort_keys=False, default_flow_style=False)
+
+
+def entry_nodes(text: str) -> Iterator[tuple[str, yaml.ScalarNode, yaml.Node]]:
+    """(label, prompt name node, value node) of every entry of a labels file, for rules that report the
+    value's position; ValueError when the file is not a mapping."""
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if root is None:
+        return
+    if not isinstance(root, yaml.MappingNode):
+        raise ValueError("labels file must be a mapping")
+    for label_node, prompts_node in root.value:
+        if isinstance(prompts_node, yaml.MappingNode):
+            for name_node, value_node in prompts_node.value:
+                if isinstance(name_node, yaml.ScalarNode):
+                    yield str(label_node.value), name_node, value_node

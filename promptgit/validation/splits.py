@@ -18,6 +18,7 @@ from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.format.inputs import is_required
 from promptgit.format.prompt import parse_document
+from promptgit.store.labels import entry_nodes
 from promptgit.store.selectors import is_version
 from promptgit.store.splits import TOTAL_WEIGHT
 
@@ -37,23 +38,15 @@ class SplitEntry:
 
 def split_entries(text: str) -> Iterator[SplitEntry]:
     """Every entry of a labels file whose value is a mapping (a split); ValueError when not a mapping."""
-    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if root is None:
-        return
-    if not isinstance(root, yaml.MappingNode):
-        raise ValueError("labels file must be a mapping")
-    for label_node, prompts_node in root.value:
-        if not isinstance(prompts_node, yaml.MappingNode):
+    for label, name_node, value_node in entry_nodes(text):
+        if not isinstance(value_node, yaml.MappingNode):
             continue
-        for name_node, value_node in prompts_node.value:
-            if not isinstance(value_node, yaml.MappingNode) or not isinstance(name_node, yaml.ScalarNode):
-                continue
-            weights = tuple(
-                (str(version.value), _weight(weight), _position(version))
-                for version, weight in value_node.value
-                if isinstance(version, yaml.ScalarNode)
-            )
-            yield SplitEntry(str(label_node.value), str(name_node.value), _position(value_node), weights)
+        weights = tuple(
+            (str(version.value), _weight(weight), _position(version))
+            for version, weight in value_node.value
+            if isinstance(version, yaml.ScalarNode)
+        )
+        yield SplitEntry(label, str(name_node.value), _position(value_node), weights)
 
 
 def _weight(node: yaml.Node) -> object:

@@ -29,6 +29,7 @@ from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, Prom
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
+from promptgit.store.labels import entry_nodes
 from promptgit.store.lineage import ReleaseLines, missing_tags_reason
 from promptgit.store.selectors import is_version
 from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
@@ -252,16 +253,7 @@ def _check_labels(
 
 def label_entries(text: str) -> Iterator[tuple[str, str, str, int, int]]:
     """(label, prompt, version, line, column) for each entry of a labels file, with the value's position."""
-    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if root is None:
-        return
-    if not isinstance(root, yaml.MappingNode):
-        raise ValueError("labels file must be a mapping")
-    for label_node, prompts_node in root.value:
-        if not isinstance(prompts_node, yaml.MappingNode):
-            continue
-        for name_node, version_node in prompts_node.value:
-            if isinstance(name_node, yaml.ScalarNode) and isinstance(version_node, yaml.ScalarNode):
-                mark = version_node.start_mark
-                label = str(label_node.value)
-                yield (label, name_node.value, version_node.value, mark.line + 1, mark.column + 1)
+    for label, name_node, value_node in entry_nodes(text):
+        if isinstance(value_node, yaml.ScalarNode):
+            mark = value_node.start_mark
+            yield (label, name_node.value, value_node.value, mark.line + 1, mark.column + 1)
