@@ -1,7 +1,6 @@
 """Prompts, partials, labels and releases of a git repository, read from git objects (never checked out).
 
-Release tags are read from `packed-refs` (bisected) and the loose refs under `refs/tags/prompts/<name>/`
-directly (see tagrefs.py), so a repository with 10,000 tags costs a few lines, not 10,000 ref objects.
+Release tags come from `packed-refs` and loose refs directly (tagrefs.py): 10,000 tags cost a few lines.
 """
 
 from __future__ import annotations
@@ -16,7 +15,15 @@ from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
 from promptgit.store.splits import LabelEntry, Split
-from promptgit.store.tagrefs import HEX, TagRef, loose_tag_refs, packed_tag_refs
+from promptgit.store.tagrefs import (
+    HEX,
+    TagRef,
+    loose_tag_refs,
+    packed_tag_refs,
+    read_packed_refs,
+    tag_refs_from_git,
+    uses_reftable,
+)
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
 
@@ -143,7 +150,7 @@ class GitStore(GitObjects):
                 return listed.get(version)
             if (name, version) in self._exact:
                 return self._exact[(name, version)]
-            if self._uses_reftable():
+            if uses_reftable(self._common_dir):
                 return self._tag_refs(name).get(version)
             refname = f"refs/tags/{release_tag(name, version)}"
             found: TagRef | None = None
@@ -167,42 +174,17 @@ class GitStore(GitObjects):
 
     def _packed_refs(self) -> bytes:
         if self._packed is None:
-            try:
-                self._packed = (self._common_dir / "packed-refs").read_bytes()
-            except FileNotFoundError:
-                self._packed = b""
-            except OSError as exc:
-                raise GitError(f"{self.root}: cannot read packed-refs: {exc.strerror}") from None
+            self._packed = read_packed_refs(self._common_dir)
         return self._packed
 
     def _read_tag_refs(self, name: str) -> dict[str, TagRef]:
         """version -> ref, from packed-refs then the loose refs (which win, as in git)."""
         prefix = f"refs/tags/{TAG_PREFIX}{name}/v"
-        if self._uses_reftable():
-            return self._tag_refs_from_git(prefix)
+        if uses_reftable(self._common_dir):
+            return tag_refs_from_git(self.run_git, prefix)
         refs = packed_tag_refs(self._packed_refs(), prefix.encode())
         refs.update(loose_tag_refs(self._common_dir / prefix.rpartition("/")[0]))  # loose refs win, as in git
         return {version: ref for version, ref in refs.items() if VERSION_PATTERN.match(version)}
-
-    def _uses_reftable(self) -> bool:
-        try:
-            config = (self._common_dir / "config").read_text("utf-8", "replace")
-        except OSError:
-            return False
-        return "reftable" in config
-
-    def _tag_refs_from_git(self, prefix: str) -> dict[str, TagRef]:
-        try:
-            fields = "--format=%(objectname) %(*objectname) %(refname)"
-            out = self.run_git("for-each-ref", fields, prefix[:-1])
-        except GitError as exc:
-            raise GitError(f"cannot list tags: {exc}") from None
-        refs: dict[str, TagRef] = {}
-        for line in out.splitlines():
-            target, peeled, refname = line.split(" ", 2)
-            if refname.startswith(prefix):
-                refs[refname[len(prefix) :]] = TagRef(target, peeled or None)
-        return refs
 
     def release_versions(self, name: str) -> list[str]:
         """Released versions of `name`, ascending by semver; read from tag refs only (no tag objects)."""

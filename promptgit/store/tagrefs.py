@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from promptgit.errors import GitError
 
 HEX = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -111,3 +114,36 @@ def _first_ref_line_from(packed: bytes, prefix: bytes) -> int:
         else:
             low = middle + 1
     return _next_ref_line(packed, low)
+
+
+def uses_reftable(common_dir: Path) -> bool:
+    """Whether refs live in a reftable (git 2.45+), which only git itself reads."""
+    try:
+        config = (common_dir / "config").read_text("utf-8", "replace")
+    except OSError:
+        return False
+    return "reftable" in config
+
+
+def tag_refs_from_git(run_git: Callable[..., str], prefix: str) -> dict[str, TagRef]:
+    """version -> ref for the tags under `prefix`, listed by `git for-each-ref` (for a reftable)."""
+    try:
+        out = run_git("for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", prefix[:-1])
+    except GitError as exc:
+        raise GitError(f"cannot list tags: {exc}") from None
+    refs: dict[str, TagRef] = {}
+    for line in out.splitlines():
+        target, peeled, refname = line.split(" ", 2)
+        if refname.startswith(prefix):
+            refs[refname[len(prefix) :]] = TagRef(target, peeled or None)
+    return refs
+
+
+def read_packed_refs(common_dir: Path) -> bytes:
+    """The packed-refs file, b"" when there is none; GitError when it cannot be read."""
+    try:
+        return (common_dir / "packed-refs").read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise GitError(f"{common_dir}: cannot read packed-refs: {exc.strerror}") from None
