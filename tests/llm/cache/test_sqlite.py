@@ -180,3 +180,24 @@ def test_a_file_locked_past_the_busy_timeout_fails_open(tmp_path: Path, registry
     assert cache.get_or_compute("new", upstream, prompt="p", version="1")[1] is False  # nothing was stored
     assert cache.get_or_compute("new", upstream, prompt="p", version="1")[1] is True
     assert upstream.calls == 2
+
+
+def test_processes_opening_a_new_file_together_all_get_it(tmp_path: Path) -> None:
+    # switching a new file to WAL needs it alone, and SQLite says "database is locked" at once to the
+    # others (no busy wait): before the retry, 6 processes at one barrier lost 6 runs in 15
+    import multiprocessing
+
+    from tests.llm.cache.workers import open_new_file
+
+    context = multiprocessing.get_context("spawn")
+    outcomes = []
+    for attempt in range(4):
+        barrier, results = context.Barrier(6), context.Queue()
+        path = str(tmp_path / f"new-{attempt}.db")
+        processes = [context.Process(target=open_new_file, args=(path, barrier, results)) for _ in range(6)]
+        for process in processes:
+            process.start()
+        outcomes += [results.get(timeout=120) for _ in processes]
+        for process in processes:
+            process.join(60)
+    assert outcomes == ["ok"] * 24

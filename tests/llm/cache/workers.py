@@ -69,3 +69,15 @@ def run_processes(count: int, url: str, keys: list[str], counter: Path, hold: fl
         process.join(60)
         assert process.exitcode == 0
     return [found[n] for n in range(count)]
+
+
+def open_new_file(path: str, barrier: Any, results: Any) -> None:
+    """Open a ConnectionPool on `path` when the barrier lets every process go; report the error, if any."""
+    from promptgit.llm.cache.backends.sqlitefile import ConnectionPool
+
+    barrier.wait(60)
+    try:
+        ConnectionPool(Path(path), busy_timeout=2.0).connection()
+        results.put("ok")
+    except Exception as exc:  # the test reports what went wrong
+        results.put(repr(exc))

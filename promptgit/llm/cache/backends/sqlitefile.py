@@ -111,7 +111,7 @@ class ConnectionPool:
         )
         try:
             db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-            if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            if self._use_wal(db) != "wal":
                 log.warning("response cache %s: WAL unavailable, using the default journal", self.path)
             db.execute("PRAGMA synchronous = NORMAL")  # a cache: a power cut may lose the last entries
             self._ensure_schema(db)
@@ -123,6 +123,24 @@ class ConnectionPool:
         with self._lock:
             self._all.append(db)
         return db
+
+    def _use_wal(self, db: sqlite3.Connection) -> str:
+        """Switch the file to WAL; the journal mode it has afterwards.
+
+        Switching needs the file to itself, and SQLite answers "database is locked" at once, without its
+        busy handler, when other processes open a new file at the same moment (4 processes started
+        together lost 1 run in 3 here): retry within the busy timeout.
+        """
+        if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return "wal"
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                return str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
 
     def _ensure_schema(self, db: sqlite3.Connection) -> None:
         found = _schema_version(db)
