@@ -6,6 +6,7 @@ import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
@@ -108,3 +109,20 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One PRE_COMMIT_HOME per test session: pre-commit builds the hook environment of this repository's
     commit once (a pip install), and every consumer repository of the session reuses it."""
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+# the OpenAI-compatible stand-in server and a real openai client on it, for the call path's tests
+@pytest.fixture
+def stub() -> Iterator[Any]:
+    from tests.llm.stub_server import StubLLM
+
+    with StubLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def client(stub: Any) -> Iterator[Any]:
+    import openai
+
+    with openai.OpenAI(base_url=stub.base_url, api_key="test-key", max_retries=0) as made:
+        yield made

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import openai
 import pytest
 from prometheus_client import CollectorRegistry
 
 from promptgit.loader import Repository
-
-from .stub_server import StubLLM
 
 CHAT = """\
 ---
@@ -29,18 +26,6 @@ params: {{temperature: 0, max_tokens: 50}}
 
 def chat_prompt(version: str, extra: str = "") -> str:
     return CHAT.format(version=version, extra=extra)
-
-
-@pytest.fixture
-def stub() -> Iterator[StubLLM]:
-    with StubLLM() as server:
-        yield server
-
-
-@pytest.fixture
-def client(stub: StubLLM) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=stub.base_url, api_key="test-key", max_retries=0) as made:
-        yield made
 
 
 @pytest.fixture

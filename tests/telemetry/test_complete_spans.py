@@ -14,7 +14,6 @@ from promptgit.errors import LLMCallError
 from promptgit.llm import acomplete, complete
 from promptgit.llm.cache import ResponseCache
 from promptgit.loader import Repository
-from tests.llm.stub_server import StubLLM
 
 CHAT = """\
 ---
@@ -27,18 +26,6 @@ params: {temperature: 0, max_tokens: 50}
 ---
 {% message "user" %}Topic: {{ topic }}{% endmessage %}
 """
-
-
-@pytest.fixture
-def stub() -> Iterator[StubLLM]:
-    with StubLLM() as server:
-        yield server
-
-
-@pytest.fixture
-def client(stub: StubLLM) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=stub.base_url, api_key="test-key", max_retries=0) as made:
-        yield made
 
 
 @pytest.fixture
