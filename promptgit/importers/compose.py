@@ -28,6 +28,27 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]
 _SHORT_VERSION = re.compile(r"^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$")
 _UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
 DEFAULT_VERSION = "1.0.0"
+# the chat-completion parameters promptgit's `params:` passes through (the OpenAI names); others are lost
+OPENAI_PARAMETERS = frozenset(
+    {
+        "temperature",
+        "max_tokens",
+        "max_completion_tokens",
+        "top_p",
+        "frequency_penalty",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "n",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "response_format",
+        "user",
+        "reasoning_effort",
+        "parallel_tool_calls",
+    }
+)
 
 
 @dataclass
@@ -73,10 +94,6 @@ def prompt_name(raw: str, conversion: Conversion) -> str:
     return name
 
 
-def partial_name(raw: str) -> str:
-    return _UNSAFE_NAME_CHARACTERS.sub("-", raw).strip("-") or "_"
-
-
 def finish(draft: Draft, conversion: Conversion) -> None:
     """Fill `conversion` with the prompt file (and partials) of `draft`; a body promptgit cannot parse is
     the conversion's error."""
@@ -88,7 +105,8 @@ def finish(draft: Draft, conversion: Conversion) -> None:
         return
     inputs = dict(draft.inputs)
     used = used_variables(trees, frozenset(environment.globals))
-    for variable, use in used.items():
+    sources = "\n".join((draft.body, *draft.partials.values()))
+    for variable, use in sorted(used.items(), key=lambda item: _first_use(sources, item[0])):
         if variable not in inputs:
             # the sample's value says the type better than the template's use of it
             guessed = json_type(draft.sample.get(variable)) or use.type
@@ -119,8 +137,23 @@ def front_matter(metadata: dict[str, Any]) -> str:
     """`---` fenced YAML of `metadata`, keys in KEY_ORDER first; strings quoted only where YAML needs it."""
     ordered = {key: metadata[key] for key in KEY_ORDER if key in metadata}
     ordered.update((key, value) for key, value in metadata.items() if key not in ordered)
-    text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
+    text = yaml.dump(
+        ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110
+    )
     return f"---\n{text}---\n"
+
+
+class _Dumper(yaml.SafeDumper):
+    """No `&id001` anchors when a default is also the sample: a reader sees each value where it applies."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _first_use(text: str, name: str) -> int:
+    """Where `name` first appears as a word: inferred inputs are declared in the order a reader meets them."""
+    found = re.search(rf"\b{re.escape(name)}\b", text)
+    return found.start() if found else len(text)
 
 
 def _body(text: str) -> str:

@@ -30,6 +30,8 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _END = re.compile(r"\}\}")
 _TRIPLE_END = re.compile(r"\}~?\}\}")
 _LONG_COMMENT_END = re.compile(r"--~?\}\}")
+_GENERATED_OPEN, _GENERATED_CLOSE = "\x01", "\x02"
+_GENERATED = re.compile("\x01(.*?)\x02")
 _JINJA_SYNTAX = ("{%", "{#", "{{", "%}", "#}", "}}")
 
 
@@ -94,7 +96,7 @@ class _Translator:
 
     def run(self, source: str) -> Translation:
         tree = self._parse(self._tokens(source))
-        self.result.text = self._emit(tree, [])
+        self.result.text = _place_tags(self._emit(tree, []))
         return self.result
 
     # -- tokens and tree ------------------------------------------------------------------------------
@@ -260,7 +262,7 @@ class _Translator:
         name = args[0].strip("\"'")
         if name not in self.result.partials:
             self.result.partials.append(name)
-        include = '{% include "' + PARTIAL_PATH.format(name) + '" %}'
+        include = _tag('{% include "' + PARTIAL_PATH.format(partial_name(name)) + '" %}')
         assignments = []
         for arg in args[1:]:
             if "=" in arg:
@@ -274,7 +276,7 @@ class _Translator:
                     "a partial's context argument: the partial sees the prompt's inputs instead",
                 )
         if assignments:
-            return "{% with " + ", ".join(assignments) + " %}" + include + "{% endwith %}"
+            return _tag("{% with " + ", ".join(assignments) + " %}") + include + _tag("{% endwith %}")
         return include
 
     def _block(self, block: _Block, scopes: list[_Scope]) -> str:
@@ -299,17 +301,18 @@ class _Translator:
                 return ""
             inner = self._emit(block.body, [*scopes, _Scope(value, loop=False)])
             otherwise = self._emit(block.inverse, scopes) if block.inverse is not None else ""
-            return "{% if " + value + " %}" + inner + ("{% else %}" + otherwise if otherwise else "") + "{% endif %}"
+            otherwise = _tag("{% else %}") + otherwise if otherwise else ""
+            return _tag("{% if " + value + " %}") + inner + otherwise + _tag("{% endif %}")
         self.lose(f"{{{{#{helper}}}}}", f"the block helper {helper!r} has no promptgit equivalent; its body is kept")
         return self._emit(block.body, scopes)
 
     def _conditional(self, condition: str | None, block: _Block, scopes: list[_Scope]) -> str:
         if condition is None:
             return ""
-        text = "{% if " + condition + " %}" + self._emit(block.body, scopes)
+        text = _tag("{% if " + condition + " %}") + self._emit(block.body, scopes)
         if block.inverse is not None:
-            text += "{% else %}" + self._emit(block.inverse, scopes)
-        return text + "{% endif %}"
+            text += _tag("{% else %}") + self._emit(block.inverse, scopes)
+        return text + _tag("{% endif %}")
 
     def _each(self, block: _Block, scopes: list[_Scope]) -> str:
         iterable = self._value(block.args[0], scopes)
@@ -320,11 +323,11 @@ class _Translator:
         is_object = self._declared_type(block.args[0], scopes) == "object"
         key = (params[1] if len(params) > 1 else f"{item}_key") if is_object else None
         index = params[1] if len(params) > 1 and not is_object else None
-        head = f"{{% for {key}, {item} in {iterable}.items() %}}" if key else f"{{% for {item} in {iterable} %}}"
+        head = _tag(f"{{% for {key}, {item} in {iterable}.items() %}}" if key else f"{{% for {item} in {iterable} %}}")
         text = head + self._emit(block.body, [*scopes, _Scope(item, key, index=index)])
         if block.inverse is not None:
-            text += "{% else %}" + self._emit(block.inverse, scopes)
-        return text + "{% endfor %}"
+            text += _tag("{% else %}") + self._emit(block.inverse, scopes)
+        return text + _tag("{% endfor %}")
 
     def _section(self, block: _Block, scopes: list[_Scope]) -> str:
         name = block.args[0] if block.args else ""
@@ -332,12 +335,13 @@ class _Translator:
         if value is None:
             return ""
         if block.inverted:
-            return "{% if not " + value + " %}" + self._emit(block.body, scopes) + "{% endif %}"
+            return _tag("{% if not " + value + " %}") + self._emit(block.body, scopes) + _tag("{% endif %}")
         if self._declared_type(name, scopes) == "array":
             item = self._loop_name(scopes)
-            return f"{{% for {item} in {value} %}}" + self._emit(block.body, [*scopes, _Scope(item)]) + "{% endfor %}"
+            body = self._emit(block.body, [*scopes, _Scope(item)])
+            return _tag(f"{{% for {item} in {value} %}}") + body + _tag("{% endfor %}")
         self.result.notes.append(f"section {{{{#{name}}}}} -> {{% if {value} %}}")
-        return "{% if " + value + " %}" + self._emit(block.body, scopes) + "{% endif %}"
+        return _tag("{% if " + value + " %}") + self._emit(block.body, scopes) + _tag("{% endif %}")
 
     def _loop_name(self, scopes: list[_Scope]) -> str:
         depth = sum(1 for scope in scopes if scope.loop)
@@ -412,6 +416,32 @@ class _Translator:
             return None
         self.lose(f"{{{{{path}}}}}", "this data variable has no promptgit equivalent here; left out")
         return None
+
+
+def _tag(text: str) -> str:
+    """A generated block tag, marked so _place_tags can give it Handlebars' whitespace rules."""
+    return _GENERATED_OPEN + text + _GENERATED_CLOSE
+
+
+def _place_tags(text: str) -> str:
+    """Handlebars drops the line of a block tag that stands alone on it, as Jinja's trim_blocks and
+    lstrip_blocks (promptgit's settings) do; a tag sharing its line with text keeps the newline after it
+    in Handlebars, so there it is written `{%+ ... +%}`, which turns both settings off for that tag."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if _GENERATED_OPEN not in line:
+            continue
+        tags = _GENERATED.findall(line)
+        standalone = len(tags) == 1 and not _GENERATED.sub("", line).strip()
+        lines[index] = _GENERATED.sub(
+            lambda match: match[1] if standalone else "{%+" + match[1][2:-2] + "+%}", line
+        )
+    return "\n".join(lines)
+
+
+def partial_name(raw: str) -> str:
+    """A Dotprompt partial's name as a promptgit partial file name (partials/NAME.j2)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.") or "_"
 
 
 def _join(head: str, segments: list[str]) -> str:

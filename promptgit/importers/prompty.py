@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from promptgit.format.frontmatter import YAMLProblem, load_marked_yaml
-from promptgit.importers.compose import Draft, finish, prompt_name, version_from
+from promptgit.importers.compose import OPENAI_PARAMETERS, Draft, finish, prompt_name, version_from
 from promptgit.importers.handlebars import translate
 from promptgit.importers.messages import Marker, MarkerRule, split_messages, static_role
 from promptgit.importers.result import Conversion, Loss
@@ -40,27 +40,6 @@ OPTION_NAMES = {
     "reasoningEffort": "reasoning_effort",
     "allowMultipleToolCalls": "parallel_tool_calls",
 }
-# v1 `model.parameters` already uses the OpenAI names; these are the ones promptgit passes through
-V1_PARAMETERS = frozenset(
-    {
-        "temperature",
-        "max_tokens",
-        "max_completion_tokens",
-        "top_p",
-        "frequency_penalty",
-        "presence_penalty",
-        "seed",
-        "stop",
-        "n",
-        "logit_bias",
-        "logprobs",
-        "top_logprobs",
-        "response_format",
-        "user",
-        "reasoning_effort",
-        "parallel_tool_calls",
-    }
-)
 TEXT_APIS = frozenset({"completion"})
 NOT_CHAT_APIS = frozenset({"embedding", "image", "responses", "agent"})
 
@@ -210,7 +189,7 @@ class _Converter:
             if key in OPTION_NAMES:
                 self.params[OPTION_NAMES[key]] = value
                 self.conversion.note(f"model.options.{key} -> params.{OPTION_NAMES[key]}")
-            elif key in V1_PARAMETERS:
+            elif key in OPENAI_PARAMETERS:
                 self.params[key] = value
                 self.conversion.note(f"model.options.{key} -> params.{key}")
             elif key == "additionalProperties" and isinstance(value, Mapping):
@@ -221,7 +200,7 @@ class _Converter:
         for key, value in parameters.items():
             if key == "model":
                 continue
-            if key in V1_PARAMETERS:
+            if key in OPENAI_PARAMETERS:
                 self.params[key] = value
                 self.conversion.note(f"model.parameters.{key} -> params.{key}")
             else:

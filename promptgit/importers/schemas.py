@@ -153,6 +153,8 @@ def input_spec(prop: Mapping[str, Any], losses: list[Loss], where: str) -> dict[
     for key, value in prop.items():
         if key in INPUT_KEYS and key != "required":
             spec[key] = value
+        elif key in ("required", "additionalProperties") and "properties" in prop:
+            losses.append(Loss(f"{where}: {key}", "inside an object input, only the fields' types are checked"))
         elif key not in ("title", "$comment"):
             losses.append(Loss(f"{where}: {key}", "not in promptgit's input subset (schemas/prompt.schema.json)"))
     kind = spec.get("type")

@@ -9,12 +9,12 @@ for versions that are released: a label names a release, never a file that may s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from promptgit.errors import ConfigError
-from promptgit.importers.result import Conversion
+from promptgit.importers.result import Conversion, NewFile
 from promptgit.store.atomic import edit_lock, write_atomic
 from promptgit.store.labels import parse_labels, set_label
 from promptgit.store.releases import release_tag
@@ -38,12 +38,39 @@ class LabelOutcome:
     written: bool  # False: the version is not released yet (or labels.yaml already says so: see `pending`)
 
 
-def target_path(relative: str, into: Path, prompts_dir: Path) -> Path:
-    """Partials go to the prompts directory's partials/ (includes are relative to it); prompts to `into`."""
-    return prompts_dir / relative if relative.startswith(f"{PARTIALS_DIR}/") else into / relative
+def destination(workspace: Workspace, into: Path | None) -> tuple[Path, str]:
+    """(the prompts directory to write in, the prefix of the names) for `--into DIR`.
+
+    A DIR under the repository's prompts directory is a folder of names there (`prompts/legacy` makes
+    `legacy/NAME`, partials still in prompts/partials/ where includes find them); any other DIR is a
+    prompts directory of its own.
+    """
+    prompts = workspace.prompts_dir.resolve()
+    if into is None:
+        return workspace.prompts_dir, ""
+    resolved = into.resolve()
+    if resolved == prompts or resolved.is_relative_to(prompts):
+        prefix = resolved.relative_to(prompts).as_posix()
+        return workspace.prompts_dir, "" if prefix == "." else prefix
+    return into, ""
 
 
-def plan(conversions: Iterable[Conversion], into: Path, prompts_dir: Path, force: bool) -> list[PlannedFile]:
+def add_prefix(conversions: Iterable[Conversion], prefix: str) -> None:
+    """Put the prompts (not the partials) under the folder `prefix` of the prompts directory."""
+    if not prefix:
+        return
+    for conversion in conversions:
+        if conversion.name:
+            conversion.name = f"{prefix}/{conversion.name}"
+        conversion.files[:] = [
+            new if new.relative.startswith(f"{PARTIALS_DIR}/") else NewFile(f"{prefix}/{new.relative}", new.text)
+            for new in conversion.files
+        ]
+
+
+def plan(
+    conversions: Iterable[Conversion], prompts_dir: Path, force: bool, display: Callable[[Path], str] = str
+) -> list[PlannedFile]:
     """Every file of the conversions with its status; ConfigError naming the files that exist and differ
     (without `force`), or that two conversions would write differently."""
     planned: dict[Path, PlannedFile] = {}
@@ -51,10 +78,10 @@ def plan(conversions: Iterable[Conversion], into: Path, prompts_dir: Path, force
     exists: list[str] = []
     for conversion in conversions:
         for new in conversion.files:
-            path = target_path(new.relative, into, prompts_dir)
+            path = prompts_dir / new.relative
             if path in planned:
                 if planned[path].text != new.text:
-                    clashes.append(f"{path} ({conversion.source})")
+                    clashes.append(f"{display(path)} ({conversion.source})")
                 continue
             status = NEW
             if os.path.lexists(path):
@@ -64,7 +91,7 @@ def plan(conversions: Iterable[Conversion], into: Path, prompts_dir: Path, force
                     current = None
                 status = SAME if current == new.text else OVERWRITE
                 if status == OVERWRITE and not force:
-                    exists.append(str(path))
+                    exists.append(display(path))
             planned[path] = PlannedFile(path, new.text, status)
     if clashes:
         raise ConfigError(f"two sources convert to the same file with different content: {', '.join(clashes)}")
