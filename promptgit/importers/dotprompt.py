@@ -219,7 +219,10 @@ def _partials_of(
             conversion.lose(loss.what, loss.why)
         if ROLE_SENTINEL_PATTERN.search(translation.text):
             conversion.lose(f"{{{{role}}}} in partial {name}", "roles are kept only in the prompt's own body")
-        out[partial_name(name)] = ROLE_SENTINEL_PATTERN.sub("", translation.text)
+        text = ROLE_SENTINEL_PATTERN.sub("", translation.text)
+        # promptgit's environment drops a template's last newline (keep_trailing_newline=False), Dotprompt
+        # keeps a partial's: one more newline keeps the text that follows an include on its own line
+        out[partial_name(name)] = text + "\n" if text.endswith("\n") else text
         conversion.note(f"_{name}{SUFFIX} -> partials/{partial_name(name)}.j2")
         queue += translation.partials
     return list(out.items())

@@ -23,7 +23,7 @@ from promptgit.importers.result import Loss
 ROLE_SENTINEL = "\x00role:{}\x00"
 ROLE_SENTINEL_PATTERN = re.compile(r"\x00role:([A-Za-z_]+)\x00")
 PARTIAL_PATH = "partials/{}.j2"
-_ARG = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\([^)]*\)|[^\s"\'()]+(?:=(?:"[^"]*"|\'[^\']*\'|\S+))?')
+_ARG = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\([^)]*\)|[^\s"\'()=]+(?:=(?:"[^"]*"|\'[^\']*\'|\S+))?')
 _BLOCK_PARAMS = re.compile(r"\s+as\s+\|([^|]*)\|\s*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -235,8 +235,8 @@ class _Translator:
             self.result.notes.append("{{json x}} -> {{ x|tojson }}")
             self.lose(
                 "{{json ...}}",
-                "Jinja's tojson writes ', ' and ': ' between items (Dotprompt writes none) and escapes "
-                "<, >, & and ' as \\u sequences: the same JSON, not the same text",
+                "Jinja's tojson sorts object keys, writes ', ' and ': ' between items (Dotprompt writes "
+                "none) and escapes <, >, & and ' as \\u sequences: the same JSON, not the same text",
             )
             return "{{ " + value + (f"|tojson(indent={int(indent)})" if indent and indent.isdigit() else "|tojson") + " }}"
         if head == "role":

@@ -350,6 +350,11 @@ class _Converter:
             self.conversion.note("role lines -> message blocks")
             return split.text
         if self.api in TEXT_APIS:
+            self.lose(
+                f"model api {self.api!r}",
+                "promptgit calls chat completions; this text prompt goes as one user message, not to a "
+                "completions endpoint",
+            )
             return body
         # Prompty sends a body without role lines as one system message
         self.conversion.note("body without role lines -> one system message (as Prompty sends it)")
