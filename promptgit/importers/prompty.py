@@ -247,6 +247,11 @@ class _Converter:
                     value = rest.pop(key)
                     if value is not None and not (isinstance(value, str) and value.startswith("${")):
                         self.sample.setdefault(name, value)
+            if isinstance(rest.get("items"), Mapping):  # Prompty's property schema, not JSON Schema
+                rest["items"] = _property_schema(rest["items"], self.conversion, f"{where}.items")
+            if isinstance(rest.get("properties"), (list, Mapping)):
+                nested = _property_schema({"kind": "object", "properties": rest["properties"]}, self.conversion, where)
+                rest["properties"] = nested.get("properties", {})
             if "enumValues" in rest:
                 rest["enum"] = rest.pop("enumValues")
             if "strict" in rest:
