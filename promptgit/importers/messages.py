@@ -20,6 +20,9 @@ THREAD_LOOP_VARIABLE = "thread_message"  # the loop importers write for a thread
 ROLES = ("system", "developer", "user", "assistant", "tool")
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
 _COMMENT = re.compile(r"\{#.*?#\}", re.S)
+# blank lines at the edges of a message: the message is stripped when rendered, the file reads better without
+_BLANK_AFTER_START = re.compile(r"(\{% message [^%]*%\}\n)(?:[ \t]*\n)+")
+_BLANK_BEFORE_END = re.compile(r"\n(?:[ \t]*\n)+(\{% endmessage %\})")
 _BLOCK_TAG = re.compile(r"\{%-?\s*(for|if|elif|else|endfor|endif)\b.*?-?%\}", re.S)
 
 
@@ -73,7 +76,7 @@ def split_messages(text: str, rules: list[MarkerRule], default_role: str) -> Spl
         tree = flat
         losses.append(Loss("{% for %}/{% if %} blocks", "not balanced; role markers inside them are not nested"))
     emitter = _Emitter(default_role, losses)
-    body = emitter.emit(tree)
+    body = _BLANK_BEFORE_END.sub(r"\n\1", _BLANK_AFTER_START.sub(r"\1", emitter.emit(tree)))
     return Split(body, chat=True, losses=losses)
 
 
