@@ -34,7 +34,9 @@ SUFFIXES = {"prompty": ".prompty", "dotprompt": ".prompt", "langfuse": ".json"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source_format", choices=FORMATS, metavar="FORMAT", help="prompty, dotprompt or langfuse")
+    parser.add_argument(
+        "source_format", choices=FORMATS, metavar="FORMAT", help="prompty, dotprompt or langfuse"
+    )
     parser.add_argument(
         "sources", nargs="+", metavar="SRC", help="files or directories (searched for .prompty/.prompt/.json)"
     )
@@ -42,17 +44,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", help="the kind of the imported prompts (default: the format's name)")
     parser.add_argument("--dry-run", action="store_true", help="convert and report, write nothing")
     parser.add_argument("--force", action="store_true", help="overwrite files that exist and differ")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
     kind = args.kind or args.source_format
     if not _KIND.match(kind):
-        raise ConfigError(f"invalid kind {kind!r}: lowercase letters, digits, _ and -, starting with a letter")
+        raise ConfigError(
+            f"invalid kind {kind!r}: lowercase letters, digits, _ and -, starting with a letter"
+        )
     if workspace.config.kinds is not None and kind not in workspace.config.kinds:
         allowed = ", ".join(workspace.config.kinds)
-        raise ConfigError(f"kind {kind!r} is not allowed by promptgit.yaml (allowed: {allowed}); choose one with --kind")
+        raise ConfigError(
+            f"kind {kind!r} is not allowed by promptgit.yaml (allowed: {allowed}); choose one with --kind"
+        )
     paths = [Path(source) for source in args.sources]
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
@@ -70,17 +78,26 @@ def run(args: argparse.Namespace) -> int:
     if prompts_dir == workspace.prompts_dir:
         labels = apply_labels(workspace, conversions, args.dry_run)
     elif any(conversion.labels for conversion in conversions):
-        print("promptgit: labels are written only when importing into the repository's prompts directory", file=sys.stderr)
+        print(
+            "promptgit: labels are written only when importing into the repository's prompts directory",
+            file=sys.stderr,
+        )
     shown = {file.path: (workspace.display_path(file.path), file.status) for file in planned}
     if args.format == "json":
-        sys.stdout.write(json.dumps(_json(conversions, shown, prompts_dir, labels, args.dry_run), indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(_json(conversions, shown, prompts_dir, labels, args.dry_run), indent=2) + "\n"
+        )
     else:
         sys.stdout.write(_text(conversions, shown, prompts_dir, labels, args.dry_run))
     return 0 if all(conversion.complete for conversion in conversions) else 1
 
 
-def _files(conversion: Conversion, shown: dict[Path, tuple[str, str]], prompts_dir: Path) -> list[tuple[str, str]]:
-    return [shown[prompts_dir / new.relative] for new in conversion.files if prompts_dir / new.relative in shown]
+def _files(
+    conversion: Conversion, shown: dict[Path, tuple[str, str]], prompts_dir: Path
+) -> list[tuple[str, str]]:
+    return [
+        shown[prompts_dir / new.relative] for new in conversion.files if prompts_dir / new.relative in shown
+    ]
 
 
 def _status(status: str, dry_run: bool) -> str:
@@ -107,18 +124,22 @@ def _text(
             result = "converted"
         rows.append((conversion.source, conversion.name or "-", result))
         lines = [f"  error: {conversion.error}"] if conversion.error else []
-        lines += [f"  file {path} ({_status(status, dry_run)})" for path, status in _files(conversion, shown, prompts_dir)]
+        lines += [
+            f"  file {path} ({_status(status, dry_run)})"
+            for path, status in _files(conversion, shown, prompts_dir)
+        ]
         lines += [f"  + {item}" for item in conversion.converted]
         lines += [f"  - lost {loss.what}: {loss.why}" for loss in conversion.losses]
         details.append(lines)
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
     out: list[str] = []
-    for row, lines in zip(rows, details):
+    for row, lines in zip(rows, details, strict=True):
         out.append(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}".rstrip())
         out += lines
     for outcome in labels:
         target = f"{outcome.label} -> {outcome.name}@{outcome.version}"
-        out.append(f"label {target}: {'set in labels.yaml' if outcome.written else 'pending: ' + pending_hint(outcome)}")
+        state = "set in labels.yaml" if outcome.written else f"pending: {pending_hint(outcome)}"
+        out.append(f"label {target}: {state}")
     converted = sum(1 for c in conversions if c.complete)
     lossy = sum(1 for c in conversions if not c.error and c.losses)
     failed = sum(1 for c in conversions if c.error)
@@ -145,7 +166,10 @@ def _json(
                 "version": conversion.version,
                 "complete": conversion.complete,
                 "error": conversion.error,
-                "files": [{"path": path, "status": status} for path, status in _files(conversion, shown, prompts_dir)],
+                "files": [
+                    {"path": path, "status": status}
+                    for path, status in _files(conversion, shown, prompts_dir)
+                ],
                 "converted": conversion.converted,
                 "lost": [{"what": loss.what, "why": loss.why} for loss in conversion.losses],
             }
@@ -156,4 +180,3 @@ def _json(
             for item in labels
         ],
     }
-

@@ -23,7 +23,17 @@ from promptgit.store.selectors import NAME_PATTERN
 from promptgit.store.workspace import PARTIALS_DIR
 
 # the order of docs/format.md: what a reader looks for first comes first
-KEY_ORDER = ("version", "kind", "description", "model", "token_budget", "inputs", "sample", "params", "output")
+KEY_ORDER = (
+    "version",
+    "kind",
+    "description",
+    "model",
+    "token_budget",
+    "inputs",
+    "sample",
+    "params",
+    "output",
+)
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _SHORT_VERSION = re.compile(r"^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$")
 _UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -33,7 +33,20 @@ CONFIG_NAMES = {
 }
 ROLE_ALIASES = {"model": "assistant"}
 KNOWN_KEYS = frozenset(
-    {"name", "variant", "version", "description", "model", "config", "input", "output", "tools", "metadata", "ext", "raw"}
+    {
+        "name",
+        "variant",
+        "version",
+        "description",
+        "model",
+        "config",
+        "input",
+        "output",
+        "tools",
+        "metadata",
+        "ext",
+        "raw",
+    }
 )
 
 
@@ -83,7 +96,9 @@ def convert(path: Path, raw_name: str, kind: str, partials: Mapping[str, tuple[P
             conversion.lose(key, _LOST.get(key, "no promptgit equivalent"))
     if isinstance(data.get("metadata"), Mapping) and data["metadata"]:
         conversion.lose("metadata", "promptgit's front matter has no free-form metadata")
-    for key in sorted(str(key) for key in data if str(key) not in KNOWN_KEYS and not str(key).startswith("ext.")):
+    for key in sorted(
+        str(key) for key in data if str(key) not in KNOWN_KEYS and not str(key).startswith("ext.")
+    ):
         conversion.lose(key, "not a Dotprompt key promptgit knows; left out")
     if any(str(key).startswith("ext.") for key in data):
         conversion.lose("ext.*", _LOST["ext"])
@@ -181,7 +196,9 @@ def _output(section: Any, conversion: Conversion) -> dict[str, Any] | None:
 
 def _messages(body: str, conversion: Conversion) -> str:
     losses: list[Loss] = []
-    rules: list[MarkerRule] = [(ROLE_SENTINEL_PATTERN, lambda match: static_role(match[1], losses, ROLE_ALIASES))]
+    rules: list[MarkerRule] = [
+        (ROLE_SENTINEL_PATTERN, lambda match: static_role(match[1], losses, ROLE_ALIASES))
+    ]
     split = split_messages(body, rules, "user")
     for loss in [*losses, *split.losses]:
         conversion.lose(loss.what, loss.why)

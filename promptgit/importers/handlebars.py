@@ -23,7 +23,9 @@ from promptgit.importers.result import Loss
 ROLE_SENTINEL = "\x00role:{}\x00"
 ROLE_SENTINEL_PATTERN = re.compile(r"\x00role:([A-Za-z_]+)\x00")
 PARTIAL_PATH = "partials/{}.j2"
-_ARG = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\([^)]*\)|[^\s"\'()=]+(?:=(?:"[^"]*"|\'[^\']*\'|\S+))?')
+_ARG = re.compile(
+    r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\([^)]*\)|[^\s"\'()=]+(?:=(?:"[^"]*"|\'[^\']*\'|\S+))?'
+)
 _BLOCK_PARAMS = re.compile(r"\s+as\s+\|([^|]*)\|\s*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -238,18 +240,30 @@ class _Translator:
                 "Jinja's tojson sorts object keys, writes ', ' and ': ' between items (Dotprompt writes "
                 "none) and escapes <, >, & and ' as \\u sequences: the same JSON, not the same text",
             )
-            return "{{ " + value + (f"|tojson(indent={int(indent)})" if indent and indent.isdigit() else "|tojson") + " }}"
+            return (
+                "{{ "
+                + value
+                + (f"|tojson(indent={int(indent)})" if indent and indent.isdigit() else "|tojson")
+                + " }}"
+            )
         if head == "role":
             role = rest[0].strip("\"'") if rest else ""
             return ROLE_SENTINEL.format(role)
         if head == "history":
-            self.lose("{{history}}", "the runtime inserts the conversation history there; promptgit has no history slot")
+            self.lose(
+                "{{history}}",
+                "the runtime inserts the conversation history there; promptgit has no history slot",
+            )
             return ""
         if head == "media":
-            self.lose(f"{{{{{inner}}}}}", "media parts (images, audio) are not text; promptgit messages are text")
+            self.lose(
+                f"{{{{{inner}}}}}", "media parts (images, audio) are not text; promptgit messages are text"
+            )
             return ""
         if head == "section":
-            self.lose(f"{{{{{inner}}}}}", "sections are a Dotprompt runtime feature with no promptgit equivalent")
+            self.lose(
+                f"{{{{{inner}}}}}", "sections are a Dotprompt runtime feature with no promptgit equivalent"
+            )
             return ""
         self.lose(f"{{{{{inner}}}}}", f"the helper {head!r} has no promptgit equivalent; left out")
         return ""
@@ -303,7 +317,9 @@ class _Translator:
             otherwise = self._emit(block.inverse, scopes) if block.inverse is not None else ""
             otherwise = _tag("{% else %}") + otherwise if otherwise else ""
             return _tag("{% if " + value + " %}") + inner + otherwise + _tag("{% endif %}")
-        self.lose(f"{{{{#{helper}}}}}", f"the block helper {helper!r} has no promptgit equivalent; its body is kept")
+        self.lose(
+            f"{{{{#{helper}}}}}", f"the block helper {helper!r} has no promptgit equivalent; its body is kept"
+        )
         return self._emit(block.body, scopes)
 
     def _conditional(self, condition: str | None, block: _Block, scopes: list[_Scope]) -> str:
@@ -323,7 +339,9 @@ class _Translator:
         is_object = self._declared_type(block.args[0], scopes) == "object"
         key = (params[1] if len(params) > 1 else f"{item}_key") if is_object else None
         index = params[1] if len(params) > 1 and not is_object else None
-        head = _tag(f"{{% for {key}, {item} in {iterable}.items() %}}" if key else f"{{% for {item} in {iterable} %}}")
+        head = _tag(
+            f"{{% for {key}, {item} in {iterable}.items() %}}" if key else f"{{% for {item} in {iterable} %}}"
+        )
         text = head + self._emit(block.body, [*scopes, _Scope(item, key, index=index)])
         if block.inverse is not None:
             text += _tag("{% else %}") + self._emit(block.inverse, scopes)
@@ -432,10 +450,10 @@ def _place_tags(text: str) -> str:
         if _GENERATED_OPEN not in line:
             continue
         tags = _GENERATED.findall(line)
-        standalone = len(tags) == 1 and not _GENERATED.sub("", line).strip()
-        lines[index] = _GENERATED.sub(
-            lambda match: match[1] if standalone else "{%+" + match[1][2:-2] + "+%}", line
-        )
+        if len(tags) == 1 and not _GENERATED.sub("", line).strip():
+            lines[index] = _GENERATED.sub(lambda match: match[1], line)
+        else:
+            lines[index] = _GENERATED.sub(lambda match: "{%+" + match[1][2:-2] + "+%}", line)
     return "\n".join(lines)
 
 
@@ -459,7 +477,11 @@ def _join(head: str, segments: list[str]) -> str:
 def _text(text: str) -> str:
     """Literal template text, protected where Jinja would read it as syntax."""
     if any(marker in text for marker in _JINJA_SYNTAX):
-        return "{% raw %}" + text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
+        return (
+            "{% raw %}"
+            + text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
+            + "{% endraw %}"
+        )
     return text
 
 

@@ -60,7 +60,7 @@ def _convert_file(path: Path, kind: str) -> list[Conversion]:
             )
             conversions.append(Conversion(source=where, error=message))
             continue
-        version = item.get("version") if isinstance(item.get("version"), int) else 0
+        version: int = item["version"] if isinstance(item.get("version"), int) else 0
         labels_of[(item["name"], version)] = [str(label) for label in item.get("labels") or []]
         known = newest.get(item["name"])
         if known is None or version > known[0]:
@@ -158,7 +158,9 @@ def _text(text: str, conversion: Conversion, where: str = "prompt") -> str:
 
 def _literal(text: str, conversion: Conversion, where: str) -> str:
     for tag in _OTHER_TAG.findall(text):
-        conversion.lose(f"{where}: {tag}", "not a plain variable; Langfuse's Python SDK leaves it as text, so does this")
+        conversion.lose(
+            f"{where}: {tag}", "not a plain variable; Langfuse's Python SDK leaves it as text, so does this"
+        )
     return jinja_literal_text(text)
 
 
@@ -175,9 +177,10 @@ def _chat(messages: list[Any], inputs: dict[str, dict[str, Any]], conversion: Co
                 conversion.lose(f"placeholder {name!r}", "not a variable name")
                 continue
             inputs[name] = {"type": "array", "default": []}
+            item = THREAD_LOOP_VARIABLE
             out.append(
-                f"{{% for {THREAD_LOOP_VARIABLE} in {name} %}}\n"
-                f"{{% message {THREAD_LOOP_VARIABLE}.role %}}{{{{ {THREAD_LOOP_VARIABLE}.content }}}}{{% endmessage %}}\n"
+                f"{{% for {item} in {name} %}}\n"
+                f"{{% message {item}.role %}}{{{{ {item}.content }}}}{{% endmessage %}}\n"
                 "{% endfor %}\n"
             )
             conversion.note(f"placeholder {name} -> a loop of messages over the input {name}")
@@ -187,7 +190,9 @@ def _chat(messages: list[Any], inputs: dict[str, dict[str, Any]], conversion: Co
         if not isinstance(content, str):
             conversion.lose(f"prompt[{index}].content", "not text (multi-part content); left out")
             content = ""
-        out.append(f"{{% message {role} %}}\n{_text(content, conversion, f'prompt[{index}]')}\n{{% endmessage %}}\n")
+        out.append(
+            f"{{% message {role} %}}\n{_text(content, conversion, f'prompt[{index}]')}\n{{% endmessage %}}\n"
+        )
     for loss in losses:
         conversion.lose(loss.what, loss.why)
     conversion.note(f"chat messages ({len(messages)}) -> message blocks")

@@ -54,7 +54,9 @@ def static_role(name: str, losses: list[Loss], aliases: dict[str, str] | None = 
     """A literal role, mapped through `aliases` (Dotprompt's `model` is `assistant`)."""
     role = (aliases or {}).get(name.lower(), name.lower())
     if role not in ROLES:
-        losses.append(Loss(f"role {name!r}", f"not a chat role promptgit knows ({', '.join(ROLES)}); made 'user'"))
+        losses.append(
+            Loss(f"role {name!r}", f"not a chat role promptgit knows ({', '.join(ROLES)}); made 'user'")
+        )
         role = "user"
     return Marker(json.dumps(role))
 
@@ -74,7 +76,9 @@ def split_messages(text: str, rules: list[MarkerRule], default_role: str) -> Spl
         for token in tokens:
             flat.append(token if isinstance(token, Marker) else str(token))
         tree = flat
-        losses.append(Loss("{% for %}/{% if %} blocks", "not balanced; role markers inside them are not nested"))
+        losses.append(
+            Loss("{% for %}/{% if %} blocks", "not balanced; role markers inside them are not nested")
+        )
     emitter = _Emitter(default_role, losses)
     body = _BLANK_BEFORE_END.sub(r"\n\1", _BLANK_AFTER_START.sub(r"\1", emitter.emit(tree)))
     return Split(body, chat=True, losses=losses)
@@ -94,9 +98,9 @@ def _tokens(text: str, rules: list[MarkerRule]) -> list[object]:
     for pattern, make in rules:
         for match in pattern.finditer(text):
             marker = make(match)
-            if marker is not None and free(match.start(), match.end()):
-                if not any(start < match.end() and match.start() < end for start, end, _ in spans):
-                    spans.append((match.start(), match.end(), marker))
+            overlaps = any(start < match.end() and match.start() < end for start, end, _ in spans)
+            if marker is not None and free(match.start(), match.end()) and not overlaps:
+                spans.append((match.start(), match.end(), marker))
     spans.sort(key=lambda span: span[0])
     tokens: list[object] = []
     position = 0
@@ -155,7 +159,10 @@ def _has_marker(node: object) -> bool:
 
 def _source(node: object) -> str:
     if isinstance(node, _Block):
-        return "".join(tag + "".join(_source(child) for child in children) for tag, children in node.parts) + node.close
+        return (
+            "".join(tag + "".join(_source(child) for child in children) for tag, children in node.parts)
+            + node.close
+        )
     return str(node)
 
 

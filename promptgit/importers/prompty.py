@@ -23,10 +23,13 @@ from promptgit.importers.schemas import PROMPTY_KINDS, RICH_KINDS, input_spec, j
 
 SUFFIX = ".prompty"
 _ROLE_LINE = re.compile(
-    r"^[ \t]*#?[ \t]*(?P<role>(?i:system|user|assistant|developer))(?P<attributes>\[[^\]\n]*\])?[ \t]*:[ \t]*$\n?",
+    r"^[ \t]*#?[ \t]*(?P<role>(?i:system|user|assistant|developer))"
+    r"(?P<attributes>\[[^\]\n]*\])?[ \t]*:[ \t]*$\n?",
     re.M,
 )
-_VALUE_ROLE_LINE = re.compile(r"^[ \t]*\{\{-?\s*(?P<expression>[A-Za-z_][\w.]*)\s*-?\}\}[ \t]*:[ \t]*$\n?", re.M)
+_VALUE_ROLE_LINE = re.compile(
+    r"^[ \t]*\{\{-?\s*(?P<expression>[A-Za-z_][\w.]*)\s*-?\}\}[ \t]*:[ \t]*$\n?", re.M
+)
 _REFERENCE = re.compile(r"\$\{(env|file|params|json):([^}]*)\}")
 # Prompty's option names (v2 `model.options`) -> the OpenAI parameter names promptgit's caller sends
 OPTION_NAMES = {
@@ -108,7 +111,7 @@ class _Converter:
     def run(self, name: str, body: str) -> None:
         self._references(self.data, ())
         data = self.data
-        metadata = data.get("metadata") if isinstance(data.get("metadata"), Mapping) else {}
+        metadata = _mapping(data.get("metadata"))
         self.conversion.version = version_from(data.get("version", metadata.get("version")), self.conversion)
         description = data.get("description") or data.get("name")
         if isinstance(description, str) and description.strip():
@@ -129,7 +132,9 @@ class _Converter:
         for key in sorted(set(data) - known):
             self.lose(key, "not part of the Prompty format promptgit knows; left out")
         if data.get("kind") not in (None, "prompt"):
-            self.lose(f"kind: {data.get('kind')}", "agents (tool loops) run in the caller, not in a prompt file")
+            self.lose(
+                f"kind: {data.get('kind')}", "agents (tool loops) run in the caller, not in a prompt file"
+            )
         if isinstance(data.get("instructions"), str) and not body.strip():
             body = data["instructions"]
         if self.params:
@@ -147,7 +152,7 @@ class _Converter:
                 where = ".".join(path) or "front matter"
                 why = {
                     "env": "environment variables are the caller's configuration, not the prompt's",
-                    "file": "the referenced file is read by Prompty at load time; promptgit keeps a prompt in one file",
+                    "file": "Prompty reads the referenced file at load time; a promptgit prompt is one file",
                 }.get(protocol, "a load-time reference with no promptgit equivalent")
                 self.lose(f"{where}: ${{{protocol}:{target}}}", why)
         elif isinstance(value, Mapping):
@@ -170,21 +175,33 @@ class _Converter:
         if isinstance(api, str):
             self.api = api.lower()
             if self.api in NOT_CHAT_APIS:
-                self.lose(f"model api {api!r}", "promptgit prompts render chat messages or text for chat/completion calls")
-        configuration = model.get("configuration") if isinstance(model.get("configuration"), Mapping) else {}
-        parameters = model.get("parameters") if isinstance(model.get("parameters"), Mapping) else {}
-        options = model.get("options") if isinstance(model.get("options"), Mapping) else {}
+                self.lose(
+                    f"model api {api!r}",
+                    "promptgit prompts render chat messages or text for chat/completion calls",
+                )
+        configuration = _mapping(model.get("configuration"))
+        parameters = _mapping(model.get("parameters"))
+        options = _mapping(model.get("options"))
         name = model.get("id") or model.get("name")
-        for candidate in (configuration.get("model"), configuration.get("azure_deployment"), parameters.get("model")):
+        for candidate in (
+            configuration.get("model"),
+            configuration.get("azure_deployment"),
+            parameters.get("model"),
+        ):
             name = name or candidate
         if isinstance(name, str) and not name.startswith("${"):
             self._set_model(name)
         if model.get("provider"):
-            self.lose(f"model.provider: {model['provider']}", "the caller chooses the client (promptgit.LLM(client=...))")
+            self.lose(
+                f"model.provider: {model['provider']}",
+                "the caller chooses the client (promptgit.LLM(client=...))",
+            )
         if model.get("connection"):
             self.lose("model.connection", "endpoints and keys are the caller's client configuration")
         for key in sorted(set(configuration) - {"model", "azure_deployment"}):
-            self.lose(f"model.configuration.{key}", "endpoints and keys are the caller's client configuration")
+            self.lose(
+                f"model.configuration.{key}", "endpoints and keys are the caller's client configuration"
+            )
         for key, value in options.items():
             if key in OPTION_NAMES:
                 self.params[OPTION_NAMES[key]] = value
@@ -220,7 +237,11 @@ class _Converter:
             return  # a `${file:...}` reference: reported by _references
         items: list[tuple[str, Any]]
         if isinstance(inputs, list):
-            items = [(str(item.get("name")), item) for item in inputs if isinstance(item, Mapping) and item.get("name")]
+            items = [
+                (str(item.get("name")), item)
+                for item in inputs
+                if isinstance(item, Mapping) and item.get("name")
+            ]
         elif isinstance(inputs, Mapping):
             items = [(str(key), value) for key, value in inputs.items()]
         else:
@@ -250,7 +271,9 @@ class _Converter:
             if isinstance(rest.get("items"), Mapping):  # Prompty's property schema, not JSON Schema
                 rest["items"] = _property_schema(rest["items"], self.conversion, f"{where}.items")
             if isinstance(rest.get("properties"), (list, Mapping)):
-                nested = _property_schema({"kind": "object", "properties": rest["properties"]}, self.conversion, where)
+                nested = _property_schema(
+                    {"kind": "object", "properties": rest["properties"]}, self.conversion, where
+                )
                 rest["properties"] = nested.get("properties", {})
             if "enumValues" in rest:
                 rest["enum"] = rest.pop("enumValues")
@@ -272,7 +295,9 @@ class _Converter:
             self.threads.append(name)
             self.conversion.note(f"inputs.{name} (thread) -> a loop of messages over {name}")
             return {"type": "array", "default": []}
-        self.lose(f"inputs.{name} ({kind})", f"{kind} parts are not text; promptgit renders the value as text")
+        self.lose(
+            f"inputs.{name} ({kind})", f"{kind} parts are not text; promptgit renders the value as text"
+        )
         return {"type": "string"}
 
     def _sample(self, sample: Any) -> None:
@@ -321,9 +346,13 @@ class _Converter:
             parser = template.get("parser")
             parser_kind = parser.get("kind") if isinstance(parser, Mapping) else parser
             if parser_kind not in (None, "prompty"):
-                self.lose(f"template.parser: {parser_kind}", "promptgit reads role lines as Prompty's parser does")
+                self.lose(
+                    f"template.parser: {parser_kind}", "promptgit reads role lines as Prompty's parser does"
+                )
             if isinstance(format_, Mapping) and format_.get("strict"):
-                self.conversion.note("template.format.strict: promptgit's message blocks cannot be forged by inputs")
+                self.conversion.note(
+                    "template.format.strict: promptgit's message blocks cannot be forged by inputs"
+                )
         engine = engine.lower()
         if engine in ("mustache", "handlebars"):
             # what is declared decides whether `{{#x}}` loops and whether `{{name}}` in it is the item's
@@ -331,7 +360,9 @@ class _Converter:
             declared = {**sampled, **self.inputs}
             translation = translate(body, declared=declared, mustache=engine == "mustache", where="body")
             body = translation.text
-            self.conversion.losses.extend(loss for loss in translation.losses if loss not in self.conversion.losses)
+            self.conversion.losses.extend(
+                loss for loss in translation.losses if loss not in self.conversion.losses
+            )
             self.conversion.note(f"{engine} body -> Jinja")
         elif engine not in ("jinja2", "jinja", "nunjucks", "liquid"):
             self.lose(f"template format {engine!r}", "read as Jinja")
@@ -340,17 +371,23 @@ class _Converter:
                 f"{{% for thread_message in {thread} %}}\n{{{{ thread_message.role }}}}:\n"
                 "{{ thread_message.content }}\n{% endfor %}\n"
             )
-            body = re.sub(r"^[ \t]*\{\{-?\s*" + thread + r"\s*-?\}\}[ \t]*$\n?", lambda _m: loop, body, flags=re.M)
+            line = re.compile(r"^[ \t]*\{\{-?\s*" + re.escape(thread) + r"\s*-?\}\}[ \t]*$\n?", re.M)
+            body = line.sub(loop.replace("\\", "\\\\"), body)  # a replacement template: no group references
         if "![thread]" in body:
             body = body.replace("![thread]", "")
-            self.lose("![thread]", "the conversation is inserted by the Prompty runtime; promptgit has no history slot")
+            self.lose(
+                "![thread]",
+                "the conversation is inserted by the Prompty runtime; promptgit has no history slot",
+            )
         losses: list[Loss] = []
         rules: list[MarkerRule] = [
             (_ROLE_LINE, lambda match: self._role_marker(match, losses)),
             (_VALUE_ROLE_LINE, lambda match: Marker(match["expression"])),
         ]
         split = split_messages(body, rules, "system")
-        self.conversion.losses.extend(loss for loss in [*losses, *split.losses] if loss not in self.conversion.losses)
+        self.conversion.losses.extend(
+            loss for loss in [*losses, *split.losses] if loss not in self.conversion.losses
+        )
         if split.chat:
             self.conversion.note("role lines -> message blocks")
             return split.text
@@ -367,7 +404,9 @@ class _Converter:
 
     def _role_marker(self, match: re.Match[str], losses: list[Loss]) -> Marker:
         if match["attributes"]:
-            losses.append(Loss(f"{match['role']}{match['attributes']}:", "message attributes (a name) are not kept"))
+            losses.append(
+                Loss(f"{match['role']}{match['attributes']}:", "message attributes (a name) are not kept")
+            )
         return static_role(match["role"], losses)
 
 
@@ -378,6 +417,10 @@ _LOST_KEYS = {
     "base": "a base prompty's settings are not inherited; convert it and merge by hand",
     "template_format": "read as Jinja",
 }
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _kind_of(value: Any) -> str:

@@ -8,8 +8,8 @@ is a whole JSON Schema. What the subset has no key for is reported, not silently
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import nodes
@@ -55,7 +55,9 @@ PROMPTY_KINDS = {
     "dict": "object",
 }
 RICH_KINDS = frozenset({"thread", "image", "file", "audio"})
-_PICO_KEY = re.compile(r"^(?P<name>[^?(]+?)(?P<optional>\?)?(?:\((?P<kind>[a-z]+)(?:,\s*(?P<description>.*))?\))?$")
+_PICO_KEY = re.compile(
+    r"^(?P<name>[^?(]+?)(?P<optional>\?)?(?:\((?P<kind>[a-z]+)(?:,\s*(?P<description>.*))?\))?$"
+)
 
 
 def picoschema(schema: Any, losses: list[Loss], where: str) -> dict[str, Any] | None:
@@ -67,7 +69,7 @@ def picoschema(schema: Any, losses: list[Loss], where: str) -> dict[str, Any] | 
     if not isinstance(schema, Mapping):
         losses.append(Loss(f"{where}: schema {schema!r}", "neither Picoschema nor JSON Schema"))
         return None
-    if isinstance(schema.get("type"), str) and schema["type"] in TYPES | {"any"} or "properties" in schema:
+    if (isinstance(schema.get("type"), str) and schema["type"] in TYPES | {"any"}) or "properties" in schema:
         return dict(schema)
     return _pico_object(schema, losses, where)
 
@@ -105,7 +107,9 @@ def _pico_object(schema: Mapping[str, Any], losses: list[Loss], where: str) -> d
             if match["optional"]:
                 prop["enum"].append(None)
         else:
-            losses.append(Loss(f"{where}: schema key {key!r}", f"unknown Picoschema type {kind!r}; left untyped"))
+            losses.append(
+                Loss(f"{where}: schema key {key!r}", f"unknown Picoschema type {kind!r}; left untyped")
+            )
             prop = {}
         if description:
             prop["description"] = description.strip()
@@ -130,10 +134,14 @@ def _pico_value(value: Any, losses: list[Loss], where: str) -> dict[str, Any] | 
     return None
 
 
-def inputs_from_json_schema(schema: Mapping[str, Any], losses: list[Loss], where: str) -> dict[str, dict[str, Any]]:
+def inputs_from_json_schema(
+    schema: Mapping[str, Any], losses: list[Loss], where: str
+) -> dict[str, dict[str, Any]]:
     """The properties of an object schema as promptgit inputs (`required:` from the schema's list)."""
     if schema.get("type", "object") != "object" or not isinstance(schema.get("properties", {}), Mapping):
-        losses.append(Loss(f"{where}: a {schema.get('type')!r} schema", "inputs are named variables (an object)"))
+        losses.append(
+            Loss(f"{where}: a {schema.get('type')!r} schema", "inputs are named variables (an object)")
+        )
         return {}
     required = set(schema.get("required") or [])
     inputs: dict[str, dict[str, Any]] = {}
@@ -143,7 +151,9 @@ def inputs_from_json_schema(schema: Mapping[str, Any], losses: list[Loss], where
             spec["required"] = False
         inputs[str(name)] = spec
     for key in sorted(set(schema) - {"type", "properties", "required", "additionalProperties", "$schema"}):
-        losses.append(Loss(f"{where}: {key}", "promptgit inputs have no schema-level keys besides the variables"))
+        losses.append(
+            Loss(f"{where}: {key}", "promptgit inputs have no schema-level keys besides the variables")
+        )
     return inputs
 
 
@@ -154,9 +164,13 @@ def input_spec(prop: Mapping[str, Any], losses: list[Loss], where: str) -> dict[
         if key in INPUT_KEYS and key != "required":
             spec[key] = value
         elif key in ("required", "additionalProperties") and "properties" in prop:
-            losses.append(Loss(f"{where}: {key}", "inside an object input, only the fields' types are checked"))
+            losses.append(
+                Loss(f"{where}: {key}", "inside an object input, only the fields' types are checked")
+            )
         elif key not in ("title", "$comment"):
-            losses.append(Loss(f"{where}: {key}", "not in promptgit's input subset (schemas/prompt.schema.json)"))
+            losses.append(
+                Loss(f"{where}: {key}", "not in promptgit's input subset (schemas/prompt.schema.json)")
+            )
     kind = spec.get("type")
     if isinstance(kind, list):
         kind = [item for item in kind if item in TYPES] or None

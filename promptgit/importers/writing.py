@@ -63,7 +63,9 @@ def add_prefix(conversions: Iterable[Conversion], prefix: str) -> None:
         if conversion.name:
             conversion.name = f"{prefix}/{conversion.name}"
         conversion.files[:] = [
-            new if new.relative.startswith(f"{PARTIALS_DIR}/") else NewFile(f"{prefix}/{new.relative}", new.text)
+            new
+            if new.relative.startswith(f"{PARTIALS_DIR}/")
+            else NewFile(f"{prefix}/{new.relative}", new.text)
             for new in conversion.files
         ]
 
@@ -94,10 +96,14 @@ def plan(
                     exists.append(display(path))
             planned[path] = PlannedFile(path, new.text, status)
     if clashes:
-        raise ConfigError(f"two sources convert to the same file with different content: {', '.join(clashes)}")
+        raise ConfigError(
+            f"two sources convert to the same file with different content: {', '.join(clashes)}"
+        )
     if exists:
         shown = ", ".join(exists[:5]) + (f" and {len(exists) - 5} more" if len(exists) > 5 else "")
-        raise ConfigError(f"refusing to overwrite {shown}: they exist and differ (--force overwrites); nothing written")
+        raise ConfigError(
+            f"refusing to overwrite {shown}: they exist and differ (--force overwrites); nothing written"
+        )
     return list(planned.values())
 
 
@@ -109,9 +115,16 @@ def write(files: Iterable[PlannedFile]) -> None:
         write_atomic(file.path, file.text.encode("utf-8"))
 
 
-def apply_labels(workspace: Workspace, conversions: Iterable[Conversion], dry_run: bool) -> list[LabelOutcome]:
+def apply_labels(
+    workspace: Workspace, conversions: Iterable[Conversion], dry_run: bool
+) -> list[LabelOutcome]:
     """Write each conversion's labels whose version is released; report the others as pending."""
-    wanted = [(c.name, label, c.version) for c in conversions if c.name and c.version and not c.error for label in c.labels]
+    wanted = [
+        (c.name, label, c.version)
+        for c in conversions
+        if c.name and c.version and not c.error
+        for label in c.labels
+    ]
     if not wanted:
         return []
     store = open_store(workspace)
@@ -123,7 +136,9 @@ def apply_labels(workspace: Workspace, conversions: Iterable[Conversion], dry_ru
     finally:
         if store is not None:
             store.close()
-    outcomes = [LabelOutcome(name, label, version, version in released[name]) for name, label, version in wanted]
+    outcomes = [
+        LabelOutcome(name, label, version, version in released[name]) for name, label, version in wanted
+    ]
     ready = [outcome for outcome in outcomes if outcome.written]
     if ready and not dry_run:
         path = workspace.prompts_dir / LABELS_FILE
@@ -140,7 +155,8 @@ def apply_labels(workspace: Workspace, conversions: Iterable[Conversion], dry_ru
 
 def pending_hint(outcome: LabelOutcome) -> str:
     """What to run for a label whose version is not released yet."""
+    tag = release_tag(outcome.name, outcome.version)
     return (
-        f"after `promptgit release {outcome.name}` (tag {release_tag(outcome.name, outcome.version)}), run the "
-        f"import again or `promptgit label set {outcome.label} {outcome.name}@{outcome.version}`"
+        f"after `promptgit release {outcome.name}` (tag {tag}), run the import again or "
+        f"`promptgit label set {outcome.label} {outcome.name}@{outcome.version}`"
     )

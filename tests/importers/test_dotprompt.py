@@ -185,7 +185,10 @@ def _dotprompt_render(directory: Path, source: Path, inputs: dict[str, Any]) -> 
     rendered = asyncio.run(runtime.render(source.read_text("utf-8"), DataArgument(input=inputs)))
     roles = {"model": "assistant"}
     return [
-        (roles.get(str(message.role.value), str(message.role.value)), "".join(part.text for part in message.content))
+        (
+            roles.get(str(message.role.value), str(message.role.value)),
+            "".join(part.text for part in message.content),
+        )
         for message in rendered.messages
     ]
 
@@ -233,7 +236,9 @@ def test_the_sample_render_uses_input_defaults(tmp_path: Path) -> None:
     ours = render(root, "greet")  # the sample: input.default
 
     assert ours == [{"role": "user", "content": "Hi Ada."}]
-    assert normalized([("user", "Hi Ada.")]) == normalized(_dotprompt_render(sources, sources / "greet.prompt", {}))
+    assert normalized([("user", "Hi Ada.")]) == normalized(
+        _dotprompt_render(sources, sources / "greet.prompt", {})
+    )
 
 
 def test_json_renders_the_same_json_with_other_spacing(tmp_path: Path) -> None:

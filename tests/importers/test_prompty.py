@@ -114,7 +114,10 @@ def test_a_v2_file_converts_whole_and_renders_as_prompty_does(tmp_path: Path) ->
         "params": {"temperature": 0.2, "max_tokens": 400, "top_p": 0.9, "stop": ["###"]},
         "output": {
             "type": "object",
-            "properties": {"answer": {"type": "string", "description": "The reply"}, "confidence": {"type": "number"}},
+            "properties": {
+                "answer": {"type": "string", "description": "The reply"},
+                "confidence": {"type": "number"},
+            },
             "required": ["answer", "confidence"],
             "additionalProperties": False,
         },
@@ -177,7 +180,9 @@ def test_a_v1_file_maps_configuration_parameters_and_sample(tmp_path: Path) -> N
         "model.configuration.type",
     ]
     assert "version 1.0 -> 1.0.0" in conversion.converted
-    assert "input chat_history (array): used by the template, not declared in the source" in conversion.converted
+    assert (
+        "input chat_history (array): used by the template, not declared in the source" in conversion.converted
+    )
     assert errors(root) == []
     text = (root / "prompts/basic.j2").read_text()
     assert "model: gpt-35-turbo\n" in text and "params:\n  max_tokens: 128\n  temperature: 0.5\n" in text

@@ -44,7 +44,9 @@ def test_at_least_90_percent_of_the_parsed_files_validate_clean(
     parsed = [conversion for conversion in conversions if not conversion.error]
     clean = [conversion for conversion in parsed if f"prompts/{conversion.name}.j2" not in with_errors]
     share = len(clean) / len(parsed)
-    print(f"\nPrompty corpus: {len(conversions)} files, {len(parsed)} parsed, {len(clean)} clean ({share:.1%})")
+    print(
+        f"\nPrompty corpus: {len(conversions)} files, {len(parsed)} parsed, {len(clean)} clean ({share:.1%})"
+    )
 
     assert len(conversions) > 200
     # the one file the corpus makes invalid on purpose (unclosed YAML list) is the one that fails to parse
@@ -79,7 +81,9 @@ def test_renders_agree_with_the_prompty_runtime(
             continue
         ours = render(root, conversion.name or "")
         compared += 1
-        if _messages(ours) != normalized([(m.role, "".join(getattr(p, "value", "") for p in m.parts)) for m in theirs]):
+        if _messages(ours) != normalized(
+            [(m.role, "".join(getattr(p, "value", "") for p in m.parts)) for m in theirs]
+        ):
             different.append(conversion)
     print(f"\nPrompty runtime renders compared: {compared}, different: {len(different)}")
 
