@@ -127,8 +127,9 @@ def finish(draft: Draft, conversion: Conversion) -> None:
         conversion.lose(f"sample.{key}", "not an input of the prompt; promptgit refuses undeclared inputs")
     for variable, spec in inputs.items():
         if variable not in sample and spec.get("required", "default" not in spec) and "default" not in spec:
-            attributes = used[variable].attributes if variable in used else ()
-            sample[variable] = placeholder(variable, spec, attributes)
+            found = used.get(variable)
+            attributes = (found.attributes, found.looped_attributes) if found else ((), ())
+            sample[variable] = placeholder(variable, spec, *attributes)
             conversion.note(f"sample.{variable}: a placeholder (the source has no example)")
     metadata: dict[str, Any] = {"version": conversion.version or DEFAULT_VERSION, "kind": draft.kind}
     metadata.update(draft.metadata)

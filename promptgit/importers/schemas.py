@@ -192,6 +192,7 @@ class UsedVariable:
 
     type: str
     attributes: tuple[str, ...] = ()
+    looped_attributes: tuple[str, ...] = ()  # `{% for x in customer.orders %}`: orders is a list
 
 
 def used_variables(trees: Iterable[nodes.Template], globals_: frozenset[str]) -> dict[str, UsedVariable]:
@@ -201,7 +202,13 @@ def used_variables(trees: Iterable[nodes.Template], globals_: frozenset[str]) ->
     found: dict[str, UsedVariable] = {}
     for tree in trees:
         names = scan(tree).variables(globals_)
-        iterated = {node.iter.name for node in tree.find_all(nodes.For) if isinstance(node.iter, nodes.Name)}
+        loops = list(tree.find_all(nodes.For))
+        iterated = {node.iter.name for node in loops if isinstance(node.iter, nodes.Name)}
+        looped = {
+            (node.iter.node.name, node.iter.attr)
+            for node in loops
+            if isinstance(node.iter, nodes.Getattr) and isinstance(node.iter.node, nodes.Name)
+        }
         attributes: dict[str, list[str]] = {}
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
             if isinstance(node.node, nodes.Name):  # type: ignore[attr-defined]
@@ -215,7 +222,8 @@ def used_variables(trees: Iterable[nodes.Template], globals_: frozenset[str]) ->
             if name in iterated:
                 found.setdefault(name, UsedVariable("array"))
             elif name in attributes:
-                found.setdefault(name, UsedVariable("object", tuple(attributes[name])))
+                lists = tuple(attribute for attribute in attributes[name] if (name, attribute) in looped)
+                found.setdefault(name, UsedVariable("object", tuple(attributes[name]), lists))
             else:
                 found.setdefault(name, UsedVariable("string"))
     return found
@@ -238,7 +246,9 @@ def json_type(value: Any) -> str | None:
     return None
 
 
-def placeholder(name: str, spec: Mapping[str, Any], attributes: tuple[str, ...] = ()) -> Any:
+def placeholder(
+    name: str, spec: Mapping[str, Any], attributes: tuple[str, ...] = (), lists: tuple[str, ...] = ()
+) -> Any:
     """A sample value of the declared type, for a required input the source gives no example of; an
     object gets the `attributes` the template takes of it, so the sample render reaches them."""
     kind = spec.get("type")
@@ -246,5 +256,5 @@ def placeholder(name: str, spec: Mapping[str, Any], attributes: tuple[str, ...] 
     if isinstance(spec.get("enum"), list) and spec["enum"]:
         return spec["enum"][0]
     if kind == "object":
-        return {attribute: attribute for attribute in attributes}
+        return {attribute: [] if attribute in lists else attribute for attribute in attributes}
     return {"integer": 1, "number": 1.0, "boolean": True, "array": []}.get(str(kind), name)
