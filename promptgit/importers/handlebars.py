@@ -226,8 +226,14 @@ class _Translator:
         if not args:
             return ""
         head, rest = args[0], args[1:]
+        if self.mustache and head.startswith("&"):  # Mustache's unescaped `{{&x}}`
+            head, tag = head[1:].strip() or (rest[0] if rest else ""), _Tag(inner, triple=True)
         if self.mustache or (not rest and head not in ("history",)):
             expression = self._value(head, scopes)
+            if self.mustache and not tag.triple and expression is not None:
+                note = "Mustache HTML-escapes {{x}}; promptgit inserts values as they are, as {{{x}}} does"
+                if note not in self.result.notes:
+                    self.result.notes.append(note)
             return "" if expression is None else "{{ " + expression + " }}"
         if head == "json":
             value = self._value(rest[0], scopes) if rest else None

@@ -66,7 +66,7 @@ def convert(path: Path, raw_name: str, kind: str) -> Conversion:
     except (OSError, UnicodeDecodeError) as exc:
         conversion.error = f"cannot read: {exc}"
         return conversion
-    front, body, body_line = _split(text)
+    front, body = _split(text)
     try:
         data, _marks = load_marked_yaml(front, line_offset=1) if front is not None else ({}, {})
     except YAMLProblem as problem:
@@ -77,20 +77,19 @@ def convert(path: Path, raw_name: str, kind: str) -> Conversion:
     if not isinstance(data, dict):
         conversion.error = "line 2: the front matter is not a mapping"
         return conversion
-    del body_line
     _Converter(conversion, data, kind).run(prompt_name(raw_name, conversion), body)
     return conversion
 
 
-def _split(text: str) -> tuple[str | None, str, int]:
-    """(front matter YAML or None, body, the body's first line), as Prompty splits a file."""
+def _split(text: str) -> tuple[str | None, str]:
+    """(front matter YAML or None, body), as Prompty splits a file."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        return None, text, 1
+        return None, text
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
-    return None, text, 1
+            return "".join(lines[1:index]), "".join(lines[index + 1 :])
+    return None, text
 
 
 class _Converter:
@@ -359,6 +358,8 @@ class _Converter:
             sampled = {key: {"type": json_type(value)} for key, value in self.sample.items()}
             declared = {**sampled, **self.inputs}
             translation = translate(body, declared=declared, mustache=engine == "mustache", where="body")
+            for note in translation.notes:
+                self.conversion.note(note)
             body = translation.text
             self.conversion.losses.extend(
                 loss for loss in translation.losses if loss not in self.conversion.losses

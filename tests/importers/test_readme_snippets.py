@@ -23,7 +23,7 @@ def _blocks() -> list[str]:
     for path in (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "import.md"):
         text = path.read_text("utf-8")
         blocks = BLOCK.findall(text)
-        assert len(blocks) == text.count(MARKER), f"{path.name}: a {MARKER} line without a ```sh block after it"
+        assert len(blocks) == text.count(MARKER), f"{path.name}: a {MARKER} line without an sh block after it"
         found += blocks
     return found
 
