@@ -282,7 +282,7 @@ class _Translator:
         name = args[0].strip("\"'")
         if name not in self.result.partials:
             self.result.partials.append(name)
-        include = _tag('{% include "' + PARTIAL_PATH.format(partial_name(name)) + '" %}')
+        include = _generated('{% include "' + PARTIAL_PATH.format(partial_name(name)) + '" %}')
         assignments = []
         for arg in args[1:]:
             if "=" in arg:
@@ -296,7 +296,7 @@ class _Translator:
                     "a partial's context argument: the partial sees the prompt's inputs instead",
                 )
         if assignments:
-            return _tag("{% with " + ", ".join(assignments) + " %}") + include + _tag("{% endwith %}")
+            return _generated("{% with " + ", ".join(assignments) + " %}") + include + _generated("{% endwith %}")
         return include
 
     def _block(self, block: _Block, scopes: list[_Scope]) -> str:
@@ -321,8 +321,8 @@ class _Translator:
                 return ""
             inner = self._emit(block.body, [*scopes, _Scope(value, loop=False)])
             otherwise = self._emit(block.inverse, scopes) if block.inverse is not None else ""
-            otherwise = _tag("{% else %}") + otherwise if otherwise else ""
-            return _tag("{% if " + value + " %}") + inner + otherwise + _tag("{% endif %}")
+            otherwise = _generated("{% else %}") + otherwise if otherwise else ""
+            return _generated("{% if " + value + " %}") + inner + otherwise + _generated("{% endif %}")
         self.lose(
             f"{{{{#{helper}}}}}", f"the block helper {helper!r} has no promptgit equivalent; its body is kept"
         )
@@ -331,10 +331,10 @@ class _Translator:
     def _conditional(self, condition: str | None, block: _Block, scopes: list[_Scope]) -> str:
         if condition is None:
             return ""
-        text = _tag("{% if " + condition + " %}") + self._emit(block.body, scopes)
+        text = _generated("{% if " + condition + " %}") + self._emit(block.body, scopes)
         if block.inverse is not None:
-            text += _tag("{% else %}") + self._emit(block.inverse, scopes)
-        return text + _tag("{% endif %}")
+            text += _generated("{% else %}") + self._emit(block.inverse, scopes)
+        return text + _generated("{% endif %}")
 
     def _each(self, block: _Block, scopes: list[_Scope]) -> str:
         iterable = self._value(block.args[0], scopes)
@@ -345,13 +345,13 @@ class _Translator:
         is_object = self._declared_type(block.args[0], scopes) == "object"
         key = (params[1] if len(params) > 1 else f"{item}_key") if is_object else None
         index = params[1] if len(params) > 1 and not is_object else None
-        head = _tag(
+        head = _generated(
             f"{{% for {key}, {item} in {iterable}.items() %}}" if key else f"{{% for {item} in {iterable} %}}"
         )
         text = head + self._emit(block.body, [*scopes, _Scope(item, key, index=index)])
         if block.inverse is not None:
-            text += _tag("{% else %}") + self._emit(block.inverse, scopes)
-        return text + _tag("{% endfor %}")
+            text += _generated("{% else %}") + self._emit(block.inverse, scopes)
+        return text + _generated("{% endfor %}")
 
     def _section(self, block: _Block, scopes: list[_Scope]) -> str:
         name = block.args[0] if block.args else ""
@@ -359,13 +359,13 @@ class _Translator:
         if value is None:
             return ""
         if block.inverted:
-            return _tag("{% if not " + value + " %}") + self._emit(block.body, scopes) + _tag("{% endif %}")
+            return _generated("{% if not " + value + " %}") + self._emit(block.body, scopes) + _generated("{% endif %}")
         if self._declared_type(name, scopes) == "array":
             item = self._loop_name(scopes)
             body = self._emit(block.body, [*scopes, _Scope(item)])
-            return _tag(f"{{% for {item} in {value} %}}") + body + _tag("{% endfor %}")
+            return _generated(f"{{% for {item} in {value} %}}") + body + _generated("{% endfor %}")
         self.result.notes.append(f"section {{{{#{name}}}}} -> {{% if {value} %}}")
-        return _tag("{% if " + value + " %}") + self._emit(block.body, scopes) + _tag("{% endif %}")
+        return _generated("{% if " + value + " %}") + self._emit(block.body, scopes) + _generated("{% endif %}")
 
     def _loop_name(self, scopes: list[_Scope]) -> str:
         depth = sum(1 for scope in scopes if scope.loop)
@@ -442,7 +442,7 @@ class _Translator:
         return None
 
 
-def _tag(text: str) -> str:
+def _generated(text: str) -> str:
     """A generated block tag, marked so _place_tags can give it Handlebars' whitespace rules."""
     return _GENERATED_OPEN + text + _GENERATED_CLOSE
 

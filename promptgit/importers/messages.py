@@ -18,12 +18,12 @@ from promptgit.importers.result import Loss
 
 THREAD_LOOP_VARIABLE = "thread_message"  # the loop importers write for a thread of messages
 ROLES = ("system", "developer", "user", "assistant", "tool")
-_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
+_RAW = re.compile(r"\{%[-+]?\s*raw\s*[-+]?%\}.*?\{%[-+]?\s*endraw\s*[-+]?%\}", re.S)
 _COMMENT = re.compile(r"\{#.*?#\}", re.S)
 # blank lines at the edges of a message: the message is stripped when rendered, the file reads better without
 _BLANK_AFTER_START = re.compile(r"(\{% message [^%]*%\}\n)(?:[ \t]*\n)+")
 _BLANK_BEFORE_END = re.compile(r"\n(?:[ \t]*\n)+(\{% endmessage %\})")
-_BLOCK_TAG = re.compile(r"\{%-?\s*(for|if|elif|else|endfor|endif)\b.*?-?%\}", re.S)
+_BLOCK_TAG = re.compile(r"\{%[-+]?\s*(for|if|elif|else|endfor|endif)\b.*?[-+]?%\}", re.S)
 
 
 @dataclass(frozen=True)

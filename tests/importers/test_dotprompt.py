@@ -60,6 +60,36 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], list[str]]] = [
         [],
     ),
     (
+        "roles-in-a-loop",
+        {
+            "fewshot.prompt": """
+            ---
+            input:
+              schema:
+                examples(array):
+                  input: string
+                  output: string
+                question: string
+            ---
+            {{role "system"}}
+            Translate to French.
+            {{#each examples}}
+            {{role "user"}}
+            {{input}}
+            {{role "model"}}
+            {{output}}
+            {{/each}}
+            {{role "user"}}
+            {{question}}
+            """
+        },
+        {
+            "examples": [{"input": "cat", "output": "chat"}, {"input": "dog", "output": "chien"}],
+            "question": "bird",
+        },
+        [],
+    ),
+    (
         "conditions",
         {
             "conditions.prompt": """
