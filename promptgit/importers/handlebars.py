@@ -296,7 +296,11 @@ class _Translator:
                     "a partial's context argument: the partial sees the prompt's inputs instead",
                 )
         if assignments:
-            return _generated("{% with " + ", ".join(assignments) + " %}") + include + _generated("{% endwith %}")
+            return (
+                _generated("{% with " + ", ".join(assignments) + " %}")
+                + include
+                + _generated("{% endwith %}")
+            )
         return include
 
     def _block(self, block: _Block, scopes: list[_Scope]) -> str:
@@ -359,13 +363,19 @@ class _Translator:
         if value is None:
             return ""
         if block.inverted:
-            return _generated("{% if not " + value + " %}") + self._emit(block.body, scopes) + _generated("{% endif %}")
+            return (
+                _generated("{% if not " + value + " %}")
+                + self._emit(block.body, scopes)
+                + _generated("{% endif %}")
+            )
         if self._declared_type(name, scopes) == "array":
             item = self._loop_name(scopes)
             body = self._emit(block.body, [*scopes, _Scope(item)])
             return _generated(f"{{% for {item} in {value} %}}") + body + _generated("{% endfor %}")
         self.result.notes.append(f"section {{{{#{name}}}}} -> {{% if {value} %}}")
-        return _generated("{% if " + value + " %}") + self._emit(block.body, scopes) + _generated("{% endif %}")
+        return (
+            _generated("{% if " + value + " %}") + self._emit(block.body, scopes) + _generated("{% endif %}")
+        )
 
     def _loop_name(self, scopes: list[_Scope]) -> str:
         depth = sum(1 for scope in scopes if scope.loop)
