@@ -61,6 +61,7 @@ class _Block:
     body: list[Any] = field(default_factory=list)
     inverse: list[Any] | None = None
     inverted: bool = False  # a Mustache `{{^x}}` section
+    chained: bool = False  # the `if` of `{{else if}}`: closed by its parent's `{{/if}}`
 
 
 @dataclass
@@ -162,7 +163,7 @@ class _Translator:
                     self.lose(f"'{{{{/{name}}}}}' closes nothing", "left out")
                     continue
                 block, parent = stack.pop()
-                while "\x00chained" in block.params and stack:  # `{{else if}}` ends with its parent
+                while block.chained and stack:
                     block, parent = stack.pop()
                 if name != block.helper and not (self.mustache and name == " ".join(block.args)):
                     self.lose(f"'{{{{/{name}}}}}' closes '{block.helper}'", "closed as written")
@@ -177,7 +178,7 @@ class _Translator:
                     block.inverse = [nested]
                     stack.append((nested, block.inverse))
                     current = nested.body
-                    nested.params.append("\x00chained")  # closed together with its parent
+                    nested.chained = True
                 else:
                     block.inverse = []
                     current = block.inverse
@@ -185,7 +186,7 @@ class _Translator:
                 current.append(token)
         while stack:
             block, _ = stack.pop()
-            if "\x00chained" not in block.params:
+            if not block.chained:
                 self.lose(f"'{{{{#{block.helper}}}}}' is never closed", "closed at the end of the template")
         return root
 
@@ -344,7 +345,7 @@ class _Translator:
         iterable = self._value(block.args[0], scopes)
         if iterable is None:
             return ""
-        params = [param for param in block.params if param != "\x00chained"]
+        params = block.params
         item = params[0] if params else self._loop_name(scopes)
         is_object = self._declared_type(block.args[0], scopes) == "object"
         key = (params[1] if len(params) > 1 else f"{item}_key") if is_object else None

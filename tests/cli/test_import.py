@@ -157,3 +157,27 @@ def test_usage_errors_exit_2_with_one_line(
     result = promptgit(capsys, tmp_path, *argv)
 
     assert (result.code, result.out, result.err) == (2, "", message)
+
+
+def test_into_another_directory_makes_it_a_prompts_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sources: Path
+) -> None:
+    result = promptgit(capsys, tmp_path, "import", "prompty", "src", "--into", "elsewhere")
+
+    assert result.code == 0
+    assert "src/hello.prompty  hello   converted\n" in result.out
+    assert "  file elsewhere/hello.j2 (new)\n" in result.out
+    assert (tmp_path / "elsewhere/hello.j2").is_file() and not (tmp_path / "prompts").exists()
+
+
+def test_a_source_that_cannot_be_read_is_reported_and_the_others_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sources: Path
+) -> None:
+    write(tmp_path, "src/broken.prompty", "---\nname: [unclosed\n---\nHi\n")
+
+    result = promptgit(capsys, tmp_path, "import", "prompty", "src")
+
+    assert result.code == 1
+    assert "src/broken.prompty  -       error\n  error: line 3: YAML front matter:" in result.out
+    assert result.out.endswith("2 prompts: 1 converted, 0 with losses, 1 failed; 1 file written\n")
+    assert (tmp_path / "prompts/hello.j2").is_file()
