@@ -5,7 +5,7 @@ Most constructs have a direct Jinja equivalent: `{{x}}`, `{{#if}}`/`{{else}}`, `
 `{{json x}}`, comments and `~` whitespace control. Inside an `{{#each}}` Handlebars changes the context: a
 bare `{{name}}` is the item's field unless `name` is a declared input, which is the only way to decide it
 without running the template (so the declared inputs are passed in). What has no equivalent is reported as
-a Loss and left out of the output, never half-translated.
+a Loss and left out of the output (an unknown block helper's body is kept, without the helper).
 
 Dotprompt's `{{role "x"}}` becomes a ROLE sentinel that importers.messages turns into message blocks.
 """
