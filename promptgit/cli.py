@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "schema": "schema",
     "serve-metrics": "serve_metrics",
     "cache": "cache",
+    "import": "import_prompts",
 }
 
 EXIT_USAGE = 2
