@@ -74,7 +74,7 @@ def judge(workspace: Workspace, name: str) -> tuple[str, Judgement | None]:
     if store is None:
         return document.version, None
     try:
-        return document.version, ReleaseLines(store).judge(name, document, data)
+        return document.version, ReleaseLines(workspace, store).judge(name, document, data)
     finally:
         store.close()
 

@@ -83,8 +83,9 @@ def _changed(args: argparse.Namespace) -> int:
     workspace, store = open_repository()
     try:
         base = resolve_base(store, args.base)
-        changes = changed_prompts(workspace, store, base.commit)
-        lines = ReleaseLines(store)
+        before = workspace.at_commit(store, base.commit, base.label) if base.commit is not None else None
+        changes = changed_prompts(before, workspace.source)
+        lines = ReleaseLines(workspace, store)
         needs = [_needs(lines, change) for change in changes]
     finally:
         store.close()

@@ -108,13 +108,12 @@ class LoadedPrompt(Prompt):
     """A Prompt from `Repository.get`: `render(**inputs)` also records metrics and logs failures.
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
-    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`) and
-    `variant` the version assigned (the same as `version`); both are None otherwise.
+    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`),
+    and `version` the version it assigned; None otherwise.
     """
 
     origin: str = "git"
     label: str | None = None
-    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -175,7 +174,6 @@ class LoadedPrompt(Prompt):
                 "prompt": self.name,
                 "version": self.version,
                 "label": self.label,
-                "variant": self.variant,
                 "reason": reason,
                 "source": self.origin,
             },

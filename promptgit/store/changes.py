@@ -1,4 +1,5 @@
-"""The prompts whose files differ between a base commit and the working tree (what a pull request changes)."""
+"""The prompts whose files differ between two sources: a base commit and the working tree (what a pull
+request changes), or two commits."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from dataclasses import dataclass
 from promptgit.errors import PromptSyntaxError
 from promptgit.format.interface import Change, interface_changes
 from promptgit.format.prompt import PromptDocument, parse_document
-from promptgit.store.gitstore import GitStore
+from promptgit.sources.source import PromptSource
 from promptgit.store.lineage import normalized
-from promptgit.store.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,19 @@ class PromptChange:
         return interface_changes(old, new) if old is not None and new is not None else []
 
 
-def changed_prompts(workspace: Workspace, store: GitStore, base: str | None) -> list[PromptChange]:
-    """Every prompt added, removed or changed (CRLF aside) between commit `base` and the working tree."""
-    now = {workspace.name_of(path): path for path in workspace.prompt_files()}
-    names = set(store.prompt_names(base)) if base is not None else set()
+def changed_prompts(base: PromptSource | None, current: PromptSource) -> list[PromptChange]:
+    """Every prompt added, removed or changed (CRLF aside) from `base` (None: nothing before, as in an
+    empty repository) to `current`: the working tree against a commit, or one commit against another."""
+    now = set(current.names())
+    before_names = set(base.names()) if base is not None else set()
     changes = []
-    for name in sorted(names | {name for name in now if name is not None}):
-        found = store.read_prompt(base, name) if base is not None else None
-        before = found[0] if found is not None else None
-        path = now.get(name)
-        after = path.read_bytes() if path is not None else None
-        if before is not None and after is not None and normalized(before) == normalized(after):
+    for name in sorted(before_names | now):
+        before = base.read_prompt(name) if base is not None and name in before_names else None
+        after = current.read_prompt(name) if name in now else None
+        if before is not None and after is not None and normalized(before.data) == normalized(after.data):
             continue
-        changes.append(PromptChange(name, store.prompt_path(name), before, after))
+        path = (after or before).path  # type: ignore[union-attr]  # one of them is there
+        changes.append(
+            PromptChange(name, path, before.data if before else None, after.data if after else None)
+        )
     return changes

@@ -10,7 +10,7 @@ from jinja2 import TemplateSyntaxError
 from promptgit.errors import PromptSyntaxError, did_you_mean
 from promptgit.findings import Finding
 from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
-from promptgit.store.files import printable
+from promptgit.sources.contained import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation import calls, chat, patterns, security, variables

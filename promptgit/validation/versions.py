@@ -29,10 +29,11 @@ from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, Prom
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
+from promptgit.sources.source import PromptSource
 from promptgit.store.labels import entry_nodes
 from promptgit.store.lineage import ReleaseLines, missing_tags_reason
 from promptgit.store.selectors import is_version
-from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
+from promptgit.store.workspace import Workspace, open_store
 from promptgit.validation.bumps import release_findings
 from promptgit.validation.splits import check_splits
 
@@ -82,11 +83,12 @@ def check_versions(
         return
     try:
         base = resolve_base(store, base_ref)
+        at_base = workspace.at_commit(store, base.commit, base.label) if base.commit is not None else None
         labels = _labels(workspace)
-        missing = missing_tags_reason(store, _labelled(store, base))
-        lines = ReleaseLines(store)
+        missing = missing_tags_reason(store, _labelled(store, at_base))
+        lines = ReleaseLines(workspace, store)
         files = workspace.prompt_files() if paths is None else paths
-        partials = _PartialChanges(workspace, store, base.commit) if base.commit is not None else None
+        partials = _PartialChanges(workspace.source, at_base) if at_base is not None else None
         for path in files:
             name = workspace.name_of(Path(path))
             if name is None or not Path(path).is_file():
@@ -96,24 +98,24 @@ def check_versions(
                 missing = None
                 labels = None  # every label would be "not released": the PG507 above says why
             try:
-                yield from _check_prompt(workspace, store, lines, base, partials, name, Path(path))
-            except ObjectTooLargeError as exc:  # one finding on that file; the others still checked
+                yield from _check_prompt(workspace, lines, base, partials, name)
+            except (ObjectTooLargeError, PromptSyntaxError) as exc:  # a release too large to compare
                 message = f"cannot compare with git: {exc}"
                 yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
         if missing is not None and labels is not None:
-            yield Finding(labels[0], 1, 1, "PG507", _missing_message(missing))
+            yield Finding(labels.path, 1, 1, "PG507", _missing_message(missing))
         elif labels is not None:
-            yield from _check_labels(workspace, store, base, *labels)
+            yield from _check_labels(workspace, lines, at_base, base.label, labels)
     finally:
         store.close()
 
 
-def _labelled(store: GitStore, base: _Base) -> bool:
+def _labelled(store: GitStore, at_base: PromptSource | None) -> bool:
     """Whether labels.yaml at the base names a version: committed labels mean releases were made."""
-    if base.commit is None:
+    if at_base is None:
         return False
     try:
-        return any(store.labels(base.commit).values())
+        return any(store.labels(at_base).values())
     except PromptgitError:
         return False  # a malformed labels file is the schema rules' to report
 
@@ -127,31 +129,30 @@ def _missing_message(reason: str) -> str:
 
 def _check_prompt(
     workspace: Workspace,
-    store: GitStore,
     lines: ReleaseLines,
     base: _Base,
     partials: _PartialChanges | None,
     name: str,
-    path: Path,
 ) -> Iterator[Finding]:
-    shown = workspace.display_path(path)
-    data = path.read_bytes()
     try:
-        document = parse_document(name, shown, data)
+        found = workspace.source.read_prompt(name)
+        if found is None:
+            return
+        document = parse_document(name, found.path, found.data)
     except PromptSyntaxError:
-        return  # the parse rules report it; without a version there is nothing to compare
+        return  # the file rules report it (unreadable, or no parse); without a version nothing to compare
     version = document.version
     if not is_version(version):
         return  # the schema rules report it
     position = document.front.position(("version",))
-    found = list(release_findings(store, lines, document, data, position))
-    yield from found
-    if found or partials is None or version not in store.release_versions(name):
+    found_here = list(release_findings(lines, document, found.data, position))
+    yield from found_here
+    if found_here or partials is None or version not in lines.store.release_versions(name):
         return  # an unreleased version gets the partials' changes when it is released
     changed = partials.of(document)
     if changed:
         yield Finding(
-            shown,
+            found.path,
             *position,
             "PG506",
             f"{name} includes {', '.join(changed)}, changed since {base.label}, but stays at {version}, "
@@ -161,14 +162,14 @@ def _check_prompt(
 
 
 class _PartialChanges:
-    """Which partials differ from a commit: each template parsed once and each partial compared once per
-    run, however many prompts include it (the unchanged prompts of a large library all come here)."""
+    """Which partials differ between the working tree and the base: each template parsed once and each
+    partial compared once per run, however many prompts include it (the unchanged prompts of a large
+    library all come here)."""
 
-    def __init__(self, workspace: Workspace, store: GitStore, commit: str) -> None:
-        self.workspace = workspace
-        self.store = store
-        self.commit = commit
-        self.environment = make_environment(workspace.read_partial)
+    def __init__(self, current: PromptSource, base: PromptSource) -> None:
+        self.current = current
+        self.base = base
+        self.environment = make_environment(current.read_partial)
         self._includes: dict[str, list[str]] = {}  # partial -> templates it includes
         self._changed: dict[str, bool] = {}
 
@@ -183,9 +184,9 @@ class _PartialChanges:
                 continue
             seen.add(included)
             if self._differs(included):
-                changed.append(f"{self.workspace.config.prompts_dir}/{included}")
+                changed.append(self.current.path_of(included))
             if included not in self._includes:
-                text = self.workspace.read_partial(included)
+                text = self.current.read_partial(included)
                 self._includes[included] = self._referenced(text) if text is not None else []
             pending.extend(self._includes[included])
         return sorted(changed)
@@ -201,42 +202,51 @@ class _PartialChanges:
 
     def _differs(self, included: str) -> bool:
         if included not in self._changed:
-            text = self.workspace.read_partial(included)
-            before = self.store.read_partial(self.commit, included)
+            text = self.current.read_partial(included)
+            before = self.base.read_partial(included)
             self._changed[included] = (
                 text is not None and before is not None and text.replace("\r\n", "\n") != before
             )
         return self._changed[included]
 
 
-def _labels(workspace: Workspace) -> tuple[str, list[tuple[str, str, str, int, int]]] | None:
-    """The labels file as shown, and its entries; None when there is none or it does not parse."""
-    path = workspace.prompts_dir / LABELS_FILE
-    if not path.is_file():
-        return None
+@dataclass(frozen=True)
+class _LabelsFile:
+    """The working tree's labels file: as shown, its text, and its entries with their positions."""
+
+    path: str
+    text: str
+    entries: list[tuple[str, str, str, int, int]]
+
+
+def _labels(workspace: Workspace) -> _LabelsFile | None:
+    """The labels file of the working tree (read once); None when there is none or it does not parse."""
     try:
-        entries = list(label_entries(workspace.read_file(path).decode("utf-8")))
+        found = workspace.source.read_labels()
+        if found is None:
+            return None
+        text = found.data.decode("utf-8")
+        return _LabelsFile(found.path, text, list(label_entries(text)))
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, PromptSyntaxError):
         return None  # the schema rules (PG203) report a malformed labels file
-    return workspace.display_path(path), entries
 
 
 def _check_labels(
     workspace: Workspace,
-    store: GitStore,
-    base: _Base,
-    shown: str,
-    entries: list[tuple[str, str, str, int, int]],
+    lines: ReleaseLines,
+    at_base: PromptSource | None,
+    base_label: str,
+    labels: _LabelsFile,
 ) -> Iterator[Finding]:
     from promptgit.store.releases import release_tag
 
+    store, shown = lines.store, labels.path
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
-    text = (workspace.prompts_dir / LABELS_FILE).read_text("utf-8")
-    yield from check_splits(shown, text, store, existing, (base.commit, base.label))
-    for label, name, version, line, column in entries:
+    yield from check_splits(shown, labels.text, lines, existing, at_base, base_label)
+    for label, name, version, line, column in labels.entries:
         if name not in existing:
-            removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
-            why = f"was removed since {base.label}" if removed else "does not exist"
+            removed = at_base is not None and at_base.read_prompt(name) is not None
+            why = f"was removed since {base_label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
         elif not is_version(version):
             continue  # not a version at all: the schema rules (PG203) say so, without echoing it whole

@@ -2,7 +2,7 @@
 
 Nothing here checks out, writes or moves anything. The repository is found by reading `.git` the way git
 lays it out (a directory, a `gitdir:` file of a worktree or submodule, a bare repository) and the batch
-process is started at the first object read, so opening a store costs neither GitPython's import (40 ms)
+process is started at the first object read, so opening a store costs neither GitPython's import
 nor a process spawn. The pipe answers one request at a time, so every read holds the store's lock; a dead
 or confused pipe is restarted on the next read. GitPython stays for the write and clone paths, imported
 there when used.
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # repository must not make a reader load a huge blob into memory
 MAX_OBJECT_BYTES = 8 * 1024 * 1024
 _CHUNK = 1 << 20
+_MAX_LISTINGS = 256  # tree listings kept (by commit and directory) before the cache starts again
 
 
 def find_git_dir(path: str | Path) -> tuple[Path, Path]:
@@ -88,6 +89,7 @@ class GitObjects:
         self._lock = threading.RLock()
         self._process: subprocess.Popen[bytes] | None = None
         self._repo: git.Repo | None = None
+        self._listings: dict[tuple[str, str], list[str]] = {}
 
     # --- objects ------------------------------------------------------------------------------------
     def _object(self, name: str) -> tuple[str, str, bytes] | None:
@@ -174,6 +176,26 @@ class GitObjects:
         if found[1] != "blob":
             return None
         return found[2], found[0]
+
+    def tree_paths(self, commit: str, directory: str) -> list[str]:
+        """Every file path (from the root) under `directory` at `commit`, in git's order; cached per commit,
+        since a commit never changes (a long-running loader lists the same commit on every refresh)."""
+        key = (commit, directory)
+        with self._lock:
+            cached = self._listings.get(key)
+        if cached is not None:
+            return cached
+        within = "." if directory == "." else f"{directory}/"
+        try:
+            listing = self.run_git("ls-tree", "-r", "-z", "--name-only", commit, "--", within)
+        except GitError as exc:
+            raise GitError(f"cannot list {directory}/ at {commit!r}: {exc}") from None
+        paths = [path for path in listing.split("\0") if path]
+        with self._lock:
+            if len(self._listings) >= _MAX_LISTINGS:
+                self._listings.clear()
+            self._listings[key] = paths
+        return paths
 
     def _check_listed(self, commit: str, path: str) -> None:
         """cat-file says "missing" for an unreadable object too: walk the trees from the commit down, and
