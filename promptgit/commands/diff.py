@@ -78,7 +78,7 @@ def _write_diff(before: bytes, after: bytes, old: str, new: str, context: int) -
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from promptgit.validation.versions import resolve_base
+    from promptgit.validation.version_checks import resolve_base
 
     workspace, store = open_repository()
     try:

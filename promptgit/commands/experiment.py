@@ -7,7 +7,7 @@ import sys
 
 from promptgit.errors import ConfigError, PromptNotFoundError
 from promptgit.sources import LABELS_FILE
-from promptgit.store.splits import Split
+from promptgit.store.traffic_split import Split
 
 HELP = "Compare the versions of a label's traffic split from the metrics in Prometheus."
 

@@ -7,7 +7,7 @@ import argparse
 from promptgit.commands.release import open_repository, prompt_name
 from promptgit.commands.show import version_of
 from promptgit.errors import GitError, PromptNotFoundError
-from promptgit.store.splits import LabelEntry, Split
+from promptgit.store.traffic_split import LabelEntry, Split
 
 HELP = "List the releases of a prompt: version, date, labels (at HEAD) and tag message."
 

@@ -36,7 +36,7 @@ from promptgit.sources.commit import CommitSource
 from promptgit.sources.worktree import WorktreeSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
-from promptgit.store.splits import Split
+from promptgit.store.traffic_split import Split
 from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
 
 if TYPE_CHECKING:

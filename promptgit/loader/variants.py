@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from promptgit.errors import GitError, PromptgitError, PromptNotFoundError
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
-from promptgit.store.splits import Bands, Split, band_offset, key_prefix, point_of
+from promptgit.store.traffic_split import Bands, Split, band_offset, key_prefix, point_of
 
 _random = random.Random()  # its own generator: the application seeding `random` does not fix assignments
 

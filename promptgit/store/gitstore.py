@@ -12,10 +12,9 @@ from promptgit.errors import GitError, PromptNotFoundError, did_you_mean
 from promptgit.sources.commit import CommitSource
 from promptgit.sources.git_objects import MAX_OBJECT_BYTES, GitObjects
 from promptgit.sources.source import LABELS_FILE, PromptSource
-from promptgit.store.labels import parse_labels
+from promptgit.store.labels_file import parse_labels
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
-from promptgit.store.splits import LabelEntry, Split
 from promptgit.store.tagrefs import (
     HEX,
     TagRef,
@@ -25,6 +24,7 @@ from promptgit.store.tagrefs import (
     tag_refs_from_git,
     uses_reftable,
 )
+from promptgit.store.traffic_split import LabelEntry, Split
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
 

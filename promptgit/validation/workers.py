@@ -37,7 +37,7 @@ def check_prompts(checker: FileChecker, prompts: list[Path]) -> list[Finding]:
 
 
 def version_findings(workspace: Workspace, base: str | None, paths: list[Path] | None) -> list[Finding]:
-    from promptgit.validation.versions import check_versions
+    from promptgit.validation.version_checks import check_versions
 
     return list(check_versions(workspace, base, paths))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promptgit.store.splits import assignment_point, choose, make_split
+from promptgit.store.traffic_split import assignment_point, choose, make_split
 
 ROOT = Path(__file__).resolve().parents[2]
 

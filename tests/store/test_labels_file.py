@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from promptgit.errors import ConfigError, GitError
-from promptgit.store.labels import LabelChange, parse_labels, set_label, unset_label
+from promptgit.store.labels_file import LabelChange, parse_labels, set_label, unset_label
 
 FILE = """# who runs what
 production:

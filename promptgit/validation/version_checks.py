@@ -10,7 +10,7 @@
   release of it gets the change;
 - PG507 no release tags in a clone that should have them (shallow, --no-tags, or labels naming versions):
   judged without them every prompt would look unreleased and pass, so this is an error, never a silent pass.
-- PG508, PG509 and PG504/PG505 for traffic splits: see splits.py.
+- PG508, PG509 and PG504/PG505 for traffic splits: see split_rules.py.
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
@@ -30,12 +30,12 @@ from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
 from promptgit.sources.source import PromptSource
-from promptgit.store.labels import entry_nodes
+from promptgit.store.labels_file import entry_nodes
 from promptgit.store.lineage import ReleaseLines, missing_tags_reason
 from promptgit.store.selectors import is_version
 from promptgit.store.workspace import Workspace, open_store
 from promptgit.validation.bumps import release_findings
-from promptgit.validation.splits import check_splits
+from promptgit.validation.split_rules import check_splits
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore

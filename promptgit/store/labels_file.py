@@ -15,7 +15,7 @@ import yaml
 from promptgit.errors import ConfigError, GitError
 from promptgit.format.yamlsafe import SafeLoader
 from promptgit.store.selectors import LABEL_PATTERN
-from promptgit.store.splits import LabelEntry, Split, make_split
+from promptgit.store.traffic_split import LabelEntry, Split, make_split
 
 RESERVED = frozenset({"latest", "worktree"})
 _Loader = SafeLoader  # strict: a key given twice or a 5000-digit number is an error, not a surprise
@@ -202,7 +202,7 @@ def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, LabelEntr
 
 
 def _entry(value: Any, where: str) -> LabelEntry:
-    """One label entry: a version, or {version: weight} (a traffic split, see store/splits.py)."""
+    """One label entry: a version, or {version: weight} (a traffic split, see store/traffic_split.py)."""
     if not isinstance(value, dict):
         return str(value)
     try:

@@ -18,9 +18,9 @@ from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.format.inputs import is_required
 from promptgit.format.prompt import parse_document
-from promptgit.store.labels import entry_nodes
+from promptgit.store.labels_file import entry_nodes
 from promptgit.store.selectors import is_version
-from promptgit.store.splits import TOTAL_WEIGHT
+from promptgit.store.traffic_split import TOTAL_WEIGHT
 
 if TYPE_CHECKING:
     from promptgit.sources.source import PromptSource
