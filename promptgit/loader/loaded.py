@@ -32,7 +32,7 @@ class _RenderMetrics:
     again on every `count_tokens_every`-th; renders in between are estimated from their length with the
     tokens per character of the counted ones (a count costs about three small renders; 1 counts every
     render). The first render's count is settled later, by the next render or the next scrape, so a cold
-    process's first answer does not wait for the token machinery (import and model table, ~9 ms).
+    process's first answer does not wait for the token machinery (its import and model table).
     """
 
     def __init__(

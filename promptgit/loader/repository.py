@@ -66,7 +66,7 @@ class Repository:
     - `max_templates`: how many compiled templates the LRU keeps.
     - `count_tokens_every`: rendered tokens are counted with promptgit.tokens on the first and then every
       N-th render of a prompt version, and estimated from length in between (1: count every render; a
-      count costs about three small renders, so the default adds about 2-3% to a render).
+      count costs a few small renders, so the default adds little to a render: see bench/loader.py).
     - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
       process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
       (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).

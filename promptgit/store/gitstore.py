@@ -1,6 +1,7 @@
 """Releases and labels of a git repository, read from refs and git objects (never checked out).
 
-Release tags come from `packed-refs` and loose refs directly (tagrefs.py): 10,000 tags cost a few lines.
+Release tags come from `packed-refs` and loose refs directly (tagrefs.py): a prompt's releases cost a few
+lines read, however many tags the repository has. Prompt files are read through sources (`at(commit)`).
 """
 
 from __future__ import annotations
