@@ -18,6 +18,7 @@ from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
 from promptgit.store.tagrefs import (
     HEX,
+    PackedRefs,
     TagRef,
     loose_tag_refs,
     packed_tag_refs,
@@ -46,7 +47,7 @@ class GitStore(GitObjects):
 
     def __init__(self, path: str | Path, *, max_object_bytes: int = MAX_OBJECT_BYTES) -> None:
         super().__init__(path, max_object_bytes=max_object_bytes)
-        self._packed: bytes | None = None
+        self._packed: PackedRefs | None = None
         self._tags: dict[str, dict[str, TagRef]] = {}
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
@@ -133,7 +134,7 @@ class GitStore(GitObjects):
             self._exact.pop((name, version), None)
             return self._tag_ref(name, version)
 
-    def _packed_refs(self) -> bytes:
+    def _packed_refs(self) -> PackedRefs:
         if self._packed is None:
             self._packed = read_packed_refs(self._common_dir)
         return self._packed
