@@ -14,6 +14,7 @@ import yaml
 
 from promptgit.errors import ConfigError, GitError
 from promptgit.format.yamlsafe import SafeLoader
+from promptgit.sources.source import LABELS_FILE
 from promptgit.store.selectors import LABEL_PATTERN
 from promptgit.store.traffic_split import LabelEntry, Split, make_split
 
@@ -52,7 +53,7 @@ def split_text(split: Split) -> str:
 
 def _set_entry(text: str, label: str, name: str, entry: LabelEntry, written: str) -> LabelChange:
     check_label(label)
-    current = parse_labels(text, "labels.yaml") if text.strip() else {}
+    current = parse_labels(text, LABELS_FILE) if text.strip() else {}
     previous = current.get(label, {}).get(name)
     root = _compose(text)
     if root is None:
@@ -83,7 +84,7 @@ def unset_label(text: str, label: str, name: str) -> LabelChange:
     """`text` without the entry `label` -> `name` (a label left empty goes too); `previous` None when the
     entry was not there (then `text` is returned unchanged). Comments and layout elsewhere survive."""
     check_label(label)
-    current = parse_labels(text, "labels.yaml") if text.strip() else {}
+    current = parse_labels(text, LABELS_FILE) if text.strip() else {}
     previous = current.get(label, {}).get(name)
     if previous is None:
         return LabelChange(text, None)

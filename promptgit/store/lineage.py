@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from promptgit.errors import GitError, PromptSyntaxError
 from promptgit.format.interface import Change, Level, describe, level_needed
 from promptgit.format.prompt import PromptDocument, parse_document
+from promptgit.sources.commit import CommitSource
 from promptgit.sources.git_objects import common_dir
 from promptgit.sources.source import SourceFile
 from promptgit.store.gitstore import TAG_PREFIX, GitStore
@@ -46,10 +47,13 @@ class ReleaseLines:
         self.store = store
         self._reachable: dict[str, list[str]] | None = None
 
+    def release_source(self, name: str, version: str) -> CommitSource:
+        """The prompts of the commit release `version` of `name` tagged."""
+        return self.workspace.at_commit(self.store, self.store.release_commit(name, version))
+
     def release_file(self, name: str, version: str) -> SourceFile | None:
         """Prompt `name` as released at `version` (its tagged commit); None when the commit lacks it."""
-        commit = self.store.release_commit(name, version)
-        return self.workspace.at_commit(self.store, commit).read_prompt(name)
+        return self.release_source(name, version).read_prompt(name)
 
     def last_release(self, name: str) -> str | None:
         released = self.store.release_versions(name)

@@ -17,7 +17,6 @@ import yaml
 from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.format.inputs import is_required
-from promptgit.format.prompt import parse_document
 from promptgit.store.labels_file import entry_nodes
 from promptgit.store.selectors import is_version
 from promptgit.store.traffic_split import TOTAL_WEIGHT
@@ -120,10 +119,10 @@ def _inputs_differ(
     required: dict[str, frozenset[str]] = {}
     for version in versions:
         try:
-            found = lines.release_file(entry.name, version)
-            if found is None:
+            document = lines.release_source(entry.name, version).document(entry.name)
+            if document is None:
                 continue
-            inputs = parse_document(entry.name, shown, found.data).inputs
+            inputs = document.inputs
         except PromptgitError:
             continue  # a release that does not parse is reported where it was made
         required[version] = frozenset(input_name for input_name, spec in inputs.items() if is_required(spec))
