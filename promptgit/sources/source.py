@@ -33,8 +33,9 @@ Coming next, built on this protocol:
   needs no git objects, only the `SourceFile`s.
 - "the same prompts at the base of a pull request" (the test runner's and the UI's `--base REF`): a
   `CommitSource` at the merge-base (or the given ref), opened with the same `GitStore` as HEAD's, so both
-  sides of a comparison are read the same way and differ only in their commit. `describe` says which
-  side a message is about (the base ref as given).
+  sides of a comparison are read the same way and differ only in their commit: `store.changes`'
+  `resolve_base` picks the commit and `base_source` opens it; `changed_prompts(base, current)` compares
+  any two sources. `describe` says which side a message is about (the base ref as given).
 """
 
 from __future__ import annotations

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
-from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, PromptSyntaxError
+from promptgit.errors import ObjectTooLargeError, PromptgitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
 from promptgit.sources.source import PromptSource
+from promptgit.store.changes import Base, base_source, resolve_base
 from promptgit.store.labels_file import entry_nodes
 from promptgit.store.lineage import ReleaseLines, missing_tags_reason
 from promptgit.store.selectors import is_version
@@ -39,39 +40,6 @@ from promptgit.validation.split_rules import check_splits
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
-
-DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
-
-
-@dataclass(frozen=True)
-class _Base:
-    commit: str | None  # None: no commits yet, every prompt is new
-    label: str  # how messages name it
-
-
-def resolve_base(store: GitStore, base_ref: str | None) -> _Base:
-    """The commit to compare with: `base_ref`, or the merge-base of HEAD with the default branch."""
-    try:
-        head = store.resolve_commit("HEAD")
-    except GitError:
-        head = None
-    if head is None:  # unborn branch: the first commit of the repository
-        if base_ref in (None, "HEAD"):
-            return _Base(None, "the empty repository")
-        return _Base(store.resolve_commit(base_ref or "HEAD"), base_ref or "HEAD")
-    if base_ref is not None:
-        return _Base(store.resolve_commit(base_ref), base_ref)
-    for candidate in DEFAULT_BRANCHES:
-        try:
-            branch = store.resolve_commit(candidate)
-        except GitError:
-            continue
-        try:
-            merge_base = store.run_git("merge-base", head, branch).strip()
-        except GitError:
-            continue
-        return _Base(merge_base, f"merge-base with {candidate}")
-    return _Base(head, "HEAD")
 
 
 def check_versions(
@@ -83,7 +51,7 @@ def check_versions(
         return
     try:
         base = resolve_base(store, base_ref)
-        at_base = workspace.at_commit(store, base.commit, base.label) if base.commit is not None else None
+        at_base = base_source(workspace, store, base)
         labels = _labels(workspace)
         missing = missing_tags_reason(store, _labelled(store, at_base))
         lines = ReleaseLines(workspace, store)
@@ -130,7 +98,7 @@ def _missing_message(reason: str) -> str:
 def _check_prompt(
     workspace: Workspace,
     lines: ReleaseLines,
-    base: _Base,
+    base: Base,
     partials: _PartialChanges | None,
     name: str,
 ) -> Iterator[Finding]:
