@@ -24,7 +24,7 @@ from promptgit.config import CONFIG_FILE, Config, parse_config
 from promptgit.errors import GitError, PromptgitError, PromptNotFoundError, SelectorError, did_you_mean
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
-from promptgit.loader.compiler import Compiler
+from promptgit.loader.compiler import Compiler, TemplateKey
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
@@ -51,6 +51,9 @@ def _parse(text: str) -> tuple[Selector, str]:
 
 
 FallbackSource = str | Mapping[str, str]
+# the cache bounds before they are sized from the library (see Repository's max_templates)
+DEFAULT_MAX_TEMPLATES = 512
+DEFAULT_MAX_SELECTORS = 4096
 
 
 class Repository:
@@ -63,7 +66,12 @@ class Repository:
     - `clock`: monotonic seconds, injectable for tests; `logger`: where structured logs go.
     - `fallback`: prompt text used only when a prompt cannot be had at all: one text for every prompt, or
       {name: text}. The text is a prompt file (front matter + body) or a bare Jinja body.
-    - `max_templates`: how many compiled templates the LRU keeps.
+    - `max_templates`: how many compiled templates the LRU keeps; `max_selectors`: how many resolved
+      selectors. None (the default): DEFAULT_MAX_TEMPLATES and DEFAULT_MAX_SELECTORS, raised when the
+      cache is first full to what the library at `ref` needs (twice, for templates, or four times, for
+      selectors, its prompts and label entries), so cycling through a library larger than the defaults
+      does not make every get() cold again (docs/loader.md: the cliff). A number is a fixed bound.
+      `stats()` reports both bounds and the evictions.
     - `count_tokens_every`: rendered tokens are counted with promptgit.tokens on the first and then every
       N-th render of a prompt version, and estimated from length in between (1: count every render; a
       count costs a few small renders, so the default adds little to a render: see bench/loader.py).
@@ -83,7 +91,8 @@ class Repository:
         registry: CollectorRegistry | None = None,
         clock: Clock | None = None,
         fallback: FallbackSource | None = None,
-        max_templates: int = 512,
+        max_templates: int | None = None,
+        max_selectors: int | None = None,
         count_tokens_every: int = 128,
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
@@ -104,12 +113,20 @@ class Repository:
         self._max_file_bytes = config.max_file_bytes
         rejected = self._metrics.disk_rejected
         disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, rejected) if cache_dir is not None else None
-        self._compiler = Compiler(
-            self._metrics, LRUCache(max_templates), count_tokens_every, disk, max_render_chars
+        templates: LRUCache[TemplateKey, LoadedPrompt] = (
+            LRUCache(max_templates)
+            if max_templates is not None
+            else LRUCache(DEFAULT_MAX_TEMPLATES, grow=lambda: 2 * self._library_size())
         )
+        self._compiler = Compiler(self._metrics, templates, count_tokens_every, disk, max_render_chars)
         self._max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
-            cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
+            cache_ttl,
+            self._clock,
+            self._refresh_failed,
+            keeps_last_known_good=unreachable,
+            max_entries=max_selectors or DEFAULT_MAX_SELECTORS,
+            grow=None if max_selectors is not None else lambda: 4 * self._library_size(),
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()
@@ -245,7 +262,13 @@ class Repository:
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
         templates = {"template_hits": self._compiler.hits, "template_misses": self._compiler.misses}
-        return self._books.stats(dict(self.cache_sizes())) | templates
+        bounds = {"template": self._compiler.templates.maxsize, "resolution": self._resolved.max_entries}
+        evictions = {"template": self._compiler.templates.evictions, "resolution": self._resolved.evictions}
+        return (
+            self._books.stats(dict(self.cache_sizes()))
+            | templates
+            | {"bounds": bounds, "evictions": evictions}
+        )
 
     def served_commit(self) -> str | None:
         """The commit `ref` resolved to at the last refresh (None if it could not be read)."""
@@ -301,6 +324,12 @@ class Repository:
         """The prompts at `ref` as of the last refresh: where labels are read and names listed."""
         commit = self._commit or self._store.resolve_commit(self.ref)  # GitError when it cannot be read
         return self._at(commit, self.ref)
+
+    def _library_size(self) -> int:
+        """Prompts at `ref` plus the entries of its labels file: what the cache bounds are sized from
+        (asked once per cache, when it is first full; the library, not what callers ask for)."""
+        head = self._head()
+        return len(head.names()) + sum(len(entries) for entries in self._store.labels(head).values())
 
     def _resolve_ref(self) -> str | None:
         """The commit `ref` names now, or None when git cannot say (the read that follows counts the
