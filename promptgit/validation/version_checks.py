@@ -17,7 +17,7 @@ In a pre-commit run the framework stashes unstaged changes, so the working tree 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,9 +43,15 @@ if TYPE_CHECKING:
 
 
 def check_versions(
-    workspace: Workspace, base_ref: str | None, paths: Sequence[Path] | None = None
+    workspace: Workspace,
+    base_ref: str | None,
+    paths: Sequence[Path] | None = None,
+    parsed: Mapping[str, tuple[str, PromptDocument]] | None = None,
 ) -> Iterator[Finding]:
-    """Findings PG5xx: bumps, monotonic versions, immutable releases, labels pointing at real releases."""
+    """Findings PG5xx: bumps, monotonic versions, immutable releases, labels pointing at real releases.
+
+    `parsed`: name -> (text, document) the file rules of the same run parsed (validation/checker.py);
+    a document whose text is the file's now is used instead of parsing the file again."""
     store = open_store(workspace)
     if store is None:
         return
@@ -66,7 +72,7 @@ def check_versions(
                 missing = None
                 labels = None  # every label would be "not released": the PG507 above says why
             try:
-                yield from _check_prompt(workspace, lines, base, partials, name)
+                yield from _check_prompt(workspace, lines, base, partials, name, parsed or {})
             except (ObjectTooLargeError, PromptSyntaxError) as exc:  # a release too large to compare
                 message = f"cannot compare with git: {exc}"
                 yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
@@ -101,12 +107,17 @@ def _check_prompt(
     base: Base,
     partials: _PartialChanges | None,
     name: str,
+    parsed: Mapping[str, tuple[str, PromptDocument]],
 ) -> Iterator[Finding]:
     try:
         found = workspace.source.read_prompt(name)
         if found is None:
             return
-        document = parse_document(name, found.path, found.data)
+        known = parsed.get(name)
+        if known is not None and known[1].path == found.path and known[0] == _text(found.data):
+            document = known[1]
+        else:
+            document = parse_document(name, found.path, found.data)
     except PromptSyntaxError:
         return  # the file rules report it (unreadable, or no parse); without a version nothing to compare
     version = document.version
@@ -127,6 +138,14 @@ def _check_prompt(
             "which is released: the change reaches no release of it until its version is bumped",
             Severity.WARNING,
         )
+
+
+def _text(data: bytes) -> str | None:
+    """The text the file rules parsed (decoded, BOM dropped); None when it is not UTF-8."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
 
 
 class _PartialChanges:
