@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "telemetry": {"errors"},
     "format": {"errors", "resources", "telemetry"},
     "config": SHARED | {"format"},
-    "sources": SHARED | {"format"},  # where prompt files come from: a commit's tree, the working tree
+    "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
     "store": SHARED | {"config", "format", "sources", "telemetry"},
     "tokens": SHARED | {"config", "format", "sources", "store"},
     "validation": SHARED | {"config", "format", "sources", "store", "tokens"},

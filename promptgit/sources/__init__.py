@@ -7,8 +7,8 @@
 - worktree.py: `WorktreeSource`, the files on disk; contained.py: the one reader of working-tree files
   (contained in a directory, regular files only, bounded in size).
 
-May import format and the shared modules (errors, findings, resources); never store, loader or above:
-store and loader build on it.
+May import format, config and the shared modules (errors, findings, resources); never store, loader or
+above: store and loader build on it.
 """
 
 from __future__ import annotations

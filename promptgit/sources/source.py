@@ -30,7 +30,10 @@ Coming next, built on this protocol:
   file holding, per released commit, the prompt blobs and partials of that commit, and the labels file of
   the commit it was built from. A bundle yields one source per commit it holds (`commit` set, blob shas
   taken from its manifest and checked with `git_blob_sha`), so the loader's caches work unchanged; it
-  needs no git objects, only the `SourceFile`s.
+  needs no git objects, only the `SourceFile`s. What the loader asks GitStore besides files (release
+  versions and the commit each release tagged, from refs) the bundle answers from its manifest: the
+  loader's Repository reads files only through sources (`_at(commit)`, `_head()`), so swapping the
+  store for the bundle's index is the whole change.
 - "the same prompts at the base of a pull request" (the test runner's and the UI's `--base REF`): a
   `CommitSource` at the merge-base (or the given ref), opened with the same `GitStore` as HEAD's, so both
   sides of a comparison are read the same way and differ only in their commit: `store.changes`'
@@ -45,6 +48,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from promptgit.config import Config
 from promptgit.errors import PromptSyntaxError
 from promptgit.format.prompt import SUFFIX
 
@@ -53,7 +57,7 @@ if TYPE_CHECKING:
 
 PARTIALS_DIR = "partials"  # templates included by prompts; never prompts themselves
 LABELS_FILE = "labels.yaml"  # label -> {prompt name: version or split}, in the prompts directory
-DEFAULT_MAX_FILE_BYTES = 256 * 1024  # promptgit.yaml's max_file_bytes default (config.Config)
+DEFAULT_MAX_FILE_BYTES = Config().max_file_bytes  # promptgit.yaml's bound, when a caller gives none
 
 
 def git_blob_sha(data: bytes) -> str:
