@@ -68,7 +68,7 @@ class CommitSource(PromptSource):
 
     def _read(self, relative: str) -> SourceFile | None:
         path = self.path_of(relative)
-        found = self.objects.read_file(self.commit, path)
+        found = self.objects.read_in(self.commit, self.prompts_dir, path)
         if found is None:
             return None
         data, blob_sha = found

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 MAX_OBJECT_BYTES = 8 * 1024 * 1024
 _CHUNK = 1 << 20
 _MAX_LISTINGS = 256  # tree listings kept (by commit and directory) before the cache starts again
+# path reads in one commit's directory before it is listed once and read by blob sha: `commit:path` makes
+# git search the directory's tree on every read, which a large flat folder pays per prompt
+LIST_AFTER_READS = 32
 
 
 def find_git_dir(path: str | Path) -> tuple[Path, Path]:
@@ -89,7 +92,8 @@ class GitObjects:
         self._lock = threading.RLock()
         self._process: subprocess.Popen[bytes] | None = None
         self._repo: git.Repo | None = None
-        self._listings: dict[tuple[str, str], list[str]] = {}
+        self._listings: dict[tuple[str, str], dict[str, str]] = {}  # path -> blob sha
+        self._path_reads: dict[tuple[str, str], int] = {}
 
     # --- objects ------------------------------------------------------------------------------------
     def _object(self, name: str) -> tuple[str, str, bytes] | None:
@@ -178,7 +182,35 @@ class GitObjects:
         return found[2], found[0]
 
     def tree_paths(self, commit: str, directory: str) -> list[str]:
-        """Every file path (from the root) under `directory` at `commit`, in git's order; cached per commit,
+        """Every file path (from the root) under `directory` at `commit`, in git's order."""
+        return list(self._tree_listing(commit, directory))
+
+    def read_in(self, commit: str, directory: str, path: str) -> tuple[bytes, str] | None:
+        """`read_file(commit, path)` for a `path` under `directory`: by path at first; once the directory
+        has been read from LIST_AFTER_READS times, by blob sha from one listing of it (a commit never
+        changes, so the listing is kept with the commit)."""
+        key = (commit, directory)
+        with self._lock:
+            listing = self._listings.get(key)
+            if listing is None:
+                if len(self._path_reads) >= _MAX_LISTINGS:
+                    self._path_reads.clear()
+                reads = self._path_reads[key] = self._path_reads.get(key, 0) + 1
+        if listing is None and reads > LIST_AFTER_READS:
+            listing = self._tree_listing(commit, directory)
+        if listing is None:
+            return self.read_file(commit, path)
+        sha = listing.get(path)
+        if sha is None:
+            return None  # a definite answer: the listing of the commit has no such file
+        found = self._object(sha)
+        if found is None:
+            self._check_alive()
+            raise GitError(f"{self.root}: {path} at {commit[:12]}: object listed but unreadable (corrupt)")
+        return (found[2], found[0]) if found[1] == "blob" else None
+
+    def _tree_listing(self, commit: str, directory: str) -> dict[str, str]:
+        """path -> blob sha of every file under `directory` at `commit`; cached per commit and directory,
         since a commit never changes (a long-running loader lists the same commit on every refresh)."""
         key = (commit, directory)
         with self._lock:
@@ -187,15 +219,20 @@ class GitObjects:
             return cached
         within = "." if directory == "." else f"{directory}/"
         try:
-            listing = self.run_git("ls-tree", "-r", "-z", "--name-only", commit, "--", within)
+            listing = self.run_git("ls-tree", "-r", "-z", commit, "--", within)
         except GitError as exc:
             raise GitError(f"cannot list {directory}/ at {commit!r}: {exc}") from None
-        paths = [path for path in listing.split("\0") if path]
+        files: dict[str, str] = {}
+        for entry in listing.split("\0"):
+            meta, _, path = entry.partition("\t")
+            parts = meta.split(" ")
+            if path and len(parts) == 3 and parts[1] == "blob":
+                files[path] = parts[2]
         with self._lock:
             if len(self._listings) >= _MAX_LISTINGS:
                 self._listings.clear()
-            self._listings[key] = paths
-        return paths
+            self._listings[key] = files
+        return files
 
     def _check_listed(self, commit: str, path: str) -> None:
         """cat-file says "missing" for an unreadable object too: walk the trees from the commit down, and

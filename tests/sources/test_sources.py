@@ -121,3 +121,39 @@ def test_the_prompts_directory_may_be_the_root(prompt_repo: Any) -> None:
             assert source.read_partial("partials/p.j2") == "P"
     finally:
         objects.close()
+
+
+def test_a_commit_read_often_is_listed_once_and_read_by_blob_sha(
+    prompt_repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `commit:path` makes git search the folder's tree on each read; a large flat folder pays that per
+    # prompt, so after LIST_AFTER_READS reads the folder is listed once and blobs are read by sha
+    from promptgit.sources import git_objects
+
+    for number in range(git_objects.LIST_AFTER_READS + 8):
+        prompt_repo.write(f"prompts/flat/p{number:03}.j2", f"---\nversion: 1.0.{number}\n---\nHi\n")
+    head = prompt_repo.commit("a flat folder")
+    objects = GitObjects(prompt_repo.root)
+    names: list[str] = []
+    real = GitObjects._object
+    monkeypatch.setattr(GitObjects, "_object", lambda self, name: names.append(name) or real(self, name))
+    try:
+        source = CommitSource(objects, head, "prompts")
+        for number in range(git_objects.LIST_AFTER_READS + 8):
+            found = source.read_prompt(f"flat/p{number:03}")
+            assert found is not None and found.blob_sha == git_blob_sha(found.data)
+        assert source.read_prompt("flat/missing") is None  # the listing answers: no read at all
+        by_path = [name for name in names if ":" in name]
+        by_sha = [name for name in names if ":" not in name]
+        assert len(by_path) == git_objects.LIST_AFTER_READS
+        assert len(by_sha) == 8 and all(len(name) == 40 for name in by_sha)
+        # a commit whose names were listed (prefetch, not-found messages) is read by sha from the start
+        prompt_repo.write("prompts/flat/p000.j2", "---\nversion: 2.0.0\n---\nHi\n")
+        later = CommitSource(objects, prompt_repo.commit("again"), "prompts")
+        assert len(later.names()) == git_objects.LIST_AFTER_READS + 8
+        names.clear()
+        found = later.read_prompt("flat/p000")
+        assert found is not None and found.data.startswith(b"---\nversion: 2.0.0")
+        assert len(names) == 1 and ":" not in names[0]
+    finally:
+        objects.close()
