@@ -1,4 +1,5 @@
-"""The package's layers import one way: format <- store <- tokens <- validation, loader <- llm <- commands.
+"""The package's layers import one way: format <- sources <- store <- tokens <- validation, loader <- llm <-
+commands.
 
 An AST walk over every module (imports inside functions included, since a lazy import is still a
 dependency) checks each `promptgit.*` import against the areas its own area may use. A new top-level
@@ -21,13 +22,14 @@ ALLOWED: dict[str, set[str]] = {
     "telemetry": {"errors"},
     "format": {"errors", "resources", "telemetry"},
     "config": SHARED | {"format"},
-    "store": SHARED | {"config", "format", "telemetry"},
-    "tokens": SHARED | {"config", "format", "store"},
-    "validation": SHARED | {"config", "format", "store", "tokens"},
+    "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
+    "store": SHARED | {"config", "format", "sources", "telemetry"},
+    "tokens": SHARED | {"config", "format", "sources", "store"},
+    "validation": SHARED | {"config", "format", "sources", "store", "tokens"},
     "reporters": SHARED | {"validation"},
-    "loader": SHARED | {"config", "format", "store", "tokens", "telemetry"},
-    "llm": SHARED | {"config", "format", "store", "tokens", "loader", "telemetry"},
-    "experiments": SHARED | {"config", "format", "store", "loader", "telemetry"},
+    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "telemetry"},
+    "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "telemetry"},
+    "experiments": SHARED | {"config", "format", "sources", "store", "loader", "telemetry"},
     "schemas": set(),
     "data": set(),
 }

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from promptgit.errors import ConfigError, PromptNotFoundError
-from promptgit.store.splits import Split
-from promptgit.store.workspace import LABELS_FILE
+from promptgit.sources import LABELS_FILE
+from promptgit.store.traffic_split import Split
 
 HELP = "Compare the versions of a label's traffic split from the metrics in Prometheus."
 
@@ -55,17 +55,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _split_of(name: str, label: str, ref: str | None) -> Split:
     from promptgit.commands.release import open_repository
-    from promptgit.store.labels import parse_labels
 
     workspace, store = open_repository()
     try:
         if ref:
-            labels = store.labels(store.resolve_commit(ref))
+            labels = store.labels(workspace.at_commit(store, store.resolve_commit(ref), ref))
             shown = f"{LABELS_FILE} at {ref}"
         else:
-            path = workspace.prompts_dir / LABELS_FILE
-            shown = workspace.display_path(path)
-            labels = parse_labels(path.read_text("utf-8") if path.is_file() else "", shown)
+            shown = workspace.source.labels_path
+            labels = store.labels(workspace.source)
     finally:
         store.close()
     entry = labels.get(label, {}).get(name)

@@ -104,7 +104,7 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
         config_name = config.relative_to(store.root).as_posix()
     except ValueError:
         config_name = CONFIG_FILE
-    staged = staged_changes(store, config_name)
+    staged = staged_changes(store, workspace.git_prompts_dir, config_name)
     if not staged:
         if "GIT_INDEX_FILE" in os.environ:
             return 0  # a commit that touches no prompt, partial, label or config

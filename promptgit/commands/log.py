@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     workspace, store = open_repository()
     name = prompt_name(workspace, args.name)
     try:
-        path = store.prompt_path(name)
+        path = workspace.git_path(name)
         out = (
             git(
                 store,
@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
         rows = []
         for line in out.splitlines():
             sha, date, author, subject = line.split("\0", 3)
-            found = store.read_prompt(sha, name)
-            version = version_of(found[0]) if found else "(removed)"
+            found = workspace.at_commit(store, sha).read_prompt(name)
+            version = version_of(found.data) if found else "(removed)"
             tag = f"[v{released[sha]}]" if released.get(sha) == version else ""
             rows.append(f"{sha[:10]} {date} {version:<12} {tag:<10} {subject} ({author})")
     finally:

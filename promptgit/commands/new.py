@@ -11,7 +11,8 @@ from promptgit.commands.init import write_new_files
 from promptgit.errors import ConfigError
 from promptgit.format.prompt import SUFFIX
 from promptgit.resources import data_text
-from promptgit.store.workspace import PARTIALS_DIR, Workspace
+from promptgit.sources import PARTIALS_DIR
+from promptgit.store.workspace import Workspace
 
 HELP = "Create a prompt file prompts/NAME.j2 (version 0.1.0) from a template."
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")

@@ -14,7 +14,7 @@ from promptgit.experiments.report import (
     ExperimentReport,
     OutcomeResult,
 )
-from promptgit.store.splits import Split
+from promptgit.store.traffic_split import Split
 
 
 def as_json(report: ExperimentReport) -> str:

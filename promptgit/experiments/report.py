@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from promptgit.errors import ConfigError
 from promptgit.experiments import stats
 from promptgit.experiments.prometheus import Counts
-from promptgit.store.splits import TOTAL_WEIGHT, Split
+from promptgit.store.traffic_split import TOTAL_WEIGHT, Split
 
 SIGNIFICANT = "significant"
 NOT_SIGNIFICANT = "not significant"

@@ -232,11 +232,16 @@ def _build_fingerprint() -> str:
     digest = hashlib.sha256()
     for part in (str(FORMAT), importlib.util.MAGIC_NUMBER.hex(), jinja2.__version__, __version__):
         digest.update(part.encode("utf-8") + b"\0")
-    package = Path(__file__).resolve().parent.parent
-    for module in _COMPILING_MODULES:
-        with contextlib.suppress(OSError):
-            digest.update((package / module).read_bytes())
+    for path in compiling_modules():
+        with contextlib.suppress(OSError):  # a zipped install: the versions above still tell builds apart
+            digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def compiling_modules() -> list[Path]:
+    """The modules of promptgit.format whose source shapes compiled code (hashed into every key)."""
+    format_package = Path(__file__).resolve().parent.parent / "format"
+    return [format_package / module for module in _COMPILING_MODULES]
 
 
 def _settings(environment: Any) -> str:

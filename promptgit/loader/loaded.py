@@ -32,7 +32,7 @@ class _RenderMetrics:
     again on every `count_tokens_every`-th; renders in between are estimated from their length with the
     tokens per character of the counted ones (a count costs about three small renders; 1 counts every
     render). The first render's count is settled later, by the next render or the next scrape, so a cold
-    process's first answer does not wait for the token machinery (import and model table, ~9 ms).
+    process's first answer does not wait for the token machinery (its import and model table).
     """
 
     def __init__(
@@ -108,13 +108,12 @@ class LoadedPrompt(Prompt):
     """A Prompt from `Repository.get`: `render(**inputs)` also records metrics and logs failures.
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
-    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`) and
-    `variant` the version assigned (the same as `version`); both are None otherwise.
+    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`),
+    and `version` the version it assigned; None otherwise.
     """
 
     origin: str = "git"
     label: str | None = None
-    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -175,7 +174,6 @@ class LoadedPrompt(Prompt):
                 "prompt": self.name,
                 "version": self.version,
                 "label": self.label,
-                "variant": self.variant,
                 "reason": reason,
                 "source": self.origin,
             },

@@ -15,28 +15,29 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from functools import lru_cache, partial
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptgit.errors import GitError, PromptgitError, SelectorError
+from promptgit.config import CONFIG_FILE, Config, parse_config
+from promptgit.errors import GitError, PromptgitError, PromptNotFoundError, SelectorError, did_you_mean
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
-from promptgit.loader.compiler import Compiler
+from promptgit.loader.compiler import Compiler, TemplateKey
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics, loader_metrics
 from promptgit.loader.outcomes import PromptRef
-from promptgit.loader.refs import config_at_ref, known_selectors, resolve_ref
 from promptgit.loader.remote import Mirror, open_mirror
-from promptgit.loader.traced import traced_get
 from promptgit.loader.variants import Variants, resolve_split
+from promptgit.sources.commit import CommitSource
+from promptgit.sources.worktree import WorktreeSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
-from promptgit.store.splits import Split
-from promptgit.telemetry.tracing import recording
+from promptgit.store.traffic_split import Split
+from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -50,6 +51,9 @@ def _parse(text: str) -> tuple[Selector, str]:
 
 
 FallbackSource = str | Mapping[str, str]
+# the cache bounds before they are sized from the library (see Repository's max_templates)
+DEFAULT_MAX_TEMPLATES = 512
+DEFAULT_MAX_SELECTORS = 4096
 
 
 class Repository:
@@ -62,10 +66,15 @@ class Repository:
     - `clock`: monotonic seconds, injectable for tests; `logger`: where structured logs go.
     - `fallback`: prompt text used only when a prompt cannot be had at all: one text for every prompt, or
       {name: text}. The text is a prompt file (front matter + body) or a bare Jinja body.
-    - `max_templates`: how many compiled templates the LRU keeps.
+    - `max_templates`: how many compiled templates the LRU keeps; `max_selectors`: how many resolved
+      selectors. None (the default): DEFAULT_MAX_TEMPLATES and DEFAULT_MAX_SELECTORS, raised when the
+      cache is first full to what the library at `ref` needs (twice, for templates, or four times, for
+      selectors, its prompts and label entries), so cycling through a library larger than the defaults
+      does not make every get() cold again (docs/loader.md: the cliff). A number is a fixed bound.
+      `stats()` reports both bounds and the evictions.
     - `count_tokens_every`: rendered tokens are counted with promptgit.tokens on the first and then every
       N-th render of a prompt version, and estimated from length in between (1: count every render; a
-      count costs about three small renders, so the default adds about 2-3% to a render).
+      count costs a few small renders, so the default adds little to a render: see bench/loader.py).
     - `cache_dir`: keep compiled prompts on disk under `cache_dir/compiled-v1`, keyed by content, so a new
       process skips the front matter parse and Jinja compilation of prompts an earlier one compiled
       (see loader/diskcache.py). Default: none (Repository.clone uses its mirror directory).
@@ -82,7 +91,8 @@ class Repository:
         registry: CollectorRegistry | None = None,
         clock: Clock | None = None,
         fallback: FallbackSource | None = None,
-        max_templates: int = 512,
+        max_templates: int | None = None,
+        max_selectors: int | None = None,
         count_tokens_every: int = 128,
         logger: logging.Logger | None = None,
         prompts_dir: str | None = None,
@@ -96,29 +106,32 @@ class Repository:
         self._metrics: LoaderMetrics = loader_metrics(registry)
         self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
-        self._store = GitStore(Path(path), prompts_dir or "prompts")
-        config = config_at_ref(self._store, ref)
-        if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
-            self._store.close()
-            self._store = GitStore(Path(path), config.prompts_dir)
+        self._store = GitStore(Path(path))
+        config = _config_at(self._store, ref)
+        # where prompts live and how large a file may be: decided once, from promptgit.yaml at `ref`
+        self._prompts_dir = (prompts_dir or config.prompts_dir).strip("/") or "."
+        self._max_file_bytes = config.max_file_bytes
         rejected = self._metrics.disk_rejected
         disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, rejected) if cache_dir is not None else None
-        self._compiler = Compiler(
-            self._store,
-            self._metrics,
-            LRUCache(max_templates),
-            count_tokens_every,
-            config.max_file_bytes,
-            disk,
-            max_render_chars,
+        templates: LRUCache[TemplateKey, LoadedPrompt] = (
+            LRUCache(max_templates)
+            if max_templates is not None
+            else LRUCache(DEFAULT_MAX_TEMPLATES, grow=lambda: 2 * self._library_size())
         )
+        self._compiler = Compiler(self._metrics, templates, count_tokens_every, disk, max_render_chars)
+        self._max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
-            cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
+            cache_ttl,
+            self._clock,
+            self._refresh_failed,
+            keeps_last_known_good=unreachable,
+            max_entries=max_selectors or DEFAULT_MAX_SELECTORS,
+            grow=None if max_selectors is not None else lambda: 4 * self._library_size(),
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
-        self._commit = resolve_ref(self._store, self.ref)
+        self._commit = self._resolve_ref()
         self._metrics.cache_entries.track(self)
         self._metrics.commits.track(self)
 
@@ -147,14 +160,29 @@ class Repository:
 
         When the label splits traffic between versions (docs/experiments.md), `key` (a user or session id)
         picks one: the same key always gets the same version; without a key, each call picks by weight.
-        The prompt's `label` and `variant` say what was picked. `key` is ignored for other selectors.
+        The prompt's `label` and `version` say what was picked. `key` is ignored for other selectors.
         Raises PromptNotFoundError (no such prompt, release or label) or GitError when it cannot be read
         and there is neither a cached copy nor a fallback; SelectorError for a malformed selector.
         Inside a recording OpenTelemetry span, the get is a child span `promptgit.get`.
         """
         if recording():
-            return traced_get(lambda chosen: self._get(chosen, key), selector)
+            return self._traced_get(selector, key)
         return self._get(selector, key)[0]
+
+    def _traced_get(self, selector: str | Selector, key: str | int | None) -> LoadedPrompt:
+        """get() in a child span `promptgit.get`: the selector, the prompt's release attributes, where it
+        came from (cache, git or fallback) and whether the resolution cache answered."""
+        with start_span("promptgit.get", {"promptgit.selector": str(selector)}) as span:
+            try:
+                prompt, source = self._get(selector, key)
+            except Exception as exc:
+                span.set_attribute("error.type", type(exc).__name__)
+                raise
+            parsed = parse_selector(selector) if isinstance(selector, str) else selector
+            span.set_attributes(prompt_attributes(prompt, parsed))
+            span.set_attribute("promptgit.source", source)
+            span.set_attribute("promptgit.cache.hit", source == "cache")
+            return prompt
 
     def _get(self, selector: str | Selector, key: str | int | None) -> tuple[LoadedPrompt, str]:
         start = time.perf_counter()
@@ -177,7 +205,7 @@ class Repository:
             return prompt, "cache"
         if parsed.kind == "worktree":
             try:
-                prompt = self._compiler.worktree(parsed.name)
+                prompt = self._worktree(parsed.name)
             except PromptgitError as exc:
                 return self._fallback_or_raise(parsed, text, exc, start)
             self._books.loaded(text, prompt, "git", start)
@@ -214,7 +242,10 @@ class Repository:
         label entry in labels.yaml at `ref`. Errors are raised: a service should fail at start-up.
         """
         if selectors is None:
-            selectors = known_selectors(self._store, self.ref)
+            head = self._head()
+            selectors = [name for name in head.names() if self._store.highest_release(name)]
+            for label, entries in sorted(self._store.labels(head).items()):
+                selectors += [f"{name}@{label}" for name in sorted(entries)]
         return list(self.get_many(selectors))
 
     def refresh(self) -> None:
@@ -231,7 +262,13 @@ class Repository:
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
         templates = {"template_hits": self._compiler.hits, "template_misses": self._compiler.misses}
-        return self._books.stats(dict(self.cache_sizes())) | templates
+        bounds = {"template": self._compiler.templates.maxsize, "resolution": self._resolved.max_entries}
+        evictions = {"template": self._compiler.templates.evictions, "resolution": self._resolved.evictions}
+        return (
+            self._books.stats(dict(self.cache_sizes()))
+            | templates
+            | {"bounds": bounds, "evictions": evictions}
+        )
 
     def served_commit(self) -> str | None:
         """The commit `ref` resolved to at the last refresh (None if it could not be read)."""
@@ -257,18 +294,65 @@ class Repository:
     # --- resolution ---------------------------------------------------------------------------------
     def _resolve(self, selector: Selector) -> LoadedPrompt | Variants:
         """Selector -> release -> blob at the tagged commit -> compiled prompt (on misses and refreshes);
-        a label that splits traffic -> the Variants of its versions."""
+        a label that splits traffic -> the Variants of its versions. A label reads the labels file once."""
         self._sync()
-        if selector.kind == "label" and selector.spec is not None:
-            entry = self._store.label_entry(selector, self.ref)
+        name = selector.name
+        if selector.kind == "label":
+            entry = self._store.label_entry(selector, self._head())
             if isinstance(entry, Split):
-                release = partial(self._release, selector.name)
-                return resolve_split(selector.spec, selector.name, entry, release, self._metrics)
-        version = self._store.resolve_version(selector, self.ref)
-        return self._release(selector.name, version)
+                return resolve_split(selector.spec or "", name, entry, self._release(name), self._metrics)
+            version = self._store.labelled_version(selector, entry)
+        elif selector.kind == "exact" and selector.spec and self._store.is_released(name, selector.spec):
+            version = selector.spec  # one ref read; HEAD is only needed to explain a miss
+        else:
+            version = self._store.resolve_version(selector, self._head())
+        return self._release(name)(version)
 
-    def _release(self, name: str, version: str) -> LoadedPrompt:
-        return self._compiler.release(name, version, self._store.release_commit(name, version))
+    def _release(self, name: str) -> Callable[[str], LoadedPrompt]:
+        """Loads release `version` of prompt `name`: from the commit its tag points at."""
+
+        def load(version: str) -> LoadedPrompt:
+            commit = self._store.release_commit(name, version)
+            return self._compiler.release(self._at(commit), name, version)
+
+        return load
+
+    def _at(self, commit: str, label: str | None = None) -> CommitSource:
+        return self._store.at(commit, self._prompts_dir, max_file_bytes=self._max_file_bytes, label=label)
+
+    def _head(self) -> CommitSource:
+        """The prompts at `ref` as of the last refresh: where labels are read and names listed."""
+        commit = self._commit or self._store.resolve_commit(self.ref)  # GitError when it cannot be read
+        return self._at(commit, self.ref)
+
+    def _library_size(self) -> int:
+        """Prompts at `ref` plus the entries of its labels file: what the cache bounds are sized from
+        (asked once per cache, when it is first full; the library, not what callers ask for)."""
+        head = self._head()
+        return len(head.names()) + sum(len(entries) for entries in self._store.labels(head).values())
+
+    def _resolve_ref(self) -> str | None:
+        """The commit `ref` names now, or None when git cannot say (the read that follows counts the
+        failure)."""
+        try:
+            return self._store.resolve_commit(self.ref)
+        except GitError:
+            return None
+
+    def _worktree(self, name: str) -> LoadedPrompt:
+        """`name@worktree`: the file as it is on disk now, partials from disk too; compiled on every call,
+        read contained and bounded (sources.WorktreeSource)."""
+        root = self._store.root
+        if root.name.endswith(".git") or not (root / ".git").exists():
+            raise PromptNotFoundError(f"{name}@worktree: {root} has no working tree (a bare repository)")
+        source = WorktreeSource(root, self._prompts_dir, max_file_bytes=self._max_file_bytes)
+        prompt = source.compile(name)
+        if prompt is None:
+            listed = did_you_mean(name, source.names(), "prompts in the working tree")
+            raise PromptNotFoundError(
+                f"{name}@worktree: no file {source.prompt_path(name)} in {root} ({listed})"
+            )
+        return LoadedPrompt.wrap(prompt, self._metrics, "worktree", max_render_chars=self._max_render_chars)
 
     def _sync(self) -> None:
         """Fetch the mirror and forget cached refs, at most once per second (or per TTL, if shorter)."""
@@ -282,7 +366,7 @@ class Repository:
                 except GitError as exc:  # the mirror still has the last fetched state: resolve from it
                     self._books.failure(exc, {"remote": self._mirror.url})
             self._store.refresh()
-            self._commit = resolve_ref(self._store, self.ref) or self._commit
+            self._commit = self._resolve_ref() or self._commit
             self._synced_at = now
 
     def _fallback_or_raise(
@@ -297,3 +381,14 @@ class Repository:
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
+
+
+def _config_at(store: GitStore, ref: str) -> Config:
+    """promptgit.yaml at `ref`, read from git (a bare mirror has no working tree); defaults if none."""
+    try:
+        found = store.read_file(store.resolve_commit(ref), CONFIG_FILE)
+    except GitError:
+        return Config()
+    if found is None:
+        return Config()
+    return parse_config(found[0].decode("utf-8", "replace"), CONFIG_FILE)

@@ -1,7 +1,7 @@
 """A label's traffic split, resolved: one loaded prompt per version, and the choice of one per call.
 
 `Repository.get("content/hook@production", key=user_id)` on a split label resolves (and caches, with the
-label's TTL) a Variants; each call then picks a version: sticky by key (see store/splits.py), or at
+label's TTL) a Variants; each call then picks a version: sticky by key (see store/traffic_split.py), or at
 random by weight without one. A version that cannot be loaded (its tag is missing, its file unreadable) is
 left out: keys assigned to it are served another version of the split, by weight, and each such assignment
 is counted in promptgit_split_unavailable_total{prompt, label, version}. Only when no version of the split
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from promptgit.errors import GitError, PromptgitError, PromptNotFoundError
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
-from promptgit.store.splits import Bands, Split, band_offset, key_prefix, point_of
+from promptgit.store.traffic_split import Bands, Split, band_offset, key_prefix, point_of
 
 _random = random.Random()  # its own generator: the application seeding `random` does not fix assignments
 
@@ -37,8 +37,7 @@ class Variants:
         self.name = name
         self.split = split
         self.prompts = {
-            version: dataclasses.replace(prompt, label=label, variant=version)
-            for version, prompt in prompts.items()
+            version: dataclasses.replace(prompt, label=label) for version, prompt in prompts.items()
         }
         self._weights = [(version, weight) for version, weight in split.weights if weight > 0]
         available = [(version, weight) for version, weight in self._weights if version in self.prompts]

@@ -1,6 +1,7 @@
-"""Prompts, partials, labels and releases of a git repository, read from git objects (never checked out).
+"""Releases and labels of a git repository, read from refs and git objects (never checked out).
 
-Release tags come from `packed-refs` and loose refs directly (tagrefs.py): 10,000 tags cost a few lines.
+Release tags come from `packed-refs` and loose refs directly (tagrefs.py): a prompt's releases cost a few
+lines read, however many tags the repository has. Prompt files are read through sources (`at(commit)`).
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from promptgit.errors import GitError, PromptNotFoundError, did_you_mean
-from promptgit.format.prompt import SUFFIX
-from promptgit.store.labels import parse_labels
-from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects
+from promptgit.sources.commit import CommitSource
+from promptgit.sources.git_objects import MAX_OBJECT_BYTES, GitObjects
+from promptgit.sources.source import LABELS_FILE, PromptSource
+from promptgit.store.labels_file import parse_labels
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
-from promptgit.store.splits import LabelEntry, Split
 from promptgit.store.tagrefs import (
     HEX,
+    PackedRefs,
     TagRef,
     loose_tag_refs,
     packed_tag_refs,
@@ -24,102 +26,63 @@ from promptgit.store.tagrefs import (
     tag_refs_from_git,
     uses_reftable,
 )
+from promptgit.store.traffic_split import LabelEntry, Split
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
 
-LABELS_FILE = "labels.yaml"
-PARTIALS_DIR = "partials"
-_MAX_CACHED = 256  # entries per per-commit cache before it is dropped
+_MAX_CACHED = 256  # parsed labels files kept (by blob sha) before the cache starts again
 # entries of the per-name ref caches: names come from callers (`get("attacker/n123")` caches "no tags"),
 # so past this many the cache starts again rather than growing with every name ever asked for
 _MAX_NAMES = 4096
 
+Labels = dict[str, dict[str, LabelEntry]]
+
 
 class GitStore(GitObjects):
-    """Read-only access to prompts in a git repository; safe to share between threads."""
+    """Releases (tags) and labels of a git repository, over its object reader; safe to share between threads.
 
-    def __init__(
-        self, path: str | Path, prompts_dir: str = "prompts", *, max_object_bytes: int = MAX_OBJECT_BYTES
-    ) -> None:
+    Prompt files are not read here: `at(commit, prompts_dir)` is the source (sources.CommitSource) of a
+    commit's prompts, and the labels of any source are parsed by `labels(source)`.
+    """
+
+    def __init__(self, path: str | Path, *, max_object_bytes: int = MAX_OBJECT_BYTES) -> None:
         super().__init__(path, max_object_bytes=max_object_bytes)
-        self.prompts_dir = prompts_dir.strip("/") or "."
-        self._packed: bytes | None = None
+        self._packed: PackedRefs | None = None
         self._tags: dict[str, dict[str, TagRef]] = {}
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
-        self._labels: dict[str, dict[str, dict[str, LabelEntry]]] = {}  # by blob sha
-        self._names: dict[str, list[str]] = {}  # by commit
+        self._peeled: dict[str, str] = {}  # tag object -> its commit
+        self._labels: dict[str, Labels] = {}  # by blob sha
 
-    def prompt_path(self, name: str) -> str:
-        """Path of prompt `name` from the repository root: `prompts/content/hook.j2`."""
-        return self._in_prompts(f"{name}{SUFFIX}")
+    def at(
+        self, commit: str, prompts_dir: str, *, max_file_bytes: int | None = None, label: str | None = None
+    ) -> CommitSource:
+        """The prompts of `commit` (a full sha) under `prompts_dir` (from the repository root)."""
+        if max_file_bytes is None:
+            return CommitSource(self, commit, prompts_dir, label=label)
+        return CommitSource(self, commit, prompts_dir, max_file_bytes=max_file_bytes, label=label)
 
-    def _in_prompts(self, relative: str) -> str:
-        return relative if self.prompts_dir == "." else f"{self.prompts_dir}/{relative}"
+    def labels(self, source: PromptSource) -> Labels:
+        """The labels file of `source` as {label: {prompt: version or Split}}; {} when it has none.
 
-    def read_prompt(self, commit: str, name: str) -> tuple[bytes, str] | None:
-        """(data, blob sha) of `prompts/<name>.j2` at `commit`; None when the prompt does not exist there."""
-        return self.read_file(commit, self.prompt_path(name))
+        One read of the file; parsed once per distinct content (blob sha), whatever the source."""
+        return {label: dict(entries) for label, entries in self._parsed_labels(source).items()}
 
-    def read_partial(self, commit: str, relative: str) -> str | None:
-        """Text of an include (path relative to the prompts dir) at `commit`; None if missing or not UTF-8."""
-        if relative.startswith("/") or ".." in relative.split("/"):
-            return None
-        found = self.read_file(commit, self._in_prompts(relative))
-        if found is None:
-            return None
-        try:
-            return found[0].decode("utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            return None
-
-    def prompt_names(self, commit: str) -> list[str]:
-        """Every prompt name at `commit` (partials excluded), sorted."""
-        with self._lock:
-            cached = self._names.get(commit)
-        if cached is not None:
-            return list(cached)
-        try:
-            listing = self.run_git("ls-tree", "-r", "-z", "--name-only", commit, "--", f"{self.prompts_dir}/")
-        except GitError as exc:
-            raise GitError(f"cannot list prompts at {commit!r}: {exc}") from None
-        prefix = "" if self.prompts_dir == "." else f"{self.prompts_dir}/"
-        names = sorted(
-            path[len(prefix) :].removesuffix(SUFFIX)
-            for path in listing.split("\0")
-            if path.endswith(SUFFIX)
-            and path.startswith(prefix)
-            and path[len(prefix) :].split("/")[0] != PARTIALS_DIR
-        )
-        with self._lock:
-            if len(self._names) >= _MAX_CACHED:  # a long-running loader may list many commits
-                self._names.clear()
-            self._names[commit] = names
-        return list(names)
-
-    def worktree_names(self) -> list[str]:
-        """Every prompt name in the working tree (partials excluded), sorted; for not-found messages."""
-        prompts = self.root / self.prompts_dir
-        found = (path.relative_to(prompts).as_posix() for path in prompts.rglob(f"*{SUFFIX}"))
-        return sorted(
-            relative.removesuffix(SUFFIX) for relative in found if relative.split("/")[0] != PARTIALS_DIR
-        )
-
-    def labels(self, commit: str) -> dict[str, dict[str, LabelEntry]]:
-        """`prompts/labels.yaml` at `commit` as {label: {prompt: version or Split}}; {} when it is absent."""
-        found = self.read_file(commit, self._in_prompts(LABELS_FILE))
+    def _parsed_labels(self, source: PromptSource) -> Labels:
+        """The cached parse (shared: never changed by callers here)."""
+        found = source.read_labels()
         if found is None:
             return {}
-        data, sha = found
         with self._lock:
-            cached = self._labels.get(sha)
+            cached = self._labels.get(found.blob_sha)
         if cached is None:
-            cached = parse_labels(data, f"{self._in_prompts(LABELS_FILE)}@{commit[:12]}")
+            where = found.path if source.commit is None else f"{found.path}@{source.commit[:12]}"
+            cached = parse_labels(found.data, where)
             with self._lock:
                 if len(self._labels) >= _MAX_CACHED:
                     self._labels.clear()
-                self._labels[sha] = cached
-        return {label: dict(entries) for label, entries in cached.items()}
+                self._labels[found.blob_sha] = cached
+        return cached
 
     # --- releases -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -128,7 +91,6 @@ class GitStore(GitObjects):
             self._packed = None
             self._tags.clear()
             self._exact.clear()
-            self._names.clear()
         self._check_alive()
 
     def _tag_refs(self, name: str) -> dict[str, TagRef]:
@@ -172,7 +134,7 @@ class GitStore(GitObjects):
             self._exact.pop((name, version), None)
             return self._tag_ref(name, version)
 
-    def _packed_refs(self) -> bytes:
+    def _packed_refs(self) -> PackedRefs:
         if self._packed is None:
             self._packed = read_packed_refs(self._common_dir)
         return self._packed
@@ -209,7 +171,22 @@ class GitStore(GitObjects):
         ref = self._tag_ref(name, version)
         if ref is None:
             raise self._no_release(name, version)
-        return ref.peeled or self.release(name, version).commit
+        return ref.peeled or self._peel(name, version, ref.target)
+
+    def _peel(self, name: str, version: str, target: str) -> str:
+        """The commit a tag object (or chain of them) points at: one object read, then cached."""
+        with self._lock:
+            cached = self._peeled.get(target)
+        if cached is not None:
+            return cached
+        found = self._object(f"{target}^{{commit}}")
+        if found is None:
+            self._check_alive()
+            tag = release_tag(name, version)
+            raise GitError(f"{self.root}: tag {tag} does not point at a readable commit ({target[:12]})")
+        with self._lock:
+            _bounded(self._peeled)[target] = found[0]
+        return found[0]
 
     def _load_release(self, name: str, version: str, ref: TagRef) -> Release:
         return read_release(name, version, ref.target, self._object, self.root)
@@ -218,26 +195,16 @@ class GitStore(GitObjects):
         """Every release of `name`, ascending by semver, with dates and tag messages."""
         return [self.release(name, version) for version in self.release_versions(name)]
 
-    def resolve_version(self, selector: Selector, ref: str = "HEAD") -> str:
+    def resolve_version(self, selector: Selector, source: PromptSource) -> str:
         """The released version a latest/exact/range/label selector picks; PromptNotFoundError if none.
 
-        Labels are read from `labels.yaml` at `ref`; worktree selectors have no released version.
+        Labels are read from the labels file of `source` (the commit at the ref, usually); its names
+        serve the not-found message. Worktree selectors have no released version.
         """
         if selector.kind == "worktree":
             raise PromptNotFoundError(f"{selector}: the working tree is not a release")
         if selector.kind == "label":
-            entry = self.label_entry(selector, ref)
-            if isinstance(entry, Split):
-                raise PromptNotFoundError(
-                    f"{selector}: label {selector.spec!r} splits traffic {entry}; name one version "
-                    f"({selector.name}@VERSION), or load it with promptgit.Repository"
-                )
-            # labels were read just now, tag refs may be cached from before the release the label names
-            # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
-            # read after the labels that name them, as releases are tagged before they are labelled)
-            if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
-                raise PromptNotFoundError(f"{selector}: label points at {entry}, which is not released")
-            return entry
+            return self.labelled_version(selector, self.label_entry(selector, source))
         # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
         if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
             return selector.spec
@@ -246,15 +213,30 @@ class GitStore(GitObjects):
         if picked is None:
             if versions:
                 raise PromptNotFoundError(f"{selector}: no release matches ({self._listing(selector)})")
-            names = self.prompt_names(self.resolve_commit(ref))
+            names = source.names()
             if selector.name not in names:
-                listed = did_you_mean(selector.name, names, f"prompts at {ref}")
+                listed = did_you_mean(selector.name, names, f"prompts at {source.describe()}")
                 raise PromptNotFoundError(f"{selector}: no prompt {selector.name} ({listed})")
             raise PromptNotFoundError(
                 f"{selector}: no releases yet (tags {release_tag(selector.name, '<version>')}; "
                 f"`promptgit release {selector.name}` makes one)"
             )
         return picked
+
+    def labelled_version(self, selector: Selector, entry: LabelEntry) -> str:
+        """The version a label's entry names, checked against the tags; PromptNotFoundError for a split
+        (which names several) or a version that is not released."""
+        if isinstance(entry, Split):
+            raise PromptNotFoundError(
+                f"{selector}: label {selector.spec!r} splits traffic {entry}; name one version "
+                f"({selector.name}@VERSION), or load it with promptgit.Repository"
+            )
+        # labels were read just now, tag refs may be cached from before the release the label names
+        # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
+        # read after the labels that name them, as releases are tagged before they are labelled)
+        if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
+            raise PromptNotFoundError(f"{selector}: label points at {entry}, which is not released")
+        return entry
 
     def _listing(self, selector: Selector) -> str:
         versions = sort_versions(self._tag_refs(selector.name))[::-1]  # the highest first
@@ -266,14 +248,14 @@ class GitStore(GitObjects):
             f"{name}@{version}: no such release (tag {release_tag(name, version)}; {listed})"
         )
 
-    def label_entry(self, selector: Selector, ref: str = "HEAD") -> LabelEntry:
-        """What a label selector's entry in labels.yaml at `ref` says: a version or a Split (unchecked
-        against the tags); PromptNotFoundError when the label or its entry for the prompt is missing."""
-        labels = self.labels(self.resolve_commit(ref))
+    def label_entry(self, selector: Selector, source: PromptSource) -> LabelEntry:
+        """What a label selector's entry in the labels file of `source` says: a version or a Split
+        (unchecked against the tags); PromptNotFoundError when the label or its entry is missing."""
+        labels = self._parsed_labels(source)
         entries = labels.get(selector.spec or "")
         if entries is None:
             raise PromptNotFoundError(
-                f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {ref} "
+                f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {source.describe()} "
                 f"({did_you_mean(selector.spec or '', sorted(labels), 'labels')})"
             )
         entry = entries.get(selector.name)

@@ -9,8 +9,14 @@ from jinja2 import TemplateSyntaxError
 
 from promptgit.errors import PromptSyntaxError, did_you_mean
 from promptgit.findings import Finding
-from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
-from promptgit.store.files import printable
+from promptgit.format.prompt import (
+    PromptDocument,
+    compile_document,
+    parse_document,
+    parse_template,
+    prompt_name,
+)
+from promptgit.sources.contained import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation import calls, chat, patterns, security, variables
@@ -39,6 +45,9 @@ class FileChecker:
         self.index = TemplateIndex(workspace)
         self.schema = SchemaChecks(workspace.config)
         self.render_samples = bool(families & {"variables", "tokens"})
+        # name -> (text, document) of each prompt parsed, when the version rules run next in this process
+        # and can reuse them (None: not kept); a run parses each file once
+        self.documents: dict[str, tuple[str, PromptDocument]] | None = None
 
     def prompt(self, path: Path) -> list[Finding]:
         return self._guarded(path, self._prompt)
@@ -73,6 +82,8 @@ class FileChecker:
             return found
         try:
             document = parse_document(name, shown, text)
+            if self.documents is not None:
+                self.documents[name] = (text, document)
             metadata = self.schema.metadata(document)
             found.extend(metadata.findings)
             if "schema" in self.families:

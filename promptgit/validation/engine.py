@@ -93,9 +93,11 @@ def run(
         found.extend(check_in_processes(checker, targets.prompts, jobs, versions))
     else:
         if checker is not None:
+            checker.documents = {} if versions is not None else None
             found.extend(check_prompts(checker, targets.prompts))
         if versions is not None:
-            found.extend(version_findings(workspace, *versions))
+            parsed = checker.documents if checker is not None else None
+            found.extend(version_findings(workspace, *versions, parsed=parsed))
     if checker is not None:
         for path in targets.partials:
             found.extend(checker.partial(path))

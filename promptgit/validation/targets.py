@@ -9,7 +9,8 @@ from pathlib import Path
 
 from promptgit.errors import ConfigError
 from promptgit.format.prompt import SUFFIX
-from promptgit.store.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
+from promptgit.sources import LABELS_FILE, PARTIALS_DIR
+from promptgit.store.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The version rules' table (PG5xx): names, default severities and help, kept with the checks that use them.
 
-The checks: versions.py (bumps, releases, labels), bumps.py (the interface) and splits.py (traffic splits);
+The checks: version_checks.py (bumps, releases, labels), bumps.py (the interface) and split_rules.py (splits);
 rules.py joins this table with the others.
 """
 

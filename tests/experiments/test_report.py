@@ -14,7 +14,7 @@ from promptgit.errors import ConfigError
 from promptgit.experiments import as_json, as_markdown, as_text, build_report
 from promptgit.experiments.prometheus import Counts, check_window
 from promptgit.experiments.report import NOT_SIGNIFICANT, SIGNIFICANT, TOO_SMALL
-from promptgit.store.splits import make_split
+from promptgit.store.traffic_split import make_split
 
 ROOT = Path(__file__).resolve().parents[2]
 SPLIT = make_split({"1.2.0": 90, "1.3.0": 10})

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+import promptgit.loader.repository as repository_module
 from promptgit.errors import GitError, PromptNotFoundError
 
 
@@ -78,7 +79,35 @@ def test_template_lru_is_bounded(library, make_repository) -> None:
     repository = make_repository(library.root, max_templates=2)
     for version in ["1.0.0", "1.1.0", "2.0.0"]:
         repository.get(f"content/hook@{version}")
-    assert repository.stats()["entries"]["template"] == 2
+    stats = repository.stats()
+    assert stats["entries"]["template"] == 2
+    assert (stats["bounds"]["template"], stats["evictions"]["template"]) == (2, 1)
+
+
+SELECTORS = [f"content/hook@{v}" for v in ("1.0.0", "1.1.0", "2.0.0-rc.1", "2.0.0")] + ["plain/note@1.0.0"]
+
+
+def test_default_bounds_are_sized_from_the_library(library, make_repository, monkeypatch) -> None:
+    # bounds smaller than this library (2 prompts + 2 label entries) stand in for 512 and 4096 against a
+    # larger one: the first time a cache is full it is sized from the library, not cycled cold
+    monkeypatch.setattr(repository_module, "DEFAULT_MAX_TEMPLATES", 2)
+    monkeypatch.setattr(repository_module, "DEFAULT_MAX_SELECTORS", 2)
+    repository = make_repository(library.root)
+    for selector in SELECTORS * 2:
+        repository.get(selector)
+    stats = repository.stats()
+    assert stats["bounds"] == {"template": 2 * 4, "resolution": 4 * 4}
+    assert stats["evictions"] == {"template": 0, "resolution": 0}
+    assert stats["template_misses"] == len(SELECTORS)  # the second round is all hits
+
+
+def test_a_fixed_bound_is_kept_and_its_evictions_counted(library, make_repository) -> None:
+    repository = make_repository(library.root, max_templates=2, max_selectors=3)
+    for selector in SELECTORS:
+        repository.get(selector)
+    stats = repository.stats()
+    assert stats["bounds"] == {"template": 2, "resolution": 3}
+    assert stats["evictions"] == {"template": 3, "resolution": 2}
 
 
 def test_exact_versions_never_expire(library, make_repository, clock, registry) -> None:

@@ -94,7 +94,8 @@ def test_labels_and_tags_are_one_snapshot(labelled: PromptRepo) -> None:
         labelled.tag_release("bench/hook", "1.1.0")
         labelled.write("prompts/labels.yaml", "production:\n  bench/hook: 1.1.0\n")
         labelled.commit("promote")
-        assert store.resolve_version(parse_selector("bench/hook@production")) == "1.1.0"
+        head = store.at(store.resolve_commit("HEAD"), "prompts")
+        assert store.resolve_version(parse_selector("bench/hook@production"), head) == "1.1.0"
     finally:
         store.close()
 

@@ -6,6 +6,7 @@ rewritten, or one line is inserted. Flow mappings (`production: {a: 1.0.0}`) are
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,9 @@ import yaml
 
 from promptgit.errors import ConfigError, GitError
 from promptgit.format.yamlsafe import SafeLoader
+from promptgit.sources.source import LABELS_FILE
 from promptgit.store.selectors import LABEL_PATTERN
-from promptgit.store.splits import LabelEntry, Split, make_split
+from promptgit.store.traffic_split import LabelEntry, Split, make_split
 
 RESERVED = frozenset({"latest", "worktree"})
 _Loader = SafeLoader  # strict: a key given twice or a 5000-digit number is an error, not a surprise
@@ -52,7 +54,7 @@ def split_text(split: Split) -> str:
 
 def _set_entry(text: str, label: str, name: str, entry: LabelEntry, written: str) -> LabelChange:
     check_label(label)
-    current = parse_labels(text, "labels.yaml") if text.strip() else {}
+    current = parse_labels(text, LABELS_FILE) if text.strip() else {}
     previous = current.get(label, {}).get(name)
     root = _compose(text)
     if root is None:
@@ -83,7 +85,7 @@ def unset_label(text: str, label: str, name: str) -> LabelChange:
     """`text` without the entry `label` -> `name` (a label left empty goes too); `previous` None when the
     entry was not there (then `text` is returned unchanged). Comments and layout elsewhere survive."""
     check_label(label)
-    current = parse_labels(text, "labels.yaml") if text.strip() else {}
+    current = parse_labels(text, LABELS_FILE) if text.strip() else {}
     previous = current.get(label, {}).get(name)
     if previous is None:
         return LabelChange(text, None)
@@ -178,8 +180,64 @@ def _append_label(text: str, label: str, name: str, version: str) -> str:
     return _terminated(text) + f"{label}:\n  {name}: {version}\n"
 
 
+# The plain block layout almost every labels file has (`label:` then `  name: x.y.z` lines, comments and
+# blank lines between), read line by line: a large library's labels file costs a YAML parser tens of
+# milliseconds on every cold start. Anything else (quotes, flow mappings, splits, tabs, CRLF, a
+# duplicate, a word YAML reads as a boolean or null) goes to the YAML parser, which also reports errors.
+# tests/store/test_labels_file.py checks that both agree on every file the fast path accepts.
+_FAST_LABEL = re.compile(r"([a-z][a-z0-9_-]*):[ ]*(?:[ ]#[^\n]*)?")
+_FAST_ENTRY = re.compile(
+    r"( +)([A-Za-z_][A-Za-z0-9_./-]*):[ ]+"
+    r"([0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)[ ]*(?:[ ]#[^\n]*)?"
+)
+_FAST_SKIP = re.compile(r"[ ]*(?:#[^\n]*)?")
+# plain scalars YAML 1.1 (PyYAML) reads as booleans or null, not strings
+_YAML_WORDS = frozenset(
+    word
+    for base in ("yes", "no", "true", "false", "on", "off", "null")
+    for word in (base, base.capitalize(), base.upper())
+)
+
+
+def _plain_labels(text: str) -> dict[str, dict[str, LabelEntry]] | None:
+    """The labels of a file in the plain block layout; None for anything else (see above)."""
+    if "\r" in text or "\t" in text or text.startswith("\ufeff"):
+        return None
+    labels: dict[str, dict[str, LabelEntry]] = {}
+    entries: dict[str, LabelEntry] | None = None
+    indent = None
+    for line in text.split("\n"):
+        if (entry := _FAST_ENTRY.fullmatch(line)) is not None:
+            spaces, name, version = entry.groups()
+            if entries is None or name in entries or name in _YAML_WORDS or indent not in (None, spaces):
+                return None
+            indent = spaces
+            entries[name] = version
+        elif (label := _FAST_LABEL.fullmatch(line)) is not None:
+            name = label.group(1)
+            if name in labels or name in _YAML_WORDS:
+                return None
+            entries = labels[name] = {}
+        elif _FAST_SKIP.fullmatch(line) is None:
+            return None
+    return labels
+
+
 def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, LabelEntry]]:
     """labels.yaml text -> {label: {prompt: version or Split}}; GitError naming `where` when malformed."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""  # the YAML parser names the problem
+    else:
+        text = data
+    plain = _plain_labels(text) if text else None
+    return plain if plain is not None else _yaml_labels(data, where)
+
+
+def _yaml_labels(data: bytes | str, where: str) -> dict[str, dict[str, LabelEntry]]:
+    """parse_labels through the YAML parser: any layout, and the errors named."""
     try:
         loaded: Any = yaml.load(data, Loader=_Loader) if data else None  # a safe loader
     except yaml.YAMLError as exc:
@@ -202,7 +260,7 @@ def parse_labels(data: bytes | str, where: str) -> dict[str, dict[str, LabelEntr
 
 
 def _entry(value: Any, where: str) -> LabelEntry:
-    """One label entry: a version, or {version: weight} (a traffic split, see store/splits.py)."""
+    """One label entry: a version, or {version: weight} (a traffic split, see store/traffic_split.py)."""
     if not isinstance(value, dict):
         return str(value)
     try:

@@ -17,13 +17,13 @@ import yaml
 from promptgit.errors import PromptgitError
 from promptgit.findings import Finding
 from promptgit.format.inputs import is_required
-from promptgit.format.prompt import parse_document
-from promptgit.store.labels import entry_nodes
+from promptgit.store.labels_file import entry_nodes
 from promptgit.store.selectors import is_version
-from promptgit.store.splits import TOTAL_WEIGHT
+from promptgit.store.traffic_split import TOTAL_WEIGHT
 
 if TYPE_CHECKING:
-    from promptgit.store.gitstore import GitStore
+    from promptgit.sources.source import PromptSource
+    from promptgit.store.lineage import ReleaseLines
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,18 @@ def _position(node: yaml.Node) -> tuple[int, int]:
 
 
 def check_splits(
-    shown: str, text: str, store: GitStore, existing: set[str], base: tuple[str | None, str]
+    shown: str,
+    text: str,
+    lines: ReleaseLines,
+    existing: set[str],
+    at_base: PromptSource | None,
+    base_label: str,
 ) -> Iterator[Finding]:
     """Findings for the splits of labels file `text` (shown as `shown`); `existing` are the prompt names of
-    the working tree, `base` the (commit, description) of the base ref, to say a prompt was removed."""
+    the working tree, `at_base` the prompts at the base ref (`base_label`), to say a prompt was removed."""
     from promptgit.store.releases import release_tag
 
+    store = lines.store
     try:
         entries = list(split_entries(text))
     except (yaml.YAMLError, ValueError):
@@ -77,8 +83,8 @@ def check_splits(
         label, name = entry.label, entry.name
         line, column = entry.position
         if name not in existing:
-            removed = base[0] is not None and store.read_prompt(base[0], name) is not None
-            why = f"was removed since {base[1]}" if removed else "does not exist"
+            removed = at_base is not None and at_base.read_prompt(name) is not None
+            why = f"was removed since {base_label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
             continue
         if not all(isinstance(weight, int) and is_version(version) for version, weight, _ in entry.weights):
@@ -104,17 +110,19 @@ def check_splits(
                     f"(no tag {release_tag(name, version)}); release it first",
                 )
         versions = [version for version, _, _ in entry.weights if version in released]
-        yield from _inputs_differ(shown, entry, store, versions)
+        yield from _inputs_differ(shown, entry, lines, versions)
 
 
-def _inputs_differ(shown: str, entry: SplitEntry, store: GitStore, versions: list[str]) -> Iterator[Finding]:
+def _inputs_differ(
+    shown: str, entry: SplitEntry, lines: ReleaseLines, versions: list[str]
+) -> Iterator[Finding]:
     required: dict[str, frozenset[str]] = {}
     for version in versions:
-        found = store.read_prompt(store.release_commit(entry.name, version), entry.name)
-        if found is None:
-            continue
         try:
-            inputs = parse_document(entry.name, shown, found[0]).inputs
+            document = lines.release_source(entry.name, version).document(entry.name)
+            if document is None:
+                continue
+            inputs = document.inputs
         except PromptgitError:
             continue  # a release that does not parse is reported where it was made
         required[version] = frozenset(input_name for input_name, spec in inputs.items() if is_required(spec))

@@ -9,7 +9,7 @@ import pytest
 from promptgit.errors import GitError
 from promptgit.findings import Finding
 from promptgit.store.workspace import Workspace
-from promptgit.validation.versions import check_versions
+from promptgit.validation.version_checks import check_versions
 from tests.conftest import HOOK_BODY
 
 

@@ -2,7 +2,7 @@
 
 Nothing here checks out, writes or moves anything. The repository is found by reading `.git` the way git
 lays it out (a directory, a `gitdir:` file of a worktree or submodule, a bare repository) and the batch
-process is started at the first object read, so opening a store costs neither GitPython's import (40 ms)
+process is started at the first object read, so opening a store costs neither GitPython's import
 nor a process spawn. The pipe answers one request at a time, so every read holds the store's lock; a dead
 or confused pipe is restarted on the next read. GitPython stays for the write and clone paths, imported
 there when used.
@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 # repository must not make a reader load a huge blob into memory
 MAX_OBJECT_BYTES = 8 * 1024 * 1024
 _CHUNK = 1 << 20
+_MAX_LISTINGS = 256  # tree listings kept (by commit and directory) before the cache starts again
+# path reads in one commit's directory before it is listed once and read by blob sha: `commit:path` makes
+# git search the directory's tree on every read, which a large flat folder pays per prompt
+LIST_AFTER_READS = 32
 
 
 def find_git_dir(path: str | Path) -> tuple[Path, Path]:
@@ -88,6 +92,8 @@ class GitObjects:
         self._lock = threading.RLock()
         self._process: subprocess.Popen[bytes] | None = None
         self._repo: git.Repo | None = None
+        self._listings: dict[tuple[str, str], dict[str, str]] = {}  # path -> blob sha
+        self._path_reads: dict[tuple[str, str], int] = {}
 
     # --- objects ------------------------------------------------------------------------------------
     def _object(self, name: str) -> tuple[str, str, bytes] | None:
@@ -174,6 +180,59 @@ class GitObjects:
         if found[1] != "blob":
             return None
         return found[2], found[0]
+
+    def tree_paths(self, commit: str, directory: str) -> list[str]:
+        """Every file path (from the root) under `directory` at `commit`, in git's order."""
+        return list(self._tree_listing(commit, directory))
+
+    def read_in(self, commit: str, directory: str, path: str) -> tuple[bytes, str] | None:
+        """`read_file(commit, path)` for a `path` under `directory`: by path at first; once the directory
+        has been read from LIST_AFTER_READS times, by blob sha from one listing of it (a commit never
+        changes, so the listing is kept with the commit)."""
+        key = (commit, directory)
+        with self._lock:
+            listing = self._listings.get(key)
+            if listing is None:
+                if len(self._path_reads) >= _MAX_LISTINGS:
+                    self._path_reads.clear()
+                reads = self._path_reads[key] = self._path_reads.get(key, 0) + 1
+        if listing is None and reads > LIST_AFTER_READS:
+            listing = self._tree_listing(commit, directory)
+        if listing is None:
+            return self.read_file(commit, path)
+        sha = listing.get(path)
+        if sha is None:
+            return None  # a definite answer: the listing of the commit has no such file
+        found = self._object(sha)
+        if found is None:
+            self._check_alive()
+            raise GitError(f"{self.root}: {path} at {commit[:12]}: object listed but unreadable (corrupt)")
+        return (found[2], found[0]) if found[1] == "blob" else None
+
+    def _tree_listing(self, commit: str, directory: str) -> dict[str, str]:
+        """path -> blob sha of every file under `directory` at `commit`; cached per commit and directory,
+        since a commit never changes (a long-running loader lists the same commit on every refresh)."""
+        key = (commit, directory)
+        with self._lock:
+            cached = self._listings.get(key)
+        if cached is not None:
+            return cached
+        within = "." if directory == "." else f"{directory}/"
+        try:
+            listing = self.run_git("ls-tree", "-r", "-z", commit, "--", within)
+        except GitError as exc:
+            raise GitError(f"cannot list {directory}/ at {commit!r}: {exc}") from None
+        files: dict[str, str] = {}
+        for entry in listing.split("\0"):
+            meta, _, path = entry.partition("\t")
+            parts = meta.split(" ")
+            if path and len(parts) == 3 and parts[1] == "blob":
+                files[path] = parts[2]
+        with self._lock:
+            if len(self._listings) >= _MAX_LISTINGS:
+                self._listings.clear()
+            self._listings[key] = files
+        return files
 
     def _check_listed(self, commit: str, path: str) -> None:
         """cat-file says "missing" for an unreadable object too: walk the trees from the commit down, and

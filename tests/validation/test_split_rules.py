@@ -6,7 +6,7 @@ from typing import Any
 
 from promptgit.store.workspace import Workspace
 from promptgit.validation import validate
-from promptgit.validation.versions import check_versions
+from promptgit.validation.version_checks import check_versions
 
 
 def findings(repo: Any) -> list[str]:

@@ -10,14 +10,14 @@
   release of it gets the change;
 - PG507 no release tags in a clone that should have them (shallow, --no-tags, or labels naming versions):
   judged without them every prompt would look unreleased and pass, so this is an error, never a silent pass.
-- PG508, PG509 and PG504/PG505 for traffic splits: see splits.py.
+- PG508, PG509 and PG504/PG505 for traffic splits: see split_rules.py.
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,68 +25,44 @@ from typing import TYPE_CHECKING
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
-from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, PromptSyntaxError
+from promptgit.errors import ObjectTooLargeError, PromptgitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
-from promptgit.store.labels import entry_nodes
+from promptgit.sources.source import PromptSource
+from promptgit.store.changes import Base, base_source, resolve_base
+from promptgit.store.labels_file import entry_nodes
 from promptgit.store.lineage import ReleaseLines, missing_tags_reason
 from promptgit.store.selectors import is_version
-from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
+from promptgit.store.workspace import Workspace, open_store
 from promptgit.validation.bumps import release_findings
-from promptgit.validation.splits import check_splits
+from promptgit.validation.split_rules import check_splits
 
 if TYPE_CHECKING:
     from promptgit.store.gitstore import GitStore
 
-DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
-
-
-@dataclass(frozen=True)
-class _Base:
-    commit: str | None  # None: no commits yet, every prompt is new
-    label: str  # how messages name it
-
-
-def resolve_base(store: GitStore, base_ref: str | None) -> _Base:
-    """The commit to compare with: `base_ref`, or the merge-base of HEAD with the default branch."""
-    try:
-        head = store.resolve_commit("HEAD")
-    except GitError:
-        head = None
-    if head is None:  # unborn branch: the first commit of the repository
-        if base_ref in (None, "HEAD"):
-            return _Base(None, "the empty repository")
-        return _Base(store.resolve_commit(base_ref or "HEAD"), base_ref or "HEAD")
-    if base_ref is not None:
-        return _Base(store.resolve_commit(base_ref), base_ref)
-    for candidate in DEFAULT_BRANCHES:
-        try:
-            branch = store.resolve_commit(candidate)
-        except GitError:
-            continue
-        try:
-            merge_base = store.run_git("merge-base", head, branch).strip()
-        except GitError:
-            continue
-        return _Base(merge_base, f"merge-base with {candidate}")
-    return _Base(head, "HEAD")
-
 
 def check_versions(
-    workspace: Workspace, base_ref: str | None, paths: Sequence[Path] | None = None
+    workspace: Workspace,
+    base_ref: str | None,
+    paths: Sequence[Path] | None = None,
+    parsed: Mapping[str, tuple[str, PromptDocument]] | None = None,
 ) -> Iterator[Finding]:
-    """Findings PG5xx: bumps, monotonic versions, immutable releases, labels pointing at real releases."""
+    """Findings PG5xx: bumps, monotonic versions, immutable releases, labels pointing at real releases.
+
+    `parsed`: name -> (text, document) the file rules of the same run parsed (validation/checker.py);
+    a document whose text is the file's now is used instead of parsing the file again."""
     store = open_store(workspace)
     if store is None:
         return
     try:
         base = resolve_base(store, base_ref)
+        at_base = base_source(workspace, store, base)
         labels = _labels(workspace)
-        missing = missing_tags_reason(store, _labelled(store, base))
-        lines = ReleaseLines(store)
+        missing = missing_tags_reason(store, _labelled(store, at_base))
+        lines = ReleaseLines(workspace, store)
         files = workspace.prompt_files() if paths is None else paths
-        partials = _PartialChanges(workspace, store, base.commit) if base.commit is not None else None
+        partials = _PartialChanges(workspace.source, at_base) if at_base is not None else None
         for path in files:
             name = workspace.name_of(Path(path))
             if name is None or not Path(path).is_file():
@@ -96,24 +72,24 @@ def check_versions(
                 missing = None
                 labels = None  # every label would be "not released": the PG507 above says why
             try:
-                yield from _check_prompt(workspace, store, lines, base, partials, name, Path(path))
-            except ObjectTooLargeError as exc:  # one finding on that file; the others still checked
+                yield from _check_prompt(workspace, lines, base, partials, name, parsed or {})
+            except (ObjectTooLargeError, PromptSyntaxError) as exc:  # a release too large to compare
                 message = f"cannot compare with git: {exc}"
                 yield Finding(workspace.display_path(Path(path)), 1, 1, "PG104", message, Severity.ERROR)
         if missing is not None and labels is not None:
-            yield Finding(labels[0], 1, 1, "PG507", _missing_message(missing))
+            yield Finding(labels.path, 1, 1, "PG507", _missing_message(missing))
         elif labels is not None:
-            yield from _check_labels(workspace, store, base, *labels)
+            yield from _check_labels(workspace, lines, at_base, base.label, labels)
     finally:
         store.close()
 
 
-def _labelled(store: GitStore, base: _Base) -> bool:
+def _labelled(store: GitStore, at_base: PromptSource | None) -> bool:
     """Whether labels.yaml at the base names a version: committed labels mean releases were made."""
-    if base.commit is None:
+    if at_base is None:
         return False
     try:
-        return any(store.labels(base.commit).values())
+        return any(store.labels(at_base).values())
     except PromptgitError:
         return False  # a malformed labels file is the schema rules' to report
 
@@ -127,31 +103,35 @@ def _missing_message(reason: str) -> str:
 
 def _check_prompt(
     workspace: Workspace,
-    store: GitStore,
     lines: ReleaseLines,
-    base: _Base,
+    base: Base,
     partials: _PartialChanges | None,
     name: str,
-    path: Path,
+    parsed: Mapping[str, tuple[str, PromptDocument]],
 ) -> Iterator[Finding]:
-    shown = workspace.display_path(path)
-    data = path.read_bytes()
     try:
-        document = parse_document(name, shown, data)
+        found = workspace.source.read_prompt(name)
+        if found is None:
+            return
+        known = parsed.get(name)
+        if known is not None and known[1].path == found.path and known[0] == _text(found.data):
+            document = known[1]
+        else:
+            document = parse_document(name, found.path, found.data)
     except PromptSyntaxError:
-        return  # the parse rules report it; without a version there is nothing to compare
+        return  # the file rules report it (unreadable, or no parse); without a version nothing to compare
     version = document.version
     if not is_version(version):
         return  # the schema rules report it
     position = document.front.position(("version",))
-    found = list(release_findings(store, lines, document, data, position))
-    yield from found
-    if found or partials is None or version not in store.release_versions(name):
+    found_here = list(release_findings(lines, document, found.data, position))
+    yield from found_here
+    if found_here or partials is None or version not in lines.store.release_versions(name):
         return  # an unreleased version gets the partials' changes when it is released
     changed = partials.of(document)
     if changed:
         yield Finding(
-            shown,
+            found.path,
             *position,
             "PG506",
             f"{name} includes {', '.join(changed)}, changed since {base.label}, but stays at {version}, "
@@ -160,15 +140,23 @@ def _check_prompt(
         )
 
 
-class _PartialChanges:
-    """Which partials differ from a commit: each template parsed once and each partial compared once per
-    run, however many prompts include it (the unchanged prompts of a large library all come here)."""
+def _text(data: bytes) -> str | None:
+    """The text the file rules parsed (decoded, BOM dropped); None when it is not UTF-8."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
 
-    def __init__(self, workspace: Workspace, store: GitStore, commit: str) -> None:
-        self.workspace = workspace
-        self.store = store
-        self.commit = commit
-        self.environment = make_environment(workspace.read_partial)
+
+class _PartialChanges:
+    """Which partials differ between the working tree and the base: each template parsed once and each
+    partial compared once per run, however many prompts include it (the unchanged prompts of a large
+    library all come here)."""
+
+    def __init__(self, current: PromptSource, base: PromptSource) -> None:
+        self.current = current
+        self.base = base
+        self.environment = make_environment(current.read_partial)
         self._includes: dict[str, list[str]] = {}  # partial -> templates it includes
         self._changed: dict[str, bool] = {}
 
@@ -183,9 +171,9 @@ class _PartialChanges:
                 continue
             seen.add(included)
             if self._differs(included):
-                changed.append(f"{self.workspace.config.prompts_dir}/{included}")
+                changed.append(self.current.path_of(included))
             if included not in self._includes:
-                text = self.workspace.read_partial(included)
+                text = self.current.read_partial(included)
                 self._includes[included] = self._referenced(text) if text is not None else []
             pending.extend(self._includes[included])
         return sorted(changed)
@@ -201,42 +189,51 @@ class _PartialChanges:
 
     def _differs(self, included: str) -> bool:
         if included not in self._changed:
-            text = self.workspace.read_partial(included)
-            before = self.store.read_partial(self.commit, included)
+            text = self.current.read_partial(included)
+            before = self.base.read_partial(included)
             self._changed[included] = (
                 text is not None and before is not None and text.replace("\r\n", "\n") != before
             )
         return self._changed[included]
 
 
-def _labels(workspace: Workspace) -> tuple[str, list[tuple[str, str, str, int, int]]] | None:
-    """The labels file as shown, and its entries; None when there is none or it does not parse."""
-    path = workspace.prompts_dir / LABELS_FILE
-    if not path.is_file():
-        return None
+@dataclass(frozen=True)
+class _LabelsFile:
+    """The working tree's labels file: as shown, its text, and its entries with their positions."""
+
+    path: str
+    text: str
+    entries: list[tuple[str, str, str, int, int]]
+
+
+def _labels(workspace: Workspace) -> _LabelsFile | None:
+    """The labels file of the working tree (read once); None when there is none or it does not parse."""
     try:
-        entries = list(label_entries(workspace.read_file(path).decode("utf-8")))
+        found = workspace.source.read_labels()
+        if found is None:
+            return None
+        text = found.data.decode("utf-8")
+        return _LabelsFile(found.path, text, list(label_entries(text)))
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, PromptSyntaxError):
         return None  # the schema rules (PG203) report a malformed labels file
-    return workspace.display_path(path), entries
 
 
 def _check_labels(
     workspace: Workspace,
-    store: GitStore,
-    base: _Base,
-    shown: str,
-    entries: list[tuple[str, str, str, int, int]],
+    lines: ReleaseLines,
+    at_base: PromptSource | None,
+    base_label: str,
+    labels: _LabelsFile,
 ) -> Iterator[Finding]:
     from promptgit.store.releases import release_tag
 
+    store, shown = lines.store, labels.path
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
-    text = (workspace.prompts_dir / LABELS_FILE).read_text("utf-8")
-    yield from check_splits(shown, text, store, existing, (base.commit, base.label))
-    for label, name, version, line, column in entries:
+    yield from check_splits(shown, labels.text, lines, existing, at_base, base_label)
+    for label, name, version, line, column in labels.entries:
         if name not in existing:
-            removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
-            why = f"was removed since {base.label}" if removed else "does not exist"
+            removed = at_base is not None and at_base.read_prompt(name) is not None
+            why = f"was removed since {base_label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
         elif not is_version(version):
             continue  # not a version at all: the schema rules (PG203) say so, without echoing it whole
