@@ -47,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
         server = start(root, args.port, test_report=report)
     except OSError as exc:
         raise ConfigError(f"ui: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
-    print(f"promptgit: UI of {server.app.views.reader.root} on {server.url} (read-only; Ctrl-C stops)", flush=True)
+    print(
+        f"promptgit: UI of {server.app.views.reader.root} on {server.url} (read-only; Ctrl-C stops)",
+        flush=True,
+    )
     stopped = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -34,8 +34,11 @@ MAX_BODY = 1 << 20  # a render form is a few KiB; anything larger is refused
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 SECURITY_HEADERS = [
     # no script at all, no framing, nothing loaded from elsewhere
-    ("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-     "frame-ancestors 'none'; base-uri 'none'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    ),
     ("X-Content-Type-Options", "nosniff"),
     # not no-referrer: with it Chromium sends `Origin: null` on our own form posts
     ("Referrer-Policy", "same-origin"),
@@ -101,8 +104,10 @@ class UIApp:
         path = request.path
         try:
             if path == "/":
-                return self.page("index.html", self.views.index(
-                    request.arg("q"), request.arg("kind"), request.arg("label")))
+                return self.page(
+                    "index.html",
+                    self.views.index(request.arg("q"), request.arg("kind"), request.arg("label")),
+                )
             if path.startswith("/static/"):
                 return _static(path.removeprefix("/static/"))
             for prefix, page in (
@@ -117,12 +122,16 @@ class UIApp:
             return self.page("error.html", {"title": "Not found", "message": str(exc)}, HTTPStatus.NOT_FOUND)
         except PromptgitError as exc:
             return self.page("error.html", {"title": "Cannot show this", "message": str(exc)}, 500)
-        return self.page("error.html", {"title": "Not found", "message": f"no page {path}"}, HTTPStatus.NOT_FOUND)
+        return self.page(
+            "error.html", {"title": "Not found", "message": f"no page {path}"}, HTTPStatus.NOT_FOUND
+        )
 
     def refusal(self, request: Request) -> Response | None:
         """The guards: Host, method, and where a POST comes from."""
         if request.headers.get("host", "") not in self.allowed_hosts:
-            return _plain(HTTPStatus.MISDIRECTED_REQUEST, "refused: the Host header is not this server's address")
+            return _plain(
+                HTTPStatus.MISDIRECTED_REQUEST, "refused: the Host header is not this server's address"
+            )
         if request.method not in ("GET", "HEAD", "POST"):
             return _plain(HTTPStatus.METHOD_NOT_ALLOWED, "refused: this UI only reads")
         if request.method == "POST":
@@ -165,7 +174,9 @@ def _request(environ: dict[str, Any]) -> tuple[Request, Response | None]:
     """The WSGI environ as a Request; a body over MAX_BODY, or not a form, is refused here."""
     method = str(environ.get("REQUEST_METHOD", "GET")).upper()
     headers = {
-        key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
     }
     path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -195,7 +206,7 @@ def _static(name: str) -> Response:
     suffix = name[name.rfind(".") :] if "." in name else ""
     if "/" in name or name.startswith(".") or suffix not in STATIC_TYPES:
         return _plain(HTTPStatus.NOT_FOUND, "not found")
-    file = resources.files("promptgit.ui").joinpath("static", name)
+    file = resources.files("promptgit.ui").joinpath("static").joinpath(name)
     if not file.is_file():
         return _plain(HTTPStatus.NOT_FOUND, "not found")
     return Response(200, file.read_bytes(), STATIC_TYPES[suffix])

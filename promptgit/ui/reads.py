@@ -286,7 +286,9 @@ def parse_porcelain_blame(output: str) -> list[BlameLine]:
                     raw[1:],
                     sha if committed else None,
                     fields.get("author", "") if committed else "",
-                    datetime.fromtimestamp(int(stamp), timezone.utc) if committed and stamp.isdigit() else None,
+                    datetime.fromtimestamp(int(stamp), timezone.utc)
+                    if committed and stamp.isdigit()
+                    else None,
                     fields.get("summary", "") if committed else "not committed yet",
                 )
             )

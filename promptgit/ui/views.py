@@ -44,6 +44,20 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class IndexRow:
+    """A prompt on the index: its working-tree (else highest released) file, releases, labels, findings."""
+
+    name: str
+    kind: str
+    description: str
+    version: str
+    release: str | None
+    labels: list[dict[str, Any]]
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True)
 class DiffLine:
     kind: str  # add, remove, context, hunk, file
     text: str
@@ -111,7 +125,7 @@ class Views:
     def index(self, query: str, kind: str, label: str) -> dict[str, Any]:
         labels = self.reader.labels()
         findings = self.findings()
-        rows = []
+        rows: list[IndexRow] = []
         for name in self.reader.names():
             try:
                 version = self._document_version(name)
@@ -121,25 +135,24 @@ class Views:
             on = _labels_of(labels, name)
             errors, warnings = _counts(findings, version.path)
             rows.append(
-                {
-                    "name": name,
-                    "kind": document.kind if document else "",
-                    "description": document.description if document else "",
-                    "version": document.version if document else "?",
-                    "release": self.reader.highest_release(name),
-                    "labels": on,
-                    "errors": errors,
-                    "warnings": warnings,
-                    "unparsable": document is None,
-                }
+                IndexRow(
+                    name=name,
+                    kind=document.kind if document else "",
+                    description=document.description if document else "",
+                    version=document.version if document else "?",
+                    release=self.reader.highest_release(name),
+                    labels=on,
+                    errors=errors,
+                    warnings=warnings,
+                )
             )
-        kinds = sorted({row["kind"] for row in rows if row["kind"]})
+        kinds = sorted({row.kind for row in rows if row.kind})
         shown = [
             row
             for row in rows
-            if query.lower() in row["name"].lower()
-            and (not kind or row["kind"] == kind)
-            and (not label or any(item["label"] == label for item in row["labels"]))
+            if query.lower() in row.name.lower()
+            and (not kind or row.kind == kind)
+            and (not label or any(item["label"] == label for item in row.labels))
         ]
         return {
             "rows": shown,
@@ -210,7 +223,7 @@ class Views:
             if isinstance(given, dict):
                 inputs = given
             elif not inputs_error:
-                inputs_error = "the inputs must be a JSON object: {\"name\": value, ...}"
+                inputs_error = 'the inputs must be a JSON object: {"name": value, ...}'
         rendered_old = rendered_new = None
         rendered_diff: list[DiffLine] = []
         if not inputs_error:
@@ -239,7 +252,9 @@ class Views:
         }
 
     # --- the render form ------------------------------------------------------------------------------
-    def render_form(self, name: str, version: str | None, form: Mapping[str, list[str]] | None) -> dict[str, Any]:
+    def render_form(
+        self, name: str, version: str | None, form: Mapping[str, list[str]] | None
+    ) -> dict[str, Any]:
         versions = self.reader.versions(name)
         if not versions:
             raise PromptNotFoundError(f"no prompt {name!r}")
@@ -272,7 +287,12 @@ class Views:
         if not versions:
             raise PromptNotFoundError(f"no prompt {name!r}")
         version = version if version in versions else versions[-1]
-        return {"name": name, "versions": versions, "version": version, "lines": self.reader.blame(name, version)}
+        return {
+            "name": name,
+            "versions": versions,
+            "version": version,
+            "lines": self.reader.blame(name, version),
+        }
 
 
 def _labels_of(labels: Mapping[str, Mapping[str, LabelEntry]], name: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ Protocol: one JSON object per line each way, one request at a time (a lock in th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -83,10 +84,8 @@ class Worker:
         with self._lock:
             if self._process is not None and self._process.stdin is not None:
                 self._process.stdin.close()  # the child ends at end of input
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     self._process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
             self._stop()
 
 

@@ -68,8 +68,9 @@ sample: {topic: "<script>document.title='pwned'</script>"}
 OPS = git.Actor("Ops Person", "ops@example.com")
 
 
-def _prompt(version: str, inputs: str, body: str, kind: str = "hook") -> str:
-    return f"---\nversion: {version}\nkind: {kind}\ndescription: Opening line\nmodel: gpt-4o-mini\n{inputs.strip()}\n---\n{body.lstrip()}"
+def _prompt(version: str, inputs: str, body: str) -> str:
+    front = f"version: {version}\nkind: hook\ndescription: Opening line\nmodel: gpt-4o-mini\n{inputs.strip()}"
+    return f"---\n{front}\n---\n{body.lstrip()}"
 
 
 def build_library(root: Path) -> PromptRepo:
@@ -98,7 +99,10 @@ def build_library(root: Path) -> PromptRepo:
     repo.git.index.commit("Promote content/hook 1.1.0, canary on staging", author=OPS, committer=OPS)
     repo.write("prompts/xss/evil.j2", EVIL)
     repo.commit("an evil prompt")
-    repo.write("prompts/content/hook.j2", _prompt("1.1.1", HOOK_V2_INPUTS, HOOK_V2.replace("hooks)", "hooks). Be brief.")))
+    repo.write(
+        "prompts/content/hook.j2",
+        _prompt("1.1.1", HOOK_V2_INPUTS, HOOK_V2.replace("hooks)", "hooks). Be brief.")),
+    )
     return repo
 
 
@@ -154,7 +158,13 @@ def test_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "test-report.json"
     cases = [
         {"prompt": "content/hook", "name": "names the topic", "status": "pass", "base": "pass"},
-        {"prompt": "content/hook", "name": "stays short", "status": "fail", "base": "pass", "message": "too long"},
+        {
+            "prompt": "content/hook",
+            "name": "stays short",
+            "status": "fail",
+            "base": "pass",
+            "message": "too long",
+        },
         {"prompt": "greeting", "name": "greets", "status": "pass"},
     ]
     path.write_text(json.dumps({"cases": cases}), encoding="utf-8")

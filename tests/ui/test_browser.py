@@ -81,7 +81,9 @@ def test_prompt_page_shows_findings_at_file_and_line(page: Any, ui: UIProcess) -
     page.goto(ui.url + "prompt/xss/evil")
 
     findings = page.locator("ul.findings li")
-    expect(findings).to_have_text(["prompts/xss/evil.j2:7:3 PG302 input 'unused' is declared but never used (warning)"])
+    expect(findings).to_have_text(
+        ["prompts/xss/evil.j2:7:3 PG302 input 'unused' is declared but never used (warning)"]
+    )
     expect(page.locator("h2", has_text="Releases").locator("xpath=following-sibling::p[1]")).to_have_text(
         "Not released yet."
     )

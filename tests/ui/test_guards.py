@@ -56,7 +56,9 @@ def test_a_cross_site_post_is_refused(ui: UIProcess) -> None:
         403,
         "refused: the form is not one of this server's pages\n",
     )
-    status, page = request(ui, "POST", "/render/greeting", {"Origin": own, "Sec-Fetch-Site": "same-origin"}, form)
+    status, page = request(
+        ui, "POST", "/render/greeting", {"Origin": own, "Sec-Fetch-Site": "same-origin"}, form
+    )
     assert status == 200
     assert '<pre class="text-output">Hello x</pre>' in page
 

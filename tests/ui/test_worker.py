@@ -9,7 +9,11 @@ from tests.conftest import PromptRepo
 
 
 def test_a_render_that_never_ends_is_stopped_and_the_worker_serves_on(prompt_repo: PromptRepo) -> None:
-    prompt_repo.write_prompt("loop", "0.1.0", "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}{{ topic }}\n")
+    prompt_repo.write_prompt(
+        "loop",
+        "0.1.0",
+        "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}{{ topic }}\n",
+    )
     prompt_repo.write_prompt("fine", "0.1.0")
     prompt_repo.commit("prompts")
     worker = Worker(Path(prompt_repo.root))
