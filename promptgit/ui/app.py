@@ -102,6 +102,8 @@ class UIApp:
         if refused is not None:
             return refused
         path = request.path
+        if not path.startswith("/static/"):
+            self.views.reader.refresh()
         try:
             if path == "/":
                 return self.page(

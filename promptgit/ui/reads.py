@@ -106,6 +106,10 @@ class LibraryReader:
     def close(self) -> None:
         self.store.close()
 
+    def refresh(self) -> None:
+        """Forget cached refs: a release tagged or a commit made while the UI runs shows on the next page."""
+        self.store.refresh()
+
     # --- prompts --------------------------------------------------------------------------------------
     def head(self) -> str | None:
         try:

@@ -97,3 +97,21 @@ def test_every_page_leaves_the_repository_as_it_was(library: PromptRepo, ui: UIP
     assert request(ui, "GET", "/prompt/no/such")[0] == 404
 
     assert snapshot(library.root) == before
+
+
+def test_a_release_made_while_the_ui_runs_shows_on_the_next_page(prompt_repo: PromptRepo) -> None:
+    prompt_repo.write_prompt("a", "0.1.0")
+    prompt_repo.commit("a 0.1.0")
+    server = UIProcess(prompt_repo.root)
+    try:
+        assert "not released" in request(server, "GET", "/")[1]
+        prompt_repo.tag_release("a", "0.1.0", "the first one")
+        prompt_repo.write("prompts/labels.yaml", "production:\n  a: 0.1.0\n")
+        prompt_repo.commit("Promote a 0.1.0")
+
+        index = request(server, "GET", "/")[1]
+        page = request(server, "GET", "/prompt/a")[1]
+    finally:
+        server.stop()
+    assert "not released" not in index and "production: 0.1.0" in index
+    assert "the first one" in page and "Promote a 0.1.0" in page
