@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
+from promptgit.commands.serving import port_number, wait_until_stopped
 from promptgit.errors import ConfigError
 
 HELP = "Browse the prompts, their releases, label history, diffs and renders in a local web UI (read-only)."
@@ -17,23 +15,13 @@ DEFAULT_PORT = 8765
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=".", metavar="PATH", help="the repository (default: .)")
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
     )
     parser.add_argument(
         "--test-report",
         metavar="FILE",
         help="the JSON report of `promptgit test` to show (default: PATH/.promptgit/test-report.json)",
     )
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
-    return port
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,16 +39,8 @@ def run(args: argparse.Namespace) -> int:
         f"promptgit: UI of {server.app.views.reader.root} on {server.url} (read-only; Ctrl-C stops)",
         flush=True,
     )
-    stopped = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopped.wait(1.0):
-            pass
+        wait_until_stopped()
     finally:
         server.stop()
     return 0
