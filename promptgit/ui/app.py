@@ -18,6 +18,7 @@ Guards, for a server on a developer's machine that any web page in their browser
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from promptgit.errors import PromptgitError, PromptNotFoundError
+from promptgit.errors import PromptgitError, PromptNotFoundError, SelectorError
 from promptgit.ui.views import Views
 
 MAX_BODY = 1 << 20  # a render form is a few KiB; anything larger is refused
@@ -120,10 +121,14 @@ class UIApp:
             ):
                 if path.startswith(prefix) and len(path) > len(prefix):
                     return page(path.removeprefix(prefix), request)
-        except PromptNotFoundError as exc:
+        except (PromptNotFoundError, SelectorError) as exc:
             return self.page("error.html", {"title": "Not found", "message": str(exc)}, HTTPStatus.NOT_FOUND)
         except PromptgitError as exc:
             return self.page("error.html", {"title": "Cannot show this", "message": str(exc)}, 500)
+        except Exception as exc:  # a bug of ours: a page saying so, and the traceback on the terminal
+            logging.getLogger("promptgit.ui").exception("unexpected error on %s; please report it", path)
+            message = f"unexpected error: {type(exc).__name__} (the traceback is on the terminal)"
+            return self.page("error.html", {"title": "Unexpected error", "message": message}, 500)
         return self.page(
             "error.html", {"title": "Not found", "message": f"no page {path}"}, HTTPStatus.NOT_FOUND
         )

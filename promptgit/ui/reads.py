@@ -21,6 +21,7 @@ from promptgit.errors import ConfigError, GitError, PromptgitError, PromptNotFou
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releases import Release
+from promptgit.store.selectors import VERSION_PATTERN, check_name
 from promptgit.store.splits import LabelEntry
 from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
 
@@ -126,7 +127,13 @@ class LibraryReader:
         return sorted(found)
 
     def version(self, name: str, version: str) -> Version:
-        """The file of prompt `name` at a released version, or in the working tree (WORKTREE)."""
+        """The file of prompt `name` at a released version, or in the working tree (WORKTREE).
+
+        PromptNotFoundError for a name that is not a prompt name, or a version that is not one: both come
+        from a URL, and neither may become a path in the working tree or under .git/refs."""
+        check_name(name)
+        if version != WORKTREE and not VERSION_PATTERN.match(version):
+            raise PromptNotFoundError(f"{name}: no version {version!r}")
         path = self.store.prompt_path(name)
         if version == WORKTREE:
             file = self.workspace.path_of(name)
@@ -143,6 +150,7 @@ class LibraryReader:
 
     def versions(self, name: str) -> list[str]:
         """Released versions, newest first, then WORKTREE when the prompt is in the working tree."""
+        check_name(name)
         released = list(reversed(self.store.release_versions(name)))
         file = self.workspace.path_of(name)
         return [*released, WORKTREE] if os.path.lexists(file) else released

@@ -204,8 +204,8 @@ class Views:
         if not versions:
             raise PromptNotFoundError(f"no prompt {name!r}")
         # by default the working tree (else the newest release) against the release before it
-        new = new or (WORKTREE if WORKTREE in versions else versions[0])
-        old = old or next((v for v in versions if v != new), new)
+        new = _chosen(name, new, versions, WORKTREE if WORKTREE in versions else versions[0])
+        old = _chosen(name, old, versions, next((v for v in versions if v != new), new))
         before, after = self.reader.version(name, old), self.reader.version(name, new)
         old_document, new_document = before.document(), after.document()
         level: str | None = None
@@ -258,7 +258,7 @@ class Views:
         versions = self.reader.versions(name)
         if not versions:
             raise PromptNotFoundError(f"no prompt {name!r}")
-        version = version if version in versions else (WORKTREE if WORKTREE in versions else versions[0])
+        version = _chosen(name, version, versions, WORKTREE if WORKTREE in versions else versions[0])
         document = self.reader.version(name, version).document()
         declared = document.inputs if document else {}
         fields: list[Field] = fields_for(declared, document.sample if document else {})
@@ -286,13 +286,22 @@ class Views:
         versions = self.reader.versions(name)
         if not versions:
             raise PromptNotFoundError(f"no prompt {name!r}")
-        version = version if version in versions else versions[-1]
+        version = _chosen(name, version, versions, versions[-1])
         return {
             "name": name,
             "versions": versions,
             "version": version,
             "lines": self.reader.blame(name, version),
         }
+
+
+def _chosen(name: str, asked: str | None, versions: list[str], default: str) -> str:
+    """The version a page was asked for (one of `versions`), or `default` when none was asked for."""
+    if asked is None:
+        return default
+    if asked not in versions:
+        raise PromptNotFoundError(f"{name} has no version {asked!r} (versions: {', '.join(versions)})")
+    return asked
 
 
 def _labels_of(labels: Mapping[str, Mapping[str, LabelEntry]], name: str) -> list[dict[str, Any]]:

@@ -115,3 +115,24 @@ def test_a_release_made_while_the_ui_runs_shows_on_the_next_page(prompt_repo: Pr
         server.stop()
     assert "not released" not in index and "production: 0.1.0" in index
     assert "the first one" in page and "Promote a 0.1.0" in page
+
+
+def test_names_and_versions_outside_the_library_are_not_found(ui: UIProcess) -> None:
+    for path in (
+        "/prompt/..%2F..%2Fetc%2Fpasswd",
+        "/prompt/../../etc/passwd",
+        "/blame/content/hook?version=../../../HEAD",
+        "/diff/content/hook?old=../../../../etc&new=worktree",
+        "/render/%00",
+        "/prompt/content/hook\nx",
+    ):
+        status, page = request(ui, "GET", path.replace("\n", "%0A"))
+        assert status == 404, (path, page[-300:])
+        assert "Not found" in page
+
+
+def test_a_version_that_refuses_the_inputs_is_named_on_the_diff_page(ui: UIProcess) -> None:
+    query = urlencode({"old": "1.0.0", "new": "1.1.0", "inputs": '{"topic": 1}'})
+    status, page = request(ui, "GET", f"/diff/content/hook?{query}")
+    assert status == 200
+    assert "1.0.0: invalid inputs: topic: 1 is not of type &#39;string&#39;" in page
