@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the JSON report of `promptgit test` to show (default: PATH/.promptgit/test-report.json)",
     )
+    parser.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="show the experiment report of each traffic split, read from this Prometheus",
+    )
+    parser.add_argument("--window", default="24h", help="with --prometheus: how far back to count (24h)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,8 +37,14 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise ConfigError(f"ui: {args.path}: not a directory")
     report = Path(args.test_report) if args.test_report else None
+    experiments = None
+    if args.prometheus:
+        from promptgit.experiments.prometheus import check_window
+        from promptgit.ui.views import Experiments
+
+        experiments = Experiments(args.prometheus, check_window(args.window))
     try:
-        server = start(root, args.port, test_report=report)
+        server = start(root, args.port, test_report=report, experiments=experiments)
     except OSError as exc:
         raise ConfigError(f"ui: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
     print(

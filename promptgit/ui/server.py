@@ -16,7 +16,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from promptgit.ui.app import UIApp
 from promptgit.ui.reads import LibraryReader
-from promptgit.ui.views import Views
+from promptgit.ui.views import Experiments, Views
 from promptgit.ui.worker import Worker
 
 MAX_REQUESTS = 16  # requests served at once; more wait for a slot (a local UI has one user)
@@ -75,12 +75,20 @@ class UIServer:
         self._reader.close()
 
 
-def start(root: Path, port: int = 0, host: str = "127.0.0.1", test_report: Path | None = None) -> UIServer:
+def start(
+    root: Path,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    *,
+    test_report: Path | None = None,
+    experiments: Experiments | None = None,
+) -> UIServer:
     """Serve the UI of the repository at `root` on http://host:port/ (port 0: a free one) in a daemon
-    thread. Raises ConfigError when `root` is not a git repository, OSError when the port cannot be bound."""
+    thread. `experiments`: where the reports of traffic splits are read (none without it). Raises
+    ConfigError when `root` is not a git repository, OSError when the port cannot be bound."""
     reader = LibraryReader(root, test_report)
     worker = Worker(reader.root)
-    app = UIApp(Views(reader, worker))
+    app = UIApp(Views(reader, worker, experiments))
     try:
         server = _Server((host, port))
     except OSError:

@@ -63,10 +63,19 @@ class DiffLine:
     text: str
 
 
+@dataclass(frozen=True)
+class Experiments:
+    """Where the experiment reports of splits come from: Prometheus at `url`, counted over `window`."""
+
+    url: str
+    window: str = "24h"
+
+
 class Views:
-    def __init__(self, reader: LibraryReader, worker: Calls) -> None:
+    def __init__(self, reader: LibraryReader, worker: Calls, experiments: Experiments | None = None) -> None:
         self.reader = reader
         self.worker = worker
+        self.experiments = experiments
         self._findings_lock = threading.Lock()
         self._findings: tuple[object, list[dict[str, Any]]] | None = None
 
@@ -184,6 +193,8 @@ class Views:
         ]
         found = [item for item in self.findings() if item["path"] == version.path]
         return {
+            "experiments": self._experiments(name, labels),
+            "prometheus": self.experiments.url if self.experiments else None,
             "name": name,
             "version": version,
             "document": document,
@@ -197,6 +208,26 @@ class Views:
             "versions": self.reader.versions(name),
             "shape": shape_of(document) if document else None,
         }
+
+    def _experiments(self, name: str, labels: Mapping[str, Mapping[str, LabelEntry]]) -> list[dict[str, str]]:
+        """`promptgit experiment report` of each label that splits this prompt, as its text table; the error
+        in its place when Prometheus cannot answer."""
+        if self.experiments is None:
+            return []
+        from promptgit.experiments import as_text, report_from_prometheus
+
+        url, window = self.experiments.url, self.experiments.window
+        reports = []
+        for label, entries in sorted(labels.items()):
+            entry = entries.get(name)
+            if not isinstance(entry, Split):
+                continue
+            try:
+                report = report_from_prometheus(name, label, entry, url, window)
+                reports.append({"label": label, "text": as_text(report), "error": ""})
+            except PromptgitError as exc:
+                reports.append({"label": label, "text": "", "error": str(exc)})
+        return reports
 
     # --- diff of two versions -------------------------------------------------------------------------
     def diff(self, name: str, old: str | None, new: str | None, inputs_text: str | None) -> dict[str, Any]:
