@@ -215,7 +215,9 @@ class LibraryReader:
         """Each line of the prompt file at `version` (or the working tree) with the commit that last changed
         it (`git blame --porcelain`); lines not committed yet have commit None."""
         path = self.store.prompt_path(name)
-        if self.head() is None:
+        head = self.head()
+        if head is None or (version == WORKTREE and self.store.read_prompt(head, name) is None):
+            # nothing committed yet, or a prompt never committed: git blame has no history to tell
             return [
                 BlameLine(number, text, None, "", None, "not committed yet")
                 for number, text in enumerate(self.version(name, version).text.splitlines(), 1)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from promptgit.errors import PromptgitError, PromptNotFoundError
 from promptgit.format.interface import level_needed, shape_of
+from promptgit.format.prompt import PromptDocument
 from promptgit.store.splits import LabelEntry, Split
 from promptgit.ui.forms import Field, fields_for, read_values, show_problems
 from promptgit.ui.reads import WORKTREE, LibraryReader, Version
@@ -257,8 +258,15 @@ class Views:
                 inputs_error = 'the inputs must be a JSON object: {"name": value, ...}'
         rendered_old = rendered_new = None
         rendered_diff: list[DiffLine] = []
+        left_out: list[tuple[str, list[str]]] = []
         if not inputs_error:
-            rendered_old, rendered_new = self.render(name, old, inputs), self.render(name, new, inputs)
+            # the same inputs for both, less those a version does not declare (it would refuse them, and a
+            # diff of a refusal shows nothing): which ones were left out is said on the page
+            old_inputs, old_left = _declared_by(old_document, inputs)
+            new_inputs, new_left = _declared_by(new_document, inputs)
+            left_out = [(version, names) for version, names in ((old, old_left), (new, new_left)) if names]
+            rendered_old = self.render(name, old, old_inputs)
+            rendered_new = self.render(name, new, new_inputs)
             if not rendered_old.error and not rendered_new.error:
                 rendered_diff = unified(
                     rendered_old.as_text, rendered_new.as_text, f"rendered {old}", f"rendered {new}"
@@ -277,6 +285,7 @@ class Views:
             if inputs_text and inputs_text.strip()
             else json.dumps(inputs, indent=1, ensure_ascii=False),
             "inputs_error": inputs_error,
+            "left_out": left_out,
             "rendered_old": rendered_old,
             "rendered_new": rendered_new,
             "rendered_diff": rendered_diff,
@@ -324,6 +333,16 @@ class Views:
             "version": version,
             "lines": self.reader.blame(name, version),
         }
+
+
+def _declared_by(
+    document: PromptDocument | None, inputs: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """`inputs` less those `document` does not declare, and the names left out."""
+    if document is None:
+        return dict(inputs), []
+    declared = document.inputs
+    return {k: v for k, v in inputs.items() if k in declared}, sorted(k for k in inputs if k not in declared)
 
 
 def _chosen(name: str, asked: str | None, versions: list[str], default: str) -> str:

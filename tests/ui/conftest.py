@@ -50,7 +50,7 @@ inputs:
   loud: {type: boolean, default: false}
   count: {type: integer, minimum: 1, maximum: 10, default: 3}
   examples: {type: array, required: false, description: Few-shot pairs}
-sample: {topic: sourdough}
+sample: {topic: sourdough, tone: serious}
 """
 EVIL = """
 ---
@@ -75,7 +75,8 @@ def _prompt(version: str, inputs: str, body: str) -> str:
 
 def build_library(root: Path) -> PromptRepo:
     """content/hook 1.0.0 -> 1.1.0 (an optional enum input and more), greeting 0.1.0, an evil prompt; label
-    moves by two people, a canary split, and an unreleased edit of content/hook in the working tree."""
+    moves by two people, a canary split, an unreleased edit of content/hook in the working tree, and a
+    prompt never committed."""
     repo = PromptRepo(root)
     repo.write("promptgit.yaml", "kinds: [hook, greeting]\n")
     repo.write("prompts/partials/style.j2", "You write hooks.")
@@ -103,6 +104,7 @@ def build_library(root: Path) -> PromptRepo:
         "prompts/content/hook.j2",
         _prompt("1.1.1", HOOK_V2_INPUTS, HOOK_V2.replace("hooks)", "hooks). Be brief.")),
     )
+    repo.write_prompt("new/draft", "0.1.0", "Draft {{ topic }}\n", kind="greeting")  # never committed
     return repo
 
 

@@ -17,7 +17,7 @@ def test_index_lists_each_prompt_with_release_labels_kind_and_status(page: Any, 
     page.goto(ui.url)
 
     expect(page.locator("h1")).to_have_text("Prompts")
-    assert rows(page) == ["content/hook", "greeting", "xss/evil"]
+    assert rows(page) == ["content/hook", "greeting", "new/draft", "xss/evil"]
     hook = page.locator("table.prompts tbody tr", has_text="content/hook")
     expect(hook).to_contain_text("hook")
     expect(hook.locator("td").nth(2)).to_have_text("1.1.1")  # the working tree's version
@@ -37,7 +37,7 @@ def test_filter_by_name_kind_and_label(page: Any, ui: UIProcess) -> None:
 
     page.get_by_label("Name").fill("greet")
     page.get_by_role("button", name="Filter").click()
-    expect(page.locator("p.count")).to_have_text("1 of 3 prompts")
+    expect(page.locator("p.count")).to_have_text("1 of 4 prompts")
     assert rows(page) == ["greeting"]
 
     page.get_by_label("Name").fill("")
@@ -104,9 +104,11 @@ def test_pick_two_versions_and_see_the_diff(page: Any, ui: UIProcess) -> None:
     text_diff = page.get_by_label("text diff")
     expect(text_diff).to_contain_text("-version: 1.0.0")
     expect(text_diff).to_contain_text("+version: 1.1.0")
+    # the same inputs for both (1.1.0's sample), less what a version does not declare, which is named
+    expect(page.locator("p.left-out")).to_have_text("1.0.0 does not declare tone: left out of its render.")
     rendered = page.get_by_label("rendered diff")
     expect(rendered).to_contain_text("-Topic: sourdough")
-    expect(rendered).to_contain_text("+Topic: sourdough (playful, 3 hooks)")
+    expect(rendered).to_contain_text("+Topic: sourdough (serious, 3 hooks)")
     tokens = page.locator("table.tokens tbody tr")
     expect(tokens).to_contain_text("tokens")
     old, new = (int(tokens.locator("td").nth(i).inner_text()) for i in (1, 2))
@@ -178,6 +180,9 @@ def test_blame_shows_the_commit_of_each_line(page: Any, ui: UIProcess) -> None:
     page.get_by_label("Version").select_option("1.0.0")
     page.get_by_role("button", name="Show").click()
     expect(lines.filter(has_text="version: 1.0.0").locator("td.summary")).to_have_text("first prompts")
+
+    page.goto(ui.url + "blame/new/draft")  # not in any commit yet
+    expect(page.locator("table.blame td.commit")).to_have_text(["uncommitted"] * 8)
 
 
 def test_script_in_a_prompt_or_an_input_shows_as_text(page: Any, ui: UIProcess) -> None:
