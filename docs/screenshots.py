@@ -138,6 +138,7 @@ def take(out: Path) -> list[Path]:
                 url = server.url
 
                 def shot(name: str) -> None:
+                    page.evaluate("document.activeElement && document.activeElement.blur()")  # no caret
                     path = out / f"{name}.png"
                     page.screenshot(path=str(path))
                     shots.append(path)
@@ -154,6 +155,8 @@ def take(out: Path) -> list[Path]:
                 page.goto(url + "diff/content/hook?old=1.0.0&new=worktree")
                 page.evaluate("document.querySelector('#heading').scrollIntoView()")
                 shot("diff")
+                page.evaluate("document.querySelector('table.tokens').previousElementSibling.scrollIntoView()")
+                shot("diff-rendered")
                 page.goto(url + "render/content/hook")
                 page.get_by_label("topic").fill("why cold brew tastes sweeter")
                 page.get_by_label("count").fill("3")

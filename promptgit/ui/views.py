@@ -205,7 +205,7 @@ class Views:
             "history": self.reader.label_history(name),
             "findings": found,
             "tests": self.reader.read_test_report(name),
-            "test_report": self.reader.test_report,
+            "test_report": self.reader.workspace.display_path(self.reader.test_report),
             "versions": self.reader.versions(name),
             "shape": shape_of(document) if document else None,
         }
