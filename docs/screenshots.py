@@ -155,7 +155,9 @@ def take(out: Path) -> list[Path]:
                 page.goto(url + "diff/content/hook?old=1.0.0&new=worktree")
                 page.evaluate("document.querySelector('#heading').scrollIntoView()")
                 shot("diff")
-                page.evaluate("document.querySelector('table.tokens').previousElementSibling.scrollIntoView()")
+                page.evaluate(
+                    "document.querySelector('table.tokens').previousElementSibling.scrollIntoView()"
+                )
                 shot("diff-rendered")
                 page.goto(url + "render/content/hook")
                 page.get_by_label("topic").fill("why cold brew tastes sweeter")
