@@ -86,7 +86,7 @@ def build_library(root: Path) -> PromptRepo:
     repo.write("prompts/labels.yaml", "production: {}\nstaging: {}\n")
     repo.commit("first prompts")
     repo.tag_release("content/hook", "1.0.0", "first release")
-    repo.tag_release("greeting", "0.1.0")
+    repo.tag_release("greeting", "0.1.0", "<script>document.title='pwned'</script> greets")
     repo.write("prompts/labels.yaml", "production:\n  content/hook: 1.0.0\nstaging: {}\n")
     repo.commit("Promote content/hook 1.0.0")
     repo.write("prompts/content/hook.j2", _prompt("1.1.0", HOOK_V2_INPUTS, HOOK_V2))

@@ -195,6 +195,10 @@ def test_script_in_a_prompt_or_an_input_shows_as_text(page: Any, ui: UIProcess) 
     page.get_by_role("button", name="Render").click()
     expect(page.locator("pre.text-output")).to_contain_text("Say <script>document.title='pwned'</script>")
 
+    page.goto(ui.url + "prompt/greeting")  # a tag message is text too
+    expect(page.locator("ol.timeline")).to_contain_text("<script>document.title='pwned'</script> greets")
+    assert page.title() != "pwned"
+
     page.goto(ui.url + "diff/xss/evil")
     expect(page.locator("body")).to_contain_text("<script>")
     assert page.title() != "pwned"
