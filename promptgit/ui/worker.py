@@ -170,6 +170,10 @@ def validate(root: Path) -> dict[str, Any]:
 
 
 def main() -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the server stops this worker itself (end of input, or kill)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the protocol owns the real stdout; anything the library prints goes to stderr instead
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr
