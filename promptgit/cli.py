@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "serve-metrics": "serve_metrics",
     "cache": "cache",
     "import": "import_prompts",
+    "ui": "ui",
 }
 
 EXIT_USAGE = 2
