@@ -32,7 +32,7 @@ def test_ttls_are_set_in_redis_under_the_prefix(
     lookup(cache, Upstream())
     lookup(cache, Upstream(), "short", ttl=5)
     client = redis.Redis.from_url(redis_server.url)
-    assert sorted(client.keys("*")) == [b"app:v:k", b"app:v:short"]
+    assert sorted(client.keys("*")) == [b"app:index", b"app:v:k", b"app:v:short"]
     assert 590_000 < client.pttl("app:v:k") <= 600_000
     assert 0 < client.pttl("app:v:short") <= 5_000
 

@@ -2,8 +2,8 @@
 
 `memory://` (an LRU in the process), `sqlite:///path` (the embedded default; several processes on one
 host), `redis://` / `rediss://` (many replicas; Valkey speaks the same protocol). A backend stores the
-codec's bytes and returns decoded values; it raises on faults, and the cache decides what a fault means
-(fail-open). Backends that can coordinate replicas also implement `Locks`.
+bytes of keys_and_values.encode and returns decoded values; it raises on faults, and the cache decides
+what a fault means (fail-open). Backends that can coordinate replicas also implement `Locks`.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def open_backend(url: str | None, *, clock: Callable[[], float], options: dict[s
         if scheme == "sqlite":
             from promptgit.llm.cache.backends.sqlite import SQLiteBackend
 
-            return SQLiteBackend(_sqlite_path(url), clock=clock, **options)
+            path = _sqlite_path(url)
+            own = path.parent == default_path().parent  # promptgit's own directory: kept private
+            return SQLiteBackend(path, clock=clock, own_directory=own, **options)
         if scheme in ("redis", "rediss", "unix"):
             from promptgit.llm.cache.backends.redis import RedisBackend
 
