@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,26 @@ def test_a_scrape_while_redis_is_down(redis_server: RedisServer, registry: Colle
     exposition = generate_latest(registry).decode()  # the scrape itself never fails
     assert 'promptgit_response_cache_entries{backend="redis"}' not in exposition
     assert errors(registry, "count") == 1
+
+
+def test_the_entry_count_is_one_command_whatever_the_number_of_keys(
+    redis_server: RedisServer, registry: CollectorRegistry
+) -> None:
+    # issue 23.5: stats() scanned every key under the prefix, on every scrape and health check
+    cache = ResponseCache(redis_server.url, registry=registry, prefix="app:")
+    for n in range(300):
+        lookup(cache, Upstream(), f"k{n}")
+    lookup(cache, Upstream(), "brief", ttl=0.05)
+    client = redis.Redis.from_url(redis_server.url)
+    client.set("other:unrelated", b"x")  # a shared database: other keys are not counted
+    time.sleep(0.1)  # "brief" expires in Redis
+    client.config_resetstat()
+    assert cache.stats().entries == 300
+    commands = {name: stats["calls"] for name, stats in client.info("commandstats").items()}
+    assert commands.get("cmdstat_scan", 0) == 0 and commands.get("cmdstat_keys", 0) == 0
+    assert commands.get("cmdstat_zcount") == 1
+    cache.backend.delete("k0")
+    assert cache.stats().entries == 299
+    assert cache.clear() == 299
+    assert cache.stats().entries == 0
+    assert client.keys("app:*") == []
