@@ -227,7 +227,7 @@ class GuardedBackend:
         for key, token in kept.items():
             try:
                 self.locks.release(key, token)
-            except Exception:  # noqa: BLE001 (it expires by itself; the next fault is counted by its caller)
+            except Exception:
                 return
 
     def _drop(self, key: str) -> None:

@@ -26,9 +26,7 @@ def request_key(request: Mapping[str, Any]) -> str:
     ("surrogatepass"): no valid string encodes to those bytes, so they cannot collide with one.
     """
     try:
-        text = json.dumps(
-            request, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"a cache key must be built from plain JSON ({exc})") from None
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -72,7 +72,9 @@ def test_concurrent_faults_open_one_window_that_never_grows(
     assert all(faults.admit() for _ in range(5))
 
 
-def test_a_fault_from_before_the_window_does_not_extend_it(clock: FakeClock, registry: CollectorRegistry) -> None:
+def test_a_fault_from_before_the_window_does_not_extend_it(
+    clock: FakeClock, registry: CollectorRegistry
+) -> None:
     faults = guard(clock, registry)
     faults.failed("get", TimeoutError())
     clock.advance(0.5)
@@ -80,9 +82,12 @@ def test_a_fault_from_before_the_window_does_not_extend_it(clock: FakeClock, reg
     clock.advance(0.5)
     assert faults.admit()
     assert faults.windows == 1
-    assert registry.get_sample_value(
-        "promptgit_response_cache_errors_total", {"backend": "redis", "operation": "unlock"}
-    ) == 1
+    assert (
+        registry.get_sample_value(
+            "promptgit_response_cache_errors_total", {"backend": "redis", "operation": "unlock"}
+        )
+        == 1
+    )
 
 
 def test_a_decode_fault_does_not_back_off(clock: FakeClock, registry: CollectorRegistry) -> None:
@@ -139,10 +144,15 @@ def test_a_redis_hiccup_under_load_costs_one_window(
     try:
         results = concurrently(20, lambda: cache.get_or_compute("k", Upstream(), prompt="p", version="1"))
         assert results == [(response_value(), False)] * 20  # every caller answered, by upstream
-        assert cache.backend_name == "redis" and sample(registry, "promptgit_response_cache_errors_total", operation="get") >= 1
+        assert (
+            cache.backend_name == "redis"
+            and sample(registry, "promptgit_response_cache_errors_total", operation="get") >= 1
+        )
         faults = cache._store.guard
         assert faults.windows == 1
-        errors_so_far = registry.get_sample_value("promptgit_response_cache_errors_total", {"backend": "redis", "operation": "get"})
+        errors_so_far = registry.get_sample_value(
+            "promptgit_response_cache_errors_total", {"backend": "redis", "operation": "get"}
+        )
         # inside the window: nothing goes to Redis (no timeout paid, no error), each lookup counted
         for _ in range(5):
             assert cache.get_or_compute("k", Upstream(), prompt="p", version="1")[1] is False

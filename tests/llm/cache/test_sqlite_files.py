@@ -39,7 +39,9 @@ def test_files_are_0600_in_a_0700_directory(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert mode(tmp_path / "made" / "here") == 0o700
-    assert {name: mode(tmp_path / "made" / "here" / name) for name in os.listdir(tmp_path / "made" / "here")} == {
+    assert {
+        name: mode(tmp_path / "made" / "here" / name) for name in os.listdir(tmp_path / "made" / "here")
+    } == {
         "responses.db": 0o600,
         "responses.db-wal": 0o600,
         "responses.db-shm": 0o600,

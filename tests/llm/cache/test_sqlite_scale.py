@@ -29,7 +29,10 @@ def filled(path: Path, clock: FakeClock, entries: int, **options: Any) -> Respon
     db = sqlite3.connect(path, isolation_level=None)
     with db:
         db.execute("BEGIN")
-        rows = ((f"old-{n:07d}", VALUE, len(VALUE), clock() + 86400, clock() - 3600 + n / entries) for n in range(entries))
+        rows = (
+            (f"old-{n:07d}", VALUE, len(VALUE), clock() + 86400, clock() - 3600 + n / entries)
+            for n in range(entries)
+        )
         db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", rows)
     db.close()
     return cache
@@ -80,10 +83,14 @@ def test_no_statement_of_the_write_path_scans_the_table(tmp_path: Path) -> None:
     work = write_path_work(tmp_path, 2_000)
     db = sqlite3.connect(tmp_path / "2000.db")
     plans = {}
-    for text in {text for text in work["statements"] if not text.startswith(("--", "BEGIN", "COMMIT", "PRAGMA"))}:
+    for text in {
+        text for text in work["statements"] if not text.startswith(("--", "BEGIN", "COMMIT", "PRAGMA"))
+    }:
         parameters = [0] * text.count("?")
         plans[text] = " / ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {text}", parameters))
-    full_scans = {text: plan for text, plan in plans.items() if "SCAN entries" in plan and "INDEX" not in plan}
+    full_scans = {
+        text: plan for text, plan in plans.items() if "SCAN entries" in plan and "INDEX" not in plan
+    }
     assert full_scans == {}
     assert any("USING COVERING INDEX entries_lru" in plan for plan in plans.values())  # the LRU order
 
@@ -91,7 +98,9 @@ def test_no_statement_of_the_write_path_scans_the_table(tmp_path: Path) -> None:
 def test_the_byte_bound_reads_only_the_entries_it_removes(tmp_path: Path) -> None:
     def work(entries: int) -> int:
         clock = FakeClock()
-        cache = filled(tmp_path / f"bytes-{entries}.db", clock, entries, max_bytes=entries * len(VALUE), prune_every=1)
+        cache = filled(
+            tmp_path / f"bytes-{entries}.db", clock, entries, max_bytes=entries * len(VALUE), prune_every=1
+        )
         with counting(cache) as counted:
             for n in range(30):
                 cache.get_or_compute(f"new-{n}", Upstream(), prompt="p", version="1")
@@ -128,7 +137,8 @@ def test_the_counts_follow_every_kind_of_write(tmp_path: Path) -> None:
     cache.get_or_compute("fresh", Upstream(), prompt="p", version="1")
     assert cache.prune() == 500  # every entry but the one written after the clock moved
     db = sqlite3.connect(tmp_path / "r.db")
-    assert db.execute("SELECT entries, bytes FROM totals").fetchone() == db.execute(
-        "SELECT count(*), sum(size) FROM entries"
-    ).fetchone()
+    assert (
+        db.execute("SELECT entries, bytes FROM totals").fetchone()
+        == db.execute("SELECT count(*), sum(size) FROM entries").fetchone()
+    )
     assert backend.count() == 1

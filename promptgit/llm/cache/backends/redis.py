@@ -10,9 +10,10 @@ time, written by the same script as the value, and expired members are trimmed b
 the count is one ZCOUNT of the members not yet expired (O(log n)). DBSIZE / INFO keyspace would be
 O(1) too but count every key of the database, right only when the cache owns it; the index is right in
 a shared database as well. What it does not see: an entry the server evicted under maxmemory is
-counted until its TTL passes. Times are the server's (TIME), so replicas' clocks do not matter. Timeouts are short and redis-py's retries
-are off by default: a cache that does not answer quickly is skipped, not waited for. Valkey speaks the
-same protocol and works with the same URLs.
+counted until its TTL passes. Times are the server's (TIME), so replicas' clocks do not matter.
+
+Timeouts are short and redis-py's retries are off by default: a cache that does not answer quickly is
+skipped, not waited for. Valkey speaks the same protocol and works with the same URLs.
 """
 
 from __future__ import annotations
