@@ -357,12 +357,18 @@ class ConnectionPool:
         return db
 
     def _check_ours(self, db: sqlite3.Connection) -> None:
-        application_id = db.execute("PRAGMA application_id").fetchone()[0]
-        if application_id == APPLICATION_ID:
-            return
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        with db:  # one snapshot: another process may be creating the schema and the id meanwhile
+            db.execute("BEGIN")
+            application_id = db.execute("PRAGMA application_id").fetchone()[0]
+            if application_id == APPLICATION_ID:
+                return
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            found = (
+                db.execute("SELECT version FROM schema_version").fetchone()
+                if "schema_version" in tables
+                else None
+            )
         if application_id == 0 and "schema_version" in tables:
-            found = db.execute("SELECT version FROM schema_version").fetchone()
             raise SchemaVersionError(self._other_schema(found[0] if found else None))
         if application_id != 0 or tables:
             raise UntrustedPath(f"{self.path} is an SQLite database but not a promptgit response cache")
