@@ -182,8 +182,9 @@ class ResponseCache:
         self._store.backend.close()
 
     def entry_count(self) -> int | None:
-        """The backend's entry count for the entries gauge: O(1) in every backend, and gated by the
-        back-off like every other operation, so a scrape never waits on a faulty backend."""
+        """The backend's entry count for the entries gauge: one cheap read in every backend (never a
+        scan), gated by the back-off like every other operation, so a scrape never waits on a faulty
+        backend; None when it cannot say now."""
         return self._store.count()
 
     def _hit(self, prompt: str, version: str, value: dict[str, Any]) -> tuple[dict[str, Any], bool]:
