@@ -151,8 +151,10 @@ class GuardedBackend:
         value: dict[str, Any],
         ttl: float,
         cacheable: Callable[[dict[str, Any]], bool] | None,
+        unlock: str | None = None,
     ) -> bool:
-        """Store `value` unless refused; True when it was stored."""
+        """Store `value` unless refused; True when it was stored. With `unlock` (our lock token), the
+        lock is released with the store, in one step; when this returns False, it was not."""
         if cacheable is not None and not cacheable(value):
             return False
         try:
@@ -163,7 +165,10 @@ class GuardedBackend:
         if not self.guard.admit():
             return False
         try:
-            self.backend.set(key, data, ttl)
+            if unlock is not None and self.locks is not None:
+                self.locks.set_and_release(key, data, ttl, unlock)
+            else:
+                self.backend.set(key, data, ttl)
         except Exception as exc:
             self.guard.failed(_operation("set", exc), exc)
             return False

@@ -111,10 +111,11 @@ class ResponseCache:
             if value is not None:
                 stored = value
                 return self._hit(prompt, version, value)
+            was_stored = False
             try:
-                value, was_stored = self._compute(key, compute, prompt, version, ttl, cacheable)
+                value, was_stored = self._compute(key, compute, prompt, version, ttl, cacheable, token)
             finally:
-                if token is not None:
+                if token is not None and not was_stored:  # stored: released with the store
                     self._store.release(key, token)
             stored = value if was_stored else None
             return value, False
@@ -154,10 +155,11 @@ class ResponseCache:
             if value is not None:
                 stored = value
                 return self._hit(prompt, version, value)
+            was_stored = False
             try:
-                value, was_stored = await self._acompute(key, compute, prompt, version, ttl, cacheable)
+                value, was_stored = await self._acompute(key, compute, prompt, version, ttl, cacheable, token)
             finally:
-                if token is not None:
+                if token is not None and not was_stored:  # stored: released with the store
                     await self._io(self._store.release, key, token)
             stored = value if was_stored else None
             return value, False
@@ -213,10 +215,11 @@ class ResponseCache:
         version: str,
         ttl: float,
         cacheable: Cacheable | None,
+        unlock: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         self._miss(prompt, version)
         value = compute()
-        return value, self._store.put(key, value, ttl, cacheable)
+        return value, self._store.put(key, value, ttl, cacheable, unlock)
 
     async def _acompute(
         self,
@@ -226,10 +229,11 @@ class ResponseCache:
         version: str,
         ttl: float,
         cacheable: Cacheable | None,
+        unlock: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         self._miss(prompt, version)
         value = await compute()
-        return value, await self._io(self._store.put, key, value, ttl, cacheable)
+        return value, await self._io(self._store.put, key, value, ttl, cacheable, unlock)
 
     def _replica_flight(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
         """(value another replica stored, None) or (None, our lock token or None to compute unlocked)."""

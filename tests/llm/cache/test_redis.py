@@ -165,3 +165,16 @@ def test_the_entry_count_is_one_command_whatever_the_number_of_keys(
     assert cache.clear() == 299
     assert cache.stats().entries == 0
     assert client.keys("app:*") == []
+
+
+def test_a_miss_stores_and_unlocks_in_one_script(
+    redis_server: RedisServer, registry: CollectorRegistry
+) -> None:
+    cache = ResponseCache(redis_server.url, registry=registry)
+    client = redis.Redis.from_url(redis_server.url)
+    lookup(cache, Upstream(), "warm")  # loads the scripts
+    client.config_resetstat()
+    lookup(cache, Upstream())
+    commands = {name: stats["calls"] for name, stats in client.info("commandstats").items()}
+    assert commands["cmdstat_evalsha"] == 1  # the store and the unlock (the release was a second one)
+    assert client.keys("promptgit:response:l:*") == []

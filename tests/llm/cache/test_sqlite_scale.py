@@ -142,3 +142,25 @@ def test_the_counts_follow_every_kind_of_write(tmp_path: Path) -> None:
         == db.execute("SELECT count(*), sum(size) FROM entries").fetchone()
     )
     assert backend.count() == 1
+
+
+def test_a_miss_writes_twice_the_lock_then_the_value_with_the_unlock(tmp_path: Path) -> None:
+    cache = filled(tmp_path / "r.db", FakeClock(), 10)
+    with counting(cache) as miss:
+        assert cache.get_or_compute("new", Upstream(), prompt="p", version="1")[1] is False
+    # the trace repeats a statement for each trigger program it runs: one entry per statement here
+    statements = [
+        text for n, text in enumerate(miss["statements"]) if miss["statements"][n - 1 : n] != [text]
+    ]
+    assert [text.split()[0] for text in statements] == [
+        "SELECT",  # the lookup
+        "BEGIN",  # the lock row, in one transaction
+        "DELETE",
+        "INSERT",
+        "COMMIT",
+        "SELECT",  # stored by another process just before we locked?
+        "BEGIN",  # the value and the unlock, in one transaction
+        "INSERT",
+        "DELETE",
+        "COMMIT",
+    ]

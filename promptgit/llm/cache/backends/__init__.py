@@ -55,6 +55,10 @@ class Locks(Protocol):
     def release(self, key: str, token: str) -> None:
         """Drop the lock if `token` still holds it."""
 
+    def set_and_release(self, key: str, data: bytes, ttl: float, token: str) -> None:
+        """`set`, then `release` of the lock `token` holds, in one step (one transaction or script):
+        a leader's miss writes once instead of twice."""
+
 
 def default_path() -> Path:
     """The embedded default: responses.db under $XDG_CACHE_HOME (or ~/.cache)/promptgit."""

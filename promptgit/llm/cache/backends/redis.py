@@ -26,11 +26,12 @@ from promptgit.llm.cache import keys_and_values
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 _NOW_MS = "local t = redis.call('time') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
-# KEYS: value, index; ARGV: data, ttl in ms, index member
+# KEYS: value, index[, lock]; ARGV: data, ttl in ms, index member[, our lock token, released with it]
 _SET = (
     _NOW_MS + "redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2]) "
     "redis.call('zadd', KEYS[2], now + tonumber(ARGV[2]), ARGV[3]) "
-    "redis.call('zremrangebyscore', KEYS[2], '-inf', now) return 1"
+    "redis.call('zremrangebyscore', KEYS[2], '-inf', now) "
+    "if KEYS[3] and redis.call('get', KEYS[3]) == ARGV[4] then redis.call('del', KEYS[3]) end return 1"
 )
 _COUNT = _NOW_MS + "return redis.call('zcount', KEYS[1], '(' .. now, '+inf')"
 _GLOB = str.maketrans({char: f"\\{char}" for char in "*?[]\\"})
@@ -85,6 +86,10 @@ class RedisBackend:
 
     def set(self, key: str, data: bytes, ttl: float) -> None:
         self._set(keys=[self._values + key, self._index], args=[data, max(int(ttl * 1000), 1), key])
+
+    def set_and_release(self, key: str, data: bytes, ttl: float, token: str) -> None:
+        keys = [self._values + key, self._index, self._locks + key]
+        self._set(keys=keys, args=[data, max(int(ttl * 1000), 1), key, token])
 
     def delete(self, key: str) -> None:
         with self._client.pipeline(transaction=True) as both:

@@ -78,6 +78,7 @@ _UPSERT = (
 _TOUCH = "UPDATE entries SET accessed_at = ? WHERE key = ? AND accessed_at < ?"
 _TOTALS = "SELECT entries, bytes FROM totals"
 _LOCK = "INSERT OR IGNORE INTO locks (key, token, expires_at) VALUES (?, ?, ?)"
+_UNLOCK = "DELETE FROM locks WHERE key = ? AND token = ?"
 _LEAST_RECENT = "SELECT key, size FROM entries ORDER BY accessed_at, key"
 _DELETE_LEAST_RECENT = (
     "DELETE FROM entries WHERE key IN (SELECT key FROM entries ORDER BY accessed_at, key LIMIT ?)"
@@ -143,15 +144,23 @@ class SQLiteBackend:
         return value
 
     def set(self, key: str, data: bytes, ttl: float) -> None:
+        self._store(key, data, ttl, None)
+
+    def set_and_release(self, key: str, data: bytes, ttl: float, token: str) -> None:
+        self._store(key, data, ttl, token)
+
+    def _store(self, key: str, data: bytes, ttl: float, token: str | None) -> None:
         now = self._clock()
         row = (key, data, len(data), now + ttl, now)
-        if self._pending:
+        if self._pending or token is not None:
 
             def write(db: sqlite3.Connection) -> None:
                 with db:
                     db.execute("BEGIN IMMEDIATE")
                     self._write_touches(db)
                     db.execute(_UPSERT, row)
+                    if token is not None:
+                        db.execute(_UNLOCK, (key, token))
 
             self._pool.run(write)
         else:
@@ -222,7 +231,7 @@ class SQLiteBackend:
         return token if self._pool.run(take) else None
 
     def release(self, key: str, token: str) -> None:
-        self._pool.run(lambda db: db.execute("DELETE FROM locks WHERE key = ? AND token = ?", (key, token)))
+        self._pool.run(lambda db: db.execute(_UNLOCK, (key, token)))
 
     def _write_touches(self, db: sqlite3.Connection) -> None:
         """Write the pending last-access times (inside the caller's transaction)."""
