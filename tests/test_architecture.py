@@ -13,12 +13,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptgit"
 
-SHARED = {"errors", "findings", "resources"}
+SHARED = {"errors", "findings", "resources", "private_files"}
 # area -> the areas it may import, besides itself and the package root (`promptgit.__version__`)
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "findings": set(),
     "resources": set(),
+    "private_files": set(),  # the on-disk caches' check that only this user wrote a file
     "telemetry": {"errors"},
     "format": {"errors", "resources", "telemetry"},
     "config": SHARED | {"format"},

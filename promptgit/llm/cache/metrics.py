@@ -101,6 +101,7 @@ class CacheMetrics:
     lookups: LookupCounters
     entries: EntriesCollector
     errors: Counter  # backend, operation
+    bypassed: Counter  # backend: lookups that skipped a backend backing off from a fault
 
 
 _registry_lock = threading.Lock()
@@ -122,5 +123,11 @@ def cache_metrics(registry: CollectorRegistry | None = None) -> CacheMetrics:
                 ["backend", "operation"],
                 registry=target,
             )
-            found = _by_registry[target] = CacheMetrics(lookups, entries, errors)
+            bypassed = Counter(
+                "promptgit_response_cache_bypassed",
+                "Response cache lookups that skipped the backend while backing off from a fault",
+                ["backend"],
+                registry=target,
+            )
+            found = _by_registry[target] = CacheMetrics(lookups, entries, errors, bypassed)
         return found

@@ -1,20 +1,26 @@
-"""ResponseCache: LLM responses by cache key, single-flight on misses, failing open on backend faults."""
+"""ResponseCache: LLM responses by cache key, single-flight on misses, failing open on backend faults.
+
+Single-flight: concurrent identical misses make one upstream call. In one process the first caller of
+a key leads: it computes while the others follow, waiting at most `wait_timeout` seconds. A follower
+receives only a value the leader stored; when the leader raised, or its value was refused or could not
+be stored, or it took too long, each follower computes for itself (an error is never shared, like it
+is never cached). Across processes and replicas the same happens through a backend's `Locks`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from promptgit.llm.cache.backends import default_url, open_backend, redacted
-from promptgit.llm.cache.failures import FaultGuard
-from promptgit.llm.cache.guarded import GuardedBackend
+from promptgit.llm.cache.fail_open import FaultGuard, GuardedBackend
 from promptgit.llm.cache.metrics import COST_SAVED, HITS, MISSES, TOKENS_SAVED, cache_metrics
-from promptgit.llm.cache.singleflight import AsyncSingleFlight, SingleFlight
-from promptgit.llm.cache.stats import CacheStats, saved_by
 
 Cacheable = Callable[[dict[str, Any]], bool]
 
@@ -25,7 +31,8 @@ class ResponseCache:
     `url` None is the embedded default, an SQLite file under the user cache directory. `ttl` is the
     default lifetime of an entry in seconds. `lock_ttl` bounds a replica's lock key and `wait_timeout`
     how long a caller waits for another caller's identical miss before calling upstream itself;
-    `retry_after` is how long a faulty backend is left alone. Other options go to the backend
+    `retry_after` is how long a faulty backend is left alone before one call probes it (`monotonic`
+    is the clock of that back-off; see fail_open.py). Other options go to the backend
     (memory: max_entries, max_bytes; sqlite: max_entries, max_bytes, busy_timeout; redis: prefix,
     socket_timeout, and redis-py's own).
     """
@@ -40,6 +47,7 @@ class ResponseCache:
         lock_ttl: float = 30.0,
         wait_timeout: float = 30.0,
         retry_after: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
         **options: Any,
     ) -> None:
         self.ttl = ttl
@@ -48,7 +56,10 @@ class ResponseCache:
         metrics = cache_metrics(registry)
         backend = open_backend(url, clock=clock, options=options)
         self._store = GuardedBackend(
-            backend, FaultGuard(backend.name, metrics.errors, retry_after=retry_after)
+            backend,
+            FaultGuard(
+                backend.name, metrics.errors, metrics.bypassed, retry_after=retry_after, monotonic=monotonic
+            ),
         )
         self.backend_name = backend.name
         self.url = redacted(url) if url is not None else default_url()
@@ -56,7 +67,6 @@ class ResponseCache:
         self._lookups = metrics.lookups
         self._totals: list[float] = [0, 0, 0, 0.0]
         self._flights = SingleFlight()
-        self._counted: tuple[float, int | None] = (0.0, None)
         self._async_flights = AsyncSingleFlight()
         metrics.entries.track(self)
 
@@ -101,10 +111,11 @@ class ResponseCache:
             if value is not None:
                 stored = value
                 return self._hit(prompt, version, value)
+            was_stored = False
             try:
-                value, was_stored = self._compute(key, compute, prompt, version, ttl, cacheable)
+                value, was_stored = self._compute(key, compute, prompt, version, ttl, cacheable, token)
             finally:
-                if token is not None:
+                if token is not None and not was_stored:  # stored: released with the store
                     self._store.release(key, token)
             stored = value if was_stored else None
             return value, False
@@ -144,10 +155,11 @@ class ResponseCache:
             if value is not None:
                 stored = value
                 return self._hit(prompt, version, value)
+            was_stored = False
             try:
-                value, was_stored = await self._acompute(key, compute, prompt, version, ttl, cacheable)
+                value, was_stored = await self._acompute(key, compute, prompt, version, ttl, cacheable, token)
             finally:
-                if token is not None:
+                if token is not None and not was_stored:  # stored: released with the store
                     await self._io(self._store.release, key, token)
             stored = value if was_stored else None
             return value, False
@@ -172,12 +184,10 @@ class ResponseCache:
         self._store.backend.close()
 
     def entry_count(self) -> int | None:
-        """The backend's entry count for the entries gauge: at most one count per 15 s (a Redis count
-        scans the prefix), so scrapes stay cheap."""
-        now = time.monotonic()
-        if self._store.name == "memory" or now >= self._counted[0]:
-            self._counted = (now + 15.0, self._store.count())
-        return self._counted[1]
+        """The backend's entry count for the entries gauge: one cheap read in every backend (never a
+        scan), gated by the back-off like every other operation, so a scrape never waits on a faulty
+        backend; None when it cannot say now."""
+        return self._store.count()
 
     def _hit(self, prompt: str, version: str, value: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         tokens, cost = saved_by(value)
@@ -205,10 +215,11 @@ class ResponseCache:
         version: str,
         ttl: float,
         cacheable: Cacheable | None,
+        unlock: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         self._miss(prompt, version)
         value = compute()
-        return value, self._store.put(key, value, ttl, cacheable)
+        return value, self._store.put(key, value, ttl, cacheable, unlock)
 
     async def _acompute(
         self,
@@ -218,10 +229,11 @@ class ResponseCache:
         version: str,
         ttl: float,
         cacheable: Cacheable | None,
+        unlock: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         self._miss(prompt, version)
         value = await compute()
-        return value, await self._io(self._store.put, key, value, ttl, cacheable)
+        return value, await self._io(self._store.put, key, value, ttl, cacheable, unlock)
 
     def _replica_flight(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
         """(value another replica stored, None) or (None, our lock token or None to compute unlocked)."""
@@ -266,3 +278,114 @@ class ResponseCache:
         if self._inline:
             return function(*args)
         return await asyncio.to_thread(function, *args)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Counts of one ResponseCache object; `entries` is the backend's (shared by every user of it),
+    None when the backend cannot be reached."""
+
+    entries: int | None
+    hits: int
+    misses: int
+    tokens_saved: int
+    cost_saved_usd: float
+
+    @property
+    def total_requests(self) -> int:
+        return self.hits + self.misses
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.total_requests if self.total_requests else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field, the derived ones included, e.g. for JSON."""
+        return {**asdict(self), "hit_rate": self.hit_rate, "total_requests": self.total_requests}
+
+
+def saved_by(value: dict[str, Any]) -> tuple[int, float]:
+    """(tokens, USD) a hit on `value` did not spend: usage.input_tokens + output_tokens, cost_usd."""
+    try:
+        usage = value["usage"]
+        tokens = usage["input_tokens"] + usage["output_tokens"]
+    except (KeyError, TypeError):
+        tokens = 0
+    cost = value.get("cost_usd")
+    return (
+        tokens if isinstance(tokens, int) and tokens >= 0 else 0,
+        float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0 else 0.0,
+    )
+
+
+class Flight:
+    """One in-flight computation of a key: `value` is set when the leader stored one, else None."""
+
+    __slots__ = ("done", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: dict[str, Any] | None = None
+
+
+class SingleFlight:
+    """Leaders and followers per key, among the threads of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, Flight] = {}
+
+    def join(self, key: str) -> tuple[Flight, bool]:
+        """The flight of `key` and whether the caller leads it (the first caller does)."""
+        with self._lock:
+            flight = self._flights.get(key)
+            if flight is not None:
+                return flight, False
+            flight = self._flights[key] = Flight()
+            return flight, True
+
+    def land(self, key: str, flight: Flight, value: dict[str, Any] | None) -> None:
+        """End the leader's flight; followers get `value` (None: compute yourselves)."""
+        with self._lock:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+        flight.value = value
+        flight.done.set()
+
+    def wait(self, flight: Flight, timeout: float) -> dict[str, Any] | None:
+        """The leader's stored value, or None after a failed leader or `timeout` seconds."""
+        return flight.value if flight.done.wait(timeout) else None
+
+
+class AsyncSingleFlight:
+    """The same among the tasks of one event loop (a task joining from another loop leads its own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = {}
+
+    def join(self, key: str) -> tuple[asyncio.Future[Any], bool]:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            found = self._flights.get(key)
+            if found is not None and found[0] is loop:
+                return found[1], False
+            future: asyncio.Future[Any] = loop.create_future()
+            if found is None:
+                self._flights[key] = (loop, future)
+            return future, True
+
+    def land(self, key: str, future: asyncio.Future[Any], value: dict[str, Any] | None) -> None:
+        with self._lock:
+            found = self._flights.get(key)
+            if found is not None and found[1] is future:
+                del self._flights[key]
+        if not future.done():
+            future.set_result(value)
+
+    async def wait(self, future: asyncio.Future[Any], timeout: float) -> dict[str, Any] | None:
+        try:
+            result: dict[str, Any] | None = await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            return None
+        return result
