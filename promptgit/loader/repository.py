@@ -98,6 +98,7 @@ class Repository:
         self._mirror = _mirror
         self._store = GitStore(Path(path), prompts_dir or "prompts")
         config = config_at_ref(self._store, ref)
+        self.config = config  # promptgit.yaml at `ref` when opened: promptgit.LLM reads default_model, prices
         if (prompts_dir or config.prompts_dir) != self._store.prompts_dir:
             self._store.close()
             self._store = GitStore(Path(path), config.prompts_dir)

@@ -42,8 +42,12 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
     prompt = repo.get("content/chat@production")
     cache = ResponseCache("memory://", registry=CollectorRegistry())
     with tracer.start_as_current_span("request") as request:
-        first = complete(prompt, client=client, cache=cache, registry=CollectorRegistry(), topic="bread")
-        again = complete(prompt, client=client, cache=cache, registry=CollectorRegistry(), topic="bread")
+        first = complete(
+            prompt, client=client, cache=cache, registry=CollectorRegistry(), inputs={"topic": "bread"}
+        )
+        again = complete(
+            prompt, client=client, cache=cache, registry=CollectorRegistry(), inputs={"topic": "bread"}
+        )
     assert (first.cached, again.cached) == (False, True)
     calls = [span for span in spans.get_finished_spans() if span.name == "chat gpt-4o-mini"]
     renders = [span for span in spans.get_finished_spans() if span.name == "promptgit.render"]
@@ -72,7 +76,7 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
 def test_a_failed_call_is_an_error_span(repo, client, stub, spans) -> None:
     stub.fail(500)
     with pytest.raises(LLMCallError):
-        complete(repo.get("content/chat"), client=client, registry=CollectorRegistry(), topic="x")
+        complete(repo.get("content/chat"), client=client, registry=CollectorRegistry(), inputs={"topic": "x"})
     (call,) = [span for span in spans.get_finished_spans() if span.name == "chat gpt-4o-mini"]
     assert call.parent is None  # complete makes its span as a root too
     assert call.status.status_code is StatusCode.ERROR
@@ -85,7 +89,9 @@ def test_acomplete_spans_in_concurrent_tasks_keep_their_parents(repo, stub, span
 
     async def one(client: openai.AsyncOpenAI, number: int) -> str:
         with tracer.start_as_current_span(f"request {number}"):
-            answer = await acomplete(prompt, client=client, registry=CollectorRegistry(), topic=f"t{number}")
+            answer = await acomplete(
+                prompt, client=client, registry=CollectorRegistry(), inputs={"topic": f"t{number}"}
+            )
             return answer.text
 
     async def main() -> list[str]:

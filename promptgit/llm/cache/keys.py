@@ -38,3 +38,19 @@ def cache_key(
     except (TypeError, ValueError) as exc:
         raise TypeError(f"cache key of {prompt}@{version}: parameters must be plain JSON ({exc})") from None
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def request_key(identity: Mapping[str, Any]) -> str:
+    """Hex SHA-256 of a canonical JSON (sorted keys, no whitespace, UTF-8) of `identity`, the request the
+    call path actually sends (promptgit.llm.plan.request_identity decides what is in it).
+
+    Lone surrogates (legal in JSON, e.g. a cut emoji in an input) hash as their UTF-8-like bytes
+    (`surrogatepass`) rather than failing the call; TypeError for anything that is not plain JSON.
+    """
+    try:
+        text = json.dumps(
+            identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"the request must be plain JSON to be cached ({exc})") from None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
