@@ -219,6 +219,7 @@ def plan(
     where = f"{prompt.name}@{prompt.version}"
     rendered = prompt.render(**_named(inputs, where))
     messages = [{"role": "user", "content": rendered}] if isinstance(rendered, str) else rendered
+    _refuse_lone_surrogates(messages, where)
     chosen = model or prompt.model
     merged = request_params(prompt, params)
     request = {**({"model": chosen} if chosen else {}), "messages": messages, **merged}
@@ -322,6 +323,21 @@ def _named(inputs: Mapping[str, Any], where: str) -> dict[str, Any]:
     if wrong:
         raise InputValidationError(f"{where}: input names must be strings, not {type(wrong[0]).__name__}")
     return dict(inputs)
+
+
+def _refuse_lone_surrogates(messages: list[dict[str, str]], where: str) -> None:
+    """A lone surrogate (half of a cut emoji: legal in JSON, not in UTF-8) cannot be sent to a provider;
+    say so as an input error before the call rather than as the SDK's UnicodeEncodeError during it."""
+    for number, message in enumerate(messages, 1):
+        content = message.get("content")
+        try:
+            if isinstance(content, str):
+                content.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputValidationError(
+                f"{where}: message {number} holds a lone surrogate (U+{ord(content[exc.start]):04X}) at "
+                f"character {exc.start}: an input carries half of a character"
+            ) from None
 
 
 def _has_tool_calls(response: Mapping[str, Any]) -> bool:
