@@ -16,6 +16,6 @@ from __future__ import annotations
 from promptgit.llm.client import LLM
 from promptgit.llm.complete import acomplete, complete
 from promptgit.llm.completion import Completion, Usage
-from promptgit.llm.prices import Price, PriceTable, price_table
+from promptgit.tokens.prices import Price, PriceTable, price_table
 
 __all__ = ["LLM", "Completion", "Price", "PriceTable", "Usage", "acomplete", "complete", "price_table"]

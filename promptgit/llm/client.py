@@ -36,7 +36,7 @@ from promptgit.format.prompt import Prompt
 from promptgit.llm.completion import Completion
 from promptgit.llm.metrics import llm_metrics
 from promptgit.llm.plan import CacheIf, CallPlan, plan, provider_identity
-from promptgit.llm.prices import PriceTable, price_table
+from promptgit.tokens.prices import PriceTable, price_table
 from promptgit.llm.traced import call_span, recorded
 
 if TYPE_CHECKING:

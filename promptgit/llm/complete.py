@@ -16,7 +16,7 @@ from promptgit.format.prompt import Prompt
 from promptgit.llm.client import DEFAULT_TIMEOUT, LLM
 from promptgit.llm.completion import Completion
 from promptgit.llm.plan import CacheIf
-from promptgit.llm.prices import PriceTable
+from promptgit.tokens.prices import PriceTable
 
 if TYPE_CHECKING:
     from promptgit.llm.cache import ResponseCache

@@ -28,7 +28,7 @@ from promptgit.llm.answers import TRUNCATED, AnswerError, answer_text, finish_re
 from promptgit.llm.completion import Completion, Usage
 from promptgit.llm.metrics import LLMMetrics, model_label
 from promptgit.llm.output import parse_output, response_format
-from promptgit.llm.prices import PriceTable
+from promptgit.tokens.prices import PriceTable
 from promptgit.llm.usage import UsageError, estimated_usage, response_usage
 
 log = logging.getLogger("promptgit.llm")
