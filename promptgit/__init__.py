@@ -47,10 +47,10 @@ __version__ = "0.1.0"
 logging.getLogger("promptgit").addHandler(logging.NullHandler())
 
 __all__ = [
+    "LLM",
     "Completion",
     "GitError",
     "InputValidationError",
-    "LLM",
     "LLMCallError",
     "OutputValidationError",
     "Prompt",

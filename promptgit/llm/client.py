@@ -36,8 +36,8 @@ from promptgit.format.prompt import Prompt
 from promptgit.llm.completion import Completion
 from promptgit.llm.metrics import llm_metrics
 from promptgit.llm.plan import CacheIf, CallPlan, plan, provider_identity
-from promptgit.tokens.prices import PriceTable, price_table
 from promptgit.llm.traced import call_span, recorded
+from promptgit.tokens.prices import PriceTable, price_table
 
 if TYPE_CHECKING:
     from promptgit.llm.cache import ResponseCache
@@ -293,7 +293,11 @@ class LLM:
         # the SDK's own timeout no longer than the deadline, so an abandoned call ends soon after it; a
         # shorter one (the client's or the prompt's params.timeout) is kept
         given = current.request.get("timeout")
-        own = given if isinstance(given, (int, float)) else _longest_timeout(getattr(self.client, "timeout", None))
+        own = (
+            given
+            if isinstance(given, (int, float))
+            else _longest_timeout(getattr(self.client, "timeout", None))
+        )
         if own is not None and own <= remaining:
             return current.request
         return {**current.request, "timeout": max(remaining, 0.001)}
@@ -312,7 +316,7 @@ class LLM:
 class Deadline:
     """The total time one call may take, from its start; `seconds` None is no deadline."""
 
-    __slots__ = ("seconds", "_ends")
+    __slots__ = ("_ends", "seconds")
 
     def __init__(self, seconds: float | None) -> None:
         if seconds is not None and not (isinstance(seconds, (int, float)) and seconds > 0):
@@ -364,7 +368,7 @@ def _within(seconds: float | None, send: Callable[[dict[str, Any]], Any], reques
     def run() -> None:
         try:
             outcome.append((True, context.run(send, request)))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as it is
+        except BaseException as exc:
             outcome.append((False, exc))
         finally:
             done.set()
@@ -392,9 +396,8 @@ def _longest_timeout(timeout: object) -> float | None:
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         return float(timeout)
     phases = [getattr(timeout, name, None) for name in ("connect", "read", "write", "pool")]
-    if phases and all(isinstance(phase, (int, float)) for phase in phases):
-        return float(max(phases))  # type: ignore[type-var]
-    return None
+    numbers = [float(phase) for phase in phases if isinstance(phase, (int, float))]
+    return max(numbers) if numbers and len(numbers) == len(phases) else None
 
 
 def _checked_key(key: str | int | None) -> str | int | None:

@@ -28,8 +28,8 @@ from promptgit.llm.answers import TRUNCATED, AnswerError, answer_text, finish_re
 from promptgit.llm.completion import Completion, Usage
 from promptgit.llm.metrics import LLMMetrics, model_label
 from promptgit.llm.output import parse_output, response_format
-from promptgit.tokens.prices import PriceTable
 from promptgit.llm.usage import UsageError, estimated_usage, response_usage
+from promptgit.tokens.prices import PriceTable
 
 log = logging.getLogger("promptgit.llm")
 
@@ -330,9 +330,10 @@ def _refuse_lone_surrogates(messages: list[dict[str, str]], where: str) -> None:
     say so as an input error before the call rather than as the SDK's UnicodeEncodeError during it."""
     for number, message in enumerate(messages, 1):
         content = message.get("content")
+        if not isinstance(content, str):
+            continue
         try:
-            if isinstance(content, str):
-                content.encode("utf-8")
+            content.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise InputValidationError(
                 f"{where}: message {number} holds a lone surrogate (U+{ord(content[exc.start]):04X}) at "

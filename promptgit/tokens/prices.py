@@ -28,6 +28,7 @@ class TokenCounts(Protocol):
     @property
     def cached_tokens(self) -> int: ...
 
+
 # a snapshot or alias of a model: gpt-4o-mini-2024-07-18, claude-3-5-sonnet-20241022, gemini-2.0-flash-001,
 # claude-3-5-sonnet-latest
 _DATED = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest)$")

@@ -31,7 +31,11 @@ def call_findings(document: PromptDocument, config: Config | None = None) -> Ite
 
 def _response_format_findings(document: PromptDocument) -> Iterator[Finding]:
     params = document.metadata.get("params")
-    if output_schema(document.metadata) is None or not isinstance(params, dict) or "response_format" not in params:
+    if (
+        output_schema(document.metadata) is None
+        or not isinstance(params, dict)
+        or "response_format" not in params
+    ):
         return
     message = "params.response_format is not sent: `output:` is, as a json_schema response_format"
     yield finding(document.path, document.front.position(("params", "response_format")), "PG213", message)
@@ -45,7 +49,9 @@ def _price_findings(document: PromptDocument, config: Config) -> Iterator[Findin
     if not model_table(config.models).lookup(model).known:
         return  # PG404 already says the model is unknown, and where to add it (with its price)
     source = "" if model == named else " (promptgit.yaml's default_model)"
-    message = f"model {model}{source} has no price: its calls count as unpriced and cost nothing in the metrics"
+    message = (
+        f"model {model}{source} has no price: its calls count as unpriced and cost nothing in the metrics"
+    )
     yield finding(document.path, document.front.position(("model",)), "PG214", message)
 
 

@@ -19,8 +19,8 @@ from promptgit.llm.cache import ResponseCache
 from promptgit.llm.cache.keys import request_key
 from promptgit.llm.plan import request_identity
 from promptgit.loader import Repository
-
 from tests.conftest import PromptRepo
+
 from .stub_server import StubLLM
 
 ODD_NAMES = """\

@@ -70,7 +70,7 @@ def test_acomplete_has_the_same_deadline(repo: Repository, stub: StubLLM) -> Non
                 "content/hook@1.1.0", {"topic": "x"}
             )
 
-    with pytest.raises(LLMCallError, match="deadline of 0.3 s"):
+    with pytest.raises(LLMCallError, match=r"deadline of 0\.3 s"):
         asyncio.run(main())
     stub.release()
 

@@ -61,15 +61,24 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
         assert call.attributes["gen_ai.request.temperature"] == 0
         assert call.attributes["gen_ai.request.max_tokens"] == 50
         assert call.attributes["gen_ai.response.model"] == "gpt-4o-mini"
-        assert call.attributes["gen_ai.response.id"] == "chatcmpl-stub-1"  # the hit is the first answer
         assert call.attributes["gen_ai.response.finish_reasons"] == ("stop",)
-        assert call.attributes["gen_ai.usage.input_tokens"] == first.usage.input_tokens == 2
-        assert call.attributes["gen_ai.usage.output_tokens"] == first.usage.output_tokens
-        assert call.attributes["promptgit.cost_usd"] == pytest.approx(first.cost_usd)
         assert call.attributes["promptgit.prompt.version"] == "1.0.0"
         assert call.attributes["promptgit.prompt.blob_sha"] == prompt.blob_sha
         assert call.attributes["promptgit.prompt.commit"] == prompt.commit
     assert [call.attributes["promptgit.response_cache.hit"] for call in calls] == [False, True]
+    paid, hit = calls
+    assert paid.attributes["gen_ai.response.id"] == "chatcmpl-stub-1"
+    assert paid.attributes["gen_ai.usage.input_tokens"] == first.usage.input_tokens == 2
+    assert paid.attributes["gen_ai.usage.output_tokens"] == first.usage.output_tokens
+    assert paid.attributes["promptgit.cost_usd"] == pytest.approx(first.cost_usd)
+    # a hit spent nothing: no usage, cost or response id that a trace backend would add up as spend
+    spend = (
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.response.id",
+        "promptgit.cost_usd",
+    )
+    assert [name for name in spend if name in hit.attributes] == []
     cache.close()
 
 
