@@ -253,9 +253,7 @@ class LLM:
     def _refuse_if_failed(self, current: CallPlan, deadline: Deadline, shared: bool) -> None:
         failed = self._failures.since(current.key, current.started) if shared else None
         if failed is not None:
-            current.metrics.called(
-                current.prompt.name, current.prompt.version, current.label, "error", None, None
-            )
+            current.count("error", None, None, None)
             error = LLMCallError(
                 str(failed),
                 prompt=failed.prompt,

@@ -81,7 +81,7 @@ class CallPlan:
     @cached_property
     def key(self) -> str:
         """The response cache key: a SHA-256 of request_identity."""
-        from promptgit.llm.cache.keys import request_key
+        from promptgit.llm.cache import request_key
 
         try:
             return request_key(request_identity(self.prompt, self.request, self.provider))
@@ -112,14 +112,14 @@ class CallPlan:
         try:
             self.parsed(text)
         except OutputValidationError:
-            self._count("invalid_output", seconds, usage, cost)
+            self.count("invalid_output", seconds, usage, cost)
             raise
-        self._count("ok", seconds, usage, cost)
+        self.count("ok", seconds, usage, cost)
         return value
 
     def failed(self, exc: Exception, seconds: float | None, *, field: str | None = None) -> LLMCallError:
         """The error to raise for a provider call that raised `exc` or answered nonsense (counted, logged)."""
-        self._count("error", seconds, None, None)
+        self.count("error", seconds, None, None)
         status = getattr(exc, "status_code", None)
         what = f"the {self.model or 'model'} call failed"
         detail = f"{type(exc).__name__}: {exc}" if field is None else f"the answer's {exc}"
@@ -155,10 +155,10 @@ class CallPlan:
             output = self.parsed(text)
         except OutputValidationError:
             if cached:
-                self._count("invalid_output", None, None, None)
+                self.count("invalid_output", None, None, None)
             raise
         if cached:
-            self._count("cached", None, None, None)
+            self.count("cached", None, None, None)
         cost = value.get("cost_usd")
         cost = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
         usage = Usage.from_dict(dict(value.get("usage") or {}))
@@ -197,7 +197,8 @@ class CallPlan:
 
         return decide
 
-    def _count(self, outcome: str, seconds: float | None, usage: Usage | None, cost: float | None) -> None:
+    def count(self, outcome: str, seconds: float | None, usage: Usage | None, cost: float | None) -> None:
+        """One outcome of this call in the call path's series; usage and cost only for a provider call."""
         self.metrics.called(self.prompt.name, self.prompt.version, self.label, outcome, seconds, usage)
         if usage is not None:
             self.metrics.spent(self.prompt.name, self.label, cost)

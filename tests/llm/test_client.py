@@ -15,8 +15,7 @@ import promptgit
 from promptgit.cli import main
 from promptgit.errors import ConfigError, InputValidationError, PromptNotFoundError
 from promptgit.llm import LLM
-from promptgit.llm.cache import ResponseCache
-from promptgit.llm.cache.keys import request_key
+from promptgit.llm.cache import ResponseCache, request_key
 from promptgit.llm.plan import request_identity
 from promptgit.loader import Repository
 from tests.conftest import PromptRepo

@@ -12,7 +12,7 @@ other way. redis-py is imported only by the redis backend. See docs/cache.md.
 from __future__ import annotations
 
 from promptgit.llm.cache.cache import ResponseCache
-from promptgit.llm.cache.keys import cache_key
+from promptgit.llm.cache.keys import cache_key, request_key
 from promptgit.llm.cache.stats import CacheStats
 
-__all__ = ["CacheStats", "ResponseCache", "cache_key"]
+__all__ = ["CacheStats", "ResponseCache", "cache_key", "request_key"]
