@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-import yaml
-
 from promptgit.config import Config
-from promptgit.resources import data_text
+from promptgit.tokens.models import builtin_data
 
 
 class TokenCounts(Protocol):
@@ -99,9 +97,9 @@ def _price(fields: Mapping[str, Any]) -> Price:
 
 @lru_cache(maxsize=1)
 def builtin_prices() -> PriceTable:
-    """The `prices:` section of promptgit/data/models.yaml, read once."""
-    data = yaml.safe_load(data_text("models.yaml"))
-    return PriceTable({str(name): _price(fields) for name, fields in (data.get("prices") or {}).items()})
+    """The `prices:` section of promptgit/data/models.yaml (parsed once, with the model table)."""
+    prices = builtin_data().get("prices") or {}
+    return PriceTable({str(name): _price(fields) for name, fields in prices.items()})
 
 
 def price_table(config: Config | None = None) -> PriceTable:
