@@ -73,20 +73,30 @@ class ReleaseError(PromptgitError):
 
 
 class LLMCallError(PromptgitError):
-    """The provider call of `promptgit.llm.complete` failed; names prompt, version and model.
+    """The provider call of `LLM.complete` failed, or answered something unusable; names prompt, version
+    and model.
 
     The provider's own exception (e.g. openai.RateLimitError) is `__cause__`; `status_code` is its HTTP
-    status when it has one.
+    status when it has one; `field` the part of the answer that was unusable (`usage.prompt_tokens`,
+    `choices`) when the call succeeded but its answer could not be used.
     """
 
     def __init__(
-        self, message: str, *, prompt: str, version: str, model: str | None, status_code: int | None
+        self,
+        message: str,
+        *,
+        prompt: str,
+        version: str,
+        model: str | None,
+        status_code: int | None,
+        field: str | None = None,
     ):
         super().__init__(message)
         self.prompt = prompt
         self.version = version
         self.model = model
         self.status_code = status_code
+        self.field = field
 
 
 class OutputValidationError(PromptgitError):

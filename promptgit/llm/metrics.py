@@ -4,6 +4,8 @@
 - promptgit_llm_call_duration_seconds{prompt, model}: provider calls only (cache hits are not LLM calls)
 - promptgit_llm_tokens_total{prompt, model, direction}: direction input | output | cached, as billed
 - promptgit_llm_cost_usd_total{prompt, model}: USD of the provider calls (models with a price)
+- promptgit_llm_unpriced_calls_total{prompt, model}: provider calls whose model has no price (their cost is
+  missing from the cost total: add a price in promptgit.yaml)
 `model` is a model of the token or price table, or `other`, so the label stays bounded.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 
 from promptgit.llm.completion import Usage
-from promptgit.llm.prices import PriceTable
+from promptgit.tokens.prices import PriceTable
 
 OUTCOMES = ("ok", "error", "invalid_output", "cached")
 CALL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
@@ -28,6 +30,7 @@ class LLMMetrics:
     duration: Histogram
     tokens: Counter
     cost: Counter
+    unpriced: Counter
 
     def called(
         self, prompt: str, version: str, model: str, outcome: str, seconds: float | None, usage: Usage | None
@@ -46,7 +49,10 @@ class LLMMetrics:
                     self.tokens.labels(prompt=prompt, model=model, direction=direction).inc(tokens)
 
     def spent(self, prompt: str, model: str, cost_usd: float | None) -> None:
-        if cost_usd:
+        """The cost of one answered provider call; None: its model has no price (counted as unpriced)."""
+        if cost_usd is None:
+            self.unpriced.labels(prompt=prompt, model=model).inc()
+        elif cost_usd:
             self.cost.labels(prompt=prompt, model=model).inc(cost_usd)
 
 
@@ -97,5 +103,11 @@ def _create(registry: CollectorRegistry) -> LLMMetrics:
         ),
         cost=Counter(
             "promptgit_llm_cost_usd", "Cost in USD of provider calls", ["prompt", "model"], registry=registry
+        ),
+        unpriced=Counter(
+            "promptgit_llm_unpriced_calls",
+            "Provider calls whose model has no price, so their cost is not in promptgit_llm_cost_usd_total",
+            ["prompt", "model"],
+            registry=registry,
         ),
     )

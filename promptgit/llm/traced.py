@@ -19,15 +19,20 @@ def call_span(
 
 
 def recorded(span: CompletionSpan, completion: Completion) -> Completion:
-    """Write what the call returned on its span: cache hit, usage, response model and id, cost."""
+    """Write what the call returned on its span: cache hit, usage, response model and id, cost. A hit spent
+    nothing, so its span carries no usage, cost or response id (a trace backend summing them would count
+    the original call's spend once per hit): only the hit, the model and the finish reasons."""
     if not span.recording:
         return completion
     if completion.cache_key is not None:
         span.cache(completion.cached)
-    usage = completion.usage
-    span.usage(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
     choices = completion.response.get("choices") or []
     reasons = [str(c["finish_reason"]) for c in choices if isinstance(c, dict) and c.get("finish_reason")]
+    if completion.cached:
+        span.response(completion.model, None, reasons)
+        return completion
+    usage = completion.usage
+    span.usage(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
     response_id = completion.response.get("id")
     span.response(completion.model, str(response_id) if response_id else None, reasons)
     if completion.cost_usd is not None:

@@ -108,6 +108,7 @@ class Repository:
         self._mirror = _mirror
         self._store = GitStore(Path(path))
         config = _config_at(self._store, ref)
+        self.config = config  # promptgit.yaml at `ref` when opened: promptgit.LLM reads default_model, prices
         # where prompts live and how large a file may be: decided once, from promptgit.yaml at `ref`
         self._prompts_dir = (prompts_dir or config.prompts_dir).strip("/") or "."
         self._max_file_bytes = config.max_file_bytes

@@ -119,11 +119,13 @@ class Workload:
         self.doomed.get(SELECTOR)
         self.doomed.wait_for_refreshes(10)
         ask = {"client": self.client, "registry": self.registry}
-        complete(prompt, cache=self.cache, topic=f"cached {number // 2}", **ask)  # a miss, then a hit
-        complete(prompt, cache=self.unreachable, topic=f"fail-open {number}", **ask)
+        complete(
+            prompt, cache=self.cache, inputs={"topic": f"cached {number // 2}"}, **ask
+        )  # a miss, then a hit
+        complete(prompt, cache=self.unreachable, inputs={"topic": f"fail-open {number}"}, **ask)
         self.stub.fail(500)
         with contextlib.suppress(LLMCallError):
-            complete(prompt, topic="provider down", **ask)
+            complete(prompt, inputs={"topic": "provider down"}, **ask)
 
     def run_experiments(self, number: int) -> None:
         for index, user in enumerate(USERS):

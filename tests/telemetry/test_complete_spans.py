@@ -42,8 +42,12 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
     prompt = repo.get("content/chat@production")
     cache = ResponseCache("memory://", registry=CollectorRegistry())
     with tracer.start_as_current_span("request") as request:
-        first = complete(prompt, client=client, cache=cache, registry=CollectorRegistry(), topic="bread")
-        again = complete(prompt, client=client, cache=cache, registry=CollectorRegistry(), topic="bread")
+        first = complete(
+            prompt, client=client, cache=cache, registry=CollectorRegistry(), inputs={"topic": "bread"}
+        )
+        again = complete(
+            prompt, client=client, cache=cache, registry=CollectorRegistry(), inputs={"topic": "bread"}
+        )
     assert (first.cached, again.cached) == (False, True)
     calls = [span for span in spans.get_finished_spans() if span.name == "chat gpt-4o-mini"]
     renders = [span for span in spans.get_finished_spans() if span.name == "promptgit.render"]
@@ -57,22 +61,31 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
         assert call.attributes["gen_ai.request.temperature"] == 0
         assert call.attributes["gen_ai.request.max_tokens"] == 50
         assert call.attributes["gen_ai.response.model"] == "gpt-4o-mini"
-        assert call.attributes["gen_ai.response.id"] == "chatcmpl-stub-1"  # the hit is the first answer
         assert call.attributes["gen_ai.response.finish_reasons"] == ("stop",)
-        assert call.attributes["gen_ai.usage.input_tokens"] == first.usage.input_tokens == 2
-        assert call.attributes["gen_ai.usage.output_tokens"] == first.usage.output_tokens
-        assert call.attributes["promptgit.cost_usd"] == pytest.approx(first.cost_usd)
         assert call.attributes["promptgit.prompt.version"] == "1.0.0"
         assert call.attributes["promptgit.prompt.blob_sha"] == prompt.blob_sha
         assert call.attributes["promptgit.prompt.commit"] == prompt.commit
     assert [call.attributes["promptgit.response_cache.hit"] for call in calls] == [False, True]
+    paid, hit = calls
+    assert paid.attributes["gen_ai.response.id"] == "chatcmpl-stub-1"
+    assert paid.attributes["gen_ai.usage.input_tokens"] == first.usage.input_tokens == 2
+    assert paid.attributes["gen_ai.usage.output_tokens"] == first.usage.output_tokens
+    assert paid.attributes["promptgit.cost_usd"] == pytest.approx(first.cost_usd)
+    # a hit spent nothing: no usage, cost or response id that a trace backend would add up as spend
+    spend = (
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.response.id",
+        "promptgit.cost_usd",
+    )
+    assert [name for name in spend if name in hit.attributes] == []
     cache.close()
 
 
 def test_a_failed_call_is_an_error_span(repo, client, stub, spans) -> None:
     stub.fail(500)
     with pytest.raises(LLMCallError):
-        complete(repo.get("content/chat"), client=client, registry=CollectorRegistry(), topic="x")
+        complete(repo.get("content/chat"), client=client, registry=CollectorRegistry(), inputs={"topic": "x"})
     (call,) = [span for span in spans.get_finished_spans() if span.name == "chat gpt-4o-mini"]
     assert call.parent is None  # complete makes its span as a root too
     assert call.status.status_code is StatusCode.ERROR
@@ -85,7 +98,9 @@ def test_acomplete_spans_in_concurrent_tasks_keep_their_parents(repo, stub, span
 
     async def one(client: openai.AsyncOpenAI, number: int) -> str:
         with tracer.start_as_current_span(f"request {number}"):
-            answer = await acomplete(prompt, client=client, registry=CollectorRegistry(), topic=f"t{number}")
+            answer = await acomplete(
+                prompt, client=client, registry=CollectorRegistry(), inputs={"topic": f"t{number}"}
+            )
             return answer.text
 
     async def main() -> list[str]:

@@ -1,5 +1,8 @@
 """Prices per million tokens (promptgit/data/models.yaml `prices:`, promptgit.yaml `models: {m: {price:}}`)
-and the cost of one call computed from its usage."""
+and the cost of one call computed from its usage.
+
+Beside the model table (models.py) because both are data about models: the call path (promptgit.llm)
+prices its calls with it, and validation warns about a prompt whose model has no price (PG214)."""
 
 from __future__ import annotations
 
@@ -7,15 +10,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import yaml
+from typing import Any, Protocol
 
 from promptgit.config import Config
-from promptgit.llm.completion import Usage
-from promptgit.resources import data_text
+from promptgit.tokens.models import builtin_data
 
-_DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")  # gpt-4o-mini-2024-07-18: the snapshot of gpt-4o-mini
+
+class TokenCounts(Protocol):
+    """What a price applies to: promptgit.llm.Usage, or any object with these counts."""
+
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def cached_tokens(self) -> int: ...
+
+
+# a snapshot or alias of a model: gpt-4o-mini-2024-07-18, claude-3-5-sonnet-20241022, gemini-2.0-flash-001,
+# claude-3-5-sonnet-latest
+_DATED = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest)$")
 
 
 @dataclass(frozen=True)
@@ -28,7 +42,7 @@ class Price:
     as_of: str | None = None
     source: str | None = None
 
-    def cost(self, usage: Usage) -> float:
+    def cost(self, usage: TokenCounts) -> float:
         """The cost in USD of `usage` (cached input tokens are part of input_tokens, as OpenAI counts)."""
         cached = min(usage.cached_tokens, usage.input_tokens)
         cached_price = self.input if self.cached_input is None else self.cached_input
@@ -52,9 +66,12 @@ class PriceTable:
             found = self.prices.get(_DATED.sub("", model))
         return found
 
-    def cost(self, model: str | None, usage: Usage) -> float | None:
+    def cost(self, model: str | None, usage: TokenCounts) -> float | None:
         price = self.lookup(model)
         return None if price is None else price.cost(usage)
+
+    def priced(self, model: str | None) -> bool:
+        return self.lookup(model) is not None
 
     def with_config(self, config: Config) -> PriceTable:
         """This table plus the `price:` of promptgit.yaml's `models:` entries, which win."""
@@ -80,9 +97,9 @@ def _price(fields: Mapping[str, Any]) -> Price:
 
 @lru_cache(maxsize=1)
 def builtin_prices() -> PriceTable:
-    """The `prices:` section of promptgit/data/models.yaml, read once."""
-    data = yaml.safe_load(data_text("models.yaml"))
-    return PriceTable({str(name): _price(fields) for name, fields in (data.get("prices") or {}).items()})
+    """The `prices:` section of promptgit/data/models.yaml (parsed once, with the model table)."""
+    prices = builtin_data().get("prices") or {}
+    return PriceTable({str(name): _price(fields) for name, fields in prices.items()})
 
 
 def price_table(config: Config | None = None) -> PriceTable:
