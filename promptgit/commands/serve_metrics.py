@@ -40,10 +40,10 @@ def _port(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from promptgit.loader import Repository
-    from promptgit.loader.exposition import start_http_server
-    from promptgit.loader.metrics import loader_metrics
+    from promptgit.observability.exposition import start_http_server
+    from promptgit.observability.registry import metrics_for
 
-    loader_metrics()  # the metric families are listed even before the first load
+    metrics_for()  # the metric families are listed even before the first load
     repository = None
     if args.prefetch is not None:
         repository = Repository(Path.cwd(), args.ref)

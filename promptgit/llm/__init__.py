@@ -4,7 +4,7 @@
     prompt = promptgit.Repository("/srv/prompts").get("content/hook@production")
     answer = promptgit.complete(prompt, client=openai.OpenAI(), cache=promptgit.ResponseCache(), topic="x")
 
-May import format, store, tokens, loader, config, telemetry and the shared modules; never validation or
+May import format, store, tokens, loader, config, observability and the shared modules; never validation or
 the CLI. The response cache lives in promptgit.llm.cache; the call path in complete.py (and plan.py, which
 sync and async share), prices, usage, output schemas and call metrics beside it.
 """

@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry
 from promptgit.errors import ConfigError, PromptgitError
 from promptgit.format.prompt import Prompt
 from promptgit.llm.completion import Completion
-from promptgit.llm.metrics import llm_metrics
 from promptgit.llm.plan import CacheIf, CallPlan, plan
 from promptgit.llm.prices import PriceTable, price_table
-from promptgit.llm.traced import call_span, recorded
+from promptgit.observability.registry import llm_metrics
+from promptgit.observability.tracing import call_span, recorded
 
 if TYPE_CHECKING:
     from promptgit.llm.cache import ResponseCache

@@ -17,10 +17,11 @@ from promptgit.format.outputschema import output_schema
 from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
 from promptgit.llm.completion import Completion, Usage
-from promptgit.llm.metrics import LLMMetrics, model_label
 from promptgit.llm.output import parse_output, response_format
-from promptgit.llm.prices import PriceTable
+from promptgit.llm.prices import PriceTable, model_label
 from promptgit.llm.usage import estimated_usage, response_usage
+from promptgit.observability.bounds import clip
+from promptgit.observability.llm_series import LLMMetrics
 
 log = logging.getLogger("promptgit.llm")
 
@@ -97,7 +98,7 @@ class CallPlan:
         status_code = status if isinstance(status, int) else None
         where = f"{self.prompt.name}@{self.prompt.version}"
         error = LLMCallError(
-            f"{where}: the {self.model or 'model'} call failed: {type(exc).__name__}: {exc}",
+            f"{where}: the {self.model or 'model'} call failed: {type(exc).__name__}: {clip(str(exc))}",
             prompt=self.prompt.name,
             version=self.prompt.version,
             model=self.model,

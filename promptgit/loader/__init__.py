@@ -1,6 +1,6 @@
 """The runtime loader: `Repository` resolves selectors to prompts read from git, with caches and metrics.
 
-May import format, store, tokens, config, telemetry and the shared modules; never validation or the CLI.
+May import format, store, tokens, config, observability and the shared modules; never validation or the CLI.
 """
 
 from __future__ import annotations

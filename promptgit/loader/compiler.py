@@ -30,7 +30,7 @@ from promptgit.format.templating import make_environment, may_reference_template
 from promptgit.loader.caches import LRUCache
 from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics
+from promptgit.observability.loader_series import LoaderMetrics
 from promptgit.store.files import read_contained
 from promptgit.store.gitstore import GitStore
 from promptgit.store.workspace import read_partial_in

@@ -8,7 +8,7 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
-from promptgit.loader.exposition import start_http_server
+from promptgit.observability.exposition import start_http_server
 
 
 def scrape(url: str) -> str:

@@ -12,9 +12,10 @@ from prometheus_client import CollectorRegistry
 from promptgit.llm.cache.backends import default_url, open_backend, redacted
 from promptgit.llm.cache.failures import FaultGuard
 from promptgit.llm.cache.guarded import GuardedBackend
-from promptgit.llm.cache.metrics import COST_SAVED, HITS, MISSES, TOKENS_SAVED, cache_metrics
 from promptgit.llm.cache.singleflight import AsyncSingleFlight, SingleFlight
 from promptgit.llm.cache.stats import CacheStats, saved_by
+from promptgit.observability.registry import cache_metrics
+from promptgit.observability.response_cache_series import COST_SAVED, HITS, MISSES, TOKENS_SAVED
 
 Cacheable = Callable[[dict[str, Any]], bool]
 
@@ -58,7 +59,7 @@ class ResponseCache:
         self._flights = SingleFlight()
         self._counted: tuple[float, int | None] = (0.0, None)
         self._async_flights = AsyncSingleFlight()
-        metrics.entries.track(self)
+        metrics.track(self)
 
     @property
     def backend(self) -> Any:

@@ -13,7 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from prometheus_client import Counter
+from promptgit.observability.bounds import clip
+from promptgit.observability.logs import RateLimitedLog
+from promptgit.observability.response_cache_series import BackendErrors
 
 log = logging.getLogger("promptgit.llm.cache")
 
@@ -24,7 +26,7 @@ class FaultGuard:
     def __init__(
         self,
         backend: str,
-        errors: Counter,
+        errors: BackendErrors,
         *,
         retry_after: float = 1.0,
         max_retry_after: float = 30.0,
@@ -35,14 +37,12 @@ class FaultGuard:
         self._errors = errors
         self._retry_after = retry_after
         self._max_retry_after = max_retry_after
-        self._log_interval = log_interval
+        self._log = RateLimitedLog(log, log_interval, monotonic=monotonic)
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._delay = retry_after
         self._closed_until = 0.0  # the backend is skipped until then
         self._failing = False
-        self._last_log = -float("inf")
-        self._suppressed = 0
 
     def available(self) -> bool:
         """False while backing off from a fault."""
@@ -57,17 +57,13 @@ class FaultGuard:
                 self._closed_until = now + self._delay
                 self._delay = min(max(self._delay * 2, self._retry_after), self._max_retry_after)
                 self._failing = True
-            if now - self._last_log < self._log_interval:
-                self._suppressed += 1
-                return
-            suppressed, self._suppressed, self._last_log = self._suppressed, 0, now
-        more = f" ({suppressed} more since the last report)" if suppressed else ""
-        log.warning(
-            "response cache %s %s failed, calling upstream uncached: %s%s",
+        self._log.warning(
+            self.backend,
+            "response cache %s %s failed, calling upstream uncached: %s",
             self.backend,
             operation,
             _describe(exc),
-            more,
+            extra={"failed": f"response_cache.{self.backend}"},
         )
 
     def succeeded(self) -> None:
@@ -83,5 +79,5 @@ class FaultGuard:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    text = clip(str(exc)).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -57,15 +57,34 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
         assert call.attributes["gen_ai.request.temperature"] == 0
         assert call.attributes["gen_ai.request.max_tokens"] == 50
         assert call.attributes["gen_ai.response.model"] == "gpt-4o-mini"
-        assert call.attributes["gen_ai.response.id"] == "chatcmpl-stub-1"  # the hit is the first answer
-        assert call.attributes["gen_ai.response.finish_reasons"] == ("stop",)
-        assert call.attributes["gen_ai.usage.input_tokens"] == first.usage.input_tokens == 2
-        assert call.attributes["gen_ai.usage.output_tokens"] == first.usage.output_tokens
-        assert call.attributes["promptgit.cost_usd"] == pytest.approx(first.cost_usd)
         assert call.attributes["promptgit.prompt.version"] == "1.0.0"
         assert call.attributes["promptgit.prompt.blob_sha"] == prompt.blob_sha
         assert call.attributes["promptgit.prompt.commit"] == prompt.commit
     assert [call.attributes["promptgit.response_cache.hit"] for call in calls] == [False, True]
+    paid = calls[0]
+    assert paid.attributes["gen_ai.response.id"] == "chatcmpl-stub-1"
+    assert paid.attributes["gen_ai.response.finish_reasons"] == ("stop",)
+    assert paid.attributes["gen_ai.usage.input_tokens"] == first.usage.input_tokens == 2
+    assert paid.attributes["gen_ai.usage.output_tokens"] == first.usage.output_tokens
+    assert paid.attributes["promptgit.cost_usd"] == pytest.approx(first.cost_usd)
+    cache.close()
+
+
+def test_a_cache_hit_spends_nothing_on_its_span(repo, client, spans, tracer) -> None:
+    # issue 20 item 3: a hit carried the first call's usage, cost and response id, and a trace backend
+    # summing gen_ai.usage.* overstated spend; what a hit saved has names of its own
+    prompt = repo.get("content/chat@production")
+    cache = ResponseCache("memory://", registry=CollectorRegistry())
+    first = complete(prompt, client=client, cache=cache, registry=CollectorRegistry(), topic="bread")
+    complete(prompt, client=client, cache=cache, registry=CollectorRegistry(), topic="bread")
+    hit = [span for span in spans.get_finished_spans() if span.name == "chat gpt-4o-mini"][-1]
+    assert hit.attributes["promptgit.response_cache.hit"] is True
+    spent = {key for key in hit.attributes if key.startswith("gen_ai.usage.") or key == "promptgit.cost_usd"}
+    assert spent == set()
+    assert "gen_ai.response.id" not in hit.attributes
+    saved = first.usage.input_tokens + first.usage.output_tokens
+    assert hit.attributes["promptgit.response_cache.saved_tokens"] == saved
+    assert hit.attributes["promptgit.response_cache.saved_cost_usd"] == pytest.approx(first.cost_usd)
     cache.close()
 
 
