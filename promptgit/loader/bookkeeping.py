@@ -81,7 +81,7 @@ class Bookkeeping:
         """The fallback template is served for `name` because of `exc`."""
         self._count("fallbacks")
         self.fallback_log.warning(
-            name,
+            name if name in self.known_names else "_unknown",  # callers choose names: one budget for those
             "serving the fallback template: %s",
             clip(str(exc)),
             extra={"prompt": name, "selector": selector, "source": "fallback"},

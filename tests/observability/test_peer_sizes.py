@@ -68,11 +68,11 @@ def test_a_huge_provider_error_is_cut_in_the_error_and_the_log(released) -> None
     handler = log_json(logging.WARNING, stream, logger="promptgit")
     registry = CollectorRegistry()
     try:
-        with Repository(released.root, registry=registry) as repository:
-            with pytest.raises(LLMCallError) as raised:
-                complete(
-                    repository.get("content/hook@production"), call=failing, registry=registry, topic="x"
-                )
+        with (
+            Repository(released.root, registry=registry) as repository,
+            pytest.raises(LLMCallError) as raised,
+        ):
+            complete(repository.get("content/hook@production"), call=failing, registry=registry, topic="x")
     finally:
         logging.getLogger("promptgit").removeHandler(handler)
         logging.getLogger("promptgit").setLevel(logging.NOTSET)

@@ -100,10 +100,13 @@ def test_the_fallback_warning_is_rate_limited(released, caplog: pytest.LogCaptur
     # issue 20 item 11: one WARNING per fallback use, 240 lines in 12 s, beside a cache fault log that
     # already said once a minute
     registry = CollectorRegistry()
-    with Repository(released.root, registry=registry, fallback="Sorry about {{ topic }}") as repository:
-        with caplog.at_level(logging.WARNING, "promptgit.loader"):
-            for _ in range(240):
-                repository.get("content/gone@production")
+    fallback = "Sorry about {{ topic }}"
+    with (
+        Repository(released.root, registry=registry, fallback=fallback) as repository,
+        caplog.at_level(logging.WARNING, "promptgit.loader"),
+    ):
+        for _ in range(240):
+            repository.get("content/gone@production")
     warnings = [record for record in caplog.records if "fallback" in record.getMessage()]
     assert len(warnings) == 1
     assert warnings[0].pathname.endswith("bookkeeping.py")  # the line that logged, not the helper
