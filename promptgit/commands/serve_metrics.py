@@ -1,4 +1,4 @@
-"""`promptgit serve-metrics`: expose the loader's Prometheus metrics on /metrics until interrupted."""
+"""`promptgit serve-metrics`: expose promptgit's Prometheus metrics on /metrics until interrupted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-HELP = "Serve the loader's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
+HELP = "Serve promptgit's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
 DEFAULT_PORT = 9464  # the port commonly used by exporters embedded in applications
 
 
