@@ -143,8 +143,8 @@ def experiments() -> dict[str, Any]:
                 table(
                     "Outcomes not counted in the time range",
                     f"sum by (reason) (increase(promptgit_outcome_dropped_total{{{JOB}}}[$__range]))",
-                    "record_outcome for a prompt version this process's loader never served (reason "
-                    "unserved_version): a caller passing made-up names or versions",
+                    "record_outcome for versions this process's loader never served, past the cap of 32 "
+                    "such versions (reason unserved_over_cap): a caller passing made-up names or versions",
                 ),
             ],
         ],

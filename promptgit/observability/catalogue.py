@@ -164,7 +164,7 @@ OUTCOME_VALUE_SQUARES = Family(
 OUTCOME_DROPPED = Family(
     "promptgit_outcome_dropped",
     "counter",
-    "Outcomes not counted: for a prompt version this registry's loader never served",
+    "Outcomes not counted: for a prompt version the loader never served, past the cap of such versions",
     ("reason",),
 )
 
@@ -224,7 +224,7 @@ RESPONSE_CACHE_OPERATIONS = (
     "encode",
     "open",
 )
-OUTCOME_DROP_REASONS = ("unserved_version",)
+OUTCOME_DROP_REASONS = ("unserved_over_cap",)
 
 # the values a label can take, for the table in docs/observability.md: (family, label) -> values
 LABEL_VALUES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -8,9 +8,11 @@
                                                        #   promptgit_outcome_value_squares_total
 
 Label values stay bounded whatever the caller passes:
-- prompt and version must be a version the loader served on this registry (a prompt from get(), or the
-  (name, version) a Completion of one carries); anything else is not counted but added to
-  `promptgit_outcome_dropped_total{reason="unserved_version"}`, so 40,000 made-up tuples make no series;
+- a version the loader served on this registry (a prompt from get(), or the (name, version) a
+  Completion of one carries) is always counted; a (name, version) it never served (a tuple recorded later,
+  in another process) is counted for the first MAX_UNSERVED_VERSIONS such pairs, and past that not
+  counted but added to `promptgit_outcome_dropped_total{reason="unserved_over_cap"}`: 40,000 made-up
+  tuples make at most that many pairs of series;
 - an outcome name is a lowercase word (at most 32 characters), and each prompt keeps at most
   MAX_OUTCOMES_PER_PROMPT distinct names on a registry; names past that count as `other`.
 Every outcome name a prompt has is created at 0 for each of its served versions, so that a new version
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 OUTCOME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_OUTCOMES_PER_PROMPT = 16
+MAX_UNSERVED_VERSIONS = 32  # per registry: (name, version) pairs recorded without the loader serving them
 OTHER = "other"
 # the largest magnitude of a numeric outcome: its square and the running sums stay finite floats, with
 # room for any rating, score, duration or amount an application records
@@ -75,6 +78,7 @@ class OutcomeMetrics:
         self._series: dict[tuple[str, str, str], list[float]] = {}
         self._names: dict[str, set[str]] = {}  # prompt -> outcome names seen
         self._versions: dict[str, set[str]] = {}  # prompt -> versions the loader served
+        self._unserved: set[tuple[str, str]] = set()  # pairs counted without being served, up to the cap
         self.dropped = Counter(catalogue.OUTCOME_DROPPED)
         for reason in catalogue.OUTCOME_DROP_REASONS:
             self.dropped.labels(reason=reason)
@@ -112,17 +116,16 @@ class OutcomeMetrics:
             )
         number = float(value) if value is not None else None
         with self._lock:
-            versions = self._versions.get(name)
-            if versions is None or version not in versions:
-                dropped = True
-            else:
-                dropped = False
+            versions = self._versions.get(name, set())
+            served = version in versions
+            dropped = not served and not self._admit_unserved((name, version))
+            if not dropped:
                 seen = self._names.setdefault(name, set())
                 if outcome not in seen:
                     if len(seen) >= MAX_OUTCOMES_PER_PROMPT:
                         outcome = OTHER
                     seen.add(outcome)
-                    for other in versions:  # the new name reads 0 on the prompt's other versions
+                    for other in versions:  # the new name reads 0 on the prompt's served versions
                         self._ensure((name, other, outcome))
                 series = self._ensure((name, version, outcome))
                 series[0] += 1
@@ -131,14 +134,26 @@ class OutcomeMetrics:
                     series[2] += number
                     series[3] += number * number
         if dropped:
-            self.dropped.labels(reason="unserved_version").inc()
+            self.dropped.labels(reason="unserved_over_cap").inc()
             _log.warning(
                 "unserved",
-                "outcome %r not counted: %s@%s was not served by this registry's loader",
+                "outcome %r not counted: %s@%s was not served by this registry's loader, and %d such "
+                "versions are counted already",
                 outcome,
                 clip(name, 200),
                 clip(version, 50),
+                MAX_UNSERVED_VERSIONS,
             )
+
+    def _admit_unserved(self, pair: tuple[str, str]) -> bool:
+        """Whether an unserved (name, version) is counted: one already counted, or a new one under the
+        cap. Called with the lock held."""
+        if pair in self._unserved:
+            return True
+        if len(self._unserved) >= MAX_UNSERVED_VERSIONS:
+            return False
+        self._unserved.add(pair)
+        return True
 
     def _ensure(self, key: tuple[str, str, str]) -> list[float]:
         series = self._series.get(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from promptgit.errors import PromptgitError
-from promptgit.observability.outcome_series import MAX_OUTCOMES_PER_PROMPT
+from promptgit.observability.outcome_series import MAX_OUTCOMES_PER_PROMPT, MAX_UNSERVED_VERSIONS
 
 
 def sample(registry, name: str, **labels: str) -> float:  # type: ignore[no-untyped-def]
@@ -15,7 +15,6 @@ def sample(registry, name: str, **labels: str) -> float:  # type: ignore[no-unty
 def test_outcomes_are_counted_by_version(library, make_repository, registry) -> None:
     repository = make_repository(library.root)
     prompt = repository.get("content/hook@production")
-    repository.get("content/hook@staging")  # 1.1.0 is served too
     repository.record_outcome(prompt, "accepted")
     repository.record_outcome(prompt, "accepted")
     repository.record_outcome(("content/hook", "1.1.0"), "accepted")  # as an llm Completion names it
@@ -117,8 +116,21 @@ def test_caller_chosen_tuples_make_no_series(library, make_repository, registry)
     for n in range(2000):
         repository.record_outcome((f"made/up{n}", "1.0.0"), "accepted")
         repository.record_outcome(("content/hook", f"9.9.{n}"), "accepted")
-    assert series_count(registry, "promptgit_outcome_recorded_total") == before
-    assert sample(registry, "promptgit_outcome_dropped_total", reason="unserved_version") == 4000
+    repository.record_outcome(repository.get("content/hook@production"), "accepted")  # served: counted
+    # the capped unserved pairs, and the served version's own series
+    assert series_count(registry, "promptgit_outcome_recorded_total") == before + MAX_UNSERVED_VERSIONS + 1
+    dropped = 4000 - MAX_UNSERVED_VERSIONS
+    assert sample(registry, "promptgit_outcome_dropped_total", reason="unserved_over_cap") == dropped
+    labels = {"prompt": "content/hook", "version": "1.0.0", "outcome": "accepted"}
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 1
+
+
+def test_a_version_recorded_later_in_another_process_is_counted(library, make_repository, registry) -> None:
+    # docs/experiments.md: a (name, version) tuple from stored identifiers, where nothing was served
+    repository = make_repository(library.root)
+    repository.record_outcome(("content/hook", "1.1.0"), "accepted")
+    labels = {"prompt": "content/hook", "version": "1.1.0", "outcome": "accepted"}
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 1
 
 
 def test_a_huge_value_is_refused_before_anything_is_counted(library, make_repository, registry) -> None:
