@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from promptgit.llm.client import LLM
     from promptgit.llm.complete import acomplete, complete
     from promptgit.llm.completion import Completion
-    from promptgit.loader.exposition import start_http_server
     from promptgit.loader.repository import Repository
+    from promptgit.observability.exposition import start_http_server
 
 __version__ = "0.1.0"
 
@@ -69,7 +69,7 @@ __all__ = [
 _LAZY = {
     "Repository": "promptgit.loader.repository",
     "Prompt": "promptgit.format.prompt",
-    "start_http_server": "promptgit.loader.exposition",
+    "start_http_server": "promptgit.observability.exposition",
     "ResponseCache": "promptgit.llm.cache",
     "LLM": "promptgit.llm.client",
     "complete": "promptgit.llm.complete",

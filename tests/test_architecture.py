@@ -20,17 +20,17 @@ ALLOWED: dict[str, set[str]] = {
     "findings": set(),
     "resources": set(),
     "private_files": set(),  # the on-disk caches' check that only this user wrote a file
-    "telemetry": {"errors"},
-    "format": {"errors", "resources", "telemetry"},
+    "observability": {"errors"},  # series, spans, logs: below every area that counts, traces or logs
+    "format": {"errors", "resources", "observability"},
     "config": SHARED | {"format"},
     "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
-    "store": SHARED | {"config", "format", "sources", "telemetry"},
+    "store": SHARED | {"config", "format", "sources", "observability"},
     "tokens": SHARED | {"config", "format", "sources", "store"},
     "validation": SHARED | {"config", "format", "sources", "store", "tokens"},
     "reporters": SHARED | {"validation"},
-    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "telemetry"},
-    "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "telemetry"},
-    "experiments": SHARED | {"config", "format", "sources", "store", "loader", "telemetry"},
+    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "observability"},
+    "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "observability"},
+    "experiments": SHARED | {"config", "format", "sources", "store", "loader", "observability"},
     "schemas": set(),
     "data": set(),
 }

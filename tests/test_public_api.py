@@ -45,7 +45,7 @@ def test_errors_share_one_base() -> None:
 def test_lazy_names_resolve_to_their_home_modules() -> None:
     assert promptgit.Repository.__module__ == "promptgit.loader.repository"
     assert promptgit.Prompt.__module__ == "promptgit.format.prompt"
-    assert promptgit.start_http_server.__module__ == "promptgit.loader.exposition"
+    assert promptgit.start_http_server.__module__ == "promptgit.observability.exposition"
     assert promptgit.complete.__module__ == promptgit.acomplete.__module__ == "promptgit.llm.complete"
     assert promptgit.Completion.__module__ == "promptgit.llm.completion"
     assert promptgit.LLM.__module__ == "promptgit.llm.client"

@@ -5,7 +5,7 @@
                         cache=promptgit.ResponseCache())
     answer = llm.complete("content/hook@production", key=user_id, inputs={"topic": "x"})
 
-May import format, store, tokens, loader, config, telemetry and the shared modules; never validation or
+May import format, store, tokens, loader, config, observability and the shared modules; never validation or
 the CLI. The response cache lives in promptgit.llm.cache; the client object in client.py, the request and
 the answer's accounting in plan.py (shared by sync and async), answer checks, prices, usage, output
 schemas and call metrics beside it; complete.py has the one-call functions.

@@ -34,9 +34,9 @@ from promptgit.errors import (
 from promptgit.format.cachepolicy import parse_duration
 from promptgit.format.prompt import Prompt
 from promptgit.llm.completion import Completion
-from promptgit.llm.metrics import llm_metrics
 from promptgit.llm.plan import CacheIf, CallPlan, plan, provider_identity
-from promptgit.llm.traced import call_span, recorded
+from promptgit.observability.registry import llm_metrics
+from promptgit.observability.tracing import call_span, recorded
 from promptgit.tokens.prices import PriceTable, price_table
 
 if TYPE_CHECKING:

@@ -26,10 +26,11 @@ from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
 from promptgit.llm.answers import TRUNCATED, AnswerError, answer_text, finish_reason
 from promptgit.llm.completion import Completion, Usage
-from promptgit.llm.metrics import LLMMetrics, model_label
 from promptgit.llm.output import parse_output, response_format
 from promptgit.llm.usage import UsageError, estimated_usage, response_usage
-from promptgit.tokens.prices import PriceTable
+from promptgit.observability.bounds import clip
+from promptgit.observability.llm_series import LLMMetrics
+from promptgit.tokens.prices import PriceTable, model_label
 
 log = logging.getLogger("promptgit.llm")
 
@@ -124,7 +125,7 @@ class CallPlan:
         what = f"the {self.model or 'model'} call failed"
         detail = f"{type(exc).__name__}: {exc}" if field is None else f"the answer's {exc}"
         error = LLMCallError(
-            f"{self.where}: {what}: {detail}",
+            f"{self.where}: {what}: {clip(detail)}",
             prompt=self.prompt.name,
             version=self.prompt.version,
             model=self.model,

@@ -12,7 +12,7 @@ Entries hold a marshalled code object, which is executed: the directory must be 
   0600, refused when another user owns it or anyone else can read or write it) precedes the payload, and
   is checked before the payload is unmarshalled. Someone who can replace an entry but not read the key
   cannot make one that is run.
-- Any refusal or mismatch is a miss, counted by reason (`promptgit_disk_cache_rejects_total`), never an
+- Any refusal or mismatch is a miss, counted by reason (`promptgit_loader_disk_cache_rejects_total`), never an
   exec; the prompt is compiled again and the entry rewritten. Entries are written to a temporary file
   and renamed into place.
 """
@@ -49,7 +49,7 @@ _COMPILING_MODULES = ("prompt.py", "templating.py", "messages.py", "frontmatter.
 _KEY_BYTES = 32
 _MAC_BYTES = hashlib.sha256().digest_size
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a compiled prompt is kilobytes; anything this large is not ours
-# why an entry was not used: the `reason` label of promptgit_disk_cache_rejects_total
+# why an entry was not used: the `reason` label of promptgit_loader_disk_cache_rejects_total
 REJECT_REASONS = ("untrusted_directory", "untrusted_entry", "signature", "format")
 
 log = logging.getLogger("promptgit.loader")

@@ -106,3 +106,13 @@ def price_table(config: Config | None = None) -> PriceTable:
     """The built-in prices plus a repository's, e.g. `price_table(load_config(root))`."""
     table = builtin_prices()
     return table if config is None else table.with_config(config)
+
+
+def model_label(model: str | None, prices: PriceTable) -> str:
+    """The `model` label of the call path's series: `model` when the token or price table knows it, else
+    `other` (keeps the label's values bounded whatever a caller or provider names)."""
+    if not model:
+        return "other"
+    from promptgit.tokens import model_table
+
+    return model if prices.lookup(model) is not None or model_table().lookup(model).known else "other"

@@ -25,10 +25,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import Counter
-
 from promptgit.llm.cache import keys_and_values
 from promptgit.llm.cache.backends import Backend, Locks
+from promptgit.observability.bounds import clip
+from promptgit.observability.counting import Counter
+from promptgit.observability.logs import RateLimitedLog
+from promptgit.observability.response_cache_series import BackendErrors
 from promptgit.private_files import UntrustedPath
 
 log = logging.getLogger("promptgit.llm.cache")
@@ -44,7 +46,7 @@ class FaultGuard:
     def __init__(
         self,
         backend: str,
-        errors: Counter,
+        errors: BackendErrors,
         bypassed: Counter,
         *,
         retry_after: float = 1.0,
@@ -55,13 +57,11 @@ class FaultGuard:
         self.retry_after = retry_after
         self._errors = errors
         self._bypassed = bypassed.labels(backend)
-        self._log_interval = log_interval
+        self._log = RateLimitedLog(log, log_interval, monotonic=monotonic)
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._failing = False
         self._closed_until = 0.0  # while failing, nothing is sent before then
-        self._last_log = -float("inf")
-        self._suppressed = 0
         self.windows = 0  # back-off windows opened by a fault so far (a failed probe keeps its own)
 
     def admit(self) -> bool:
@@ -92,17 +92,13 @@ class FaultGuard:
                 self._failing = True
                 self._closed_until = now + self.retry_after
                 self.windows += 1
-            if now - self._last_log < self._log_interval:
-                self._suppressed += 1
-                return
-            suppressed, self._suppressed, self._last_log = self._suppressed, 0, now
-        more = f" ({suppressed} more since the last report)" if suppressed else ""
-        log.warning(
-            "response cache %s %s failed, calling upstream uncached: %s%s",
+        self._log.warning(
+            self.backend,
+            "response cache %s %s failed, calling upstream uncached: %s",
             self.backend,
             operation,
             _describe(exc),
-            more,
+            extra={"failed": f"response_cache.{self.backend}"},
         )
 
     def succeeded(self) -> bool:
@@ -248,5 +244,5 @@ def _operation(operation: str, exc: BaseException) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    text = clip(str(exc)).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -14,13 +14,15 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING, Any
 
 from promptgit.llm.cache.backends import default_url, open_backend, redacted
 from promptgit.llm.cache.fail_open import FaultGuard, GuardedBackend
-from promptgit.llm.cache.metrics import COST_SAVED, HITS, MISSES, TOKENS_SAVED, cache_metrics
+from promptgit.observability.registry import cache_metrics
+from promptgit.observability.response_cache_series import COST_SAVED, HITS, MISSES, TOKENS_SAVED
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 Cacheable = Callable[[dict[str, Any]], bool]
 
@@ -68,7 +70,7 @@ class ResponseCache:
         self._totals: list[float] = [0, 0, 0, 0.0]
         self._flights = SingleFlight()
         self._async_flights = AsyncSingleFlight()
-        metrics.entries.track(self)
+        metrics.track(self)
 
     @property
     def backend(self) -> Any:

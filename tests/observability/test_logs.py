@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from promptgit import telemetry
+from promptgit import observability
 from promptgit.errors import InputValidationError
 from promptgit.loader import Repository
-from promptgit.telemetry import JSONFormatter, request_context
+from promptgit.observability import JSONFormatter, request_context
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -35,7 +35,7 @@ class Lines:
 @pytest.fixture
 def lines() -> Iterator[Lines]:
     stream = io.StringIO()
-    handler = telemetry.log_json(logging.DEBUG, stream, logger="promptgit")
+    handler = observability.log_json(logging.DEBUG, stream, logger="promptgit")
     yield Lines(stream)
     logger = logging.getLogger("promptgit")
     logger.removeHandler(handler)
@@ -89,7 +89,7 @@ def test_without_a_span_the_request_context_gives_the_ids(lines) -> None:
     assert (nested["request_id"], nested["user_id"], nested["trace_id"]) == ("r-2b", "u-1", "abc123")
     assert "span_id" not in nested
     assert (outer["request_id"], outer["message"], "user_id" in outer) == ("r-2", "outer again", False)
-    assert telemetry.current_request() == {}
+    assert observability.current_request() == {}
 
 
 def test_the_span_wins_over_a_request_contexts_trace_id_and_extra_wins_over_both(lines, tracer) -> None:

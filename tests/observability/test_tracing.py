@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import CollectorRegistry
 
-from promptgit import telemetry
+from promptgit import observability
 from promptgit.errors import InputValidationError, PromptNotFoundError, RenderError
 from promptgit.loader import Repository
 
@@ -110,9 +110,9 @@ def test_no_span_outside_a_trace_or_under_a_sampled_out_parent(released, spans) 
     sampled_out = TracerProvider(sampler=ALWAYS_OFF).get_tracer("sampled-out")
     with sampled_out.start_as_current_span("request") as request:
         assert not request.is_recording() and request.get_span_context().is_valid
-        assert not telemetry.recording()
+        assert not observability.recording()
         repository.get("content/hook@production").render(topic="b")
-        telemetry.annotate(repository.get("content/hook"))  # a no-op on a span that does not record
+        observability.annotate(repository.get("content/hook"))  # a no-op on a span that does not record
     assert spans.get_finished_spans() == ()
     repository.close()
 
@@ -121,9 +121,9 @@ def test_annotate_stamps_the_release_on_the_callers_span(released, spans, tracer
     repository = Repository(released.root, registry=CollectorRegistry())
     prompt = repository.get("content/hook@production")
     with tracer.start_as_current_span("my llm call"):
-        telemetry.annotate(prompt, selector="content/hook@production")
+        observability.annotate(prompt, selector="content/hook@production")
     other = tracer.start_span("explicit")
-    telemetry.annotate(prompt, other)
+    observability.annotate(prompt, other)
     other.end()
     mine, explicit = spans.get_finished_spans()
     assert mine.attributes["promptgit.prompt.version"] == "1.2.0"
@@ -137,7 +137,7 @@ def test_annotate_stamps_the_release_on_the_callers_span(released, spans, tracer
 def test_completion_span_follows_the_genai_conventions(released, spans) -> None:
     repository = Repository(released.root, registry=CollectorRegistry())
     prompt = repository.get("content/hook@production")
-    with telemetry.completion_span(
+    with observability.completion_span(
         prompt, "gpt-4o-mini", params={"temperature": 0.2, "max_tokens": 50, "stop": ["\n"]}
     ) as call:
         assert call.recording
@@ -178,9 +178,9 @@ def test_completion_span_follows_the_genai_conventions(released, spans) -> None:
 def test_completion_span_records_a_failed_call(released, spans) -> None:
     repository = Repository(released.root, registry=CollectorRegistry())
     prompt = repository.get("content/hook")
-    with pytest.raises(ConnectionError), telemetry.completion_span(prompt, "gpt-4o"):
+    with pytest.raises(ConnectionError), observability.completion_span(prompt, "gpt-4o"):
         raise ConnectionError("provider down")
-    with telemetry.completion_span(prompt, "gpt-4o") as call:
+    with observability.completion_span(prompt, "gpt-4o") as call:
         call.error("invalid_output")
     raised, handled = spans.get_finished_spans()
     assert raised.status.status_code is StatusCode.ERROR
@@ -195,16 +195,16 @@ def test_without_opentelemetry_imported_nothing_imports_it(released) -> None:
         f"""
         import sys
         from prometheus_client import CollectorRegistry
-        from promptgit import telemetry
+        from promptgit import observability
         from promptgit.loader import Repository
         repository = Repository({str(released.root)!r}, registry=CollectorRegistry())
         prompt = repository.get("content/hook@production")
         assert prompt.render(topic="x") == "Hook about x"
-        telemetry.annotate(prompt)
-        with telemetry.completion_span(prompt, "gpt-4o-mini") as call:
+        observability.annotate(prompt)
+        with observability.completion_span(prompt, "gpt-4o-mini") as call:
             call.usage(1, 2)
             assert not call.recording
-        assert telemetry.trace_ids() is None
+        assert observability.trace_ids() is None
         assert not [name for name in sys.modules if name.startswith("opentelemetry")], "imported"
         print("ok")
         """
@@ -220,12 +220,12 @@ def test_the_global_provider_is_the_sdk(tracer) -> None:
 
 
 def test_recording_falls_back_to_the_public_api_without_the_span_key(monkeypatch, tracer) -> None:
-    from promptgit.telemetry import tracing
+    from promptgit.observability import tracing
 
     # a later API without the private key: promptgit's lookup sees a module without it
     monkeypatch.setitem(sys.modules, "opentelemetry.trace.propagation", types.SimpleNamespace())
     monkeypatch.setattr(tracing, "_current_span", None)
-    assert not telemetry.recording()
+    assert not observability.recording()
     with tracer.start_as_current_span("request"):
-        assert telemetry.recording()
+        assert observability.recording()
     assert tracing._current_span is trace.get_current_span

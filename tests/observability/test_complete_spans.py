@@ -82,6 +82,24 @@ def test_a_call_is_a_client_span_with_the_render_inside(repo, client, spans, tra
     cache.close()
 
 
+def test_a_cache_hit_spends_nothing_on_its_span(repo, client, spans, tracer) -> None:
+    # issue 20 item 3: a hit carried the first call's usage, cost and response id, and a trace backend
+    # summing gen_ai.usage.* overstated spend; what a hit saved has names of its own
+    prompt = repo.get("content/chat@production")
+    cache = ResponseCache("memory://", registry=CollectorRegistry())
+    first = complete(prompt, {"topic": "bread"}, client=client, cache=cache, registry=CollectorRegistry())
+    complete(prompt, {"topic": "bread"}, client=client, cache=cache, registry=CollectorRegistry())
+    hit = [span for span in spans.get_finished_spans() if span.name == "chat gpt-4o-mini"][-1]
+    assert hit.attributes["promptgit.response_cache.hit"] is True
+    spent = {key for key in hit.attributes if key.startswith("gen_ai.usage.") or key == "promptgit.cost_usd"}
+    assert spent == set()
+    assert "gen_ai.response.id" not in hit.attributes
+    saved = first.usage.input_tokens + first.usage.output_tokens
+    assert hit.attributes["promptgit.response_cache.saved_tokens"] == saved
+    assert hit.attributes["promptgit.response_cache.saved_cost_usd"] == pytest.approx(first.cost_usd)
+    cache.close()
+
+
 def test_a_failed_call_is_an_error_span(repo, client, stub, spans) -> None:
     stub.fail(500)
     with pytest.raises(LLMCallError):

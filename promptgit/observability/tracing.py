@@ -13,7 +13,8 @@ Nothing here imports opentelemetry. An application that set up tracing has impor
 Attributes: `gen_ai.prompt.name`, `promptgit.prompt.name`, `.version`, `.label`, `.commit`, `.blob_sha`,
 `.variant`, `.origin`, `promptgit.selector`, `promptgit.source`, `promptgit.cache.hit` (get),
 `promptgit.response_cache.hit` (complete), and the conventions' `gen_ai.*` on complete.
-Errors: status ERROR and an exception event.
+Errors: status ERROR and an exception event. Every attribute goes through bounds.py: text from peers (a
+provider's model name or response id) is cut to MAX_ATTRIBUTE_CHARS, token counts are kept within int64.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+
+from promptgit.observability.bounds import bounded_attribute, bounded_int
 
 TRACER_NAME = "promptgit"
 AttributeValue = str | bool | int | float | list[str]
@@ -77,7 +80,8 @@ def start_span(
     from opentelemetry.trace import SpanKind
 
     kind = SpanKind.CLIENT if client else SpanKind.INTERNAL
-    return _get_tracer().start_as_current_span(name, kind=kind, attributes=dict(attributes))
+    bounded = {key: bounded_attribute(value) for key, value in attributes.items()}
+    return _get_tracer().start_as_current_span(name, kind=kind, attributes=bounded)
 
 
 def prompt_attributes(prompt: Any, selector: Any = None) -> dict[str, AttributeValue]:
@@ -109,7 +113,7 @@ def annotate(prompt: Any, span: Any = None, *, selector: Any = None) -> None:
             return
         span = trace.get_current_span()
     if span.is_recording():
-        span.set_attributes(prompt_attributes(prompt, selector))
+        span.set_attributes(_bounded(prompt_attributes(prompt, selector)))
 
 
 def trace_ids() -> tuple[str, str] | None:
@@ -133,16 +137,20 @@ class CompletionSpan:
     def recording(self) -> bool:
         return self._span is not None
 
-    def cache(self, hit: bool) -> None:
+    def set(self, key: str, value: AttributeValue) -> None:
+        """One attribute, bounded (bounds.py); for attributes the methods below do not name."""
         if self._span is not None:
-            self._span.set_attribute("promptgit.response_cache.hit", hit)
+            self._span.set_attribute(key, bounded_attribute(value))
+
+    def cache(self, hit: bool) -> None:
+        self.set("promptgit.response_cache.hit", hit)
 
     def usage(self, input_tokens: int, output_tokens: int, cached_tokens: int | None = None) -> None:
         if self._span is not None:
-            self._span.set_attribute("gen_ai.usage.input_tokens", int(input_tokens))
-            self._span.set_attribute("gen_ai.usage.output_tokens", int(output_tokens))
+            self.set("gen_ai.usage.input_tokens", bounded_int(input_tokens))
+            self.set("gen_ai.usage.output_tokens", bounded_int(output_tokens))
             if cached_tokens:
-                self._span.set_attribute("gen_ai.usage.cache_read.input_tokens", int(cached_tokens))
+                self.set("gen_ai.usage.cache_read.input_tokens", bounded_int(cached_tokens))
 
     def response(
         self,
@@ -153,23 +161,22 @@ class CompletionSpan:
         if self._span is None:
             return
         if model:
-            self._span.set_attribute("gen_ai.response.model", model)
+            self.set("gen_ai.response.model", str(model))
         if response_id:
-            self._span.set_attribute("gen_ai.response.id", response_id)
+            self.set("gen_ai.response.id", str(response_id))
         if finish_reasons:
-            self._span.set_attribute("gen_ai.response.finish_reasons", list(finish_reasons))
+            self.set("gen_ai.response.finish_reasons", [str(reason) for reason in finish_reasons])
 
     def cost(self, usd: float) -> None:
-        if self._span is not None:
-            self._span.set_attribute("promptgit.cost_usd", float(usd))
+        self.set("promptgit.cost_usd", float(usd))
 
     def error(self, error_type: str) -> None:
         """A failure complete() handles itself (an invalid output, say) rather than raising."""
         if self._span is not None:
             from opentelemetry.trace import Status, StatusCode
 
-            self._span.set_attribute("error.type", error_type)
-            self._span.set_status(Status(StatusCode.ERROR, error_type))
+            self.set("error.type", error_type)
+            self._span.set_status(Status(StatusCode.ERROR, bounded_attribute(error_type)))
 
 
 _REQUEST_PARAMS = {
@@ -210,3 +217,67 @@ def completion_span(
             attributes[name] = value
     with start_span(f"{operation} {model}" if model else operation, attributes, client=True) as span:
         yield CompletionSpan(span)
+
+
+def _bounded(attributes: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    return {key: bounded_attribute(value) for key, value in attributes.items()}
+
+
+def call_span(
+    prompt: Any, model: str | None, params: Mapping[str, Any] | None
+) -> AbstractContextManager[CompletionSpan]:
+    """`chat {model}` around one complete()'s render, cache lookup and provider call (a no-op without
+    OpenTelemetry); `model` and `params` are the call's, over the prompt's own."""
+    return completion_span(prompt, model or prompt.model, params={**prompt.params, **(params or {})})
+
+
+def recorded(span: CompletionSpan, completion: Any) -> Any:
+    """Write what a call returned (a Completion) on its span: cache hit, usage, response model and id,
+    cost; returns the completion."""
+    if not span.recording:
+        return completion
+    if completion.cache_key is not None:
+        span.cache(completion.cached)
+    response = completion.response if isinstance(completion.response, Mapping) else {}
+    choices = response.get("choices")
+    choices = choices if isinstance(choices, list) else []
+    reasons = [
+        str(c["finish_reason"]) for c in choices[:16] if isinstance(c, dict) and c.get("finish_reason")
+    ]
+    if completion.cached:
+        # a hit spends nothing: the original call's usage, cost and response id would count it twice in
+        # a trace backend that sums them; what it saved has names of its own
+        saved = completion.saved_usage
+        span.set(
+            "promptgit.response_cache.saved_tokens", bounded_int(saved.input_tokens + saved.output_tokens)
+        )
+        if completion.saved_cost_usd is not None:
+            span.set("promptgit.response_cache.saved_cost_usd", float(completion.saved_cost_usd))
+        span.response(completion.model, None, reasons)
+        return completion
+    usage = completion.usage
+    span.usage(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
+    response_id = response.get("id")
+    span.response(completion.model, str(response_id) if response_id else None, reasons)
+    if completion.cost_usd is not None:
+        span.cost(completion.cost_usd)
+    return completion
+
+
+def traced_get(
+    get: Callable[[Any], tuple[Any, str]], selector: Any, parse: Callable[[str], Any] | None = None
+) -> Any:
+    """Run `get` (returning the prompt and its source: cache, git or fallback) in a span `promptgit.get`
+    with the selector (parsed by `parse` when it is a string, for its label), the prompt's release
+    attributes, the source and whether the resolution cache answered. Call only when `recording()`."""
+    with start_span("promptgit.get", {"promptgit.selector": str(selector)}) as span:
+        try:
+            prompt, source = get(selector)
+        except Exception as exc:
+            span.set_attribute("error.type", type(exc).__name__)
+            raise
+        parsed = parse(selector) if isinstance(selector, str) and parse is not None else selector
+        span.set_attributes(_bounded(prompt_attributes(prompt, parsed)))
+        span.set_attribute("promptgit.source", source)
+        span.set_attribute("promptgit.cache.hit", source == "cache")
+        return prompt
