@@ -45,7 +45,9 @@ def overview() -> dict[str, Any]:
                     "percentunit",
                 ),
                 stat("Render p95", quantile(0.95, "promptgit_loader_render_duration_seconds"), "s"),
-                stat("Fallbacks (range)", f"sum(increase(promptgit_loader_fallbacks_total{{{JOB}}}[$__range]))"),
+                stat(
+                    "Fallbacks (range)", f"sum(increase(promptgit_loader_fallbacks_total{{{JOB}}}[$__range]))"
+                ),
                 stat(
                     "Refresh failures (range)",
                     f"sum(increase(promptgit_loader_refresh_failures_total{{{JOB}}}[$__range]))",
@@ -146,7 +148,12 @@ def prompts() -> dict[str, Any]:
                 ),
                 timeseries(
                     "Render p95 by prompt",
-                    [(quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt", SEL), "{{prompt}}")],
+                    [
+                        (
+                            quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt", SEL),
+                            "{{prompt}}",
+                        )
+                    ],
                     "s",
                 ),
             ],
@@ -177,19 +184,28 @@ def cache() -> dict[str, Any]:
                     "Hits and misses by layer",
                     [
                         (f"sum by (layer) ({rate('promptgit_loader_cache_hits_total')})", "hits {{layer}}"),
-                        (f"sum by (layer) ({rate('promptgit_loader_cache_misses_total')})", "misses {{layer}}"),
+                        (
+                            f"sum by (layer) ({rate('promptgit_loader_cache_misses_total')})",
+                            "misses {{layer}}",
+                        ),
                     ],
                     "reqps",
                 ),
                 timeseries(
-                    "Entries by layer", [(f"sum by (layer) (promptgit_loader_cache_entries{{{JOB}}})", "{{layer}}")]
+                    "Entries by layer",
+                    [(f"sum by (layer) (promptgit_loader_cache_entries{{{JOB}}})", "{{layer}}")],
                 ),
             ],
             [
                 loads_by_source(),
                 timeseries(
                     "Refresh failures",
-                    [(f"sum by (instance) ({rate('promptgit_loader_refresh_failures_total')})", "{{instance}}")],
+                    [
+                        (
+                            f"sum by (instance) ({rate('promptgit_loader_refresh_failures_total')})",
+                            "{{instance}}",
+                        )
+                    ],
                     "reqps",
                     "Git reads that failed; the loader keeps serving last-known-good",
                 ),

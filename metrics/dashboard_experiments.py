@@ -113,7 +113,9 @@ def experiments() -> dict[str, Any]:
                     "Render p95 by version",
                     [
                         (
-                            quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt, version", SEL),
+                            quantile(
+                                0.95, "promptgit_loader_render_duration_seconds", ", prompt, version", SEL
+                            ),
                             BY_VERSION,
                         )
                     ],
