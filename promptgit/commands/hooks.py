@@ -13,9 +13,16 @@ from pathlib import Path
 
 from promptgit.commands.release import open_repository
 from promptgit.config import CONFIG_FILE
+from promptgit.errors import GitError
+from promptgit.sources.source import PARTIALS_DIR
 from promptgit.store.gitstore import TAG_PREFIX, GitStore
 from promptgit.store.releasing import git
-from promptgit.store.staged import staged_changes
+from promptgit.store.staged import (
+    StagedChanges,
+    removed_prompt_names,
+    staged_changes,
+    touched_label_entries,
+)
 from promptgit.store.workspace import Workspace
 
 HELP = "Install plain git hooks (pre-commit: check what a commit changes; pre-push: protect release tags)."
@@ -117,7 +124,35 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
                 f"promptgit: note: {name} has unstaged changes; the working tree version is checked",
                 file=sys.stderr,
             )
-    return _validate(workspace, paths, base="HEAD", select=families)
+    scope = None if paths is None else _version_scope(workspace, store, staged)
+    return _validate(workspace, paths, base="HEAD", select=families, scope=scope)
+
+
+VersionScope = tuple[list[Path], "frozenset[tuple[str, str]] | None"]
+
+
+def _version_scope(workspace: Workspace, store: GitStore, staged: StagedChanges) -> VersionScope:
+    """What the version rules judge for a commit: its staged prompts, the prompts that include a staged
+    partial, and the label entries it adds, changes, or leaves naming a removed prompt."""
+    from promptgit.validation.version_checks import prompts_including
+
+    prompts = [path for path in staged.to_check if workspace.name_of(path) is not None]
+    partials = []
+    for path in staged.to_check:
+        try:
+            relative = path.resolve().relative_to(workspace.source.resolved_directory).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            continue
+        if relative.split("/")[0] == PARTIALS_DIR:
+            partials.append(relative)
+    known = set(prompts)
+    prompts += [path for path in prompts_including(workspace, partials) if path not in known]
+    removed = removed_prompt_names(staged.removed, workspace.git_prompts_dir)
+    try:
+        before = workspace.at_commit(store, store.resolve_commit("HEAD"), "HEAD")
+    except GitError:  # the first commit: every entry is new
+        before = None
+    return prompts, touched_label_entries(store, before, workspace.source, removed)
 
 
 def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> int:
@@ -144,12 +179,17 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> i
 
 
 def _validate(
-    workspace: Workspace, paths: list[Path] | None, base: str | None, select: set[str] | None = None
+    workspace: Workspace,
+    paths: list[Path] | None,
+    base: str | None,
+    select: set[str] | None = None,
+    scope: VersionScope | None = None,
 ) -> int:
-    """Run the validator and print its text report; the version rules always see every prompt and label.
+    """Run the validator and print its text report.
 
-    A staged partial or a deleted prompt is not a prompt path, yet it can break a version rule (PG505,
-    PG506), so `paths` limits only the file-level families.
+    `paths` limits the file-level families; the version rules judge `scope` (the prompts and label entries
+    a commit touches, `_version_scope`: a staged partial or a deleted prompt is not a prompt path, yet it
+    can break a version rule, PG505, PG506), or every prompt and label when it is None.
     """
     from promptgit.format.bounded import RENDER_BYTES
     from promptgit.reporters import REPORTERS
@@ -165,7 +205,10 @@ def _validate(
             run_validation(workspace, paths, base=base, select=file_families, sample_memory=RENDER_BYTES)
         )
     if "versions" in families:
-        reports.append(run_validation(workspace, None, base=base, select={"versions"}))
+        prompts, entries = scope if scope is not None else (None, None)
+        reports.append(
+            run_validation(workspace, prompts, base=base, select={"versions"}, label_entries=entries)
+        )
     findings = sorted({item for report in reports for item in report.findings})
     report = Report(findings, max((report.files_checked for report in reports), default=0))
     if findings:

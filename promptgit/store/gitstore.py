@@ -49,6 +49,7 @@ class GitStore(GitObjects):
         super().__init__(path, max_object_bytes=max_object_bytes)
         self._packed: PackedRefs | None = None
         self._tags: dict[str, dict[str, TagRef]] = {}
+        self._sorted: dict[str, tuple[str, ...]] = {}  # name -> its released versions, sorted once
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._peeled: dict[str, str] = {}  # tag object -> its commit
@@ -90,6 +91,7 @@ class GitStore(GitObjects):
         with self._lock:
             self._packed = None
             self._tags.clear()
+            self._sorted.clear()
             self._exact.clear()
         self._check_alive()
 
@@ -131,6 +133,7 @@ class GitStore(GitObjects):
         with self._lock:
             self._packed = None
             self._tags.pop(name, None)
+            self._sorted.pop(name, None)
             self._exact.pop((name, version), None)
             return self._tag_ref(name, version)
 
@@ -149,8 +152,15 @@ class GitStore(GitObjects):
         return {version: ref for version, ref in refs.items() if VERSION_PATTERN.match(version)}
 
     def release_versions(self, name: str) -> list[str]:
-        """Released versions of `name`, ascending by semver; read from tag refs only (no tag objects)."""
-        return sort_versions(self._tag_refs(name))
+        """Released versions of `name`, ascending by semver; read from tag refs only (no tag objects).
+
+        Sorted once per listing of the refs: the version rules ask several times per prompt."""
+        with self._lock:
+            cached = self._sorted.get(name)
+            if cached is None or name not in self._tags:
+                cached = tuple(sort_versions(self._tag_refs(name)))
+                _bounded(self._sorted)[name] = cached
+        return list(cached)
 
     def release(self, name: str, version: str) -> Release:
         """The release `name@version`, with its commit, date and message; PromptNotFoundError when absent."""

@@ -8,6 +8,8 @@ release was tagged), its highest release anywhere.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from promptgit.errors import GitError, PromptSyntaxError
@@ -22,6 +24,7 @@ from promptgit.store.selectors import VERSION_PATTERN, version_key
 from promptgit.store.workspace import Workspace
 
 _NO_TAGS_OPTION = "--no-tags"
+_GLOB = re.compile(r"[*?\[\\]")  # a name git's ref patterns would read as a wildcard: list every tag
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,17 @@ class Judgement:
 
 class ReleaseLines:
     """The releases reachable from HEAD, listed once per run (one `git for-each-ref --merged`), and the
-    released files of the workspace's prompts (read from their tagged commits)."""
+    released files of the workspace's prompts (read from their tagged commits).
 
-    def __init__(self, workspace: Workspace, store: GitStore) -> None:
+    `names`: the prompts a run judges (a commit's staged prompts), when known: the listing then names
+    only their tags, so a one-prompt commit does not read every tag of the repository."""
+
+    def __init__(self, workspace: Workspace, store: GitStore, names: Iterable[str] | None = None) -> None:
         self.workspace = workspace
         self.store = store
+        self._names = None if names is None else sorted(set(names))
         self._reachable: dict[str, list[str]] | None = None
+        self._last: dict[str, str | None] = {}
 
     def release_source(self, name: str, version: str) -> CommitSource:
         """The prompts of the commit release `version` of `name` tagged."""
@@ -56,25 +64,31 @@ class ReleaseLines:
         return self.release_source(name, version).read_prompt(name)
 
     def last_release(self, name: str) -> str | None:
-        released = self.store.release_versions(name)
-        if not released:
-            return None
-        reachable = self._reachable_releases().get(name)
-        return max(reachable or released, key=version_key)
+        if name not in self._last:
+            released = self.store.release_versions(name)
+            reachable = self._reachable_releases(name).get(name) if released else None
+            self._last[name] = max(reachable or released, key=version_key) if released else None
+        return self._last[name]
 
-    def _reachable_releases(self) -> dict[str, list[str]]:
+    def _reachable_releases(self, name: str) -> dict[str, list[str]]:
+        if self._names is not None and name not in self._names:
+            self._names = None  # asked about a prompt outside the scope: list every tag once instead
+            self._reachable = None
         if self._reachable is None:
             self._reachable = {}
+            patterns = [f"refs/tags/{TAG_PREFIX}"]
+            if self._names is not None and not any(_GLOB.search(each) for each in self._names):
+                patterns = [f"refs/tags/{TAG_PREFIX}{each}/" for each in self._names]
             try:
                 listing = self.store.run_git(
-                    "for-each-ref", "--merged=HEAD", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}"
+                    "for-each-ref", "--merged=HEAD", "--format=%(refname)", *patterns
                 )
             except GitError:  # an unborn HEAD: nothing is reachable
                 listing = ""
             for refname in listing.splitlines():
-                name, _, version = refname.removeprefix(f"refs/tags/{TAG_PREFIX}").rpartition("/v")
-                if name and VERSION_PATTERN.match(version):
-                    self._reachable.setdefault(name, []).append(version)
+                tagged, _, version = refname.removeprefix(f"refs/tags/{TAG_PREFIX}").rpartition("/v")
+                if tagged and VERSION_PATTERN.match(version):
+                    self._reachable.setdefault(tagged, []).append(version)
         return self._reachable
 
     def judge(self, name: str, document: PromptDocument, data: bytes) -> Judgement | None:

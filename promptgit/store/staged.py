@@ -5,12 +5,14 @@ and the prompts directory is the configured one.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from promptgit.config import CONFIG_FILE
+from promptgit.errors import PromptgitError
 from promptgit.format.prompt import SUFFIX
-from promptgit.sources.source import LABELS_FILE
+from promptgit.sources.source import LABELS_FILE, PARTIALS_DIR, PromptSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releasing import git
 
@@ -61,3 +63,36 @@ def _ours(path: str, prompts: PurePosixPath) -> bool:
             return False
         relative = relative.relative_to(prompts)
     return relative.suffix == SUFFIX or relative.as_posix() == LABELS_FILE
+
+
+def touched_label_entries(
+    store: GitStore, before: PromptSource | None, after: PromptSource, removed: Collection[str]
+) -> frozenset[tuple[str, str]] | None:
+    """The (label, prompt) entries of the labels file of `after` that a change touches: added or changed
+    since `before` (None: nothing before), or naming a prompt in `removed`. None when either file does not
+    parse: then every entry is judged (and the schema rules say what is wrong)."""
+    try:
+        now = store.labels(after)
+        then = store.labels(before) if before is not None else {}
+    except PromptgitError:
+        return None
+    gone = set(removed)
+    return frozenset(
+        (label, name)
+        for label, entries in now.items()
+        for name, entry in entries.items()
+        if name in gone or then.get(label, {}).get(name) != entry
+    )
+
+
+def removed_prompt_names(removed: Collection[str], prompts_dir: str) -> list[str]:
+    """The prompt names of removed paths (from the repository root); partials and labels.yaml left out."""
+    names = []
+    prompts = PurePosixPath(prompts_dir)
+    for path in removed:
+        relative = PurePosixPath(path)
+        if str(prompts) != ".":
+            relative = relative.relative_to(prompts)
+        if relative.suffix == SUFFIX and relative.parts[0] != PARTIALS_DIR:
+            names.append(relative.as_posix()[: -len(SUFFIX)])
+    return names

@@ -6,7 +6,7 @@ every file completely: a broken file yields its findings and never hides the fin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +74,7 @@ def run(
     select: Iterable[str] | None = None,
     jobs: int = 1,
     sample_memory: int | None = None,
+    label_entries: Collection[tuple[str, str]] | None = None,
 ) -> Report:
     """Like `validate`, and also counts the files checked (for the summary line).
 
@@ -81,12 +82,15 @@ def run(
     default stays in-process, since forking is unsafe in an application that runs threads.
     `sample_memory` caps the memory each sample render may add (bounded.memory_limit); it holds
     for the whole process while a render runs, so it is the CLI's to set, not an application's.
+    `label_entries`: the (label, prompt) entries of the labels file the version rules judge (a commit's,
+    commands/hooks.py); None: every entry.
     """
     families = frozenset(FAMILIES) if select is None else frozenset(select)
     targets = collect(workspace, paths)
     versions: VersionsTask | None = None
     if "versions" in families and workspace.in_git_repository:  # outside git they have nothing to compare
-        versions = (base, targets.prompts if paths is not None else None)
+        entries = None if label_entries is None else frozenset(label_entries)
+        versions = (base, targets.prompts if paths is not None else None, entries)
     checker = FileChecker(workspace, families, sample_memory) if families - {"versions"} else None
     found: list[Finding] = []
     if checker is not None and worth_forking(targets.prompts, jobs):

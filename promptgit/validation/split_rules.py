@@ -69,9 +69,11 @@ def check_splits(
     existing: set[str],
     at_base: PromptSource | None,
     base_label: str,
+    touched: frozenset[tuple[str, str]] | None = None,
 ) -> Iterator[Finding]:
     """Findings for the splits of labels file `text` (shown as `shown`); `existing` are the prompt names of
-    the working tree, `at_base` the prompts at the base ref (`base_label`), to say a prompt was removed."""
+    the working tree, `at_base` the prompts at the base ref (`base_label`), to say a prompt was removed.
+    `touched`: the (label, prompt) entries to judge (None: all of them)."""
     from promptgit.store.releases import release_tag
 
     store = lines.store
@@ -81,6 +83,8 @@ def check_splits(
         return  # the schema rules (PG203) report a malformed labels file
     for entry in entries:
         label, name = entry.label, entry.name
+        if touched is not None and (label, name) not in touched:
+            continue
         line, column = entry.position
         if name not in existing:
             removed = at_base is not None and at_base.read_prompt(name) is not None

@@ -17,7 +17,7 @@ In a pre-commit run the framework stashes unstaged changes, so the working tree 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,9 +47,13 @@ def check_versions(
     base_ref: str | None,
     paths: Sequence[Path] | None = None,
     parsed: Mapping[str, tuple[str, PromptDocument]] | None = None,
+    label_entries: Collection[tuple[str, str]] | None = None,
 ) -> Iterator[Finding]:
     """Findings PG5xx: bumps, monotonic versions, immutable releases, labels pointing at real releases.
 
+    `paths`: the prompts to judge (None: every prompt); their tags are all that is listed.
+    `label_entries`: the (label, prompt) entries of the labels file to judge (None: every entry; a
+    commit judges the entries it touches, hooks.py), so a one-prompt commit costs what it changes.
     `parsed`: name -> (text, document) the file rules of the same run parsed (validation/checker.py);
     a document whose text is the file's now is used instead of parsing the file again."""
     store = open_store(workspace)
@@ -58,10 +62,12 @@ def check_versions(
     try:
         base = resolve_base(store, base_ref)
         at_base = base_source(workspace, store, base)
-        labels = _labels(workspace)
+        touched = None if label_entries is None else frozenset(label_entries)
+        labels = _labels(workspace) if touched is None or touched else None
         missing = missing_tags_reason(store, _labelled(store, at_base))
-        lines = ReleaseLines(workspace, store)
         files = workspace.prompt_files() if paths is None else paths
+        names = None if paths is None else [name for name in map(workspace.name_of, map(Path, paths)) if name]
+        lines = ReleaseLines(workspace, store, names)
         partials = _PartialChanges(workspace.source, at_base) if at_base is not None else None
         for path in files:
             name = workspace.name_of(Path(path))
@@ -79,7 +85,7 @@ def check_versions(
         if missing is not None and labels is not None:
             yield Finding(labels.path, 1, 1, "PG507", _missing_message(missing))
         elif labels is not None:
-            yield from _check_labels(workspace, lines, at_base, base.label, labels)
+            yield from _check_labels(workspace, lines, at_base, base.label, labels, touched)
     finally:
         store.close()
 
@@ -224,13 +230,19 @@ def _check_labels(
     at_base: PromptSource | None,
     base_label: str,
     labels: _LabelsFile,
+    touched: frozenset[tuple[str, str]] | None,
 ) -> Iterator[Finding]:
     from promptgit.store.releases import release_tag
 
     store, shown = lines.store, labels.path
-    existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
-    yield from check_splits(shown, labels.text, lines, existing, at_base, base_label)
+    if touched is None:
+        existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
+    else:  # only the touched entries' prompts are looked up, not the whole library listed
+        existing = {name for _, name in touched if _exists(workspace, name)}
+    yield from check_splits(shown, labels.text, lines, existing, at_base, base_label, touched)
     for label, name, version, line, column in labels.entries:
+        if touched is not None and (label, name) not in touched:
+            continue
         if name not in existing:
             removed = at_base is not None and at_base.read_prompt(name) is not None
             why = f"was removed since {base_label}" if removed else "does not exist"
@@ -246,6 +258,53 @@ def _check_labels(
                 f"label {label} points at {name}@{version}, which is not released "
                 f"(no tag {release_tag(name, version)}); release it first",
             )
+
+
+def _exists(workspace: Workspace, name: str) -> bool:
+    """Whether prompt `name` is in the working tree, as `Workspace.prompt_files` would list it."""
+    path = workspace.path_of(name)
+    return path.is_file() and workspace.name_of(path) == name and not workspace.is_ignored(path)
+
+
+def prompts_including(workspace: Workspace, partials: Collection[str]) -> list[Path]:
+    """The prompts that include one of `partials` (template names, `partials/x.j2`), directly or through
+    other partials: what a commit that changes those partials may break. Files without an include or
+    import tag are not parsed."""
+    wanted = set(partials)
+    if not wanted:
+        return []
+    source = workspace.source
+    environment = make_environment(source.read_partial)
+    references: dict[str, list[str]] = {}
+
+    def referenced(text: str) -> list[str]:
+        if not may_reference_templates(text):
+            return []
+        try:
+            return [name for name in meta.find_referenced_templates(environment.parse(text)) if name]
+        except TemplateSyntaxError:
+            return []  # the parse rules report it
+
+    def reaches(included: str, seen: set[str]) -> bool:
+        if included in wanted:
+            return True
+        if included in seen:
+            return False
+        seen.add(included)
+        if included not in references:
+            text = source.read_partial(included)
+            references[included] = referenced(text) if text is not None else []
+        return any(reaches(each, seen) for each in references[included])
+
+    found = []
+    for path in workspace.prompt_files():
+        try:
+            text = _text(path.read_bytes())
+        except OSError:
+            continue  # the file rules report an unreadable file
+        if text is not None and any(reaches(each, set()) for each in referenced(text)):
+            found.append(path)
+    return found
 
 
 def label_entries(text: str) -> Iterator[tuple[str, str, str, int, int]]:

@@ -20,7 +20,8 @@ from promptgit.validation.checker import FileChecker
 MIN_PROMPTS_PER_TASK = 50
 TASKS_PER_JOB = 4
 
-VersionsTask = tuple[str | None, list[Path] | None]  # base ref, and the prompts to check (None: all)
+# base ref, the prompts to check and the (label, prompt) entries to judge (None: all)
+VersionsTask = tuple[str | None, list[Path] | None, frozenset[tuple[str, str]] | None]
 
 # the checker a forked worker inherits from the run that started it (built once, imports done)
 _inherited: FileChecker | None = None
@@ -41,11 +42,12 @@ def version_findings(
     workspace: Workspace,
     base: str | None,
     paths: list[Path] | None,
+    label_entries: frozenset[tuple[str, str]] | None = None,
     parsed: dict[str, tuple[str, PromptDocument]] | None = None,
 ) -> list[Finding]:
     from promptgit.validation.version_checks import check_versions
 
-    return list(check_versions(workspace, base, paths, parsed))
+    return list(check_versions(workspace, base, paths, parsed, label_entries))
 
 
 def check_in_processes(
