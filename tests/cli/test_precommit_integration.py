@@ -39,7 +39,7 @@ def consumer(tmp_path: Path, pre_commit_home: Path) -> Any:
         run(repo, *command, env=env)
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {REPO_ROOT}\n    rev: {rev}\n    hooks:\n"
-        "      - id: promptgit-validate\n      - id: promptgit-versions\n"
+        "      - id: promptgit\n"  # one process per commit (test_adoption.py uses the two narrower ids)
     )
     installed = run(repo, "pre-commit", "install", env=env)
     assert installed.returncode == 0, installed.stderr
