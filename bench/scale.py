@@ -14,15 +14,26 @@ as in bench/cache.py. Curves present:
   entry last read long ago (so LRU bookkeeping is due) against a raw SELECT by key; and, for reference,
   the whole-table `count(*), sum(size)` every 256th write used to run;
 - response cache, Redis stats at 1k / 10k / 100k keys against DBSIZE, and, for reference, the SCAN
-  count it used to run.
+  count it used to run;
+- commit: the pre-commit hook (a new process, as git runs it) for one staged prompt in a library of
+  10 / 100 / 1,000 prompts x 100 releases (library_setup.py), against the same commit at 10 prompts
+  (target 1.5x), and, for reference, against one `git for-each-ref --merged=HEAD` of every tag;
+- cold `get("x@production")` at 1k / 10k / 100k tags (the same libraries: every prompt labelled in
+  production and staging): a new Repository, one get, closed, against `git show TAG:PATH` (target 3x);
+- loader passes over 1k / 3k / 10k prompts in one flat folder: the second pass of `get(name@production)`
+  over every prompt against a warm get of one prompt (no cliff below the bounds: a cliff makes it about
+  1,000x; a working set larger than one prompt a few times; target 10x; evictions asserted to be 0), and
+  the first pass against the same first pass in folders of 100 (git's path lookup in a large tree).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,11 +42,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cache_setup import RedisProcess, response_value
+from library_setup import build_library, prompt_name, stage_one_change
 from loader_setup import per_call
 from prometheus_client import CollectorRegistry
 
 from promptgit.llm.cache import ResponseCache
 from promptgit.llm.cache.keys_and_values import encode, request_key
+from promptgit.loader.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -199,9 +212,113 @@ def redis_curve(size: int, scratch: Path, rounds: int) -> list[Row]:
     ]
 
 
+# --- prompt libraries: commits, cold label gets, loader passes --------------------------------------
+
+RELEASES = 100  # releases per prompt in the commit and cold-get libraries
+QUICK_RELEASES = 10
+
+
+def library(scratch: Path, prompts: int, releases: int, *, flat: bool = False) -> Path:
+    """The library of that shape under `scratch`, built once per run (curves share them), with one
+    prompt's change staged (the commit the hook judges)."""
+    root = scratch / f"library-{prompts}x{releases}{'-flat' if flat else ''}"
+    if not root.exists():
+        print(f"  building {prompts:,} prompts x {releases} releases ...", file=sys.stderr, flush=True)
+        build_library(root, prompts, releases, flat=flat)
+        stage_one_change(root, prompts // 2, releases, flat)
+    return root
+
+
+def process_environment(scratch: Path) -> dict[str, str]:
+    """A new process as installed: bytecode cached (in the scratch directory, not the source tree)."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    return environment
+
+
+def commit_curve(prompts: int, scratch: Path, rounds: int) -> list[Row]:
+    releases = QUICK_RELEASES if rounds < 1_000 else RELEASES
+    small, large = library(scratch, 10, releases), library(scratch, prompts, releases)
+    environment = process_environment(scratch)
+
+    def hook(root: Path) -> Callable[[], object]:
+        command = [sys.executable, "-m", "promptgit", "hooks", "run", "pre-commit"]
+        env = environment | {"GIT_INDEX_FILE": str(root / ".git" / "index")}  # as git sets it in a commit
+        return lambda: subprocess.run(command, cwd=root, env=env, capture_output=True, check=True)
+
+    def every_tag() -> object:
+        command = ["git", "for-each-ref", "--merged=HEAD", "--format=%(refname)", "refs/tags/prompts/"]
+        return subprocess.run(command, cwd=large, capture_output=True, check=True)
+
+    hook(large)()  # fills the bytecode cache
+    times = per_call({"ours": hook(large), "small": hook(small), "tags": every_tag}, 1, repeat=7)
+    what = f"commit: one staged prompt (x {releases} releases)"
+    return [
+        Row(what, prompts, times["ours"], times["small"], "the same commit at 10 prompts", 1.5),
+        Row(
+            f"{what}, vs every tag", prompts, times["ours"], times["tags"], "for-each-ref --merged, all tags"
+        ),
+    ]
+
+
+def cold_label_curve(tags: int, scratch: Path, rounds: int) -> list[Row]:
+    releases = QUICK_RELEASES if rounds < 1_000 else RELEASES
+    root = library(scratch, max(1, tags // releases), releases)
+    name = prompt_name(tags // releases // 3)
+    show = ["git", "show", f"prompts/{name}/v1.{releases - 1}.0:prompts/{name}.j2"]
+
+    def cold_get() -> object:
+        repository = Repository(root, registry=CollectorRegistry())
+        try:
+            return repository.get(f"{name}@production")
+        finally:
+            repository.close()
+
+    def git_show() -> object:
+        return subprocess.run(show, cwd=root, capture_output=True, check=True)
+
+    times = per_call({"ours": cold_get, "show": git_show}, max(3, rounds // 100), repeat=5)
+    what = f"cold get(x@production), {tags // releases:,} labelled prompts"
+    return [Row(what, tags, times["ours"], times["show"], "git show TAG:PATH", 3.0)]
+
+
+def loader_pass_curve(prompts: int, scratch: Path, rounds: int) -> list[Row]:
+    del rounds
+    flat, folders = library(scratch, prompts, 1, flat=True), library(scratch, prompts, 1)
+
+    def passes(root: Path, names: list[str]) -> tuple[float, float, float]:
+        """Seconds per get: first pass, second pass over every prompt, and a warm get of one prompt."""
+        repository = Repository(root, registry=CollectorRegistry())
+        try:
+            seconds = []
+            for _ in range(2):
+                started = time.perf_counter()
+                for name in names:
+                    repository.get(f"{name}@production")
+                seconds.append((time.perf_counter() - started) / len(names))
+            one = f"{names[0]}@production"
+            warm = per_call({"one": lambda: repository.get(one)}, 1_000, repeat=5)["one"]
+            evictions = repository.stats()["evictions"]
+            assert not any(evictions.values()), evictions  # no cliff: nothing was forgotten
+        finally:
+            repository.close()
+        return seconds[0], seconds[1], warm
+
+    first_flat, second_flat, warm_flat = passes(flat, [prompt_name(n, flat=True) for n in range(prompts)])
+    first_folders, _, _ = passes(folders, [prompt_name(n) for n in range(prompts)])
+    return [
+        # a cliff makes the second pass as slow as the first (about 1,000x a warm get)
+        Row("loader: second pass, every prompt", prompts, second_flat, warm_flat, "warm get of one", 10.0),
+        Row("loader: first pass, one flat folder", prompts, first_flat, first_folders, "folders of 100", 1.5),
+    ]
+
+
 CURVES = [
     Curve("sqlite", sqlite_curve, (10_000, 100_000, 1_000_000), (1_000, 10_000, 100_000)),
     Curve("redis", redis_curve, (1_000, 10_000, 100_000), (1_000, 10_000, 100_000)),
+    Curve("commit", commit_curve, (10, 100, 1_000), (10, 100, 300)),
+    Curve("cold-label", cold_label_curve, (1_000, 10_000, 100_000), (100, 1_000, 3_000)),
+    Curve("loader-pass", loader_pass_curve, (1_000, 3_000, 10_000), (300, 1_000, 3_000)),
 ]
 
 
