@@ -195,6 +195,11 @@ def cache() -> dict[str, Any]:
                     "Entries by layer",
                     [(f"sum by (layer) (promptgit_loader_cache_entries{{{JOB}}})", "{{layer}}")],
                 ),
+                timeseries(
+                    "Evictions by layer (above 0: a bound below the working set)",
+                    [(f"sum by (layer) ({rate('promptgit_loader_cache_evictions_total')})", "{{layer}}")],
+                    "ops",
+                ),
             ],
             [
                 loads_by_source(),

@@ -42,14 +42,18 @@ class LRUCache(Generic[K, V]):
     """A bounded mapping that forgets the least recently used entry; for values that never go stale.
 
     `grow`: asked once, when the cache is first full, for a larger bound (sized from the library), so
-    a bound set for a small library is no cliff for a large one. `evictions` counts entries forgotten.
+    a bound set for a small library is no cliff for a large one. `evictions` counts entries forgotten,
+    and `on_evict(count)` hears of them as they happen (the loader's eviction series).
     """
 
-    def __init__(self, maxsize: int, *, grow: Grow | None = None) -> None:
+    def __init__(
+        self, maxsize: int, *, grow: Grow | None = None, on_evict: Callable[[int], None] | None = None
+    ) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         self.maxsize = maxsize
         self.evictions = 0
+        self.on_evict = on_evict
         self._grow = grow
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
@@ -62,6 +66,7 @@ class LRUCache(Generic[K, V]):
             return value
 
     def put(self, key: K, value: V) -> None:
+        evicted = 0
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
@@ -70,7 +75,10 @@ class LRUCache(Generic[K, V]):
                 self.maxsize = _grown(self.maxsize, grow)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
-                self.evictions += 1
+                evicted += 1
+            self.evictions += evicted
+        if evicted and self.on_evict is not None:
+            self.on_evict(evicted)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -112,9 +120,9 @@ class TTLCache(Generic[K, V]):
     - At most `max_refreshes` refreshes run at once; an expired key met while all are busy is served
       stale and tried again on a later lookup.
     - At most `max_entries` keys are kept (callers choose keys: 20,000 distinct range selectors must not
-      make 20,000 entries); adding one more forgets the oldest stored (counted in `evictions`). `grow`
-      is asked once, when the cache is first full, for a larger bound sized from the library (never from
-      what callers ask for).
+      make 20,000 entries); adding one more forgets the oldest stored (counted in `evictions`, and told to
+      `on_evict(count)`). `grow` is asked once, when the cache is first full, for a larger bound sized
+      from the library (never from what callers ask for).
     """
 
     def __init__(
@@ -126,11 +134,13 @@ class TTLCache(Generic[K, V]):
         keeps_last_known_good: Callable[[Exception], bool] | None = None,
         max_entries: int = 4096,
         grow: Grow | None = None,
+        on_evict: Callable[[int], None] | None = None,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.max_entries = max_entries
         self.evictions = 0
+        self.on_evict = on_evict
         self._grow = grow
         self.ttl = ttl
         self.clock = clock
@@ -172,6 +182,7 @@ class TTLCache(Generic[K, V]):
         return value, Freshness.MISS
 
     def _store(self, key: K, value: V, expires: bool, generation: int) -> None:
+        evicted = 0
         with self._lock:
             current = self._data.get(key)
             # two threads may load a missing key at once; a slower, older load must not replace a newer one
@@ -183,7 +194,10 @@ class TTLCache(Generic[K, V]):
                     self.max_entries = _grown(self.max_entries, grow)
                 while len(self._data) > self.max_entries:
                     del self._data[next(iter(self._data))]  # dicts keep insertion order: the oldest
-                    self.evictions += 1
+                    evicted += 1
+                self.evictions += evicted
+        if evicted and self.on_evict is not None:
+            self.on_evict(evicted)
 
     def _start_refresh(self, key: K, load: Callable[[], V]) -> None:
         generation = next(self._generations)

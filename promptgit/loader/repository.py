@@ -115,11 +115,13 @@ class Repository:
         self._max_file_bytes = config.max_file_bytes
         rejected = self._metrics.disk_rejected
         disk = CompiledCache(Path(cache_dir) / COMPILED_DIR, rejected) if cache_dir is not None else None
+        lookups = self._metrics.lookups
         templates: LRUCache[TemplateKey, LoadedPrompt] = (
             LRUCache(max_templates)
             if max_templates is not None
             else LRUCache(DEFAULT_MAX_TEMPLATES, grow=lambda: 2 * self._library_size())
         )
+        templates.on_evict = lambda count: lookups.evicted("template", count)
         self._compiler = Compiler(self._metrics, templates, count_tokens_every, disk, max_render_chars)
         self._max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
@@ -129,6 +131,7 @@ class Repository:
             keeps_last_known_good=unreachable,
             max_entries=max_selectors or DEFAULT_MAX_SELECTORS,
             grow=None if max_selectors is not None else lambda: 4 * self._library_size(),
+            on_evict=lambda count: lookups.evicted("resolution", count),
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
         self._sync_lock = threading.Lock()

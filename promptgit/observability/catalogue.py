@@ -54,6 +54,12 @@ LOADER_CACHE_MISSES = Family("promptgit_loader_cache_misses", "counter", "Loader
 LOADER_CACHE_ENTRIES = Family(
     "promptgit_loader_cache_entries", "gauge", "Entries held by the loader caches", ("layer",)
 )
+LOADER_CACHE_EVICTIONS = Family(
+    "promptgit_loader_cache_evictions",
+    "counter",
+    "Entries the loader caches forgot to stay within their bounds (a rate above 0: bounds too small)",
+    ("layer",),
+)
 LOADER_RESOLVE_DURATION = Family(
     "promptgit_loader_resolve_duration_seconds",
     "histogram",
@@ -186,6 +192,7 @@ FAMILIES: tuple[Family, ...] = (
     LOADER_CACHE_HITS,
     LOADER_CACHE_MISSES,
     LOADER_CACHE_ENTRIES,
+    LOADER_CACHE_EVICTIONS,
     LOADER_RESOLVE_DURATION,
     LOADER_RENDER_DURATION,
     LOADER_RENDERS,
@@ -246,6 +253,7 @@ LABEL_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     (LOADER_CACHE_HITS.name, "layer"): CACHE_LAYERS,
     (LOADER_CACHE_MISSES.name, "layer"): CACHE_LAYERS,
     (LOADER_CACHE_ENTRIES.name, "layer"): CACHE_LAYERS,
+    (LOADER_CACHE_EVICTIONS.name, "layer"): CACHE_LAYERS,
     (LOADER_RENDER_ERRORS.name, "reason"): RENDER_ERROR_REASONS,
     (LOADER_FALLBACKS.name, "kind"): FALLBACK_KINDS,
     (LOADER_DISK_CACHE_REJECTS.name, "reason"): DISK_CACHE_REJECT_REASONS,

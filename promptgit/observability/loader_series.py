@@ -28,7 +28,7 @@ LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
 
 
 class LookupMetrics:
-    """Loads by source, cache hits and misses by layer, and get() latency, behind one lock."""
+    """Loads by source, cache hits, misses and evictions by layer, and get() latency, behind one lock."""
 
     SOURCES = catalogue.LOAD_SOURCES
     LAYERS = catalogue.CACHE_LAYERS
@@ -40,6 +40,7 @@ class LookupMetrics:
         self._loads = dict.fromkeys(self.SOURCES, 0)
         self._hits = dict.fromkeys(self.LAYERS, 0)
         self._misses = dict.fromkeys(self.LAYERS, 0)
+        self._evictions = dict.fromkeys(self.LAYERS, 0)
         self._buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self._seconds = 0.0
 
@@ -67,14 +68,21 @@ class LookupMetrics:
         with self._lock:
             (self._hits if hit else self._misses)[layer] += 1
 
+    def evicted(self, layer: str, count: int) -> None:
+        """Cache `layer` forgot `count` entries to stay within its bound."""
+        with self._lock:
+            self._evictions[layer] += count
+
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             loads, hits, misses = dict(self._loads), dict(self._hits), dict(self._misses)
+            evictions = dict(self._evictions)
             buckets, seconds = list(self._buckets), self._seconds
         for spec, values in (
             (catalogue.LOADER_LOADS, loads),
             (catalogue.LOADER_CACHE_HITS, hits),
             (catalogue.LOADER_CACHE_MISSES, misses),
+            (catalogue.LOADER_CACHE_EVICTIONS, evictions),
         ):
             family = family_of(spec)
             for value, count in values.items():
@@ -85,7 +93,12 @@ class LookupMetrics:
         yield histogram
 
     def describe(self) -> Iterator[Metric]:
-        for spec in (catalogue.LOADER_LOADS, catalogue.LOADER_CACHE_HITS, catalogue.LOADER_CACHE_MISSES):
+        for spec in (
+            catalogue.LOADER_LOADS,
+            catalogue.LOADER_CACHE_HITS,
+            catalogue.LOADER_CACHE_MISSES,
+            catalogue.LOADER_CACHE_EVICTIONS,
+        ):
             yield family_of(spec)
         yield family_of(catalogue.LOADER_RESOLVE_DURATION)
 

@@ -87,7 +87,7 @@ def test_template_lru_is_bounded(library, make_repository) -> None:
 SELECTORS = [f"content/hook@{v}" for v in ("1.0.0", "1.1.0", "2.0.0-rc.1", "2.0.0")] + ["plain/note@1.0.0"]
 
 
-def test_default_bounds_are_sized_from_the_library(library, make_repository, monkeypatch) -> None:
+def test_default_bounds_are_sized_from_the_library(library, make_repository, monkeypatch, registry) -> None:
     # bounds smaller than this library (2 prompts + 2 label entries) stand in for 512 and 4096 against a
     # larger one: the first time a cache is full it is sized from the library, not cycled cold
     monkeypatch.setattr(repository_module, "DEFAULT_MAX_TEMPLATES", 2)
@@ -99,15 +99,20 @@ def test_default_bounds_are_sized_from_the_library(library, make_repository, mon
     assert stats["bounds"] == {"template": 2 * 4, "resolution": 4 * 4}
     assert stats["evictions"] == {"template": 0, "resolution": 0}
     assert stats["template_misses"] == len(SELECTORS)  # the second round is all hits
+    for layer in ("template", "resolution"):  # the series exist at 0: an alert or panel sees the first one
+        assert sample(registry, "promptgit_loader_cache_evictions_total", layer=layer) == 0
 
 
-def test_a_fixed_bound_is_kept_and_its_evictions_counted(library, make_repository) -> None:
+def test_a_fixed_bound_is_kept_and_its_evictions_counted(library, make_repository, registry) -> None:
     repository = make_repository(library.root, max_templates=2, max_selectors=3)
     for selector in SELECTORS:
         repository.get(selector)
     stats = repository.stats()
     assert stats["bounds"] == {"template": 2, "resolution": 3}
     assert stats["evictions"] == {"template": 3, "resolution": 2}
+    # the same counts as Prometheus series, which outlive the Repository (counters never go down)
+    assert sample(registry, "promptgit_loader_cache_evictions_total", layer="template") == 3
+    assert sample(registry, "promptgit_loader_cache_evictions_total", layer="resolution") == 2
 
 
 def test_exact_versions_never_expire(library, make_repository, clock, registry) -> None:
