@@ -212,14 +212,14 @@ RULES: dict[str, Rule] = {
             "PG603",
             "pattern-not-checkable",
             _E,
-            "An input pattern cannot run on the linear-time regex engine (RE2), so no value can pass it.",
+            "An input or output pattern cannot run on the linear-time engine (RE2): no value can pass it.",
             "Rewrite it without backreferences, lookahead or lookbehind; see docs/security.md#patterns.",
         ),
         Rule(
             "PG604",
             "backtracking-pattern",
             _W,
-            "An input pattern backtracks catastrophically in other regex engines (nested quantifiers).",
+            "An input or output pattern backtracks catastrophically in other regex engines (nested repeats).",
             "promptgit checks it in linear time; rewrite it (`^a+$` for `^(a+)+$`) for other consumers.",
         ),
     )
