@@ -177,12 +177,12 @@ def _answer_validator(schema_json: str) -> Any:
     from referencing import Registry
     from referencing.exceptions import NoSuchResource
 
-    from promptgit.format.safe_keywords import SAFE_PATTERN_KEYWORDS
+    from promptgit.format.safe_keywords import SAFE_KEYWORDS
 
     def never_fetch(uri: str) -> Any:
         raise NoSuchResource(ref=uri)  # jsonschema's default registry would fetch http(s) refs
 
     schema = json.loads(schema_json)
     base = validators.validator_for(schema, default=Draft202012Validator)
-    safe = validators.extend(base, validators=SAFE_PATTERN_KEYWORDS)
+    safe = validators.extend(base, validators=SAFE_KEYWORDS)
     return safe(schema, registry=Registry(retrieve=never_fetch))  # type: ignore[call-arg]
