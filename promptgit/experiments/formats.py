@@ -14,6 +14,7 @@ from promptgit.experiments.report import (
     ExperimentReport,
     OutcomeResult,
 )
+from promptgit.format.quoting import printable
 from promptgit.store.splits import Split
 
 
@@ -68,7 +69,8 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
         lines += ["", "no outcomes recorded for these versions in the window (repo.record_outcome)"]
     for outcome in report.outcomes:
         lines += ["", *_outcome_lines(outcome, confidence, table, heading)]
-    return "\n".join(lines) + "\n"
+    # outcome names and versions come from Prometheus's labels: a terminal escape in one must show as text
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _outcome_lines(outcome: OutcomeResult, confidence: str, table: Any, heading: str) -> list[str]:

@@ -167,11 +167,14 @@ def report_from_prometheus(
     *,
     matchers: str = "",
     control: str | None = None,
+    timeout: float | None = None,
 ) -> ExperimentReport:
     """The report of `prompt`'s `split` under `label`, from what Prometheus at `url` counted over `window`.
 
-    `matchers` narrow every query (`job="api"`); PrometheusError (a ConfigError) when it cannot be asked.
+    `matchers` narrow every query (`job="api"`); `timeout` bounds all the queries together (seconds, 30 by
+    default); PrometheusError (a ConfigError) when Prometheus cannot be asked or answers something odd.
     """
-    from promptgit.experiments.prometheus import read_counts
+    from promptgit.experiments.prometheus import DEFAULT_TIMEOUT, read_counts
 
-    return build_report(prompt, label, split, read_counts(url, prompt, window, matchers), window, control)
+    counts = read_counts(url, prompt, window, matchers, timeout=timeout or DEFAULT_TIMEOUT)
+    return build_report(prompt, label, split, counts, window, control)

@@ -180,7 +180,7 @@ def _answer_validator(schema_json: str) -> Any:
     from promptgit.format.safe_keywords import SAFE_KEYWORDS
 
     def never_fetch(uri: str) -> Any:
-        raise NoSuchResource(ref=uri)  # jsonschema's default registry would fetch http(s) refs
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # jsonschema's default registry would fetch http(s) refs
 
     schema = json.loads(schema_json)
     base = validators.validator_for(schema, default=Draft202012Validator)

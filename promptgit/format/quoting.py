@@ -57,3 +57,12 @@ def short_message(error: Any) -> str:
     if len(message) > 4 * QUOTE_CHARACTERS:  # other values in it (an enum, a long pattern)
         message = message[: 4 * QUOTE_CHARACTERS] + "..."
     return message
+
+
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (C0, DEL, C1: terminal escapes, carriage returns, newlines) written
+    as `\\xNN`, so a value from a peer can never move the cursor, recolour or rewrite a terminal line."""
+    return text.translate(_CONTROL)
