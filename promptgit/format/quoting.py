@@ -6,9 +6,11 @@ Inputs and model answers come from callers and models; an error about a 1 MB str
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 QUOTE_CHARACTERS = 40  # of a value's repr, before it is cut and its length given instead
+_LONG_QUOTED = re.compile(f"'[^']{{{QUOTE_CHARACTERS + 1},}}'")
 
 
 def quoted(value: Any) -> str:
@@ -54,6 +56,9 @@ def short_message(error: Any) -> str:
         return message[: 2 * QUOTE_CHARACTERS] + "..."
     if len(whole) > QUOTE_CHARACTERS and whole in message:
         message = message.replace(whole, quoted(instance))
+    # other long strings it quotes (the unexpected keys of additionalProperties): each scan stops at the
+    # next quote, so this is linear in the message
+    message = _LONG_QUOTED.sub(lambda match: quoted(match.group()[1:-1]), message)
     if len(message) > 4 * QUOTE_CHARACTERS:  # other values in it (an enum, a long pattern)
         message = message[: 4 * QUOTE_CHARACTERS] + "..."
     return message
