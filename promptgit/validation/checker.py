@@ -89,6 +89,7 @@ class FileChecker:
             found.extend(chat.blocks_in_text_prompt(shown, facts, self.index))
         if "security" in self.families:
             found.extend(patterns.pattern_problems(document))
+            found.extend(security.input_chosen_structure(shown, document, ast))
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
         codes = {item.code for item in found}

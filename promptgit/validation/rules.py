@@ -222,6 +222,22 @@ RULES: dict[str, Rule] = {
             "An input or output pattern backtracks catastrophically in other regex engines (nested repeats).",
             "promptgit checks it in linear time; rewrite it (`^a+$` for `^(a+)+$`) for other consumers.",
         ),
+        Rule(
+            "PG605",
+            "input-chooses-role",
+            _W,
+            "A message block's role is computed from an input that declares no enum.",
+            "Declare the allowed roles as an enum (e.g. `items.properties.role.enum: [user, assistant]`), "
+            "or write the role in the template; otherwise a caller can send a system message.",
+        ),
+        Rule(
+            "PG606",
+            "input-chooses-template",
+            _W,
+            "An include or import names its template from an input that declares no enum.",
+            "Declare the allowed values as an enum, or map them to template names in the template; "
+            "otherwise a caller picks any partial, including one with a system message block.",
+        ),
     )
 }
 
