@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from promptgit.experiments.report import (
+from promptgit.experiments.comparison import (
     SIGNIFICANT,
     TOO_SMALL,
     Comparison,
