@@ -109,7 +109,7 @@ class FileChecker:
         rendered, problems = variables.render_sample(document, prompt, self.sample_memory)
         found.extend(problems)
         if rendered is not None and "tokens" in self.families:
-            from promptgit.tokens.rules import check_tokens
+            from promptgit.validation.token_limits import check_tokens
 
             found.extend(check_tokens(document, prompt, self.config, rendered=rendered))
         return found
