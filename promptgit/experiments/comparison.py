@@ -143,6 +143,9 @@ def share_mismatch(count: float, total: float, expected: float) -> float:
     return _two_sided((count - total * expected) / spread) if spread > 0 else 1.0
 
 
+KEYS = "keys"
+RENDERS = "renders"
+
 SIGNIFICANT = "significant"
 NOT_SIGNIFICANT = "not significant"
 TOO_SMALL = "too small to tell"
@@ -158,6 +161,7 @@ class Traffic:
     mismatch: bool = (
         False  # observed too far from configured to be chance (p < 0.001): a sample ratio mismatch
     )
+    keys: float = 0.0  # distinct keys first assigned to this version (the traffic check's sample)
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ class ExperimentReport:
     traffic: list[Traffic]
     outcomes: list[OutcomeResult] = field(default_factory=list)
     confidence: float = CONFIDENCE
+    traffic_basis: str = KEYS  # what the traffic check tested: KEYS, or RENDERS when no keys were counted
 
 
 def build_report(
@@ -203,6 +208,12 @@ def build_report(
     if control not in versions:
         raise ConfigError(f"--control {control}: not a version of the split {split}")
     total = sum(counts.renders.get(version, 0.0) for version in versions)
+    # the test is on distinct keys: assignment is sticky per key, so renders cluster by returning users
+    # and a binomial test on them raises false alarms (MISMATCH on 18% of fair splits at 5 renders a user)
+    keys = {version: counts.assignments.get(version, 0.0) for version in versions}
+    basis = KEYS if sum(keys.values()) > 0 else RENDERS
+    tested = keys if basis == KEYS else {version: counts.renders.get(version, 0.0) for version in versions}
+    tested_total = sum(tested.values())
     traffic = [
         Traffic(
             version,
@@ -210,7 +221,8 @@ def build_report(
             weight / TOTAL_WEIGHT,
             counts.renders.get(version, 0.0) / total if total else math.nan,
             counts.renders.get(version, 0.0),
-            share_mismatch(counts.renders.get(version, 0.0), total, weight / TOTAL_WEIGHT) < MISMATCH_ALPHA,
+            traffic_mismatch(tested[version], tested_total, weight / TOTAL_WEIGHT),
+            keys[version],
         )
         for version, weight in split.weights
     ]
@@ -220,7 +232,15 @@ def build_report(
     for outcome in names:
         valued = any(counts.value_counts.get((version, outcome), 0) > 0 for version in versions)
         results.append(_mean(outcome, ordered, counts) if valued else _rate(outcome, ordered, counts))
-    return ExperimentReport(prompt, label, dict(split.weights), window, control, traffic, results)
+    return ExperimentReport(
+        prompt, label, dict(split.weights), window, control, traffic, results, traffic_basis=basis
+    )
+
+
+def traffic_mismatch(assigned: float, total: float, weight: float) -> bool:
+    """Whether `assigned` of `total` independent assignments (distinct keys) going to a version weighted
+    `weight` (0..1) is too unlikely to be chance: a sample ratio mismatch at p < MISMATCH_ALPHA."""
+    return share_mismatch(assigned, total, weight) < MISMATCH_ALPHA
 
 
 def _rate(outcome: str, versions: list[str], counts: Counts) -> OutcomeResult:
@@ -299,5 +319,5 @@ def report_from_prometheus(
     """
     from promptgit.experiments.prometheus import DEFAULT_TIMEOUT, read_counts
 
-    counts = read_counts(url, prompt, window, matchers, timeout=timeout or DEFAULT_TIMEOUT)
+    counts = read_counts(url, prompt, window, matchers, label=label, timeout=timeout or DEFAULT_TIMEOUT)
     return build_report(prompt, label, split, counts, window, control)

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from promptgit.experiments.comparison import (
+    KEYS,
     SIGNIFICANT,
     TOO_SMALL,
     Comparison,
@@ -54,11 +55,23 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
             f"{t.weight}%",
             _percent(t.observed),
             _count(t.renders),
+            _count(t.keys) if report.traffic_basis == KEYS else "-",
             "MISMATCH" if t.mismatch else "ok",
         ]
         for t in report.traffic
     ]
-    lines += table(["variant", "weight", "traffic (observed)", "renders", "traffic check"], rows)
+    lines += table(["variant", "weight", "traffic (observed)", "renders", "keys", "traffic check"], rows)
+    if report.traffic_basis == KEYS:
+        lines += [
+            "",
+            "traffic check: on distinct keys (each key's first assignment; returning users count once)",
+        ]
+    else:
+        lines += [
+            "",
+            "traffic check: on renders, since no keys were counted (promptgit_split_assignments_total); "
+            "returning users make it raise false alarms, so treat a mismatch with care",
+        ]
     if any(t.mismatch for t in report.traffic):
         lines += [
             "",

@@ -37,6 +37,7 @@ class Counts:
     """What Prometheus counted for one prompt over the window, by version (and outcome)."""
 
     renders: dict[str, float] = field(default_factory=dict)
+    assignments: dict[str, float] = field(default_factory=dict)  # keys first assigned to each version
     outcomes: dict[tuple[str, str], float] = field(default_factory=dict)  # (version, outcome) -> count
     value_counts: dict[tuple[str, str], float] = field(default_factory=dict)
     value_sums: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -50,24 +51,34 @@ def check_window(window: str) -> str:
 
 
 def read_counts(
-    url: str, prompt: str, window: str, matchers: str = "", *, timeout: float = DEFAULT_TIMEOUT
+    url: str,
+    prompt: str,
+    window: str,
+    matchers: str = "",
+    *,
+    label: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Counts:
     """Renders, outcomes and outcome values of `prompt` by version over `window`, from Prometheus at `url`.
 
-    `matchers` are extra label matchers for every query (`job="api"`); `timeout` bounds all the queries
-    together (seconds). PrometheusError when Prometheus cannot be asked or answers something unexpected.
+    `matchers` are extra label matchers for every query (`job="api"`); `label` narrows the first
+    assignments to the split under that label; `timeout` bounds all the queries together (seconds).
+    PrometheusError when Prometheus cannot be asked or answers something unexpected.
     """
     check_window(window)
     selector = f'prompt="{_escaped(prompt)}"' + (f", {matchers}" if matchers.strip() else "")
     deadline = time.monotonic() + timeout
 
-    def query(metric: str, by: str) -> list[tuple[dict[str, str], float]]:
-        expr = f"sum by ({by}) (increase({metric}{{{selector}}}[{window}]))"
+    def query(metric: str, by: str, narrower: str = "") -> list[tuple[dict[str, str], float]]:
+        expr = f"sum by ({by}) (increase({metric}{{{selector}{narrower}}}[{window}]))"
         return instant_query(url, expr, deadline=deadline, timeout=timeout)
 
     counts = Counts()
     for labels, value in query("promptgit_renders_total", "version"):
         counts.renders[labels.get("version", "")] = value
+    of_label = f', label="{_escaped(label)}"' if label is not None else ""
+    for labels, value in query("promptgit_split_assignments_total", "version", of_label):
+        counts.assignments[labels.get("version", "")] = value
     for metric, target in (
         ("promptgit_outcomes_total", counts.outcomes),
         ("promptgit_outcome_value_count", counts.value_counts),

@@ -75,6 +75,7 @@ METRIC_NAMES = frozenset(
         "promptgit_repository_commit_info",
         # experiments (docs/experiments.md): splits and the outcomes applications record
         "promptgit_split_unavailable_total",
+        "promptgit_split_assignments_total",
         "promptgit_outcomes_total",
         "promptgit_outcome_value_sum",
         "promptgit_outcome_value_count",
@@ -111,6 +112,7 @@ class LoaderMetrics:
     refresh_failures: LabeledCounter
     fallbacks: LabeledCounter  # prompt, kind: last_known_good | template
     split_unavailable: LabeledCounter  # prompt, label, version: split assignments to a version not loadable
+    split_assignments: LabeledCounter  # prompt, label, version: first assignments of a key (variants.py)
     outcomes: OutcomeMetrics  # outcomes{prompt, version, outcome} and numeric values (see outcomes.py)
     disk_rejects: LabeledCounter  # reason: diskcache.REJECT_REASONS
 
@@ -129,6 +131,7 @@ class LoaderMetrics:
             self.refresh_failures,
             self.fallbacks,
             self.split_unavailable,
+            self.split_assignments,
             self.outcomes,
             self.disk_rejects,
         )
@@ -221,6 +224,12 @@ def _create() -> LoaderMetrics:
         split_unavailable=LabeledCounter(
             "promptgit_split_unavailable",
             "Split assignments to a version that cannot be loaded, served by another version of the split",
+            ("prompt", "label", "version"),
+        ),
+        split_assignments=LabeledCounter(
+            "promptgit_split_assignments",
+            "Keys assigned to a version of a split, each counted once (a bounded memory of recent keys): "
+            "the experiment report's traffic check",
             ("prompt", "label", "version"),
         ),
         outcomes=OutcomeMetrics(),
