@@ -85,6 +85,17 @@ def experiments() -> dict[str, Any]:
                     "reqps",
                 ),
                 timeseries(
+                    "New keys by version",
+                    [
+                        (
+                            _by("prompt, label, version", "promptgit_loader_split_assignments_total"),
+                            "{{prompt}}@{{label}} -> {{version}}",
+                        )
+                    ],
+                    "reqps",
+                    "Keys assigned to each version for the first time: what the report's traffic check tests",
+                ),
+                timeseries(
                     "Split assignments to unavailable versions",
                     [
                         (
