@@ -27,7 +27,7 @@ from statistics import NormalDist
 
 from promptgit.errors import ConfigError
 from promptgit.experiments.prometheus import Counts
-from promptgit.store.splits import TOTAL_WEIGHT, Split
+from promptgit.store.traffic_split import TOTAL_WEIGHT, Split
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE

@@ -69,7 +69,8 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
     else:
         lines += [
             "",
-            "traffic check: on renders, since no keys were counted (promptgit_loader_split_assignments_total); "
+            "traffic check: on renders, since no keys were counted "
+            "(promptgit_loader_split_assignments_total); "
             "returning users make it raise false alarms, so treat a mismatch with care",
         ]
     if any(t.mismatch for t in report.traffic):

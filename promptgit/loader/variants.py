@@ -7,11 +7,11 @@ left out: keys assigned to it are served another version of the split, by weight
 is counted in promptgit_loader_split_unavailable_total{prompt, label, version}. Only when no version of the
 split can be loaded does resolution fail, like any other label.
 
-Each key's first assignment is counted in promptgit_loader_split_assignments_total{prompt, label, version}: the
-experiment report tests the split on these distinct keys, since renders cluster by returning users (a
-user with 20 renders moves 20 renders at once, and a test on renders cries wolf). "First" is judged by a
-bounded memory of recent keys per process (FirstAssignments); a key forgotten, or seen by two replicas,
-is counted again, which clusters far less than renders do.
+Each key's first assignment is counted in promptgit_loader_split_assignments_total{prompt, label,
+version}: the experiment report tests the split on these distinct keys, since renders cluster by
+returning users (a user with 20 renders moves 20 renders at once, and a test on renders cries wolf).
+"First" is judged by a bounded memory of recent keys per process (FirstAssignments); a key forgotten, or
+seen by two replicas, is counted again, which clusters far less than renders do.
 """
 
 from __future__ import annotations

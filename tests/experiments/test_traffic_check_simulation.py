@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from promptgit.store.splits import Bands, key_prefix, make_split, point_of
 
 from promptgit.experiments.comparison import KEYS, RENDERS, build_report
 from promptgit.experiments.prometheus import Counts
 from promptgit.loader.variants import FirstAssignments
+from promptgit.store.traffic_split import Bands, key_prefix, make_split, point_of
 
 SPLIT = make_split({"1.0.0": 50, "1.1.0": 50})
 EXPERIMENTS = 200
