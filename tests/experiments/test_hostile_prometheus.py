@@ -184,7 +184,7 @@ def test_control_characters_from_prometheus_are_escaped(library: Path, prometheu
         query = handler.path
         if "renders_total" in query:
             _send(handler, _vector(({"version": "1.0.0"}, "1000"), ({"version": "1.1.0"}, "1000")))
-        elif "outcomes_total" in query:
+        elif "outcome_recorded_total" in query:
             _send(handler, _vector(({"version": "1.0.0", "outcome": forged}, "300")))
         else:
             _send(handler, _vector())

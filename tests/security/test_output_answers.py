@@ -134,7 +134,7 @@ def test_complete_refuses_a_hostile_answer_through_the_call_path(
         Repository(prompt_repo.root, registry=registry) as repo,
         pytest.raises(OutputValidationError) as raised,
     ):
-        complete(repo.get("content/hook"), client=client, topic="t")
+        complete(repo.get("content/hook"), {"topic": "t"}, client=client)
 
     assert raised.value.path == "$.x"
 
