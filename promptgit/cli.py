@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "schema": "schema",
     "serve-metrics": "serve_metrics",
     "cache": "cache",
+    "test": "test",
 }
 
 EXIT_USAGE = 2
