@@ -73,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
         store = open_store(workspace)
         if store is None:
             raise ConfigError("--base needs a git repository")
-        with store:
+        try:
             base = CommitSource(workspace, store, args.base)
             head = CommitSource(workspace, store, args.head)
             basehead = compare(base, head, options, workspace.root, args.names or None)
+        finally:
+            store.close()
         report = TestReport([item.head for item in basehead.comparisons], basehead=basehead)
     else:
         source = WorktreeSource(workspace)

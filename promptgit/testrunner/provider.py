@@ -51,13 +51,15 @@ class ProviderError(PromptgitError):
     """The provider could not answer (after the SDK's retries)."""
 
 
-_clients: dict[ProviderSettings, Any] = {}
+# one SDK client (and its connection pool) per provider, key and base URL, for the life of the process
+_clients: dict[tuple[ProviderSettings, str | None, str | None], Any] = {}
 _lock = threading.Lock()
 
 
 def _client(settings: ProviderSettings) -> Any:
+    identity = (settings, os.environ.get(settings.api_key_env), os.environ.get("OPENAI_BASE_URL"))
     with _lock:
-        client = _clients.get(settings)
+        client = _clients.get(identity)
         if client is None:
             try:
                 import openai
@@ -76,7 +78,7 @@ def _client(settings: ProviderSettings) -> Any:
                 timeout=settings.timeout,
                 max_retries=settings.max_retries,
             )
-            _clients[settings] = client
+            _clients[identity] = client
         return client
 
 
