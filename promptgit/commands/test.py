@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from promptgit.store.workspace import Workspace, open_store
     from promptgit.testrunner.basehead import compare
     from promptgit.testrunner.provider import provider_settings
-    from promptgit.testrunner.reports import REPORTS, TestReport
+    from promptgit.testrunner.reports import REPORTS, RunReport
     from promptgit.testrunner.runner import FAILED, ERROR, RunOptions, collect_cases, run_cases, write_cassettes
     from promptgit.testrunner.sources import CommitSource, WorktreeSource
 
@@ -79,12 +79,12 @@ def run(args: argparse.Namespace) -> int:
             basehead = compare(base, head, options, workspace.root, args.names or None)
         finally:
             store.close()
-        report = TestReport([item.head for item in basehead.comparisons], basehead=basehead)
+        report = RunReport([item.head for item in basehead.comparisons], basehead=basehead)
     else:
         source = WorktreeSource(workspace)
         cases = collect_cases(source, args.names or None, repeat=args.repeat, min_pass=args.min_pass)
         results, book = run_cases(source, cases, options, workspace.root)
-        report = TestReport(results, mode="record" if record != "none" else "replay")
+        report = RunReport(results, mode="record" if record != "none" else "replay")
         if record != "none":
             report.written = [workspace.display_path(path) for path in write_cassettes(book, workspace.prompts_dir)]
     report.seconds = time.perf_counter() - start

@@ -22,7 +22,7 @@ SUMMARY_BUDGET = SUMMARY_LIMIT - 16 * 1024  # room for the truncation note and w
 
 
 @dataclass
-class TestReport:
+class RunReport:
     results: list[CaseResult]
     seconds: float = 0.0
     mode: str = "replay"  # replay | record
@@ -51,7 +51,7 @@ def _who(result: CaseResult) -> str:
 
 
 # --- text ----------------------------------------------------------------------------------------------
-def text_report(report: TestReport) -> str:
+def text_report(report: RunReport) -> str:
     lines = []
     for result in report.results:
         if result.status in (FAILED, ERROR):
@@ -96,7 +96,7 @@ def _arrow_cost(before: float | None, after: float | None) -> str:
 
 
 # --- json ----------------------------------------------------------------------------------------------
-def json_report(report: TestReport) -> str:
+def json_report(report: RunReport) -> str:
     document: dict[str, Any] = {
         "summary": {**{status: report.counts()[status] for status in (PASSED, FAILED, ERROR, SKIPPED)},
                     "seconds": round(report.seconds, 4), "mode": report.mode},
@@ -118,7 +118,7 @@ def json_report(report: TestReport) -> str:
 
 
 # --- junit ---------------------------------------------------------------------------------------------
-def junit_report(report: TestReport) -> str:
+def junit_report(report: RunReport) -> str:
     """JUnit XML in the shape Jenkins, GitLab and GitHub test reporters read: a testsuite per prompt."""
     regressions = {id(item.head) for item in report.basehead.regressions} if report.basehead else set()
     root = ElementTree.Element("testsuites", name="promptgit test")
@@ -173,7 +173,7 @@ def _suite_counts(suite: ElementTree.Element, result: CaseResult) -> dict[str, s
 
 
 # --- markdown ------------------------------------------------------------------------------------------
-def markdown_report(report: TestReport, limit: int = SUMMARY_BUDGET) -> str:
+def markdown_report(report: RunReport, limit: int = SUMMARY_BUDGET) -> str:
     """The job summary: within `limit` bytes whatever the size of the run."""
     out = _Budget(limit)
     out.add(f"## promptgit test\n\n{_md(report.summary_line())}\n")
@@ -249,7 +249,7 @@ def _md(text: str) -> str:
 
 
 # --- github --------------------------------------------------------------------------------------------
-def github_report(report: TestReport) -> str:
+def github_report(report: RunReport) -> str:
     """Workflow commands: an annotation at the case's file:line for each failing case (an error for a
     regression or a failure without --base; a warning for a case that already failed at base)."""
     already = set()
@@ -275,7 +275,7 @@ def _escape_property(text: str) -> str:
     return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-REPORTS: dict[str, Callable[[TestReport], str]] = {
+REPORTS: dict[str, Callable[[RunReport], str]] = {
     "text": text_report,
     "json": json_report,
     "junit": junit_report,

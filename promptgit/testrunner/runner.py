@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptgit.errors import PromptgitError
+from promptgit.errors import ConfigError, PromptgitError
 from promptgit.format.outputschema import output_schema
 from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
@@ -229,6 +229,8 @@ class Runner:
                     shown_checks = shown_checks or checks
                 elif shown_checks is None or all(item.passed for item in shown_checks):
                     shown_checks = checks  # show a failing attempt when there is one
+        except ConfigError:
+            raise  # no key, no SDK: the run cannot go on, and that is a usage error
         except PromptgitError as exc:
             result.status, result.reason = ERROR, str(exc)
             return result
