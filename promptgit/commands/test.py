@@ -10,8 +10,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptgit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from promptgit.llm.cache import ResponseCache
 
 HELP = "Run the test cases beside each prompt (replayed answers by default); --base REF compares with a base."
 
@@ -19,9 +23,13 @@ FORMATS = ("text", "json", "junit", "markdown", "github")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("names", nargs="*", metavar="NAME", help="prompts to test (default: every tests file)")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="prompts to test (default: every tests file)"
+    )
     parser.add_argument("--base", metavar="REF", help="also run the cases at REF; report regressions")
-    parser.add_argument("--head", metavar="REF", default="HEAD", help="the head side of --base (default HEAD)")
+    parser.add_argument(
+        "--head", metavar="REF", default="HEAD", help="the head side of --base (default HEAD)"
+    )
     parser.add_argument(
         "--record",
         nargs="?",
@@ -48,7 +56,14 @@ def run(args: argparse.Namespace) -> int:
     from promptgit.testrunner.basehead import compare
     from promptgit.testrunner.provider import provider_settings
     from promptgit.testrunner.reports import REPORTS, RunReport
-    from promptgit.testrunner.runner import FAILED, ERROR, RunOptions, collect_cases, run_cases, write_cassettes
+    from promptgit.testrunner.runner import (
+        ERROR,
+        FAILED,
+        RunOptions,
+        collect_cases,
+        run_cases,
+        write_cassettes,
+    )
     from promptgit.testrunner.sources import CommitSource, WorktreeSource
 
     if args.jobs < 1 or (args.repeat is not None and args.repeat < 1):
@@ -86,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
         results, book = run_cases(source, cases, options, workspace.root)
         report = RunReport(results, mode="record" if record != "none" else "replay")
         if record != "none":
-            report.written = [workspace.display_path(path) for path in write_cassettes(book, workspace.prompts_dir)]
+            report.written = [
+                workspace.display_path(path) for path in write_cassettes(book, workspace.prompts_dir)
+            ]
     report.seconds = time.perf_counter() - start
     _write(REPORTS[args.format](report), args.output)
     if report.basehead is not None and not args.strict:
@@ -94,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(result.status in (FAILED, ERROR) for result in report.results) else 0
 
 
-def _cache(url: str) -> object:
+def _cache(url: str) -> ResponseCache | None:
     if url == "none":
         return None
     from promptgit.llm.cache import ResponseCache

@@ -63,7 +63,7 @@ class StandIn:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def start(self) -> StandIn:
         self._thread.start()
@@ -91,7 +91,9 @@ class StandIn:
     def release(self) -> None:
         self._gate.set()
 
-    def answer(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """The status and JSON body for one request (counted); held first while stalled."""
         with self._lock:
             self.calls += 1

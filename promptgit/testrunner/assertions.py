@@ -54,8 +54,13 @@ def assertion(check: Check, context: AnswerContext) -> CheckResult:
             return _json(check, text, schema, "match its JSON schema")
         if check.kind == "latency":
             took = context.answer.latency_ms
-            return verdict(check, took <= int(check.value), f"arrive within {check.value} ms", subject=SUBJECT,
-                           detail=f"took {took} ms")
+            return verdict(
+                check,
+                took <= int(check.value),
+                f"arrive within {check.value} ms",
+                subject=SUBJECT,
+                detail=f"took {took} ms",
+            )
         if check.kind == "similar":
             return _similar(check, text)
         if check.kind == "python":
@@ -89,8 +94,14 @@ def _similar(check: Check, text: str) -> CheckResult:
 
     ratio = SequenceMatcher(None, text.lower().split(), str(check.value).lower().split()).ratio()
     threshold = SIMILAR_THRESHOLD if check.threshold is None else check.threshold
-    return verdict(check, ratio >= threshold, f"be similar to {check.value!r} (>= {threshold})",
-                   subject=SUBJECT, score=ratio, detail=f"similarity {ratio:.2f}")
+    return verdict(
+        check,
+        ratio >= threshold,
+        f"be similar to {check.value!r} (>= {threshold})",
+        subject=SUBJECT,
+        score=ratio,
+        detail=f"similarity {ratio:.2f}",
+    )
 
 
 def _python(check: Check, context: AnswerContext) -> Mapping[str, Any]:
@@ -99,8 +110,12 @@ def _python(check: Check, context: AnswerContext) -> Mapping[str, Any]:
     if root not in sys.path:
         sys.path.insert(0, root)  # the repository's own modules, as pytest's rootdir insertion does
     function = getattr(importlib.import_module(module_name), function_name)
-    details = {"inputs": dict(context.inputs), "case": context.case.name, "prompt": context.case.prompt,
-               "model": context.answer.model}
+    details = {
+        "inputs": dict(context.inputs),
+        "case": context.case.name,
+        "prompt": context.case.prompt,
+        "model": context.answer.model,
+    }
     result = function(context.answer.content, details)
     if isinstance(result, bool):
         return {"pass": result, "score": 1.0 if result else 0.0, "reason": ""}
@@ -116,7 +131,9 @@ def _scored(check: Check, result: Mapping[str, Any]) -> CheckResult:
     if "error" in result:
         return CheckResult(check, False, 0.0, str(result["error"]))
     raw_score = result.get("score")
-    score = float(raw_score) if isinstance(raw_score, (int, float)) and not isinstance(raw_score, bool) else None
+    score = (
+        float(raw_score) if isinstance(raw_score, (int, float)) and not isinstance(raw_score, bool) else None
+    )
     if check.threshold is not None and score is not None:
         matched = score >= check.threshold
     elif "pass" in result:
@@ -127,6 +144,9 @@ def _scored(check: Check, result: Mapping[str, Any]) -> CheckResult:
     detail = "; ".join(part for part in (f"score {score:g}" if score is not None else "", reason) if part)
     if "version" in result:
         detail = f"{detail} [{result['version']}]" if detail else f"[{result['version']}]"
-    wanted = f"pass {check.value}" + (f" with a score >= {check.threshold:g}" if check.threshold is not None else "")
-    return verdict(check, matched, wanted, subject=SUBJECT, score=score if score is not None else None,
-                   detail=detail)
+    wanted = f"pass {check.value}" + (
+        f" with a score >= {check.threshold:g}" if check.threshold is not None else ""
+    )
+    return verdict(
+        check, matched, wanted, subject=SUBJECT, score=score if score is not None else None, detail=detail
+    )

@@ -97,7 +97,7 @@ def compare(
     cases = collect_cases(head, changed, repeat=options.repeat, min_pass=options.min_pass)
     head_results, _ = run_cases(head, cases, options, root, [head])
     base_results, _ = run_cases(base, cases, options, root, [base, head])
-    report.comparisons = [Comparison(b, h) for b, h in zip(base_results, head_results)]
+    report.comparisons = [Comparison(b, h) for b, h in zip(base_results, head_results, strict=True)]
     report.deltas = [_delta(name, base, head) for name in changed]
     return report
 

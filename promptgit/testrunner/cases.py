@@ -48,8 +48,9 @@ class Case:
         return self.min_pass if self.min_pass is not None else self.repeat
 
 
-def load_cases(prompt: str, document: TestsDocument, *, repeat: int | None = None,
-               min_pass: int | None = None) -> list[Case]:
+def load_cases(
+    prompt: str, document: TestsDocument, *, repeat: int | None = None, min_pass: int | None = None
+) -> list[Case]:
     """The cases of `document` (already checked), `defaults` merged; `repeat`/`min_pass` from the command
     line win over the file's."""
     data = document.data
@@ -86,7 +87,9 @@ def load_cases(prompt: str, document: TestsDocument, *, repeat: int | None = Non
     return cases
 
 
-def _checks(document: TestsDocument, where: tuple[str | int, ...], raw: list[dict[str, Any]]) -> tuple[Check, ...]:
+def _checks(
+    document: TestsDocument, where: tuple[str | int, ...], raw: list[dict[str, Any]]
+) -> tuple[Check, ...]:
     found = []
     for index, item in enumerate(raw):
         kind = str(item["type"])

@@ -139,7 +139,8 @@ class Cassette:
                 raise ValueError(f"not a promptgit cassette of format {FORMAT}")
             for item in document["recordings"]:
                 self.recordings.setdefault(
-                    item["key"], Recording(item["key"], item.get("case", ""), item["request"], item["answers"])
+                    item["key"],
+                    Recording(item["key"], item.get("case", ""), item["request"], item["answers"]),
                 )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise PromptgitError(f"{where}: unreadable cassette: {exc}") from None
@@ -198,26 +199,31 @@ class Cassette:
         if not candidates:
             return CassetteMiss(f"{where} (no recordings; run `promptgit test --record=missing`)")
         nearest = min(candidates, key=lambda item: (item.case != case, _distance(wanted, item.request)))
-        return CassetteMiss(f"{where}; nearest is case {nearest.case!r}: {_first_difference(wanted, nearest.request)}"
-                            " (re-record with `promptgit test --record=missing`)")
+        return CassetteMiss(
+            f"{where}; nearest is case {nearest.case!r}: {_first_difference(wanted, nearest.request)}"
+            " (re-record with `promptgit test --record=missing`)"
+        )
 
 
 def _distance(wanted: Mapping[str, Any], recorded: Mapping[str, Any]) -> int:
     """How far a recording is from a request: differing messages count most, then the other fields."""
     ours, theirs = wanted.get("messages") or [], recorded.get("messages") or []
-    differing = sum(1 for a, b in zip(ours, theirs) if a != b) + abs(len(ours) - len(theirs))
-    others = sum(1 for field in ("model", "params", "output_schema") if wanted.get(field) != recorded.get(field))
+    differing = sum(1 for a, b in zip(ours, theirs, strict=False) if a != b) + abs(len(ours) - len(theirs))
+    others = sum(
+        1 for field in ("model", "params", "output_schema") if wanted.get(field) != recorded.get(field)
+    )
     return differing * 4 + others
 
 
 def _first_difference(wanted: Mapping[str, Any], recorded: Mapping[str, Any]) -> str:
     ours, theirs = wanted.get("messages") or [], recorded.get("messages") or []
-    for index, (a, b) in enumerate(zip(ours, theirs)):
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=False)):
         if a != b:
             role = a.get("role") if isinstance(a, Mapping) else "?"
             if isinstance(b, Mapping) and b.get("role") != role:
                 return f"message {index} is {role!r}, recorded {b.get('role')!r}"
-            return f"message {index} ({role}) differs: {_text_difference(str(a.get('content')), str(b.get('content')))}"
+            where = _text_difference(str(a.get("content")), str(b.get("content")))
+            return f"message {index} ({role}) differs: {where}"
     if len(ours) != len(theirs):
         return f"{len(ours)} messages, recorded {len(theirs)}"
     for field in ("model", "params", "output_schema"):
@@ -228,7 +234,10 @@ def _first_difference(wanted: Mapping[str, Any], recorded: Mapping[str, Any]) ->
 
 def _text_difference(now: str, recorded: str, context: int = 30) -> str:
     """Where two texts part: a little of each from the first differing character."""
-    start = next((i for i, (a, b) in enumerate(zip(now, recorded)) if a != b), min(len(now), len(recorded)))
+    start = next(
+        (i for i, (a, b) in enumerate(zip(now, recorded, strict=False)) if a != b),
+        min(len(now), len(recorded)),
+    )
     line = now.count("\n", 0, start) + 1
 
     def around(text: str) -> str:

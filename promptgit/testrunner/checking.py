@@ -26,7 +26,16 @@ class CheckResult:
 
 
 TEXT_KINDS = frozenset(
-    {"contains", "icontains", "equals", "regex", "contains-any", "contains-all", "icontains-any", "icontains-all"}
+    {
+        "contains",
+        "icontains",
+        "equals",
+        "regex",
+        "contains-any",
+        "contains-all",
+        "icontains-any",
+        "icontains-all",
+    }
 )
 
 
@@ -48,7 +57,7 @@ def text_check(kind: str, value: Any, text: str) -> tuple[bool, str]:
     found = [needle in haystack for needle in needles]
     if kind.endswith("-any"):
         return any(found), f"contain one of {value!r}{' (any case)' if lowered else ''}"
-    missing = [item for item, hit in zip(value, found) if not hit]
+    missing = [item for item, hit in zip(value, found, strict=True) if not hit]
     return all(found), f"contain all of {value!r}{' (any case)' if lowered else ''}" + (
         f", missing {missing!r}" if missing else ""
     )

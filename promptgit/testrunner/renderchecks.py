@@ -30,18 +30,33 @@ def render_check(check: Check, rendered: Rendered, model: str | None) -> CheckRe
     messages = as_messages(rendered)
     if check.kind == "messages":
         count = len(messages)
-        return verdict(check, count == check.value, f"have {check.value} messages", subject=subject,
-                       detail=f"it has {count}")
+        return verdict(
+            check,
+            count == check.value,
+            f"have {check.value} messages",
+            subject=subject,
+            detail=f"it has {count}",
+        )
     if check.kind == "roles":
         roles = [item["role"] for item in messages]
-        return verdict(check, roles == list(check.value), f"have the roles {check.value}", subject=subject,
-                       detail=f"it has {roles}")
+        return verdict(
+            check,
+            roles == list(check.value),
+            f"have the roles {check.value}",
+            subject=subject,
+            detail=f"it has {roles}",
+        )
     if check.kind == "tokens":
-        from promptgit.tokens import count
+        from promptgit.tokens import count as count_tokens
 
-        tokens = count(rendered if isinstance(rendered, str) else messages, model).tokens
-        return verdict(check, tokens <= int(check.value), f"take at most {check.value} tokens",
-                       subject=subject, detail=f"{tokens} tokens ({model or 'default model'})")
+        tokens = count_tokens(rendered if isinstance(rendered, str) else messages, model).tokens
+        return verdict(
+            check,
+            tokens <= int(check.value),
+            f"take at most {check.value} tokens",
+            subject=subject,
+            detail=f"{tokens} tokens ({model or 'default model'})",
+        )
     if check.kind in TEXT_KINDS:
         text = rendered_text(rendered, check.message)
         if text is None:

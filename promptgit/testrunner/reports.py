@@ -35,15 +35,19 @@ class RunReport:
     def summary_line(self) -> str:
         counts = self.counts()
         parts = [
-            f"{counts[status]} {'error' + ('s' if counts[status] != 1 else '') if status == ERROR else status}"
+            f"{counts[status]} {_plural('error', counts[status]) if status == ERROR else status}"
             for status in (PASSED, FAILED, ERROR, SKIPPED)
             if counts[status]
         ]
         text = ", ".join(parts) or "no cases"
         if self.basehead is not None:
             regressions = len(self.basehead.regressions)
-            text += f"; {regressions} regression{'s' if regressions != 1 else ''} against {self.basehead.base_label}"
+            text += f"; {regressions} {_plural('regression', regressions)} against {self.basehead.base_label}"
         return f"{text} in {self.seconds:.2f}s ({self.mode})"
+
+
+def _plural(word: str, count: int) -> str:
+    return word if count == 1 else f"{word}s"
 
 
 def _who(result: CaseResult) -> str:
@@ -55,15 +59,21 @@ def text_report(report: RunReport) -> str:
     lines = []
     for result in report.results:
         if result.status in (FAILED, ERROR):
-            lines.append(f"{result.case.path}:{result.case.line}: {_who(result)}: {result.status.upper()}: "
-                         f"{result.summary()}")
+            lines.append(
+                f"{result.case.path}:{result.case.line}: {_who(result)}: {result.status.upper()}: "
+                f"{result.summary()}"
+            )
             for check in result.failures()[1:]:
-                lines.append(f"    {result.case.path}:{check.check.line}: {check.check.label}: {check.reason}")
+                lines.append(
+                    f"    {result.case.path}:{check.check.line}: {check.check.label}: {check.reason}"
+                )
     if report.basehead is not None:
         lines += ["", *_table_text(report.basehead)]
         for delta in report.basehead.deltas:
-            lines.append(f"\n{delta.name}: input tokens {_arrow(delta.base_tokens, delta.head_tokens)}, "
-                         f"input cost per call {_arrow_cost(delta.base_cost, delta.head_cost)}")
+            lines.append(
+                f"\n{delta.name}: input tokens {_arrow(delta.base_tokens, delta.head_tokens)}, "
+                f"input cost per call {_arrow_cost(delta.base_cost, delta.head_cost)}"
+            )
             if delta.diff:
                 lines.append(delta.diff.rstrip("\n"))
     for path in report.written:
@@ -73,11 +83,16 @@ def text_report(report: RunReport) -> str:
 
 
 def _table_text(basehead: BaseHeadReport) -> list[str]:
-    rows = [(f"{item.head.case.prompt} / {item.head.case.name}", item.base.status, item.head.status,
-             item.change) for item in basehead.comparisons]
+    rows = [
+        (f"{item.head.case.prompt} / {item.head.case.name}", item.base.status, item.head.status, item.change)
+        for item in basehead.comparisons
+    ]
     header = ("case", f"base ({basehead.base_label})", f"head ({basehead.head_label})", "change")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
 
 
 def _arrow(before: int | None, after: int | None) -> str:
@@ -98,8 +113,11 @@ def _arrow_cost(before: float | None, after: float | None) -> str:
 # --- json ----------------------------------------------------------------------------------------------
 def json_report(report: RunReport) -> str:
     document: dict[str, Any] = {
-        "summary": {**{status: report.counts()[status] for status in (PASSED, FAILED, ERROR, SKIPPED)},
-                    "seconds": round(report.seconds, 4), "mode": report.mode},
+        "summary": {
+            **{status: report.counts()[status] for status in (PASSED, FAILED, ERROR, SKIPPED)},
+            "seconds": round(report.seconds, 4),
+            "mode": report.mode,
+        },
         "results": [result.as_dict() for result in report.results],
         "recorded": report.written,
     }
@@ -109,9 +127,18 @@ def json_report(report: RunReport) -> str:
             "base": basehead.base_label,
             "head": basehead.head_label,
             "regressions": len(basehead.regressions),
-            "cases": [{"prompt": item.head.case.prompt, "case": item.head.case.name, "base": item.base.status,
-                       "head": item.head.status, "change": item.change, "base_reason": item.base.summary(),
-                       "head_reason": item.head.summary()} for item in basehead.comparisons],
+            "cases": [
+                {
+                    "prompt": item.head.case.prompt,
+                    "case": item.head.case.name,
+                    "base": item.base.status,
+                    "head": item.head.status,
+                    "change": item.change,
+                    "base_reason": item.base.summary(),
+                    "head_reason": item.head.summary(),
+                }
+                for item in basehead.comparisons
+            ],
             "prompts": [delta.as_dict() for delta in basehead.deltas],
         }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -127,10 +154,17 @@ def junit_report(report: RunReport) -> str:
     for result in report.results:
         suite = suites.get(result.case.prompt)
         if suite is None:
-            suite = suites[result.case.prompt] = ElementTree.SubElement(root, "testsuite", name=result.case.prompt)
+            suite = suites[result.case.prompt] = ElementTree.SubElement(
+                root, "testsuite", name=result.case.prompt
+            )
         case = ElementTree.SubElement(
-            suite, "testcase", name=result.case.name, classname=result.case.prompt,
-            file=result.case.path, line=str(result.case.line), time=f"{result.seconds:.4f}",
+            suite,
+            "testcase",
+            name=result.case.name,
+            classname=result.case.prompt,
+            file=result.case.path,
+            line=str(result.case.line),
+            time=f"{result.seconds:.4f}",
         )
         if result.status == FAILED:
             tag = "failure"
@@ -145,10 +179,13 @@ def junit_report(report: RunReport) -> str:
             element = ElementTree.SubElement(case, tag, message=message)
             if tag != "skipped":
                 element.set("type", "regression" if id(result) in regressions else tag)
-                element.text = "\n".join(
-                    f"{result.case.path}:{item.check.line}: {item.check.label}: {item.reason}"
-                    for item in result.failures()
-                ) or message
+                element.text = (
+                    "\n".join(
+                        f"{result.case.path}:{item.check.line}: {item.check.label}: {item.reason}"
+                        for item in result.failures()
+                    )
+                    or message
+                )
         for key, value in _suite_counts(suite, result).items():
             suite.set(key, value)
         totals[result.status] += 1
@@ -166,9 +203,13 @@ def _suite_counts(suite: ElementTree.Element, result: CaseResult) -> dict[str, s
         now = float(suite.get(key, "0")) + by
         return f"{now:.4f}" if key == "time" else str(int(now))
 
-    counts = {"tests": bump("tests"), "time": bump("time", result.seconds),
-              "failures": bump("failures", result.status == FAILED), "errors": bump("errors", result.status == ERROR),
-              "skipped": bump("skipped", result.status == SKIPPED)}
+    counts = {
+        "tests": bump("tests"),
+        "time": bump("time", result.seconds),
+        "failures": bump("failures", result.status == FAILED),
+        "errors": bump("errors", result.status == ERROR),
+        "skipped": bump("skipped", result.status == SKIPPED),
+    }
     return counts
 
 
@@ -179,29 +220,42 @@ def markdown_report(report: RunReport, limit: int = SUMMARY_BUDGET) -> str:
     out.add(f"## promptgit test\n\n{_md(report.summary_line())}\n")
     basehead = report.basehead
     if basehead is not None:
-        out.add(f"\n### Base `{_md(basehead.base_label)}` against head `{_md(basehead.head_label)}`\n\n"
-                "| case | base | head | change |\n|---|---|---|---|\n")
+        out.add(
+            f"\n### Base `{_md(basehead.base_label)}` against head `{_md(basehead.head_label)}`\n\n"
+            "| case | base | head | change |\n|---|---|---|---|\n"
+        )
         ordered = sorted(basehead.comparisons, key=lambda item: item.change != REGRESSION)
         for item in ordered:
             change = f"**{item.change}**" if item.change == REGRESSION else item.change
             reason = item.head.summary() if not item.head.passed else ""
-            out.add(f"| {_md(item.head.case.prompt)} / {_md(item.head.case.name)} | {_icon(item.base.status)} | "
-                    f"{_icon(item.head.status)} {_md(reason)} | {change} |\n", row=True)
+            out.add(
+                f"| {_md(item.head.case.prompt)} / {_md(item.head.case.name)} | {_icon(item.base.status)} | "
+                f"{_icon(item.head.status)} {_md(reason)} | {change} |\n",
+                row=True,
+            )
         out.close_rows("| … | | | |\n")
         for delta in basehead.deltas:
-            out.add(f"\n#### `{_md(delta.name)}` {delta.base_version or '(new)'} → {delta.head_version or '(removed)'}"
-                    f"\n\nInput tokens per call: {_arrow(delta.base_tokens, delta.head_tokens)}; input cost per "
-                    f"call: {_arrow_cost(delta.base_cost, delta.head_cost)}\n")
+            out.add(
+                f"\n#### `{_md(delta.name)}` {delta.base_version or '(new)'} → "
+                f"{delta.head_version or '(removed)'}"
+                f"\n\nInput tokens per call: {_arrow(delta.base_tokens, delta.head_tokens)}; input cost per "
+                f"call: {_arrow_cost(delta.base_cost, delta.head_cost)}\n"
+            )
             if delta.diff:
                 fence = "~~~~"
-                out.add(f"\n<details><summary>rendered diff (sample inputs)</summary>\n\n{fence}diff\n"
-                        f"{delta.diff.replace(fence, '~~~ ~')}{fence}\n\n</details>\n")
+                out.add(
+                    f"\n<details><summary>rendered diff (sample inputs)</summary>\n\n{fence}diff\n"
+                    f"{delta.diff.replace(fence, '~~~ ~')}{fence}\n\n</details>\n"
+                )
     failing = [result for result in report.results if result.status in (FAILED, ERROR)]
     if failing:
         out.add("\n### Failures\n\n| case | file | why |\n|---|---|---|\n")
         for result in failing:
-            out.add(f"| {_md(_who(result))} | `{result.case.path}:{result.case.line}` | {_md(result.summary())} |\n",
-                    row=True)
+            out.add(
+                f"| {_md(_who(result))} | `{result.case.path}:{result.case.line}` | "
+                f"{_md(result.summary())} |\n",
+                row=True,
+            )
         out.close_rows("| … | | |\n")
     return out.text()
 
@@ -233,8 +287,10 @@ class _Budget:
 
     def text(self) -> str:
         if self.left_out:
-            self.parts.append(f"\n_{self.left_out} more rows or sections left out: GitHub's step summary "
-                              "holds 1 MiB; `promptgit test --format json` has everything._\n")
+            self.parts.append(
+                f"\n_{self.left_out} more rows or sections left out: GitHub's step summary "
+                "holds 1 MiB; `promptgit test --format json` has everything._\n"
+            )
         return "".join(self.parts)
 
 

@@ -100,8 +100,11 @@ class CaseResult:
 
 
 def collect_cases(
-    source: Source, names: Sequence[str] | None = None, *, repeat: int | None = None,
-    min_pass: int | None = None
+    source: Source,
+    names: Sequence[str] | None = None,
+    *,
+    repeat: int | None = None,
+    min_pass: int | None = None,
 ) -> list[Case]:
     """The cases of every tests file at `source` (or of the prompts `names`); PromptgitError naming the
     file and line of the first problem when a tests file is not valid (validate lists them all)."""
@@ -116,7 +119,8 @@ def collect_cases(
             from promptgit.errors import did_you_mean
 
             raise PromptgitError(
-                f"no tests file {source.shown(name + TESTS_SUFFIX)} ({did_you_mean(name, available, 'tests')})"
+                f"no tests file {source.shown(name + TESTS_SUFFIX)} "
+                f"({did_you_mean(name, available, 'tests')})"
             )
         try:
             document = parse_tests(source.shown(f"{name}{TESTS_SUFFIX}"), data)
@@ -166,7 +170,9 @@ class Runner:
     def run(self, cases: Sequence[Case]) -> list[CaseResult]:
         live = self.options.record != "none"
         if live and self.options.jobs > 1 and len(cases) > 1:
-            with ThreadPoolExecutor(max_workers=self.options.jobs, thread_name_prefix="promptgit-test") as pool:
+            with ThreadPoolExecutor(
+                max_workers=self.options.jobs, thread_name_prefix="promptgit-test"
+            ) as pool:
                 results = list(pool.map(self.run_case, cases))
         else:  # replay is CPU work: threads would only take turns
             results = [self.run_case(case) for case in cases]
@@ -238,15 +244,24 @@ class Runner:
         render_ok = all(item.passed for item in render_results)
         result.status = PASSED if render_ok and result.passes >= case.needed_passes else FAILED
         if result.status == FAILED and case.repeat > 1 and render_ok:
-            result.reason = f"{result.passes} of {result.attempts} attempts passed, {case.needed_passes} needed"
+            result.reason = (
+                f"{result.passes} of {result.attempts} attempts passed, {case.needed_passes} needed"
+            )
             failing = [item for item in result.checks if not item.passed]
             if failing:
                 result.reason += f"; {failing[0].check.label}: {failing[0].reason}"
         return result
 
     # --- answers ------------------------------------------------------------------------------------
-    def _ask(self, case: Case, cassette: Cassette, request: dict[str, Any], attempt: int, prompt: Prompt,
-             what: str | None = None) -> Answer:
+    def _ask(
+        self,
+        case: Case,
+        cassette: Cassette,
+        request: dict[str, Any],
+        attempt: int,
+        prompt: Prompt,
+        what: str | None = None,
+    ) -> Answer:
         """The answer to `request`: recorded, or (when recording) the provider's, then recorded."""
         key = cassette_key(request)
         record = self.options.record
@@ -276,9 +291,11 @@ class Runner:
             model=request.get("model"),
             params=params,
         )
-        value, hit = cache.get_or_compute(
-            key, lambda: call_model(self.options.provider, request).as_dict(),
-            prompt=prompt.name, version=prompt.version,
+        value, _hit = cache.get_or_compute(
+            key,
+            lambda: call_model(self.options.provider, request).as_dict(),
+            prompt=prompt.name,
+            version=prompt.version,
         )
         return Answer.from_dict(value)
 
@@ -290,8 +307,14 @@ class Runner:
 
     # --- judges -------------------------------------------------------------------------------------
     def _judge_for(
-        self, case: Case, cassette: Cassette, answer: Answer, inputs: Mapping[str, Any], rendered: Rendered,
-        attempt: int, result: CaseResult
+        self,
+        case: Case,
+        cassette: Cassette,
+        answer: Answer,
+        inputs: Mapping[str, Any],
+        rendered: Rendered,
+        attempt: int,
+        result: CaseResult,
     ) -> Callable[[Check], Mapping[str, Any]]:
         def judge(check: Check) -> Mapping[str, Any]:
             selector = str(check.value)
@@ -317,7 +340,9 @@ class Runner:
             except ValueError:
                 return {"error": f"judge {version} did not answer JSON: {verdict.content[:80]!r}"}
             if not isinstance(parsed, dict):
-                return {"error": f"judge {version} answered {type(parsed).__name__}, not {{pass, score, reason}}"}
+                return {
+                    "error": f"judge {version} answered {type(parsed).__name__}, not {{pass, score, reason}}"
+                }
             return {**parsed, "version": version}
 
         return judge
@@ -332,13 +357,16 @@ class Runner:
                     from promptgit.loader import Repository
 
                     ref = self.source.commit or "HEAD"
-                    self._repository = Repository(self.root, ref, registry=CollectorRegistry(), cache_ttl=3600)
+                    self._repository = Repository(
+                        self.root, ref, registry=CollectorRegistry(), cache_ttl=3600
+                    )
                 found = self._judges[selector] = self._repository.get(selector)
             return found
 
 
-def build_request(prompt: Prompt, rendered: Rendered, model: str | None, params: Mapping[str, Any] | None
-                  ) -> dict[str, Any]:
+def build_request(
+    prompt: Prompt, rendered: Rendered, model: str | None, params: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """chat.completions.create's keyword arguments for a rendered prompt, as promptgit.llm builds them:
     the prompt's params under the case's, its `output:` as response_format."""
     if not model:
@@ -365,8 +393,11 @@ def _attempt_passes(case: Case, checks: list[CheckResult]) -> bool:
 
 
 def run_cases(
-    source: Source, cases: Sequence[Case], options: RunOptions, root: Path,
-    cassette_readers: Sequence[Source] | None = None
+    source: Source,
+    cases: Sequence[Case],
+    options: RunOptions,
+    root: Path,
+    cassette_readers: Sequence[Source] | None = None,
 ) -> tuple[list[CaseResult], CassetteBook]:
     """Run `cases` at `source`; the results in the cases' order, and the cassettes (to write when
     recording)."""

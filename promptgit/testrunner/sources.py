@@ -7,6 +7,7 @@ commit, so `--base REF` renders the base exactly as it was.
 from __future__ import annotations
 
 from functools import cached_property
+
 from promptgit.errors import PromptgitError
 from promptgit.format.prompt import SUFFIX, Prompt, compile_document, parse_document
 from promptgit.format.templating import make_environment
@@ -74,8 +75,10 @@ class CommitSource:
         self._prompts: dict[str, Prompt | None] = {}
 
     def shown(self, relative: str) -> str:
-        return self.store.prompt_path(relative.removesuffix(SUFFIX)) if relative.endswith(SUFFIX) else (
-            f"{self.store.prompts_dir}/{relative}"
+        return (
+            self.store.prompt_path(relative.removesuffix(SUFFIX))
+            if relative.endswith(SUFFIX)
+            else (f"{self.store.prompts_dir}/{relative}")
         )
 
     def read(self, relative: str) -> bytes | None:
@@ -101,8 +104,12 @@ class CommitSource:
             else:
                 data, blob = found
                 document = parse_document(name, self.store.prompt_path(name), data)
-                environment = make_environment(lambda relative: self.store.read_partial(self.commit, relative))
-                self._prompts[name] = compile_document(document, environment, commit=self.commit, blob_sha=blob)
+                environment = make_environment(
+                    lambda relative: self.store.read_partial(self.commit, relative)
+                )
+                self._prompts[name] = compile_document(
+                    document, environment, commit=self.commit, blob_sha=blob
+                )
         return self._prompts[name]
 
     def partial(self, relative: str) -> str | None:

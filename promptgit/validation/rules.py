@@ -137,7 +137,7 @@ RULES: dict[str, Rule] = {
             "Decide in the front matter: `cache: false` keeps answers varied, `cache: {ttl: 6h}` (or true) "
             "accepts one cached answer per input.",
         ),
-        # promptgit.validation.testfiles: prompts/NAME.tests.yaml, run by `promptgit test`; see docs/testing.md
+        # promptgit.validation.testfiles: NAME.tests.yaml, run by `promptgit test`; see docs/testing.md
         Rule(
             "PG220",
             "tests-file",

@@ -86,7 +86,9 @@ def read_tests(path: str, text: str | bytes) -> tuple[TestsDocument | None, list
         _mark_lines(node, (), lines)
     document = TestsDocument(path, data if isinstance(data, dict) else {}, lines)
     if not isinstance(data, dict):
-        return document, [Finding(path, 1, 1, CODE, "a tests file is a mapping with `cases:` (docs/testing.md)")]
+        return document, [
+            Finding(path, 1, 1, CODE, "a tests file is a mapping with `cases:` (docs/testing.md)")
+        ]
     found = list(_schema_findings(document))
     if not found:
         found.extend(_value_findings(document))
@@ -166,21 +168,25 @@ def check_problem(render: bool, check: dict[str, Any]) -> str | None:
     if kind == "regex":
         from promptgit.format.patterns import problem
 
-        return problem(value)
+        return problem(str(value))
     if kind in {"messages", "tokens", "latency"} and not (isinstance(value, int) and value >= 0):
         return f"{kind} needs a whole number as value"
     if kind == "roles" and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
         return "roles needs the list of roles, in order, as value"
     if kind == "python":
-        module, _, function = value.partition(":")
-        if not module or not function or not all(part.isidentifier() for part in [*module.split("."), function]):
+        module, _, function = str(value).partition(":")
+        if (
+            not module
+            or not function
+            or not all(part.isidentifier() for part in [*module.split("."), function])
+        ):
             return f"python needs module:function (a module in the repository), not {value!r}"
     if kind == "judge":
         from promptgit.errors import SelectorError
         from promptgit.store.selectors import parse_selector
 
         try:
-            parse_selector(value)
+            parse_selector(str(value))
         except SelectorError as exc:
             return f"judge: {exc}"
     if kind == "similar" and not isinstance(value, str):

@@ -55,7 +55,10 @@ def test_judge_is_a_released_prompt_recorded_like_any_call(library, provider_env
     assert result["judges"] == ["review/judge@1.2.0"]
     assert result["checks"][0]["reason"] == "score 0.8; it mentions bread [review/judge@1.2.0]"
     recorded = json.loads((library.root / "prompts/content/hook.cassette.json").read_text("utf-8"))
-    assert sorted(item["case"] for item in recorded["recordings"]) == ["judged", "judged / judge review/judge@^1"]
+    assert sorted(item["case"] for item in recorded["recordings"]) == [
+        "judged",
+        "judged / judge review/judge@^1",
+    ]
 
     provider_env.stop()
     assert run_json(capsys)[0] == 0  # the judge replays too
@@ -64,7 +67,8 @@ def test_judge_is_a_released_prompt_recorded_like_any_call(library, provider_env
 def test_python_checks_and_negations(library, provider_env: StandIn, capsys) -> None:  # type: ignore[no-untyped-def]
     library.write(
         "checks/tone.py",
-        "def is_short(output, context):\n    return {'pass': len(output) < 100, 'score': 1.0, 'reason': context['case']}\n"
+        "def is_short(output, context):\n"
+        "    return {'pass': len(output) < 100, 'score': 1.0, 'reason': context['case']}\n"
         "def score(output, context):\n    return 0.25\n",
     )
     library.write(
@@ -133,7 +137,9 @@ def test_validate_checks_tests_files_and_a_tests_file_needs_no_bump(library, cap
     from promptgit.cli import main
 
     library.tag_release("content/hook", "1.0.0")
-    library.write("prompts/content/hook.tests.yaml", "cases:\n  - name: x\n    render: [{type: tokens, value: -1}]\n")
+    library.write(
+        "prompts/content/hook.tests.yaml", "cases:\n  - name: x\n    render: [{type: tokens, value: -1}]\n"
+    )
     library.commit("tests changed, prompt not")
 
     capsys.readouterr()
@@ -150,7 +156,7 @@ def test_validate_checks_tests_files_and_a_tests_file_needs_no_bump(library, cap
 def test_recording_without_a_key_is_a_usage_error(library, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
-    code, out, err = run_test(capsys, "--record", "--cache", "none")
+    code, _, err = run_test(capsys, "--record", "--cache", "none")
 
     assert code == 2
     assert err == "promptgit: error: recording answers needs a key in $OPENAI_API_KEY (replay needs none)\n"
@@ -159,9 +165,12 @@ def test_recording_without_a_key_is_a_usage_error(library, capsys, monkeypatch) 
 def test_a_provider_named_in_promptgit_yaml(library, standin: StandIn, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.setenv("STAND_IN_KEY", "k")
-    library.write("promptgit.yaml", f"test:\n  provider: {{base_url: '{standin.base_url}', api_key_env: STAND_IN_KEY}}\n")
+    library.write(
+        "promptgit.yaml",
+        f"test:\n  provider: {{base_url: '{standin.base_url}', api_key_env: STAND_IN_KEY}}\n",
+    )
 
-    code, report = run_json(capsys, "--record", "--cache", "none")
+    code, _ = run_json(capsys, "--record", "--cache", "none")
 
     assert code == 0
     assert standin.calls == 2

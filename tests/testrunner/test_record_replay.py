@@ -62,11 +62,21 @@ def test_no_key_header_or_authorization_is_written(library, provider_env: StandI
 
     text = (library.root / "prompts" / "content" / "hook.cassette.json").read_text("utf-8")
     assert provider_env.headers[0]["authorization"] == "Bearer sk-test-SECRET-do-not-write"  # it was sent
-    for forbidden in ("SECRET", "sk-test", "Bearer", "authorization", "Authorization", "api_key", "127.0.0.1"):
+    for forbidden in (
+        "SECRET",
+        "sk-test",
+        "Bearer",
+        "authorization",
+        "Authorization",
+        "api_key",
+        "127.0.0.1",
+    ):
         assert forbidden not in text
 
 
-def test_a_miss_names_the_case_and_the_first_differing_message(library, provider_env: StandIn, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_miss_names_the_case_and_the_first_differing_message(
+    library, provider_env: StandIn, capsys
+) -> None:  # type: ignore[no-untyped-def]
     run_test(capsys, "--record", "--cache", "none")
     tests = library.root / "prompts" / "content" / "hook.tests.yaml"
     tests.write_text(tests.read_text("utf-8").replace("topic: rye", "topic: spelt"), "utf-8")
@@ -75,7 +85,9 @@ def test_a_miss_names_the_case_and_the_first_differing_message(library, provider
 
     assert code == 1
     line = next(line for line in out.splitlines() if "another topic" in line)
-    assert "content/hook: case 'another topic': no recorded answer in prompts/content/hook.cassette.json" in line
+    assert (
+        "content/hook: case 'another topic': no recorded answer in prompts/content/hook.cassette.json" in line
+    )
     assert "nearest is case 'another topic': message 1 (user) differs: line 1:" in line
     assert '"Topic: spelt' in line and '"Topic: rye' in line
 
@@ -85,21 +97,24 @@ def test_record_missing_calls_only_for_new_requests(library, provider_env: Stand
     tests = library.root / "prompts" / "content" / "hook.tests.yaml"
     tests.write_text(tests.read_text("utf-8").replace("topic: rye", "topic: spelt"), "utf-8")
 
-    code, report = run_json(capsys, "--record=missing", "--cache", "none")
+    code, _ = run_json(capsys, "--record=missing", "--cache", "none")
 
     assert code == 1  # the new answer does not match the rye regex: recorded, and reported
     assert provider_env.calls == 3
     keys = [item["case"] for item in cassette(library.root)["recordings"]]
     assert sorted(keys) == ["another topic", "another topic", "short topic"]
 
-    code, report = run_json(capsys, "--record", "--cache", "none")  # all: the stale rye one goes
-    assert sorted(item["case"] for item in cassette(library.root)["recordings"]) == ["another topic", "short topic"]
+    run_json(capsys, "--record", "--cache", "none")  # all: the stale rye one goes
+    assert sorted(item["case"] for item in cassette(library.root)["recordings"]) == [
+        "another topic",
+        "short topic",
+    ]
 
 
 def test_rate_limits_are_retried(library, provider_env: StandIn, capsys) -> None:  # type: ignore[no-untyped-def]
     provider_env.fail(429, times=2)
 
-    code, report = run_json(capsys, "--record", "--cache", "none", "--jobs", "1")
+    code, _ = run_json(capsys, "--record", "--cache", "none", "--jobs", "1")
 
     assert code == 0
     assert provider_env.calls == 4
@@ -117,8 +132,18 @@ def test_repeat_and_min_pass(library, provider_env: StandIn, capsys) -> None:  #
     answers = iter(["bread!", "no", "bread again", "bread", "nothing", "bread"])
     provider_env.respond = lambda body: next(answers)
 
-    code, report = run_json(capsys, "short topic" and "content/hook", "--record", "--cache", "none",
-                            "--repeat", "3", "--min-pass", "2")
+    _, report = run_json(
+        capsys,
+        "--jobs",
+        "1",  # one case after the other: the answers above go in order
+        "--record",
+        "--cache",
+        "none",
+        "--repeat",
+        "3",
+        "--min-pass",
+        "2",
+    )
 
     by_case = {item["case"]: item for item in report["results"]}
     assert (by_case["short topic"]["passes"], by_case["short topic"]["status"]) == (2, "passed")
@@ -126,7 +151,7 @@ def test_repeat_and_min_pass(library, provider_env: StandIn, capsys) -> None:  #
     assert len(cassette(library.root)["recordings"][0]["answers"]) == 3
 
     provider_env.stop()
-    code, report = run_json(capsys, "--repeat", "3", "--min-pass", "3")
+    _, report = run_json(capsys, "--repeat", "3", "--min-pass", "3")
     by_case = {item["case"]: item for item in report["results"]}
     assert by_case["short topic"]["status"] == "failed"
     assert by_case["short topic"]["reason"].startswith("2 of 3 attempts passed, 3 needed")

@@ -50,10 +50,11 @@ def test_github_annotations_point_at_the_case(library, provider_env, capsys) -> 
     run_test(capsys, "--record", "--cache", "none")
     _break_short_topic(library)
 
-    code, out, _ = run_test(capsys, "--format", "github")
+    _, out, _ = run_test(capsys, "--format", "github")
 
     assert out.splitlines()[0] == (
-        "::error file=prompts/content/hook.tests.yaml,line=4,title=promptgit test::content/hook / short topic: "
+        "::error file=prompts/content/hook.tests.yaml,line=4,title=promptgit test::"
+        "content/hook / short topic: "
         "contains 'focaccia': expected the rendered prompt to contain 'focaccia'"
     )
 
@@ -62,7 +63,15 @@ def test_markdown_stays_under_the_step_summary_limit() -> None:
     check = Check("contains", False, "x" * 200, 7)
     results, comparisons = [], []
     for number in range(20_000):
-        case = Case("content/hook", f"case {number} " + "y" * 100, "prompts/content/hook.tests.yaml", 4, None, (check,), ())
+        case = Case(
+            "content/hook",
+            f"case {number} " + "y" * 100,
+            "prompts/content/hook.tests.yaml",
+            4,
+            None,
+            (check,),
+            (),
+        )
         head = CaseResult(case, "failed", [CheckResult(check, False, 0.0, "expected " + "z" * 300)])
         base = CaseResult(case, "passed")
         results.append(head)
