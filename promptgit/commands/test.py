@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-pass", type=int, metavar="K", help="with --repeat: K attempts must pass")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also append the markdown report to FILE (in CI: $GITHUB_STEP_SUMMARY)",
+    )
     parser.add_argument("--strict", action="store_true", help="with --base: any failure at head fails")
     parser.add_argument(
         "--cache",
@@ -106,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
             ]
     report.seconds = time.perf_counter() - start
     _write(REPORTS[args.format](report), args.output)
+    if args.summary and report.results:  # a run with no cases adds nothing to a job summary
+        _append(REPORTS["markdown"](report), args.summary)
     if report.basehead is not None and not args.strict:
         return 1 if report.basehead.regressions else 0
     return 1 if any(result.status in (FAILED, ERROR) for result in report.results) else 0
@@ -117,6 +124,14 @@ def _cache(url: str) -> ResponseCache | None:
     from promptgit.llm.cache import ResponseCache
 
     return ResponseCache(None if url == "default" else url)
+
+
+def _append(text: str, path: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(text)
+    except OSError as exc:
+        raise ConfigError(f"--summary {path}: {os.strerror(exc.errno or 0)}") from None
 
 
 def _write(text: str, output: str | None) -> None:
