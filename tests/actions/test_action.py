@@ -351,8 +351,9 @@ def test_prompt_tests_compare_base_and_head_and_a_regression_fails(
     assert "| content/hook / mentions bread | ✅ pass | ❌ fail" in run.summary
     assert "-Mention bread." in run.summary  # the rendered diff, with the sample inputs
     assert run.step("Fail on findings").stdout.splitlines()[0] == (
-        "::error title=promptgit::promptgit test exited 1 (regressions or failing cases, annotated in its step "
-        "and listed in the job summary); reproduce locally with: promptgit test --format github --base origin/main"
+        "::error title=promptgit::promptgit test exited 1 (regressions or failing cases, annotated in its "
+        "step and listed in the job summary); reproduce locally with: "
+        "promptgit test --format github --base origin/main"
     )
     assert run.returncode == 1
 

@@ -28,9 +28,8 @@ def _pull_request(tmp_path: Path, prompt_repo: Any, body: str) -> Path:
     checkout = tmp_path / "checkout"
     clone = git.Repo.clone_from(str(prompt_repo.root), str(checkout))
     clone.git.checkout("-b", "feature")
-    (checkout / "prompts/hook.j2").write_text(
-        f"---\nversion: 1.0.1\nkind: hook\ninputs:\n  topic: {{type: string}}\nsample: {{topic: tea}}\n---\n{body}"
-    )
+    front = "---\nversion: 1.0.1\nkind: hook\ninputs:\n  topic: {type: string}\nsample: {topic: tea}\n---\n"
+    (checkout / "prompts/hook.j2").write_text(front + body)
     clone.git.add(A=True)
     clone.index.commit("change the hook")
     return checkout
