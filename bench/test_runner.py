@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,25 +59,40 @@ def env(base_url: str | None = None) -> dict[str, str]:
     return values
 
 
-def timed(command: list[str], cwd: Path, environment: dict[str, str], expect: int = 0) -> float:
+Timing = tuple[float, float]  # wall seconds, CPU seconds (user + sys of the child and its children)
+
+
+def timed(command: list[str], cwd: Path, environment: dict[str, str], expect: int = 0) -> Timing:
+    """One run. CPU time is printed next to wall time: on a shared machine other work stretches the
+    wall time, not the CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != expect:
         raise SystemExit(
             f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
         )
-    return elapsed
+    return elapsed, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def median(command: list[str], cwd: Path, environment: dict[str, str], runs: int) -> float:
-    return statistics.median(timed(command, cwd, environment) for _ in range(runs))
+def medians(timings: list[Timing]) -> Timing:
+    return statistics.median(wall for wall, _ in timings), statistics.median(cpu for _, cpu in timings)
+
+
+def median(command: list[str], cwd: Path, environment: dict[str, str], runs: int) -> Timing:
+    return medians([timed(command, cwd, environment) for _ in range(runs)])
+
+
+def shown(timing: Timing) -> str:
+    return f"{timing[0]:.3f} s (CPU {timing[1]:.3f} s)"
 
 
 def library(root: Path, name: str, cases: int) -> None:
     """A git repository with prompt `name` and `cases` cases (three assertions each, as promptfoo gets)."""
     prompts = root / "prompts"
-    prompts.mkdir(parents=True, exist_ok=True)
+    (prompts / name).parent.mkdir(parents=True, exist_ok=True)
     (prompts / f"{name}.j2").write_text(PROMPT, "utf-8")
     lines = ["defaults:", "  assert: [{type: not-icontains, value: as an AI}]", "cases:"]
     for number in range(cases):
@@ -167,7 +183,7 @@ def promptfoo_env(scratch: Path) -> dict[str, str]:
     }
 
 
-def promptfoo_eval(binary: Path, config: Path, scratch: Path, *extra: str) -> float:
+def promptfoo_eval(binary: Path, config: Path, scratch: Path, *extra: str) -> Timing:
     output = scratch / "promptfoo-out.json"
     command = [
         str(binary),
@@ -203,8 +219,8 @@ def main() -> int:
     promptgit = [sys.executable, "-m", "promptgit", "test", "--cache", "none"]
     rows: list[tuple[str, str, str, str, str]] = []
 
-    example = median([*promptgit, "--format", "json", "--output", os.devnull], REPO_ROOT, env(), args.runs)
-    rows.append(("example library (19 cases: render + replay)", f"{example:.3f} s", "", "", "< 2 s"))
+    example = median([*promptgit, "--output", os.devnull], REPO_ROOT, env(), args.runs)
+    rows.append(("example library (19 cases: render + replay)", shown(example), "", "", "< 2 s"))
 
     with tempfile.TemporaryDirectory(prefix="promptgit-bench-") as temporary:
         scratch = Path(temporary)
@@ -221,7 +237,8 @@ def main() -> int:
                 [*promptgit, "bench/live", "--record", "--jobs", str(args.jobs)], repo, env(server.base_url)
             )
 
-        foo_replay = foo_live = None
+        foo_replay: Timing | None = None
+        foo_live: Timing | None = None
         note = "skipped (--no-promptfoo)"
         if not args.no_promptfoo:
             binary = install_promptfoo(args.promptfoo, scratch)
@@ -234,22 +251,26 @@ def main() -> int:
                     config = promptfoo_config(scratch, server.base_url, args.cases)
                     promptfoo_eval(binary, config, scratch, "-j", str(args.jobs))  # fills its cache, untimed
                     server.stop()  # from here on, answers come from its cache
-                    foo_replay = statistics.median(
-                        promptfoo_eval(binary, config, scratch, "-j", str(args.jobs))
-                        for _ in range(args.runs)
+                    foo_replay = medians(
+                        [
+                            promptfoo_eval(binary, config, scratch, "-j", str(args.jobs))
+                            for _ in range(args.runs)
+                        ]
                     )
                 with StandIn(latency=args.latency) as server:
                     config = promptfoo_config(scratch, server.base_url, args.live)
                     foo_live = promptfoo_eval(binary, config, scratch, "--no-cache", "-j", str(args.jobs))
 
-    def ratio(ours: float, theirs: float | None) -> str:
-        return "" if theirs is None else f"{theirs / ours:.1f}x faster"
+    def ratio(ours: Timing, theirs: Timing | None) -> str:
+        if theirs is None:
+            return ""
+        return f"{theirs[0] / ours[0]:.1f}x faster (CPU {theirs[1] / ours[1]:.1f}x)"
 
     rows.append(
         (
             f"{args.cases} cases replayed",
-            f"{replay:.3f} s",
-            "" if foo_replay is None else f"{foo_replay:.3f} s",
+            shown(replay),
+            "" if foo_replay is None else shown(foo_replay),
             ratio(replay, foo_replay),
             ">= 5x faster than promptfoo",
         )
@@ -257,14 +278,18 @@ def main() -> int:
     rows.append(
         (
             f"live: {args.live} cases, {args.latency * 1000:.0f} ms stand-in, --jobs {args.jobs}",
-            f"{live:.3f} s ({live / floor:.2f}x the {floor:.2f} s floor)",
-            "" if foo_live is None else f"{foo_live:.3f} s ({foo_live / floor:.2f}x)",
-            "",
+            f"{shown(live)}; {live[0] / floor:.2f}x the {floor:.2f} s floor",
+            "" if foo_live is None else f"{shown(foo_live)}; {foo_live[0] / floor:.2f}x",
+            ratio(live, foo_live),
             "<= 1.3x the floor",
         )
     )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     header = ("what", "promptgit", "promptfoo", "ratio", "target")
-    print(f"promptgit test benchmark ({os.cpu_count()} cores; median of {args.runs} runs; {note})\n")
+    print(
+        f"promptgit test benchmark ({os.cpu_count()} cores, load {load}; "
+        f"median of {args.runs} runs; {note})\n"
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:

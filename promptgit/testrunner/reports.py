@@ -11,11 +11,13 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING, Any
 
 from promptgit.testrunner.basehead import REGRESSION, BaseHeadReport
 from promptgit.testrunner.runner import ERROR, FAILED, PASSED, SKIPPED, CaseResult
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's step summary limit, in bytes
 SUMMARY_BUDGET = SUMMARY_LIMIT - 16 * 1024  # room for the truncation note and what other steps add
@@ -147,6 +149,7 @@ def json_report(report: RunReport) -> str:
 # --- junit ---------------------------------------------------------------------------------------------
 def junit_report(report: RunReport) -> str:
     """JUnit XML in the shape Jenkins, GitLab and GitHub test reporters read: a testsuite per prompt."""
+    from xml.etree import ElementTree
     regressions = {id(item.head) for item in report.basehead.regressions} if report.basehead else set()
     root = ElementTree.Element("testsuites", name="promptgit test")
     suites: dict[str, ElementTree.Element] = {}

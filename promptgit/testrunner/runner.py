@@ -58,9 +58,32 @@ class CaseResult:
     attempts: int = 0
     passes: int = 0
     judges: list[str] = field(default_factory=list)  # name@version of the judges that answered
-    input_tokens: int | None = None
-    cost_usd: float | None = None
+    messages: list[dict[str, str]] | None = None  # the rendered prompt, for its token count
+    answer: Answer | None = None  # the first attempt's, for its usage and cost
+    model: str | None = None
     seconds: float = 0.0
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Tokens of the rendered prompt for its model (counted when a report asks)."""
+        if self.messages is None:
+            return None
+        from promptgit.tokens import count
+
+        return count(self.messages, self.model).tokens
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The first answer's cost at the model's price (looked up only when asked: the price table
+        comes with promptgit.llm, which a replay has no other use for)."""
+        if self.answer is None:
+            return None
+        from promptgit.llm.completion import Usage
+        from promptgit.llm.prices import price_table
+
+        usage = Usage(input_tokens=self.answer.input_tokens, output_tokens=self.answer.output_tokens)
+        prices = price_table()
+        return prices.cost(self.answer.model or self.model, usage) or prices.cost(self.model, usage)
 
     @property
     def passed(self) -> bool:
@@ -163,9 +186,6 @@ class Runner:
         self._judges: dict[str, Prompt] = {}
         self._judge_lock = threading.Lock()
         self._repository: Any = None
-        from promptgit.llm.prices import price_table
-
-        self._prices = price_table()
 
     def run(self, cases: Sequence[Case]) -> list[CaseResult]:
         live = self.options.record != "none"
@@ -208,10 +228,7 @@ class Runner:
             result.status, result.reason = ERROR, f"render: {exc}"
             return result
         model = case.model or prompt.model or self.options.default_model
-        messages = as_messages(rendered)
-        from promptgit.tokens import count
-
-        result.input_tokens = count(messages, model).tokens
+        result.messages, result.model = as_messages(rendered), model
         render_results = [render_check(check, rendered, model) for check in case.render]
         result.checks = list(render_results)
         if not case.asserts:
@@ -225,7 +242,7 @@ class Runner:
             for attempt in range(case.repeat):
                 answer = self._ask(case, cassette, request, attempt, prompt)
                 if attempt == 0:
-                    result.cost_usd = self._cost(answer, model)
+                    result.answer = answer
                 judge = self._judge_for(case, cassette, answer, inputs, rendered, attempt, result)
                 context = AnswerContext(case, answer, inputs, schema, self.root, judge)
                 checks = [assertion(check, context) for check in case.asserts]
@@ -298,12 +315,6 @@ class Runner:
             version=prompt.version,
         )
         return Answer.from_dict(value)
-
-    def _cost(self, answer: Answer, model: str | None) -> float | None:
-        from promptgit.llm.completion import Usage
-
-        usage = Usage(input_tokens=answer.input_tokens, output_tokens=answer.output_tokens)
-        return self._prices.cost(answer.model or model, usage) or self._prices.cost(model, usage)
 
     # --- judges -------------------------------------------------------------------------------------
     def _judge_for(

@@ -16,6 +16,8 @@ from promptgit.store.workspace import PARTIALS_DIR, Workspace
 from promptgit.validation.testfiles import TESTS_SUFFIX
 
 CASSETTE_SUFFIX = ".cassette.json"
+# a cassette grows with the cases (about 1 KB per recorded answer), unlike a prompt file: its own bound
+CASSETTE_MAX_BYTES = 64 * 1024 * 1024
 
 
 class WorktreeSource:
@@ -35,6 +37,10 @@ class WorktreeSource:
         path = self.workspace.prompts_dir / relative
         if not path.is_file():
             return None
+        if relative.endswith(CASSETTE_SUFFIX):
+            from promptgit.store.files import read_contained
+
+            return read_contained(path, self.shown(relative), CASSETTE_MAX_BYTES, self.workspace.root)
         return self.workspace.read_file(path, self.shown(relative))
 
     def tests_names(self) -> list[str]:
