@@ -150,6 +150,7 @@ def json_report(report: RunReport) -> str:
 def junit_report(report: RunReport) -> str:
     """JUnit XML in the shape Jenkins, GitLab and GitHub test reporters read: a testsuite per prompt."""
     from xml.etree import ElementTree
+
     regressions = {id(item.head) for item in report.basehead.regressions} if report.basehead else set()
     root = ElementTree.Element("testsuites", name="promptgit test")
     suites: dict[str, ElementTree.Element] = {}
