@@ -138,6 +138,14 @@ RULES: dict[str, Rule] = {
             "Decide in the front matter: `cache: false` keeps answers varied, `cache: {ttl: 6h}` (or true) "
             "accepts one cached answer per input.",
         ),
+        # promptgit.validation.testfiles: NAME.tests.yaml, run by `promptgit test`; see docs/testing.md
+        Rule(
+            "PG220",
+            "tests-file",
+            _E,
+            "A tests file (NAME.tests.yaml) does not match tests.schema.json or has a value that cannot run.",
+            "Fix the case or check at the reported line; docs/testing.md lists the keys and check types.",
+        ),
         Rule(
             "PG213",
             "output-and-response-format",
