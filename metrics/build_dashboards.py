@@ -118,7 +118,8 @@ def prompts() -> dict[str, Any]:
                     "Estimated tokens / s by prompt and version",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_loader_rendered_tokens_total', SEL)})",
+                            "sum by (prompt, version) "
+                            f"({rate('promptgit_loader_rendered_tokens_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
                     ],
@@ -130,7 +131,8 @@ def prompts() -> dict[str, Any]:
                     "Average tokens per render",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_loader_rendered_tokens_total', SEL)}) / "
+                            "sum by (prompt, version) "
+                            f"({rate('promptgit_loader_rendered_tokens_total', SEL)}) / "
                             f"sum by (prompt, version) ({rate('promptgit_loader_renders_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
@@ -160,7 +162,8 @@ def prompts() -> dict[str, Any]:
             [
                 table(
                     "Renders and tokens in the time range",
-                    f"sum by (prompt, version) (increase(promptgit_loader_rendered_tokens_total{SEL}[$__range]))",
+                    "sum by (prompt, version) "
+                    f"(increase(promptgit_loader_rendered_tokens_total{SEL}[$__range]))",
                     "Estimated tokens rendered per prompt version over the dashboard's time range",
                 ),
                 table(
