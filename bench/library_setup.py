@@ -30,6 +30,7 @@ inputs:
   max_words: {{type: integer, minimum: 5, default: 40}}
 sample: {{topic: sourdough starters, examples: [Your starter is alive., Flour, water, patience.]}}
 params: {{temperature: 0.7}}
+cache: {{ttl: 6h}}
 ---
 """
 GUIDANCE = (

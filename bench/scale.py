@@ -347,6 +347,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds (a smoke run)")
     parser.add_argument("--only", action="append", default=[], help="run the curves whose name has this")
+    parser.add_argument(
+        "--results", action="store_true", help="also write the README's rows to bench/results/scale.md"
+    )
     args = parser.parse_args()
     rounds = 200 if args.quick else 1_000
     rows: list[Row] = []
@@ -358,7 +361,35 @@ def main() -> int:
                 print(f"{curve.name} at {size:,} ...", file=sys.stderr, flush=True)
                 rows += curve.measure(size, Path(scratch), rounds)
     print_table(rows)
+    if args.results:
+        from results import save
+
+        print(f"wrote {save('scale', readme_rows(rows))}")
     return 0
+
+
+def readme_rows(rows: list[Row]) -> list[tuple[str, str, str]]:
+    """One README row per curve: its sizes, ours and the floor at each, and the ratios."""
+    by_curve: dict[str, list[Row]] = {}
+    for row in sorted(rows, key=lambda row: (row.curve, row.size)):
+        by_curve.setdefault(row.curve, []).append(row)
+    found = []
+    for curve, points in by_curve.items():
+        measured = "; ".join(
+            f"{point.size:,}: {_duration(point.ours)}, {point.ratio:.2f}x {point.floor_name}"
+            for point in points
+        )
+        target = points[-1].target
+        found.append((f"{curve} (`bench/scale.py`)", measured, "" if target is None else f"<= {target}x"))
+    return found
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 0.1:
+        return f"{seconds:.2f} s"
+    if seconds >= 0.001:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} us"
 
 
 if __name__ == "__main__":

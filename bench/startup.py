@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--baseline", type=Path, help="another promptgit checkout to measure beside this one")
+    parser.add_argument(
+        "--results", action="store_true", help="also write the README's rows to bench/results/startup.md"
+    )
     args = parser.parse_args(argv)
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,6 +162,30 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<56} {wall_ms[name]:>7.1f} {best_ms[name]:>7.1f} {cpu_ms[name]:>7.1f}"
             f" {wall_ratio:>11} {cpu_ratio:>10}"
         )
+    if args.results:
+        from results import save
+
+        rows = []
+        for name, what, floor_name in (
+            (
+                "promptgit: import, Repository, get, render",
+                "cold start: new process, import + Repository + get + render",
+                "jinja floor: import, compile, render",
+            ),
+            (
+                "promptgit validate one file",
+                "cold start: `promptgit validate` of one file in a git repository (what a hook runs)",
+                "validate floor: yaml + jinja2 parse, compile",
+            ),
+        ):
+            measured = (
+                f"{wall_ms[name]:.0f} ms wall, {cpu_ms[name]:.0f} ms CPU; "
+                f"{wall_ms[name] / wall_ms[floor_name]:.2f}x wall, {cpu_ms[name] / cpu_ms[floor_name]:.2f}x "
+                f"CPU of the floor ({floor_name.partition(':')[2].strip()}: {wall_ms[floor_name]:.0f} ms, "
+                f"{cpu_ms[floor_name]:.0f} ms CPU); medians of {args.rounds} rounds"
+            )
+            rows.append((what, measured, "<= 1.5x"))
+        print(f"wrote {save('startup', rows)}")
     return 0
 
 

@@ -2,16 +2,18 @@
 
     python bench/validate.py [--sizes 100,1000,10000] [--jobs N] [--git]
 
-Builds N prompt files in a temp dir: generated text and chat prompts, and every third one with a body from
-the real prompt texts in $PROMPTGIT_CORPUS_DIR/fabric (default /work/shared/corpus/fabric; read here, never
-copied into the repository). Times:
+Builds N prompt files in a temp dir: 1-3 KB generated text and chat prompts with loops
+(bench/library_setup.py), and every third one with a body from the real prompt texts in
+$PROMPTGIT_CORPUS_DIR/fabric (default /work/shared/corpus/fabric; read here, never copied into the
+repository). Times, like with like:
 - promptgit validate as a library call (`promptgit.validation.run`, all rule families),
-- promptgit validate as the CLI (a subprocess, interpreter start-up included),
-- check-jsonschema validating only the metadata: the front matter is extracted to YAML files first, and
-  only the check-jsonschema run is timed.
-The ratio is promptgit's time over check-jsonschema's (target: <= 1.0, and 1000 prompts < 1 s).
-Wall times are the figures; CPU seconds (this process for the library call, the child processes for the
-CLI and check-jsonschema) are printed too, since on a shared machine other work stretches wall time.
+- promptgit validate as the CLI (a subprocess, interpreter start-up included), as one process
+  (`--jobs 1`) and with two worker processes (`--jobs 2`),
+- check-jsonschema validating only the metadata, one process: the front matter is extracted to YAML
+  files first, and only the check-jsonschema run is timed.
+Ratios compare one process with one, wall with wall and CPU with CPU (target: <= 1.0, and 1000 prompts
+< 1 s); the two-process wall time is shown against the same one-process reference, never as its ratio.
+`--results` writes the README's rows to bench/results/ (bench/readme_table.py puts them in README.md).
 """
 
 from __future__ import annotations
@@ -55,19 +57,13 @@ def front_matter(index: int) -> str:
         "  examples: {type: array, items: {type: string}, required: false}\n"
         "sample: {topic: sourdough, examples: [one, two]}\n"
         "params: {temperature: 0.7}\n"
+        "cache: {ttl: 6h}\n"
     )
 
 
 TEXT_BODY = (
     "Write a {{ tone }} opening line about {{ topic }}.\n"
     "{% if examples %}Examples:\n{% for example in examples %}- {{ example }}\n{% endfor %}{% endif %}"
-)
-CHAT_BODY = (
-    '{% message "system" %}You write {{ tone }} hooks.{% endmessage %}\n'
-    "{% for example in examples or [] %}"
-    '{% message "user" %}Example: {{ example }}{% endmessage %}'
-    "{% endfor %}\n"
-    '{% message "user" %}Topic: {{ topic }}{% endmessage %}\n'
 )
 
 
@@ -77,16 +73,20 @@ def corpus_body(text: str) -> str:
 
 
 def build(root: Path, count: int, texts: list[str]) -> list[Path]:
+    """Every third prompt has a body from the corpus; the others are bench/library_setup.py's 1-3 KB
+    prompts, half of them chat prompts whose few-shot examples come from a loop."""
+    from library_setup import prompt_text
+
     prompts = root / "prompts"
     made: list[Path] = []
     for index in range(count):
-        if index % 3 == 0 and texts:
-            body = corpus_body(texts[index // 3 % len(texts)])
-        else:
-            body = CHAT_BODY if index % 3 == 1 else TEXT_BODY
         path = prompts / f"group{index % 50}" / f"prompt{index}.j2"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\n{front_matter(index)}---\n{body}", "utf-8")
+        if index % 3 == 0 and texts:
+            text = f"---\n{front_matter(index)}---\n{corpus_body(texts[index // 3 % len(texts)])}"
+        else:
+            text = prompt_text(f"group{index % 50}/prompt{index}", index, f"1.{index % 7}.{index % 11}")
+        path.write_text(text, "utf-8")
         made.append(path)
     return made
 
@@ -141,9 +141,17 @@ def cli_environment(pycache: Path) -> dict[str, str]:
     return environment
 
 
+def median_run(runs: list[tuple[float, float, T]]) -> tuple[float, float, T]:
+    """The run of median wall time, with its CPU time."""
+    return sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+
+
 def measure(
     count: int, texts: list[str], *, jobs: int = 1, git: bool = False, cli_repeat: int = 3
-) -> dict[str, float]:
+) -> Figures:
+    """Wall and CPU seconds of: the library call (in this process), the CLI as one process (`--jobs 1`)
+    and with two worker processes (`--jobs 2`), and check-jsonschema (one process) on the metadata.
+    The CLI and check-jsonschema runs are interleaved, `cli_repeat` rounds, medians."""
     from promptgit.store.workspace import Workspace
     from promptgit.validation import run
 
@@ -156,47 +164,72 @@ def measure(
         problems = report.findings
         if problems:
             print(f"warning: {len(problems)} findings, first: {problems[0].format()}", file=sys.stderr)
+        environment = cli_environment(Path(temp) / "pycache")
         # one unmeasured run on a few files fills the bytecode cache, as installing does
         subprocess.run(
             [sys.executable, "-m", "promptgit", "validate", "prompts/group0"],
             cwd=root,
-            env=cli_environment(Path(temp) / "pycache"),
+            env=environment,
             capture_output=True,
             check=False,
         )
-        cli_runs = [
-            timed_cpu(
-                lambda: subprocess.run(
-                    [sys.executable, "-m", "promptgit", "validate"],
-                    cwd=root,
-                    env=cli_environment(Path(temp) / "pycache"),
-                    capture_output=True,
-                    check=False,
-                )
-            )
-            for _ in range(cli_repeat)
-        ]
-        cli, cli_cpu, done = sorted(cli_runs, key=lambda run: run[0])[len(cli_runs) // 2]  # the median run
-        cli_best = min(run[0] for run in cli_runs)  # timeit's advice: slower runs are other processes
         metadata = extract_metadata(files, Path(temp) / "meta")
-        command = ["check-jsonschema", "--schemafile", str(SCHEMA), *map(str, metadata)]
-        reference, reference_cpu, checked = timed_cpu(
-            lambda: subprocess.run(command, capture_output=True, check=False)
-        )
-        if checked.returncode != 0:
-            print(f"warning: check-jsonschema failed: {checked.stdout[:200]!r}", file=sys.stderr)
-        if done.returncode not in (0, 1):
-            print(f"warning: promptgit exit {done.returncode}: {done.stderr[:300]!r}", file=sys.stderr)
-    return {
-        "files": count,
-        "library": library,
-        "library_cpu": library_cpu,
-        "cli": cli,
-        "cli_best": cli_best,
-        "cli_cpu": cli_cpu,
-        "reference": reference,
-        "reference_cpu": reference_cpu,
-    }
+        reference_command = ["check-jsonschema", "--schemafile", str(SCHEMA), *map(str, metadata)]
+        commands = {
+            "cli_1": [sys.executable, "-m", "promptgit", "validate", "--jobs", "1"],
+            "cli_2": [sys.executable, "-m", "promptgit", "validate", "--jobs", "2"],
+            "reference": reference_command,
+        }
+        runs: dict[str, list[tuple[float, float, subprocess.CompletedProcess[bytes]]]] = {
+            name: [] for name in commands
+        }
+        for _ in range(cli_repeat):
+            for name, command in commands.items():
+                runs[name].append(
+                    timed_cpu(
+                        lambda command=command: subprocess.run(
+                            command, cwd=root, env=environment, capture_output=True, check=False
+                        )
+                    )
+                )
+        figures: Figures = {"files": count, "library": library, "library_cpu": library_cpu}
+        for name in commands:
+            wall, cpu, done = median_run(runs[name])
+            figures[name], figures[f"{name}_cpu"] = wall, cpu
+            figures[f"{name}_best"] = min(run[0] for run in runs[name])
+            expected = (0,) if name == "reference" else (0, 1)
+            if done.returncode not in expected:
+                print(f"warning: {name} exit {done.returncode}: {done.stdout[:200]!r}", file=sys.stderr)
+    return figures
+
+
+def readme_rows(figures: Figures, git: bool) -> list[tuple[str, str, str]]:
+    """The README's rows for one size: like with like (one process against one, CPU against CPU), and
+    two worker processes (wall, and the CPU of both) against the same one-process reference."""
+    files = int(figures["files"])
+    where = " in a git repository (version rules on)" if git else ""
+    reference, reference_cpu = figures["reference"], figures["reference_cpu"]
+    one, one_cpu = figures["cli_1"], figures["cli_1_cpu"]
+    two, two_cpu = figures["cli_2"], figures["cli_2_cpu"]
+    target = "< 1 s; <= 1.0x" if files == 1000 and not git else ""
+    return [
+        (
+            f"`promptgit validate`, {files:,} prompts{where}: one process (`--jobs 1`) against "
+            "check-jsonschema checking only the metadata (one process)",
+            f"{one:.2f} s wall, {one_cpu:.2f} s CPU; {one / reference:.2f}x wall, "
+            f"{one_cpu / reference_cpu:.2f}x CPU "
+            f"(check-jsonschema {reference:.2f} s, {reference_cpu:.2f} s CPU)",
+            target,
+        ),
+        (
+            "the same, two worker processes (`--jobs 2`, the default here)",
+            f"{two:.2f} s wall, {two_cpu:.2f} s CPU of both; {two / reference:.2f}x the one-process wall",
+            "",
+        ),
+    ]
+
+
+Figures = dict[str, float]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="commit the library to a git repository (the version rules run too)",
     )
+    parser.add_argument(
+        "--results",
+        action="store_true",
+        help="also write the README's rows to bench/results/ (bench/readme_table.py puts them in README.md)",
+    )
     args = parser.parse_args(argv)
     texts = corpus_texts()
     print(f"corpus: {len(texts)} fabric prompt texts; every third benchmark prompt uses one as its body")
@@ -223,26 +261,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"library call: jobs={args.jobs}; the prompts are in {setup}")
     print(
-        f"CLI: `python -m promptgit validate`, default jobs, bytecode cache on as after pip install; "
-        f"median of {max(1, args.repeat)} runs (CLI s, its cpu s and files/s), and the best of them"
+        f"CLI: `python -m promptgit validate --jobs 1` and `--jobs 2`, bytecode cache on as after pip "
+        f"install, interleaved with check-jsonschema; median of {max(1, args.repeat)} rounds (wall s, CPU s)"
     )
     header = (
-        f"{'files':>6} | {'library s':>9} | {'cpu s':>6} | {'files/s':>8} | "
-        f"{'CLI s':>7} | {'best':>6} | {'cpu s':>6} | "
-        f"{'files/s':>8} | {'check-jsonschema s':>18} | {'cpu s':>6} | {'files/s':>8} | "
-        f"{'ratio lib':>9} | {'ratio CLI':>9}"
+        f"{'files':>6} | {'library s':>9} | {'cpu s':>6} | {'CLI -j1 s':>9} | {'cpu s':>6} | "
+        f"{'CLI -j2 s':>9} | {'cpu s':>6} | {'check-jsonschema s':>18} | {'cpu s':>6} | "
+        f"{'-j1/cj wall':>11} | {'-j1/cj cpu':>10} | {'-j2/cj wall':>11}"
     )
     print(header)
     print("-" * len(header))
+    rows: list[tuple[str, str, str]] = []
     for size in (int(part) for part in args.sizes.split(",")):
         row = measure(size, texts, jobs=args.jobs, git=args.git, cli_repeat=max(1, args.repeat))
-        files, library, cli, reference = row["files"], row["library"], row["cli"], row["reference"]
+        reference, reference_cpu = row["reference"], row["reference_cpu"]
         print(
-            f"{files:>6.0f} | {library:>9.3f} | {row['library_cpu']:>6.2f} | {files / library:>8.0f} | "
-            f"{cli:>7.3f} | {row['cli_best']:>6.3f} | {row['cli_cpu']:>6.2f} | {files / cli:>8.0f} | "
-            f"{reference:>18.3f} | {row['reference_cpu']:>6.2f} | {files / reference:>8.0f} | "
-            f"{library / reference:>9.2f} | {cli / reference:>9.2f}"
+            f"{row['files']:>6.0f} | {row['library']:>9.3f} | {row['library_cpu']:>6.2f} | "
+            f"{row['cli_1']:>9.3f} | {row['cli_1_cpu']:>6.2f} | "
+            f"{row['cli_2']:>9.3f} | {row['cli_2_cpu']:>6.2f} | "
+            f"{reference:>18.3f} | {reference_cpu:>6.2f} | {row['cli_1'] / reference:>11.2f} | "
+            f"{row['cli_1_cpu'] / reference_cpu:>10.2f} | {row['cli_2'] / reference:>11.2f}"
         )
+        rows += readme_rows(row, args.git)
+    if args.results:
+        from results import save
+
+        print(f"wrote {save('validate-git' if args.git else 'validate', rows)}")
     return 0
 
 
