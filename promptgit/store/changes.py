@@ -46,6 +46,8 @@ def resolve_base(store: GitStore, base_ref: str | None) -> Base:
             branch = store.resolve_commit(candidate)
         except GitError:
             continue
+        if branch == head:  # on the default branch itself: no merge-base to compute (no git process)
+            return Base(head, f"merge-base with {candidate}")
         try:
             merge_base = store.run_git("merge-base", head, branch).strip()
         except GitError:

@@ -6,6 +6,7 @@ lines read, however many tags the repository has. Prompt files are read through 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +276,19 @@ class GitStore(GitObjects):
                 f"{selector}: label {selector.spec!r} has no entry for {selector.name} ({listed})"
             )
         return entry
+
+    def has_release_tags(self) -> bool:
+        """Whether the repository has any release tag, read from the ref files (no git process; git is
+        asked only in a reftable repository)."""
+        if uses_reftable(self._common_dir):
+            prefix = f"refs/tags/{TAG_PREFIX}"
+            return bool(self.run_git("for-each-ref", "--count=1", "--format=%(refname)", prefix).strip())
+        for _parent, _directories, files in os.walk(self._common_dir / "refs" / "tags" / TAG_PREFIX):
+            if files:
+                return True
+        with self._lock:
+            packed = self._packed_refs()
+        return packed.find(f" refs/tags/{TAG_PREFIX}".encode()) >= 0
 
     def is_released(self, name: str, version: str) -> bool:
         """True when the release tag of `name` `version` exists (one ref read)."""

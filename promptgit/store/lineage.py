@@ -152,8 +152,7 @@ def missing_tags_reason(store: GitStore, labelled: bool) -> str | None:
     clone (what actions/checkout makes by default, without tags), a clone made with `--no-tags`, or a
     committed labels file naming versions (labels only point at releases) tells a clone without its tags.
     """
-    tags = store.run_git("for-each-ref", "--count=1", "--format=%(refname)", f"refs/tags/{TAG_PREFIX}")
-    if tags.strip():
+    if store.has_release_tags():
         return None
     if (store.git_dir / "shallow").exists() or (common_dir(store.git_dir) / "shallow").exists():
         return "this clone is shallow; fetch the history and tags: git fetch --unshallow --tags"

@@ -44,7 +44,7 @@ def library(prompt_repo: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.fixture
 def work(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     """What the hook does: prompt files parsed, `for-each-ref --merged` patterns, tag lists sorted."""
-    done: dict[str, list[Any]] = {"parsed": [], "listed": [], "sorted": []}
+    done: dict[str, list[Any]] = {"parsed": [], "listed": [], "sorted": [], "git": []}
     real_split, real_run_git, real_sort = (
         prompt_module.split,
         GitObjects.run_git,
@@ -56,6 +56,7 @@ def work(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         return real_split(path, text)
 
     def run_git(self: GitObjects, *args: str, **kwargs: Any) -> Any:
+        done["git"].append(args[0])
         if args[:2] == ("for-each-ref", "--merged=HEAD"):
             done["listed"].append(list(args[3:]))
         return real_run_git(self, *args, **kwargs)
@@ -148,5 +149,33 @@ def test_removed_prompt_names_and_touched_entries(library: Any) -> None:
         assert touched == {("production", "b")}
         library.write("prompts/labels.yaml", "production: [not, a, mapping]\n")
         assert touched_label_entries(store, head, workspace.source, []) is None  # judged whole
+    finally:
+        store.close()
+
+
+def test_a_one_file_validate_on_the_default_branch_runs_one_git_command(
+    library: Any, work: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    assert main(["validate", "prompts/c.j2"]) == 1
+    assert "PG504 label staging points at f@9.9.9" in capsys.readouterr().out  # every label is judged
+    # besides the object reader: no merge-base of main with itself, no listing to learn that tags exist
+    assert work["git"] == ["for-each-ref"]
+    assert work["listed"] == [["refs/tags/prompts/c/"]]
+
+
+def test_release_tags_are_found_loose_and_packed(prompt_repo: Any) -> None:
+    from promptgit.store.gitstore import GitStore
+
+    prompt_repo.write_prompt("a", "1.0.0")
+    prompt_repo.commit("a")
+    store = GitStore(prompt_repo.root)
+    try:
+        assert not store.has_release_tags()
+        prompt_repo.tag_release("a", "1.0.0")
+        assert store.has_release_tags()  # loose
+        subprocess.run(["git", "pack-refs", "--all"], cwd=prompt_repo.root, check=True)
+        store.refresh()
+        assert store.has_release_tags()  # packed
     finally:
         store.close()
