@@ -24,7 +24,8 @@ def table() -> str:
     for path in saved():
         lines += [line for line in path.read_text("utf-8").splitlines() if line.startswith("| ")]
     sources = ", ".join(f"`bench/results/{path.name}`" for path in saved())
-    lines += ["", f"From {sources}; each file's first line says when it ran and under what load.", END]
+    where = f"From {sources}; a comment above each row there says when it ran and under what load."
+    lines += ["", where, END]
     return "\n".join(lines)
 
 

@@ -16,16 +16,25 @@ ORDER = ("validate", "validate-git", "startup", "scale")  # the table's order; o
 
 
 def save(name: str, rows: list[tuple[str, str, str]]) -> Path:
-    """Write `rows` (what, measured, target) as bench/results/NAME.md, with when and under what load."""
+    """Write `rows` (what, measured, target) to bench/results/NAME.md, each with when and under what load.
+
+    Rows of another `what` already there stay (a run of some of a script's curves replaces only theirs)."""
     RESULTS.mkdir(exist_ok=True)
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    stamp = time.strftime("%Y-%m-%d", time.gmtime())
-    lines = [
-        f"<!-- bench/{name.split('-')[0]}.py, {stamp}, load average {load} on {os.cpu_count()} cores -->"
-    ]
-    lines += [f"| {what} | {measured} | {target} |" for what, measured, target in rows]
     path = RESULTS / f"{name}.md"
-    path.write_text("\n".join(lines) + "\n", "utf-8")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    script = f"bench/{name.split('-')[0]}.py"
+    note = f"<!-- {script}, {stamp}, load average {load} on {os.cpu_count()} cores -->"
+    written: list[str] = []
+    if path.exists():
+        replaced = tuple(f"| {what} |" for what, _, _ in rows)
+        lines = path.read_text("utf-8").splitlines()
+        for before, line in zip(["", *lines], lines, strict=False):
+            if line.startswith("| ") and not line.startswith(replaced):
+                written += [before, line] if before.startswith("<!--") else [line]
+    for what, measured, target in rows:
+        written += [note, f"| {what} | {measured} | {target} |"]
+    path.write_text("\n".join(written) + "\n", "utf-8")
     return path
 
 
