@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import Environment, TemplateSyntaxError, meta
 
 from promptgit.errors import ObjectTooLargeError, PromptgitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
@@ -185,13 +185,7 @@ class _PartialChanges:
         return sorted(changed)
 
     def _referenced(self, source: str) -> list[str]:
-        if not may_reference_templates(source):
-            return []  # no include or import tag: skip parsing the template (most prompts)
-        try:
-            ast = self.environment.parse(source)
-        except TemplateSyntaxError:
-            return []  # the parse rules report it
-        return [name for name in meta.find_referenced_templates(ast) if name is not None]
+        return _referenced(self.environment, source)
 
     def _differs(self, included: str) -> bool:
         if included not in self._changed:
@@ -277,14 +271,6 @@ def prompts_including(workspace: Workspace, partials: Collection[str]) -> list[P
     environment = make_environment(source.read_partial)
     references: dict[str, list[str]] = {}
 
-    def referenced(text: str) -> list[str]:
-        if not may_reference_templates(text):
-            return []
-        try:
-            return [name for name in meta.find_referenced_templates(environment.parse(text)) if name]
-        except TemplateSyntaxError:
-            return []  # the parse rules report it
-
     def reaches(included: str, seen: set[str]) -> bool:
         if included in wanted:
             return True
@@ -293,18 +279,30 @@ def prompts_including(workspace: Workspace, partials: Collection[str]) -> list[P
         seen.add(included)
         if included not in references:
             text = source.read_partial(included)
-            references[included] = referenced(text) if text is not None else []
+            references[included] = _referenced(environment, text) if text is not None else []
         return any(reaches(each, seen) for each in references[included])
 
     found = []
     for path in workspace.prompt_files():
         try:
-            text = _text(path.read_bytes())
-        except OSError:
+            text = _text(workspace.read_file(path))
+        except PromptSyntaxError:
             continue  # the file rules report an unreadable file
-        if text is not None and any(reaches(each, set()) for each in referenced(text)):
+        if text is not None and any(reaches(each, set()) for each in _referenced(environment, text)):
             found.append(path)
     return found
+
+
+def _referenced(environment: Environment, source: str) -> list[str]:
+    """The templates `source` includes or imports by constant name (not parsed when it has no such tag:
+    most prompts)."""
+    if not may_reference_templates(source):
+        return []
+    try:
+        ast = environment.parse(source)
+    except TemplateSyntaxError:
+        return []  # the parse rules report it
+    return [name for name in meta.find_referenced_templates(ast) if name is not None]
 
 
 def label_entries(text: str) -> Iterator[tuple[str, str, str, int, int]]:
