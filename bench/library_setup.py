@@ -67,10 +67,10 @@ def prompt_text(name: str, index: int, version: str) -> str:
     return front + body.format(name=name, version=version, guidance=GUIDANCE * (1 + index % 5))
 
 
-def labels_text(names: list[str], version: str) -> str:
-    """production and staging for every prompt, as `promptgit label` writes them."""
+def labels_text(names: list[str], version: str, labels: tuple[str, ...] = ("production", "staging")) -> str:
+    """Each label for every prompt, as `promptgit label` writes them."""
     lines = []
-    for label in ("production", "staging"):
+    for label in labels:
         lines.append(f"{label}:")
         lines.extend(f"  {name}: {version}" for name in names)
     return "\n".join(lines) + "\n"
@@ -111,7 +111,7 @@ def build_library(
                 + data(f"{name} {version}")
             )
     if labels and releases:
-        commit("labels", [("prompts/labels.yaml", labels_text(names, f"1.{releases - 1}.0"))])
+        commit("labels", [("prompts/labels.yaml", labels_text(names, f"1.{releases - 1}.0", labels))])
     subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
     subprocess.run(["git", "pack-refs", "--all"], cwd=root, check=True)
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True)

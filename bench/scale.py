@@ -223,11 +223,13 @@ QUICK_RELEASES = 10
 
 def library(scratch: Path, prompts: int, releases: int, *, flat: bool = False) -> Path:
     """The library of that shape under `scratch`, built once per run (curves share them), with one
-    prompt's change staged (the commit the hook judges)."""
+    prompt's change staged (the commit the hook judges). Past 1,000 prompts only production is labelled:
+    two labels of 10,000 prompts are a labels file over the default max_file_bytes."""
     root = scratch / f"library-{prompts}x{releases}{'-flat' if flat else ''}"
     if not root.exists():
         print(f"  building {prompts:,} prompts x {releases} releases ...", file=sys.stderr, flush=True)
-        build_library(root, prompts, releases, flat=flat)
+        labels = ("production", "staging") if prompts <= 1_000 else ("production",)
+        build_library(root, prompts, releases, flat=flat, labels=labels)
         stage_one_change(root, prompts // 2, releases, flat)
     return root
 
@@ -376,7 +378,10 @@ def main() -> int:
                 continue
             for size in curve.quick_sizes if args.quick else curve.sizes:
                 print(f"{curve.name} at {size:,} ...", file=sys.stderr, flush=True)
-                rows += curve.measure(size, Path(scratch), rounds)
+                try:
+                    rows += curve.measure(size, Path(scratch), rounds)
+                except Exception as exc:  # one failed point must not lose the others' figures
+                    print(f"{curve.name} at {size:,} failed: {exc!r}", file=sys.stderr, flush=True)
     print_table(rows)
     if args.results:
         from results import save
