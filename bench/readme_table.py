@@ -21,11 +21,13 @@ END = "<!-- end of the generated table -->"
 
 def table() -> str:
     lines = [BEGIN, "| what | measured | target |", "|---|---|---|"]
+    runs = []
     for path in saved():
-        lines += [line for line in path.read_text("utf-8").splitlines() if line.startswith("| ")]
-    sources = ", ".join(f"`bench/results/{path.name}`" for path in saved())
-    where = f"From {sources}; a comment above each row there says when it ran and under what load."
-    lines += ["", where, END]
+        text = path.read_text("utf-8").splitlines()
+        lines += [line for line in text if line.startswith("| ")]
+        notes = sorted({line[5:-4] for line in text if line.startswith("<!-- ") and line.endswith(" -->")})
+        runs += [f"- `bench/results/{path.name}`: {note}" for note in notes]
+    lines += ["", "Runs (wall time stretches with the load; CPU time much less):", "", *runs, END]
     return "\n".join(lines)
 
 
