@@ -109,7 +109,8 @@ def test_a_missing_label_entry_of_an_existing_prompt_names_its_labels_not_anothe
     labels = {f"canary{n:02d}": "  content/hooks: 1.0.0\n" for n in range(14)}
     library.write(
         "prompts/labels.yaml",
-        "production:\n  content/hook: 1.0.0\n" + "".join(f"{label}:\n{entry}" for label, entry in labels.items()),
+        "production:\n  content/hook: 1.0.0\n"
+        + "".join(f"{label}:\n{entry}" for label, entry in labels.items()),
     )
     library.commit("labels")
     repository = make_repository(library.root)

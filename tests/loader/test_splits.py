@@ -210,8 +210,18 @@ def test_two_prompts_with_the_same_content_stay_two_prompts(prompt_repo, make_re
 @pytest.mark.parametrize(
     "key",
     ["\ud800", "cut emoji \ud83d", "\udfff\ud800", 10**5000, -(10**5000), 10**4299, True, 0, "", "é😀"],
-    ids=["lone", "cut-emoji", "reversed-pair", "5000-digits", "minus-5000-digits", "4300-digits", "bool",
-         "zero", "empty", "emoji"],
+    ids=[
+        "lone",
+        "cut-emoji",
+        "reversed-pair",
+        "5000-digits",
+        "minus-5000-digits",
+        "4300-digits",
+        "bool",
+        "zero",
+        "empty",
+        "emoji",
+    ],
 )
 def test_any_str_or_int_key_hashes_or_raises_a_promptgit_error(library, make_repository, key) -> None:
     """A key from a JSON body (a lone surrogate is legal JSON) or an enormous int never escapes as a raw
