@@ -120,7 +120,9 @@ class Repository:
             if max_templates is not None
             else LRUCache(DEFAULT_MAX_TEMPLATES, grow=lambda: 2 * self._library_size())
         )
-        self._compiler = Compiler(self._metrics, templates, count_tokens_every, disk, max_render_chars)
+        self._compiler = Compiler(
+            self._metrics, templates, count_tokens_every, disk, max_render_chars, self._books.lookups
+        )
         self._max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
             cache_ttl,
@@ -249,14 +251,9 @@ class Repository:
 
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
-        templates = {"template_hits": self._compiler.hits, "template_misses": self._compiler.misses}
         bounds = {"template": self._compiler.templates.maxsize, "resolution": self._resolved.max_entries}
         evictions = {"template": self._compiler.templates.evictions, "resolution": self._resolved.evictions}
-        return (
-            self._books.stats(dict(self.cache_sizes()))
-            | templates
-            | {"bounds": bounds, "evictions": evictions}
-        )
+        return self._books.stats(dict(self.cache_sizes())) | {"bounds": bounds, "evictions": evictions}
 
     def served_commit(self) -> str | None:
         """The commit `ref` resolved to at the last refresh (None if it could not be read)."""

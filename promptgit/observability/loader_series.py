@@ -8,6 +8,7 @@ dashboards read 0 for a version that never failed rather than "No data".
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import weakref
@@ -27,54 +28,77 @@ if TYPE_CHECKING:
 LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
+class LookupCells:
+    """Loads by source, cache hits and misses by layer: the counts of one Repository, or of the ones gone."""
+
+    __slots__ = ("hits", "loads", "misses")
+
+    def __init__(self) -> None:
+        self.loads = dict.fromkeys(catalogue.LOAD_SOURCES, 0)
+        self.hits = dict.fromkeys(catalogue.CACHE_LAYERS, 0)
+        self.misses = dict.fromkeys(catalogue.CACHE_LAYERS, 0)
+
+    def add(self, other: LookupCells) -> None:
+        for mine, theirs in ((self.loads, other.loads), (self.hits, other.hits), (self.misses, other.misses)):
+            for name, count in theirs.items():
+                mine[name] = mine.get(name, 0) + count
+
+
 class LookupMetrics:
-    """Loads by source, cache hits and misses by layer, and get() latency, behind one lock."""
+    """Loads by source, cache hits and misses by layer, and get() latency, behind one lock.
+
+    Each Repository counts in its own LookupShard, which its stats() reads back: every event is counted
+    once, and the series are the sum over the shards at scrape time (plus what dropped repositories
+    counted, so that no series goes down).
+    """
 
     SOURCES = catalogue.LOAD_SOURCES
     LAYERS = catalogue.CACHE_LAYERS
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.lock = self._lock  # for counters that cache_hit updates along with the metrics
+        self.lock = self._lock
         self._created = time.time()
-        self._loads = dict.fromkeys(self.SOURCES, 0)
-        self._hits = dict.fromkeys(self.LAYERS, 0)
-        self._misses = dict.fromkeys(self.LAYERS, 0)
+        self._gone = LookupCells()  # what dropped shards counted
+        self._shards: dict[int, LookupCells] = {}
+        self._dropped: list[int] = []  # shards garbage-collected since the last fold (see counting.Counter)
+        self._numbers = itertools.count()
         self._buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self._seconds = 0.0
 
-    def cache_hit(self, seconds: float, counts: dict[str, int]) -> None:
-        """get() answered from the resolution cache in `seconds` (the hot path: one lock); also adds the
-        hit to a Repository's `counts` for stats(), which must be guarded by `lock`."""
-        index = bucket_index(LATENCY_BUCKETS, seconds)
+    def shard(self) -> LookupShard:
+        """The counts of one Repository: counted once, read back by its stats(), summed in the series."""
+        cells = LookupCells()
+        shard = LookupShard(self, cells)
         with self._lock:
-            counts["hits"] += 1
-            self._hits["resolution"] += 1
-            self._loads["cache"] += 1
-            self._buckets[index] += 1
-            self._seconds += seconds
+            number = next(self._numbers)
+            self._shards[number] = cells
+        weakref.finalize(shard, self._dropped.append, number)
+        return shard
 
-    def loaded(self, source: str, seconds: float) -> None:
-        """get() returned a prompt from `source` (cache, git or fallback) in `seconds`."""
-        index = bucket_index(LATENCY_BUCKETS, seconds)
-        with self._lock:
-            self._loads[source] += 1
-            self._buckets[index] += 1
-            self._seconds += seconds
+    def observe(self, index: int, seconds: float) -> None:
+        """A get() latency in bucket `index`; the caller holds the lock."""
+        self._buckets[index] += 1
+        self._seconds += seconds
 
-    def lookup(self, layer: str, hit: bool) -> None:
-        """A lookup in cache `layer` (resolution or template)."""
+    def totals(self) -> LookupCells:
         with self._lock:
-            (self._hits if hit else self._misses)[layer] += 1
+            while self._dropped:
+                self._gone.add(self._shards.pop(self._dropped.pop(), LookupCells()))
+            total = LookupCells()
+            total.add(self._gone)
+            for cells in self._shards.values():
+                total.add(cells)
+            return total
 
     def collect(self) -> Iterator[Metric]:
+        total = self.totals()
         with self._lock:
-            loads, hits, misses = dict(self._loads), dict(self._hits), dict(self._misses)
             buckets, seconds = list(self._buckets), self._seconds
         for spec, values in (
-            (catalogue.LOADER_LOADS, loads),
-            (catalogue.LOADER_CACHE_HITS, hits),
-            (catalogue.LOADER_CACHE_MISSES, misses),
+            (catalogue.LOADER_LOADS, total.loads),
+            (catalogue.LOADER_CACHE_HITS, total.hits),
+            (catalogue.LOADER_CACHE_MISSES, total.misses),
         ):
             family = family_of(spec)
             for value, count in values.items():
@@ -88,6 +112,44 @@ class LookupMetrics:
         for spec in (catalogue.LOADER_LOADS, catalogue.LOADER_CACHE_HITS, catalogue.LOADER_CACHE_MISSES):
             yield family_of(spec)
         yield family_of(catalogue.LOADER_RESOLVE_DURATION)
+
+
+class LookupShard:
+    """One Repository's part of LookupMetrics; each call takes the metrics' one lock once."""
+
+    __slots__ = ("__weakref__", "_cells", "_metrics")
+
+    def __init__(self, metrics: LookupMetrics, cells: LookupCells) -> None:
+        self._metrics, self._cells = metrics, cells
+
+    def cache_hit(self, seconds: float) -> None:
+        """get() answered from the resolution cache in `seconds` (the hot path: one lock)."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        cells, metrics = self._cells, self._metrics
+        with metrics.lock:
+            cells.hits["resolution"] += 1
+            cells.loads["cache"] += 1
+            metrics._buckets[index] += 1  # observe(), inlined on the hot path
+            metrics._seconds += seconds
+
+    def loaded(self, source: str, seconds: float) -> None:
+        """get() returned a prompt from `source` (cache, git or fallback) in `seconds`."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        with self._metrics.lock:
+            self._cells.loads[source] += 1
+            self._metrics.observe(index, seconds)
+
+    def lookup(self, layer: str, hit: bool) -> None:
+        """A lookup in cache `layer` (resolution or template)."""
+        with self._metrics.lock:
+            (self._cells.hits if hit else self._cells.misses)[layer] += 1
+
+    def counts(self) -> LookupCells:
+        """A copy of this shard's counts."""
+        copy = LookupCells()
+        with self._metrics.lock:
+            copy.add(self._cells)
+        return copy
 
 
 class RenderSeries:
