@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "cache": "cache",
     "import": "import_prompts",
     "ui": "ui",
+    "bundle": "bundle",
 }
 
 EXIT_USAGE = 2

@@ -60,6 +60,11 @@ class GitError(PromptgitError):
     """The repository cannot be read: missing, corrupt, or the ref does not exist."""
 
 
+class BundleError(GitError):
+    """A bundle file that cannot be used: unreadable, not a promptgit bundle, a member whose hash does not
+    match, or a signature missing or wrong when a public key is configured. Names the file and the part."""
+
+
 class ObjectTooLargeError(GitError):
     """A git object over the reader's size limit: a problem of that one file, not of the repository."""
 

@@ -24,10 +24,11 @@ ALLOWED: dict[str, set[str]] = {
     "config": SHARED | {"format"},
     "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
     "store": SHARED | {"config", "format", "sources", "telemetry"},
+    "bundles": SHARED | {"config", "format", "sources", "store"},  # a release artifact read with no git
     "tokens": SHARED | {"config", "format", "sources", "store"},
     "validation": SHARED | {"config", "format", "sources", "store", "tokens"},
     "reporters": SHARED | {"validation"},
-    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "telemetry"},
+    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "telemetry", "bundles"},
     "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "telemetry"},
     "experiments": SHARED | {"config", "format", "sources", "store", "loader", "telemetry"},
     "schemas": set(),

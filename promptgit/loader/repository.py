@@ -99,6 +99,7 @@ class Repository:
         cache_dir: str | os.PathLike[str] | None = None,
         max_render_chars: int | None = DEFAULT_MAX_RENDER_CHARS,
         _mirror: Mirror | None = None,
+        _store: GitStore | None = None,
     ) -> None:
         self.ref = ref
         self.cache_ttl = cache_ttl
@@ -106,7 +107,7 @@ class Repository:
         self._metrics: LoaderMetrics = loader_metrics(registry)
         self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
-        self._store = GitStore(Path(path))
+        self._store = _store if _store is not None else GitStore(Path(path))
         config = _config_at(self._store, ref)
         # where prompts live and how large a file may be: decided once, from promptgit.yaml at `ref`
         self._prompts_dir = (prompts_dir or config.prompts_dir).strip("/") or "."
@@ -153,6 +154,27 @@ class Repository:
         if failure is not None:
             repository._books.failure(failure, {"remote": url})
         return repository
+
+    @classmethod
+    def from_bundle(
+        cls, path: str | os.PathLike[str], *, public_key: Any = None, **options: Any
+    ) -> Repository:
+        """A Repository over a bundle file (`promptgit bundle build`): the same get() and render() as over
+        the git repository it was built from, for every release and label it holds, with no git binary.
+
+        `public_key`: an Ed25519 public key (a PEM file path or a loaded key); then every bundle read must
+        carry a valid signature by it. The file is read again when it changes on disk, on the refresh of a
+        label, range or latest selector (`cache_ttl`), like a label moved in git; a new file that is
+        refused leaves the last good bundle serving. Other options as for Repository(). Raises BundleError
+        when the file cannot be read or checked.
+        """
+        from promptgit.bundles.bundle_store import BundleStore
+
+        if public_key is not None:
+            from promptgit.bundles.signing import load_public_key
+
+            public_key = load_public_key(public_key)
+        return cls(path, _store=BundleStore(path, public_key), **options)
 
     # --- public API ---------------------------------------------------------------------------------
     def get(self, selector: str | Selector, key: str | int | None = None) -> LoadedPrompt:
