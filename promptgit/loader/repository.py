@@ -33,6 +33,7 @@ from promptgit.loader.outcomes import PromptRef
 from promptgit.loader.remote import Mirror, open_mirror
 from promptgit.loader.variants import Variants, resolve_split
 from promptgit.sources.commit import CommitSource
+from promptgit.sources.source import PromptSource
 from promptgit.sources.worktree import WorktreeSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
@@ -312,6 +313,74 @@ class Repository:
 
     def __repr__(self) -> str:
         return f"Repository({str(self._store.root)!r}, ref={self.ref!r})"
+
+    # --- what is deployed, as data (the service kit; `promptgit serve`) -------------------------------
+    def names(self) -> list[str]:
+        """Every prompt name at the served commit (partials excluded), sorted."""
+        return self._head().names()
+
+    def versions(self, name: str) -> list[str]:
+        """The released versions of `name`, ascending by semver (from tags, or a bundle's manifest)."""
+        return self._store.release_versions(name)
+
+    def labels(self) -> dict[str, dict[str, str | dict[str, int]]]:
+        """The labels file at the served commit: {label: {prompt: version, or {version: weight} for a
+        split}}; {} when there is none."""
+        return {
+            label: {
+                name: dict(entry.weights) if isinstance(entry, Split) else entry
+                for name, entry in sorted(entries.items())
+            }
+            for label, entries in sorted(self._store.labels(self._head()).items())
+        }
+
+    def describe(self, label: str | None = None) -> list[dict[str, Any]]:
+        """What each label serves at the served commit, one row per (label, prompt, version) with its
+        weight in percent (100 for a plain entry): what `promptgit_label_info` exports. Only `label`'s
+        rows when given (PromptNotFoundError when the labels file has no such label)."""
+        labels = self.labels()
+        if label is not None and label not in labels:
+            raise PromptNotFoundError(
+                f"no label {label!r} in the labels file at {self._head().describe()} "
+                f"({did_you_mean(label, sorted(labels), 'labels')})"
+            )
+        rows = []
+        for name_of_label, entries in labels.items():
+            if label is not None and name_of_label != label:
+                continue
+            for name, entry in entries.items():
+                weights = entry if isinstance(entry, dict) else {entry: 100}
+                rows += [
+                    {"label": name_of_label, "prompt": name, "version": version, "weight": weight}
+                    for version, weight in weights.items()
+                ]
+        return rows
+
+    def snapshot(self, commit: str | None = None) -> PromptSource:
+        """The prompts at `commit` (default: the served commit), read the way the loader reads them (git
+        objects, or a bundle): for callers that need a prompt's file, not only its compiled form."""
+        return self._at(commit) if commit is not None else self._head()
+
+    def health(self) -> dict[str, Any]:
+        """Whether the prompts can be read now (one ref read, no prompt), the commit served, the seconds
+        since the last refresh of labels and refs, and how often fallbacks and last-known-good answered."""
+        error = getattr(self._store, "last_error", None)  # a bundle refused on reload (the last good serves)
+        try:
+            self._store.resolve_commit(self.ref)
+            readable = True
+        except GitError as exc:
+            readable, error = False, str(exc)
+        synced = self._synced_at
+        counts = self._books.counts()
+        return {
+            "readable": readable,
+            "error": error,
+            "commit": self._commit,
+            "refresh_age_seconds": None if synced is None else max(0.0, self._clock() - synced),
+            "fallbacks": counts["fallbacks"],
+            "last_known_good": counts["last_known_good"],
+            "refresh_failures": counts["failures"],
+        }
 
     # --- resolution ---------------------------------------------------------------------------------
     def _resolve(self, selector: Selector) -> LoadedPrompt | Variants:

@@ -6,5 +6,5 @@ Imports nothing of promptgit."""
 BY_KEY = {
     '03f9edaf0b8390451689622b6ecf6d1adb58f6ff5576717eb717795c5549f6a0': 'config',
     '8882bb8b1f21df003542eae79faf969b7035b716c20bfb061bb608821b334192': 'labels',
-    'ba96ccf34c2fe2c166b5487aa4b37c33095668aebad1b99d9a34713b200b6d95': 'prompt',
+    'ea1ea51f6e418384e510516c87ec228f164b669be923a929ba39eb40697ddba7': 'prompt',
 }
