@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "import": "import_prompts",
     "ui": "ui",
     "bundle": "bundle",
+    "serve": "serve",
 }
 
 EXIT_USAGE = 2
