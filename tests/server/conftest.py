@@ -100,7 +100,9 @@ def serve(library: PromptRepo) -> Iterator[Callable[..., RunningServer]]:
     """serve(keys=(), repository=None, **options) -> a running server on a free loopback port."""
     running: list[tuple[RunningServer, Repository]] = []
 
-    def make(keys: tuple[str, ...] = (), repository: Repository | None = None, **options: Any) -> RunningServer:
+    def make(
+        keys: tuple[str, ...] = (), repository: Repository | None = None, **options: Any
+    ) -> RunningServer:
         registry = CollectorRegistry()
         repository = repository or Repository(library.root, registry=registry, **options)
         logger = logging.getLogger(f"promptgit.access.test{len(running)}")
