@@ -1,4 +1,4 @@
-"""Fixtures of the server tests: a released library with Langfuse-shaped prompts, and `serve` running on it."""
+"""Fixtures of the server tests: a released library with Langfuse-shaped prompts, `serve` running on it."""
 
 from __future__ import annotations
 

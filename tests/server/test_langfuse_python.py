@@ -86,7 +86,7 @@ def test_the_list_has_langfuse_pagination_and_only_offered_prompts(langfuse: tup
 
 def test_writes_answer_405_and_keys_are_checked(langfuse: tuple[Langfuse, Any], serve: Serve) -> None:
     _, server = langfuse
-    status, headers, body = call(server.url, "POST", "/api/public/v2/prompts", {"name": "x", "prompt": "y"})
+    status, _, body = call(server.url, "POST", "/api/public/v2/prompts", {"name": "x", "prompt": "y"})
     assert status == 405 and body["error"] == "MethodNotAllowedError" and "git" in body["message"]
     status, _, body = call(server.url, "DELETE", "/api/public/v2/prompts/greeting")
     assert status == 405
