@@ -12,8 +12,8 @@ from grafana import SEL, Panel, dashboard, stat, table, timeseries
 
 COST = "promptgit_llm_cost_usd_total"
 TOKENS = "promptgit_llm_tokens_total"
-SAVED_USD = "promptgit_cache_cost_saved_usd_total"
-SAVED_TOKENS = "promptgit_cache_tokens_saved_total"
+SAVED_USD = "promptgit_response_cache_cost_saved_usd_total"
+SAVED_TOKENS = "promptgit_response_cache_tokens_saved_total"
 
 
 def per_hour(metric: str, by: str = "") -> str:

@@ -101,13 +101,16 @@ class ReleaseError(PromptgitError):
 
 
 class LLMCallError(PromptgitError):
-    """The provider call of `promptgit.llm.complete` failed; names prompt, version and model.
+    """The provider call of `LLM.complete` failed, or answered something unusable; names prompt, version
+    and model.
 
     The provider's own exception (e.g. openai.RateLimitError) is `__cause__`; `status_code` is its HTTP
-    status when it has one. `reason` says what kind of failure it was, without importing the provider
-    SDK's exception classes: `timeout`, `rate_limited`, `server` (a 5xx), `connection` (never answered)
-    or `refused` (any other answer: a 4xx such as a bad request or a rejected key). `http_status` is what a
-    service answers its own client (REASON_STATUS).
+    status when it has one; `field` the part of the answer that was unusable (`usage.prompt_tokens`,
+    `choices`) when the call succeeded but its answer could not be used. `reason` says what kind of
+    failure it was, without importing the provider SDK's exception classes: `timeout`,
+    `rate_limited`, `server` (a 5xx), `connection` (never answered) or `refused` (any other answer:
+    a 4xx such as a bad request or a rejected key). `http_status` is what a service answers its own
+    client (REASON_STATUS).
     """
 
     REASONS = ("timeout", "rate_limited", "server", "connection", "refused")
@@ -127,6 +130,7 @@ class LLMCallError(PromptgitError):
         version: str,
         model: str | None,
         status_code: int | None,
+        field: str | None = None,
         reason: str | None = None,
     ):
         super().__init__(message)
@@ -134,6 +138,7 @@ class LLMCallError(PromptgitError):
         self.version = version
         self.model = model
         self.status_code = status_code
+        self.field = field
         self._reason = reason
 
     @property

@@ -13,24 +13,25 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptgit"
 
-SHARED = {"errors", "findings", "resources"}
+SHARED = {"errors", "findings", "resources", "private_files"}
 # area -> the areas it may import, besides itself and the package root (`promptgit.__version__`)
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "findings": set(),
     "resources": set(),
-    "telemetry": {"errors"},
-    "format": {"errors", "resources", "telemetry"},
+    "private_files": set(),  # the on-disk caches' check that only this user wrote a file
+    "observability": {"errors"},  # series, spans, logs: below every area that counts, traces or logs
+    "format": {"errors", "resources", "observability"},
     "config": SHARED | {"format"},
     "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
-    "store": SHARED | {"config", "format", "sources", "telemetry"},
+    "store": SHARED | {"config", "format", "sources", "observability"},
     "bundles": SHARED | {"config", "format", "sources", "store"},  # a release artifact read with no git
     "tokens": SHARED | {"config", "format", "sources", "store"},
     "validation": SHARED | {"config", "format", "sources", "store", "tokens"},
     "reporters": SHARED | {"validation"},
-    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "telemetry", "bundles"},
-    "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "telemetry"},
-    "experiments": SHARED | {"config", "format", "sources", "store", "loader", "telemetry"},
+    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "observability", "bundles"},
+    "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "observability"},
+    "experiments": SHARED | {"config", "format", "sources", "store", "loader", "observability"},
     "schemas": set(),
     "data": set(),
 }

@@ -1,4 +1,4 @@
-"""`promptgit serve-metrics`: expose the loader's Prometheus metrics on /metrics until interrupted."""
+"""`promptgit serve-metrics`: expose promptgit's Prometheus metrics on /metrics until interrupted."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from promptgit.commands.serving import port_number, wait_until_stopped
 
-HELP = "Serve the loader's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
+HELP = "Serve promptgit's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
 DEFAULT_PORT = 9464  # the port commonly used by exporters embedded in applications
 
 
@@ -28,10 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from promptgit.loader import Repository
-    from promptgit.loader.exposition import start_http_server
-    from promptgit.loader.metrics import loader_metrics
+    from promptgit.observability.exposition import start_http_server
+    from promptgit.observability.registry import metrics_for
 
-    loader_metrics()  # the metric families are listed even before the first load
+    metrics_for()  # the metric families are listed even before the first load
     repository = None
     if args.prefetch is not None:
         repository = Repository(Path.cwd(), args.ref)

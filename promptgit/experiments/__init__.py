@@ -3,7 +3,7 @@
     report = report_from_prometheus("content/hook", "production", split, "http://prometheus:9090", "1h")
     print(as_text(report))
 
-May import the shared modules, config, format, store, loader and telemetry; never validation or the CLI.
+May import the shared modules, config, format, store, loader and observability; never validation or the CLI.
 """
 
 from __future__ import annotations

@@ -55,10 +55,10 @@ def read_counts(url: str, prompt: str, window: str, matchers: str = "") -> Count
         return instant_query(url, f"sum by ({by}) (increase({metric}{{{selector}}}[{window}]))")
 
     counts = Counts()
-    for item in query("promptgit_renders_total", "version"):
+    for item in query("promptgit_loader_renders_total", "version"):
         counts.renders[item["metric"].get("version", "")] = _value(item)
     for metric, target in (
-        ("promptgit_outcomes_total", counts.outcomes),
+        ("promptgit_outcome_recorded_total", counts.outcomes),
         ("promptgit_outcome_value_count", counts.value_counts),
         ("promptgit_outcome_value_sum", counts.value_sums),
         ("promptgit_outcome_value_squares_total", counts.value_squares),

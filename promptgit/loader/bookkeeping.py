@@ -8,7 +8,9 @@ from typing import Any
 
 from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics
+from promptgit.observability.bounds import clip
+from promptgit.observability.loader_series import LoaderMetrics
+from promptgit.observability.logs import RateLimitedLog
 
 
 class Bookkeeping:
@@ -17,6 +19,9 @@ class Bookkeeping:
     def __init__(self, metrics: LoaderMetrics, log: logging.Logger) -> None:
         self.metrics = metrics
         self.log = log
+        # one warning per prompt a minute: a service whose label entry is gone serves every request from
+        # the fallback, and one line per request buries everything else in its logs
+        self.fallback_log = RateLimitedLog(log)
         self._lookups = metrics.lookups
         # the metrics' lock: a cache hit updates stats() and the metrics under one lock
         self._lock = metrics.lookups.lock
@@ -75,9 +80,10 @@ class Bookkeeping:
     def fallback(self, name: str, selector: str, exc: Exception) -> None:
         """The fallback template is served for `name` because of `exc`."""
         self._count("fallbacks")
-        self.log.warning(
+        self.fallback_log.warning(
+            name if name in self.known_names else "_unknown",  # callers choose names: one budget for those
             "serving the fallback template: %s",
-            exc,
+            clip(str(exc)),
             extra={"prompt": name, "selector": selector, "source": "fallback"},
         )
 
@@ -87,8 +93,8 @@ class Bookkeeping:
         self.metrics.refresh_failures.inc()
         self.log.warning(
             "git read failed, serving last-known-good where cached: %s",
-            exc,
-            extra={**fields, "source": "git"},
+            clip(str(exc)),
+            extra={**fields, "failed": "git"},
         )
 
     def counts(self) -> dict[str, int]:

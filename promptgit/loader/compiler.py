@@ -21,7 +21,7 @@ from promptgit.format.templating import make_environment, may_reference_template
 from promptgit.loader.caches import LRUCache
 from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics
+from promptgit.observability.loader_series import LoaderMetrics
 from promptgit.sources.source import PromptSource, SourceFile
 
 TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name

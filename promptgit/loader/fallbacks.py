@@ -10,7 +10,7 @@ from promptgit.format.frontmatter import FENCE, FrontMatter
 from promptgit.format.prompt import PromptDocument, compile_document, parse_document
 from promptgit.format.templating import make_environment
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics
+from promptgit.observability.loader_series import LoaderMetrics
 
 FALLBACK_VERSION = "fallback"
 # the metric label of names no prompt of the repository has: callers choose names, and 20,000 attacker

@@ -12,8 +12,8 @@ from typing import Any
 from promptgit.errors import InputValidationError, PromptgitError, RenderError
 from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
-from promptgit.loader.metrics import LoaderMetrics
-from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
+from promptgit.observability.loader_series import LoaderMetrics
+from promptgit.observability.tracing import prompt_attributes, recording, start_span
 
 log = logging.getLogger("promptgit.loader")
 # Repository's max_render_chars: a million characters (~250k tokens) is over every model's context window
@@ -134,7 +134,7 @@ class LoadedPrompt(Prompt):
         """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt.
 
         Inside a recording OpenTelemetry span, the render is a child span `promptgit.render` (see
-        promptgit.telemetry)."""
+        promptgit.observability.tracing)."""
         if recording():
             return self._traced_render(inputs)
         return self._observed_render(inputs)

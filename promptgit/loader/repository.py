@@ -28,17 +28,18 @@ from promptgit.loader.compiler import Compiler, TemplateKey
 from promptgit.loader.diskcache import COMPILED_DIR, CompiledCache
 from promptgit.loader.fallbacks import Fallbacks
 from promptgit.loader.loaded import DEFAULT_MAX_RENDER_CHARS, LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics, loader_metrics
-from promptgit.loader.outcomes import PromptRef
 from promptgit.loader.remote import Mirror, open_mirror
 from promptgit.loader.variants import Variants, resolve_split
+from promptgit.observability.loader_series import LoaderMetrics
+from promptgit.observability.outcome_series import PromptRef
+from promptgit.observability.registry import loader_metrics
+from promptgit.observability.tracing import recording, traced_get
 from promptgit.sources.commit import CommitSource
 from promptgit.sources.source import PromptSource
 from promptgit.sources.worktree import WorktreeSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
 from promptgit.store.traffic_split import Split
-from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -110,6 +111,7 @@ class Repository:
         self._mirror = _mirror
         self._store = _store if _store is not None else GitStore(Path(path))
         config = _config_at(self._store, ref)
+        self.config = config  # promptgit.yaml at `ref` when opened: promptgit.LLM reads default_model, prices
         # where prompts live and how large a file may be: decided once, from promptgit.yaml at `ref`
         self._prompts_dir = (prompts_dir or config.prompts_dir).strip("/") or "."
         self._max_file_bytes = config.max_file_bytes
@@ -189,23 +191,8 @@ class Repository:
         Inside a recording OpenTelemetry span, the get is a child span `promptgit.get`.
         """
         if recording():
-            return self._traced_get(selector, key)
+            return traced_get(lambda chosen: self._get(chosen, key), selector, parse_selector)
         return self._get(selector, key)[0]
-
-    def _traced_get(self, selector: str | Selector, key: str | int | None) -> LoadedPrompt:
-        """get() in a child span `promptgit.get`: the selector, the prompt's release attributes, where it
-        came from (cache, git or fallback) and whether the resolution cache answered."""
-        with start_span("promptgit.get", {"promptgit.selector": str(selector)}) as span:
-            try:
-                prompt, source = self._get(selector, key)
-            except Exception as exc:
-                span.set_attribute("error.type", type(exc).__name__)
-                raise
-            parsed = parse_selector(selector) if isinstance(selector, str) else selector
-            span.set_attributes(prompt_attributes(prompt, parsed))
-            span.set_attribute("promptgit.source", source)
-            span.set_attribute("promptgit.cache.hit", source == "cache")
-            return prompt
 
     def _get(self, selector: str | Selector, key: str | int | None) -> tuple[LoadedPrompt, str]:
         start = time.perf_counter()
@@ -250,8 +237,9 @@ class Repository:
 
     def record_outcome(self, prompt: PromptRef, outcome: str, value: float | None = None) -> None:
         """Record what happened with a render of `prompt` (a prompt from get(), or (name, version) as an
-        llm Completion carries them): `promptgit_outcomes_total{prompt, version, outcome}`, and with a
-        numeric `value` its sum and count. See loader/outcomes.py for the bounds on outcome names."""
+        llm Completion carries them): `promptgit_outcome_recorded_total{prompt, version, outcome}`, and
+        with a numeric `value` its sum and count. See observability/outcome_series.py for the bounds on
+        names and versions (only versions this registry's loader served are counted)."""
         self._metrics.outcomes.record(prompt, outcome, value)
 
     def get_many(self, selectors: Iterable[str | Selector]) -> dict[str, LoadedPrompt]:

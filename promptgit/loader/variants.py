@@ -4,8 +4,8 @@
 label's TTL) a Variants; each call then picks a version: sticky by key (see store/traffic_split.py), or at
 random by weight without one. A version that cannot be loaded (its tag is missing, its file unreadable) is
 left out: keys assigned to it are served another version of the split, by weight, and each such assignment
-is counted in promptgit_split_unavailable_total{prompt, label, version}. Only when no version of the split
-can be loaded does resolution fail, like any other label.
+is counted in promptgit_loader_split_unavailable_total{prompt, label, version}. Only when no version of the
+split can be loaded does resolution fail, like any other label.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 from promptgit.errors import GitError, PromptgitError, PromptNotFoundError
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics
+from promptgit.observability.loader_series import LoaderMetrics
 from promptgit.store.traffic_split import Bands, Split, band_offset, key_prefix, point_of
 
 _random = random.Random()  # its own generator: the application seeding `random` does not fix assignments

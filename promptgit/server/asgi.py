@@ -25,7 +25,7 @@ from typing import Any
 from promptgit.errors import PromptgitError
 from promptgit.server.access_log import ACCESS_LOGGER, access_line, log_access
 from promptgit.server.request_ids import ids_of
-from promptgit.telemetry import request_context
+from promptgit.observability import request_context
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

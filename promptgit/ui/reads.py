@@ -1,8 +1,8 @@
 """Every read the UI makes of the repository, in one place: prompt files at a version or in the working tree,
 releases, labels and their history, blame, and the test runner's report.
 
-When promptgit/sources/ lands (one protocol over the git tree, the working tree and bundles), this module is
-the one to switch; nothing else in promptgit/ui/ opens git or the working tree. Nothing here writes: git is
+Prompt files are read through promptgit.sources (a commit's tree, the working tree); nothing else in
+promptgit/ui/ opens git or the working tree. Nothing here writes: git is
 only asked read-only questions (cat-file through the store, `log`, `blame`), with optional locks off so not
 even the index's stat cache is refreshed.
 """
@@ -19,11 +19,12 @@ from typing import Any
 
 from promptgit.errors import ConfigError, GitError, PromptgitError, PromptNotFoundError, PromptSyntaxError
 from promptgit.format.prompt import PromptDocument, parse_document
+from promptgit.sources import LABELS_FILE, CommitSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releases import Release
 from promptgit.store.selectors import VERSION_PATTERN, check_name
-from promptgit.store.splits import LabelEntry
-from promptgit.store.workspace import LABELS_FILE, Workspace, open_store
+from promptgit.store.traffic_split import LabelEntry
+from promptgit.store.workspace import Workspace, open_store
 
 WORKTREE = "worktree"  # the version name of the working tree, as in the `name@worktree` selector
 # Where `promptgit test --format json` leaves its report for the UI (the test runner is built in parallel:
@@ -107,6 +108,10 @@ class LibraryReader:
     def close(self) -> None:
         self.store.close()
 
+    def _at(self, commit: str) -> CommitSource:
+        """The prompts directory of `commit`, read through the store (contained and bounded)."""
+        return self.workspace.at_commit(self.store, commit)
+
     def refresh(self) -> None:
         """Forget cached refs: a release tagged or a commit made while the UI runs shows on the next page."""
         self.store.refresh()
@@ -123,7 +128,7 @@ class LibraryReader:
         found = {name for name in map(self.workspace.name_of, self.workspace.prompt_files()) if name}
         head = self.head()
         if head is not None:
-            found.update(self.store.prompt_names(head))
+            found.update(self._at(head).names())
         return sorted(found)
 
     def version(self, name: str, version: str) -> Version:
@@ -134,7 +139,7 @@ class LibraryReader:
         check_name(name)
         if version != WORKTREE and not VERSION_PATTERN.match(version):
             raise PromptNotFoundError(f"{name}: no version {version!r}")
-        path = self.store.prompt_path(name)
+        path = self.workspace.git_path(name)
         if version == WORKTREE:
             file = self.workspace.path_of(name)
             if self.workspace.name_of(file) is None or not os.path.lexists(file):
@@ -142,11 +147,11 @@ class LibraryReader:
             data = self.workspace.read_file(file)
             return Version(name, WORKTREE, data, f"working tree {path}", path, None)
         release = self.store.release(name, version)
-        found = self.store.read_prompt(release.commit, name)
+        found = self._at(release.commit).read_prompt(name)
         if found is None:
             raise PromptNotFoundError(f"{name}@{version}: {release.tag} does not contain {path}")
         origin = f"tag {release.tag} at {release.commit[:12]}"
-        return Version(name, version, found[0], origin, path, release.commit)
+        return Version(name, version, found.data, origin, path, release.commit)
 
     def versions(self, name: str) -> list[str]:
         """Released versions, newest first, then WORKTREE when the prompt is in the working tree."""
@@ -169,7 +174,7 @@ class LibraryReader:
         if head is None:
             return {}
         try:
-            return self.store.labels(head)
+            return self.store.labels(self._at(head))
         except PromptgitError:
             return {}  # an invalid labels.yaml is a finding of validate, shown on the pages
 
@@ -178,7 +183,7 @@ class LibraryReader:
         labels.yaml (`git log -- prompts/labels.yaml`): each commit's file against its parent's."""
         if self.head() is None:
             return []
-        prompts = self.store.prompts_dir
+        prompts = self.workspace.git_prompts_dir
         path = LABELS_FILE if prompts == "." else f"{prompts}/{LABELS_FILE}"
         listing = self.store.run_git(
             "log",
@@ -206,7 +211,7 @@ class LibraryReader:
 
     def _labels_at(self, commit: str) -> dict[str, dict[str, LabelEntry]]:
         try:
-            return self.store.labels(commit)
+            return self.store.labels(self._at(commit))
         except PromptgitError:
             return {}  # a commit whose labels.yaml did not parse: its entries are unknown
 
@@ -214,9 +219,9 @@ class LibraryReader:
     def blame(self, name: str, version: str) -> list[BlameLine]:
         """Each line of the prompt file at `version` (or the working tree) with the commit that last changed
         it (`git blame --porcelain`); lines not committed yet have commit None."""
-        path = self.store.prompt_path(name)
+        path = self.workspace.git_path(name)
         head = self.head()
-        if head is None or (version == WORKTREE and self.store.read_prompt(head, name) is None):
+        if head is None or (version == WORKTREE and self._at(head).read_prompt(name) is None):
             # nothing committed yet, or a prompt never committed: git blame has no history to tell
             return [
                 BlameLine(number, text, None, "", None, "not committed yet")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from promptgit.errors import PromptgitError, PromptNotFoundError
 from promptgit.format.interface import level_needed, shape_of
 from promptgit.format.prompt import PromptDocument
-from promptgit.store.splits import LabelEntry, Split
+from promptgit.store.traffic_split import LabelEntry, Split
 from promptgit.ui.forms import Field, fields_for, read_values, show_problems
 from promptgit.ui.reads import WORKTREE, LibraryReader, Version
 

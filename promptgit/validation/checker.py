@@ -88,7 +88,7 @@ class FileChecker:
             metadata = self.schema.metadata(document)
             found.extend(metadata.findings)
             if "schema" in self.families:
-                found.extend(calls.call_findings(document))
+                found.extend(calls.call_findings(document, self.config))
             self._stage = "PG102"
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:

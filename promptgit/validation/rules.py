@@ -138,6 +138,22 @@ RULES: dict[str, Rule] = {
             "accepts one cached answer per input.",
         ),
         Rule(
+            "PG213",
+            "output-and-response-format",
+            _W,
+            "The prompt has both `output:` and `params.response_format`; `output:` wins.",
+            "Keep one: `output:` (sent as a json_schema response_format and checked by promptgit), or remove "
+            "`output:` to send `params.response_format` as it is.",
+        ),
+        Rule(
+            "PG214",
+            "model-without-price",
+            _W,
+            "The prompt's model has no price, so its calls have no cost in metrics, budgets or savings.",
+            "Add the model's price under `models:` in promptgit.yaml "
+            "(`models: {NAME: {price: {input: ..., output: ...}}}`, USD per million tokens).",
+        ),
+        Rule(
             "PG301",
             "undeclared-variable",
             _E,

@@ -15,6 +15,10 @@
   5xx are what the SDK retries; pass max_retries=0 to see each).
 - `stall()` holds every request until `release()` (or `stall_seconds` for each), to exercise timeouts and
   single-flight; `waiting` counts requests being held.
+- `rewrite(response) -> response`, when set, edits each successful answer before it is sent (odd usage,
+  empty choices, content parts, a finish_reason), as a peer might answer.
+- `trickle`: seconds between the bytes of each answer's body (headers at once), as a slow provider
+  streams: every read succeeds, so only a total deadline ends the call.
 Used by tests/llm and by other areas' tests (observability scrapes a process calling it).
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -34,6 +39,9 @@ class StubLLM:
         self.cached_tokens = 0
         self.report_usage = True
         self.stall_seconds: float | None = None
+        self.rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.trickle: float | None = None
+        self.stopping = threading.Event()
         self.calls = 0
         self.waiting = 0
         self.requests: list[dict[str, Any]] = []
@@ -55,6 +63,7 @@ class StubLLM:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._gate.set()
         self._server.shutdown()
         self._server.server_close()
@@ -114,7 +123,7 @@ class StubLLM:
                 "total_tokens": prompt_tokens + completion_tokens,
                 "prompt_tokens_details": {"cached_tokens": self.cached_tokens},
             }
-        return 200, response
+        return 200, response if self.rewrite is None else self.rewrite(response)
 
 
 def _content(body: dict[str, Any], messages: list[dict[str, Any]], number: int) -> str:
@@ -150,7 +159,7 @@ def _handler(stub: StubLLM) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._send(400, {"error": {"message": "request body is not JSON", "type": "invalid_request"}})
                 return
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            if not self.path.partition("?")[0].rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
                 return
             self._send(*stub.answer(body))
@@ -162,7 +171,14 @@ def _handler(stub: StubLLM) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if stub.trickle is None or status != 200:
+                    self.wfile.write(data)
+                    return
+                for index in range(len(data)):
+                    if stub.stopping.wait(stub.trickle):
+                        return
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): nothing to answer
 

@@ -36,8 +36,8 @@ def test_label_moved_by_a_commit_is_seen_after_the_ttl(library, make_repository,
     assert prompt.render(topic="t")[0]["content"] == "Voice two."
     stats = repository.stats()
     assert (stats["misses"], stats["hits"], stats["stale"]) == (1, 3, 1)
-    assert sample(registry, "promptgit_loads_total", source="git") == 1
-    assert sample(registry, "promptgit_loads_total", source="cache") == 3
+    assert sample(registry, "promptgit_loader_loads_total", source="git") == 1
+    assert sample(registry, "promptgit_loader_loads_total", source="cache") == 3
 
 
 def test_new_release_is_seen_by_latest_and_ranges_after_the_ttl(library, make_repository, clock) -> None:
@@ -70,9 +70,9 @@ def test_compiled_templates_are_shared_by_blob(library, make_repository, registr
     assert repository.get("plain/note") is note
     stats = repository.stats()
     assert (stats["template_misses"], stats["template_hits"]) == (2, 2)
-    assert sample(registry, "promptgit_cache_entries", layer="template") == 2
-    assert sample(registry, "promptgit_cache_entries", layer="resolution") == 4
-    assert sample(registry, "promptgit_cache_hits_total", layer="template") == 2
+    assert sample(registry, "promptgit_loader_cache_entries", layer="template") == 2
+    assert sample(registry, "promptgit_loader_cache_entries", layer="resolution") == 4
+    assert sample(registry, "promptgit_loader_cache_hits_total", layer="template") == 2
 
 
 def test_template_lru_is_bounded(library, make_repository) -> None:
@@ -117,7 +117,7 @@ def test_exact_versions_never_expire(library, make_repository, clock, registry) 
     clock.advance(10_000)
     assert repository.get("content/hook@1.0.0") is prompt
     assert repository.wait_for_refreshes(30)
-    assert sample(registry, "promptgit_refresh_failures_total") == 0
+    assert sample(registry, "promptgit_loader_refresh_failures_total") == 0
 
 
 def _delete(root) -> None:  # type: ignore[no-untyped-def]
@@ -148,15 +148,18 @@ def test_broken_repository_after_warm_up_serves_last_known_good(
         {"role": "system", "content": "Voice one."},
         {"role": "user", "content": "Topic: still works (playful)"},
     ]
-    assert sample(registry, "promptgit_refresh_failures_total") == 1
-    assert sample(registry, "promptgit_fallbacks_total", prompt="content/hook", kind="last_known_good") == 1
+    assert sample(registry, "promptgit_loader_refresh_failures_total") == 1
+    assert (
+        sample(registry, "promptgit_loader_fallbacks_total", prompt="content/hook", kind="last_known_good")
+        == 1
+    )
     stats = repository.stats()
     assert (stats["refresh_failures"], stats["last_known_good"]) == (1, 1)
     # a selector never loaded before cannot be had: a clear error, and the failure is counted
     with pytest.raises(GitError) as raised:
         repository.get("content/hook@staging")
     assert str(library.root) in str(raised.value)
-    assert sample(registry, "promptgit_refresh_failures_total") == 2
+    assert sample(registry, "promptgit_loader_refresh_failures_total") == 2
 
 
 def test_fallback_template_only_when_the_prompt_cannot_be_had(library, make_repository, registry) -> None:
@@ -168,8 +171,10 @@ def test_fallback_template_only_when_the_prompt_cannot_be_had(library, make_repo
     assert repository.get("content/hook@production").origin == "git"  # found in git: no fallback
     with pytest.raises(PromptNotFoundError):
         repository.get("plain/other")  # no fallback for this name
-    assert sample(registry, "promptgit_fallbacks_total", prompt="content/missing", kind="template") == 1
-    assert sample(registry, "promptgit_loads_total", source="fallback") == 1
+    assert (
+        sample(registry, "promptgit_loader_fallbacks_total", prompt="content/missing", kind="template") == 1
+    )
+    assert sample(registry, "promptgit_loader_loads_total", source="fallback") == 1
     assert repository.stats()["fallbacks"] == 1
 
 

@@ -47,7 +47,7 @@ def test_the_picked_prompt_says_which_variant_it_is(library, make_repository, re
         prompt.render(topic="bread")
     # the render metrics carry the version each variant rendered
     for version in ("1.0.0", "1.1.0"):
-        assert sample(registry, "promptgit_renders_total", prompt="content/hook", version=version) == 1
+        assert sample(registry, "promptgit_loader_renders_total", prompt="content/hook", version=version) == 1
     # a label pointing at one version is not a variant
     set_labels(library, "1.0.0")
     plain = make_repository(library.root).get("content/hook@production", key="user-1")
@@ -161,7 +161,7 @@ def test_a_version_without_a_tag_is_served_by_the_others_and_counted(
     assert {served[key] for key, version in intended.items() if version == "1.5.0"} == {"1.0.0", "1.1.0"}
     counted = sample(
         registry,
-        "promptgit_split_unavailable_total",
+        "promptgit_loader_split_unavailable_total",
         prompt="content/hook",
         label="production",
         version="1.5.0",

@@ -33,7 +33,7 @@ def labelled(prompt_repo: PromptRepo) -> PromptRepo:
 
 
 def failures(registry: CollectorRegistry) -> float:
-    return registry.get_sample_value("promptgit_refresh_failures_total") or 0.0
+    return registry.get_sample_value("promptgit_loader_refresh_failures_total") or 0.0
 
 
 def refreshed(repository: Repository, clock: Clock, selector: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from promptgit.errors import LLMCallError, PromptNotFoundError
 from promptgit.server.asgi import PromptgitMiddleware
-from promptgit.telemetry import current_request
+from promptgit.observability import current_request
 
 
 async def service(scope: Any, receive: Any, send: Any) -> None:

@@ -180,7 +180,9 @@ def ui(library: PromptRepo, test_report: Path) -> Iterator[UIProcess]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API keeps an event loop running in the main thread while it is open, and
+# asyncio.run (the async call path's tests) refuses to start inside one, so it must not outlive the module
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

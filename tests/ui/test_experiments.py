@@ -55,14 +55,18 @@ def test_the_report_of_a_split_shows_its_traffic_and_outcomes(
             for version in ("1.0.0", "1.1.0"):
                 repository.get(f"content/hook@{version}").render(topic="warm-up")
                 repository.record_outcome(("content/hook", version), "accepted")
-            prometheus.wait_for('promptgit_outcomes_total{prompt="content/hook", version="1.1.0"}')
+            prometheus.wait_for('promptgit_outcome_recorded_total{prompt="content/hook", version="1.1.0"}')
             for user in range(USERS):
                 prompt = repository.get("content/hook@staging", key=f"user-{user}")
                 prompt.render(topic="bread")
                 if user % 2:
                     repository.record_outcome(prompt, "accepted")
-            wait_for_total(prometheus, 'sum(promptgit_renders_total{prompt="content/hook"})', USERS + 2)
-            wait_for_total(prometheus, 'sum(promptgit_outcomes_total{prompt="content/hook"})', USERS / 2 + 2)
+            wait_for_total(
+                prometheus, 'sum(promptgit_loader_renders_total{prompt="content/hook"})', USERS + 2
+            )
+            wait_for_total(
+                prometheus, 'sum(promptgit_outcome_recorded_total{prompt="content/hook"})', USERS / 2 + 2
+            )
             page.reload()
 
             report = page.get_by_label("experiment staging")

@@ -1,0 +1,325 @@
+"""The loader's series (`promptgit_loader_*`) and the process's `promptgit_build_info`.
+
+The hot ones update every series of one get() or one render under one lock (LookupMetrics, RenderSeries);
+the rare ones are counting.Counter. The children of a prompt version's render errors and fallbacks, and
+its outcomes, are created when the loader first serves that version (`RenderMetrics.series`), so that
+dashboards read 0 for a version that never failed rather than "No data".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from promptgit import __version__
+from promptgit.observability import catalogue
+from promptgit.observability.counting import Counter, bucket_index, cumulative, family_of
+from promptgit.observability.outcome_series import OutcomeMetrics
+
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
+# latencies of a warm render are tens of microseconds; a cold git read is milliseconds
+LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+
+class LookupMetrics:
+    """Loads by source, cache hits and misses by layer, and get() latency, behind one lock."""
+
+    SOURCES = catalogue.LOAD_SOURCES
+    LAYERS = catalogue.CACHE_LAYERS
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.lock = self._lock  # for counters that cache_hit updates along with the metrics
+        self._created = time.time()
+        self._loads = dict.fromkeys(self.SOURCES, 0)
+        self._hits = dict.fromkeys(self.LAYERS, 0)
+        self._misses = dict.fromkeys(self.LAYERS, 0)
+        self._buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+        self._seconds = 0.0
+
+    def cache_hit(self, seconds: float, counts: dict[str, int]) -> None:
+        """get() answered from the resolution cache in `seconds` (the hot path: one lock); also adds the
+        hit to a Repository's `counts` for stats(), which must be guarded by `lock`."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        with self._lock:
+            counts["hits"] += 1
+            self._hits["resolution"] += 1
+            self._loads["cache"] += 1
+            self._buckets[index] += 1
+            self._seconds += seconds
+
+    def loaded(self, source: str, seconds: float) -> None:
+        """get() returned a prompt from `source` (cache, git or fallback) in `seconds`."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        with self._lock:
+            self._loads[source] += 1
+            self._buckets[index] += 1
+            self._seconds += seconds
+
+    def lookup(self, layer: str, hit: bool) -> None:
+        """A lookup in cache `layer` (resolution or template)."""
+        with self._lock:
+            (self._hits if hit else self._misses)[layer] += 1
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            loads, hits, misses = dict(self._loads), dict(self._hits), dict(self._misses)
+            buckets, seconds = list(self._buckets), self._seconds
+        for spec, values in (
+            (catalogue.LOADER_LOADS, loads),
+            (catalogue.LOADER_CACHE_HITS, hits),
+            (catalogue.LOADER_CACHE_MISSES, misses),
+        ):
+            family = family_of(spec)
+            for value, count in values.items():
+                family.add_metric([value], count, created=self._created)
+            yield family
+        histogram = family_of(catalogue.LOADER_RESOLVE_DURATION)
+        histogram.add_metric([], cumulative(LATENCY_BUCKETS, buckets), seconds)
+        yield histogram
+
+    def describe(self) -> Iterator[Metric]:
+        for spec in (catalogue.LOADER_LOADS, catalogue.LOADER_CACHE_HITS, catalogue.LOADER_CACHE_MISSES):
+            yield family_of(spec)
+        yield family_of(catalogue.LOADER_RESOLVE_DURATION)
+
+
+class RenderSeries:
+    """The render metrics of one prompt version; a render updates them all under one lock."""
+
+    __slots__ = ("_lock", "_owed", "buckets", "created", "prompt", "renders", "seconds", "tokens", "version")
+
+    def __init__(self, prompt: str, version: str) -> None:
+        self.prompt = prompt
+        self.version = version
+        self.created = time.time()
+        self._lock = threading.Lock()
+        self.renders = 0
+        self.tokens = 0
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+        self.seconds = 0.0
+        self._owed: list[Callable[[], None]] = []
+
+    def owe(self, settle: Callable[[], None]) -> None:
+        """`settle` adds tokens counted later (see loader/loaded.py); a scrape calls it first."""
+        with self._lock:
+            self._owed.append(settle)
+
+    def add_tokens(self, tokens: int) -> None:
+        with self._lock:
+            self.tokens += tokens
+
+    def rendered(self, seconds: float, tokens: int) -> None:
+        """A successful render that took `seconds` and made about `tokens` tokens."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        with self._lock:
+            self.renders += 1
+            self.tokens += tokens
+            self.buckets[index] += 1
+            self.seconds += seconds
+
+    def failed(self, seconds: float) -> None:
+        """A failed render: its latency counts, the render and tokens do not."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        with self._lock:
+            self.buckets[index] += 1
+            self.seconds += seconds
+
+    def snapshot(self) -> tuple[int, int, list[int], float]:
+        with self._lock:
+            owed, self._owed = self._owed, []
+        for settle in owed:
+            settle()
+        with self._lock:
+            return self.renders, self.tokens, list(self.buckets), self.seconds
+
+
+class RenderMetrics:
+    """Renders, rendered tokens and the render latency histogram, all by {prompt, version}.
+
+    `on_first_use(prompt, version)` runs once per prompt version, when the loader first serves it: it
+    creates that version's other children (errors, fallbacks, outcomes) at 0.
+    """
+
+    _FAMILIES = (catalogue.LOADER_RENDERS, catalogue.LOADER_RENDERED_TOKENS, catalogue.LOADER_RENDER_DURATION)
+
+    def __init__(self, on_first_use: Callable[[str, str], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._series: dict[tuple[str, str], RenderSeries] = {}
+        self._on_first_use = on_first_use
+
+    def series(self, prompt: str, version: str) -> RenderSeries:
+        """The series of one prompt version, shared by every Repository on the registry; bind it once."""
+        with self._lock:
+            found = self._series.get((prompt, version))
+            if found is not None:
+                return found
+            found = self._series[(prompt, version)] = RenderSeries(prompt, version)
+        if self._on_first_use is not None:
+            self._on_first_use(prompt, version)
+        return found
+
+    def served(self, prompt: str, version: str) -> bool:
+        """Whether the loader has served this prompt version on this registry."""
+        with self._lock:
+            return (prompt, version) in self._series
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            series = list(self._series.values())
+        renders, tokens, histogram = (family_of(spec) for spec in self._FAMILIES)
+        for one in series:
+            count, token_count, buckets, seconds = one.snapshot()
+            renders.add_metric([one.prompt, one.version], count, created=one.created)
+            tokens.add_metric([one.prompt, one.version], token_count, created=one.created)
+            histogram.add_metric([one.prompt, one.version], cumulative(LATENCY_BUCKETS, buckets), seconds)
+        yield renders
+        yield tokens
+        yield histogram
+
+    def describe(self) -> Iterator[Metric]:
+        for spec in self._FAMILIES:
+            yield family_of(spec)
+
+
+class CacheSizes(Protocol):
+    def cache_sizes(self) -> Mapping[str, int]: ...
+
+
+class CacheEntriesCollector:
+    """`promptgit_loader_cache_entries{layer}`: summed at scrape time over the live repositories."""
+
+    def __init__(self) -> None:
+        self._sources: weakref.WeakSet[CacheSizes] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def track(self, source: CacheSizes) -> None:
+        with self._lock:
+            self._sources.add(source)
+
+    def collect(self) -> Iterator[Metric]:
+        totals = dict.fromkeys(catalogue.CACHE_LAYERS, 0)
+        with self._lock:
+            sources = list(self._sources)
+        for source in sources:
+            for layer, size in source.cache_sizes().items():
+                totals[layer] = totals.get(layer, 0) + size
+        family = family_of(catalogue.LOADER_CACHE_ENTRIES)
+        for layer, size in sorted(totals.items()):
+            family.add_metric([layer], size)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield family_of(catalogue.LOADER_CACHE_ENTRIES)
+
+
+class BuildInfoCollector:
+    """`promptgit_build_info{version}` = 1: which promptgit a replica runs."""
+
+    def collect(self) -> Iterator[Metric]:
+        family = family_of(catalogue.BUILD_INFO)
+        family.add_metric([__version__], 1)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield family_of(catalogue.BUILD_INFO)
+
+
+class ServesCommit(Protocol):
+    ref: str
+
+    def served_commit(self) -> str | None: ...
+
+
+class CommitCollector:
+    """`promptgit_loader_commit_info{ref, commit}` = 1: the commit each live repository's ref resolved
+    to at its last refresh, read at scrape time; a ref that moves replaces its series (one per ref)."""
+
+    def __init__(self) -> None:
+        self._sources: weakref.WeakSet[ServesCommit] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def track(self, source: ServesCommit) -> None:
+        with self._lock:
+            self._sources.add(source)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources)
+        served = {(source.ref, commit) for source in sources if (commit := source.served_commit())}
+        family = family_of(catalogue.LOADER_COMMIT_INFO)
+        for ref, commit in sorted(served):
+            family.add_metric([ref, commit], 1)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield family_of(catalogue.LOADER_COMMIT_INFO)
+
+
+@dataclass(frozen=True)
+class LoaderMetrics:
+    """The loader's series on one registry; label values are listed in docs/observability.md."""
+
+    lookups: LookupMetrics  # loads{source}, cache hits and misses{layer}, resolve latency
+    renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt, version}
+    cache_entries: CacheEntriesCollector
+    commits: CommitCollector  # promptgit_loader_commit_info{ref, commit}
+    render_errors: Counter  # prompt, version, reason: catalogue.RENDER_ERROR_REASONS
+    refresh_failures: Counter
+    fallbacks: Counter  # prompt, kind: last_known_good | template
+    split_unavailable: Counter  # prompt, label, version: split assignments to a version not loadable
+    outcomes: OutcomeMetrics  # the outcome series (outcome_series.py), bounded by the versions served
+    disk_rejects: Counter  # reason: catalogue.DISK_CACHE_REJECT_REASONS
+
+    @classmethod
+    def create(cls) -> LoaderMetrics:
+        outcomes = OutcomeMetrics()
+        render_errors = Counter(catalogue.LOADER_RENDER_ERRORS)
+        fallbacks = Counter(catalogue.LOADER_FALLBACKS)
+
+        def first_use(prompt: str, version: str) -> None:
+            for reason in catalogue.RENDER_ERROR_REASONS:
+                render_errors.labels(prompt=prompt, version=version, reason=reason)
+            for kind in catalogue.FALLBACK_KINDS:
+                fallbacks.labels(prompt=prompt, kind=kind)
+            outcomes.served(prompt, version)
+
+        disk_rejects = Counter(catalogue.LOADER_DISK_CACHE_REJECTS)
+        for reason in catalogue.DISK_CACHE_REJECT_REASONS:  # from the start: an alert sees the first one
+            disk_rejects.labels(reason=reason)
+        return cls(
+            lookups=LookupMetrics(),
+            renders=RenderMetrics(first_use),
+            cache_entries=CacheEntriesCollector(),
+            commits=CommitCollector(),
+            render_errors=render_errors,
+            refresh_failures=Counter(catalogue.LOADER_REFRESH_FAILURES),
+            fallbacks=fallbacks,
+            split_unavailable=Counter(catalogue.LOADER_SPLIT_UNAVAILABLE),
+            outcomes=outcomes,
+            disk_rejects=disk_rejects,
+        )
+
+    def disk_rejected(self, reason: str) -> None:
+        """A compiled-prompt cache entry was refused (diskcache.CompiledCache's `on_reject`)."""
+        self.disk_rejects.labels(reason=reason).inc()
+
+    def collectors(self) -> tuple[Any, ...]:
+        return (
+            self.cache_entries,
+            self.commits,
+            self.lookups,
+            self.renders,
+            self.render_errors,
+            self.refresh_failures,
+            self.fallbacks,
+            self.split_unavailable,
+            self.outcomes,
+            self.disk_rejects,
+        )
