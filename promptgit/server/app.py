@@ -29,11 +29,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from promptgit.errors import InputValidationError, PromptgitError, SelectorError
 from promptgit.loader import Repository
+from promptgit.observability import request_context
 from promptgit.server.access_log import ACCESS_LOGGER, access_line, log_access
 from promptgit.server.api_keys import ApiKeys
 from promptgit.server.langfuse_api import LangfuseAPI
 from promptgit.server.request_ids import ids_of
-from promptgit.observability import request_context
 
 MAX_BODY_BYTES = 1024 * 1024  # a render request is inputs, not documents
 JSON_TYPE = "application/json"

@@ -23,9 +23,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from promptgit.errors import PromptgitError
+from promptgit.observability import request_context
 from promptgit.server.access_log import ACCESS_LOGGER, access_line, log_access
 from promptgit.server.request_ids import ids_of
-from promptgit.observability import request_context
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from promptgit.errors import LLMCallError, PromptNotFoundError
-from promptgit.server.asgi import PromptgitMiddleware
 from promptgit.observability import current_request
+from promptgit.server.asgi import PromptgitMiddleware
 
 
 async def service(scope: Any, receive: Any, send: Any) -> None:
