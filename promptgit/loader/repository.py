@@ -138,6 +138,7 @@ class Repository:
         self._commit = self._resolve_ref()
         self._metrics.cache_entries.track(self)
         self._metrics.commits.track(self)
+        self._metrics.labels.track(self)
 
     @classmethod
     def clone(

@@ -63,7 +63,11 @@ def test_health_readiness_and_metrics(serve: Serve) -> None:
     call(server.url, "GET", "/v1/prompts/greeting@production")
     status, headers, text = call(server.url, "GET", "/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain")
-    assert "promptgit_" in text
+    assert (
+        'promptgit_loader_label_info{label="staging",prompt="greeting",version="1.1.0",weight="100"} 1.0'
+        in text
+    )
+    assert 'promptgit_loader_commit_info{commit="' in text
     status, headers, body = call(server.url, "HEAD", "/healthz")
     assert status == 200 and body == "" and int(headers["content-length"]) > 0
 
