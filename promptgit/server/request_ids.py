@@ -8,8 +8,8 @@ request id means the same thing in both. A caller's `X-Request-ID` is kept when 
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Callable
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -20,11 +20,16 @@ _INVALID_TRACE = "0" * 32
 Header = Callable[[str], "str | None"]  # a lower-case header name -> its value, or None
 
 
+def _minted() -> str:
+    # an id only has to be unique, not secret: the Mersenne Twister is ~20x cheaper than os.urandom
+    return f"{random.getrandbits(128):032x}"
+
+
 def request_id(given: str | None) -> str:
     """The caller's X-Request-ID when well-formed, else a new one (32 hex digits)."""
     if given is not None and _REQUEST_ID.fullmatch(given):
         return given
-    return secrets.token_hex(16)
+    return _minted()
 
 
 def trace_id(traceparent: str | None, given: str | None) -> str:
@@ -37,7 +42,7 @@ def trace_id(traceparent: str | None, given: str | None) -> str:
         candidate = given.strip().lower()
         if _TRACE_ID.fullmatch(candidate) and candidate != _INVALID_TRACE:
             return candidate
-    return secrets.token_hex(16)
+    return _minted()
 
 
 def ids_of(header: Header) -> tuple[str, str]:
