@@ -45,7 +45,9 @@ def overview() -> dict[str, Any]:
                     "percentunit",
                 ),
                 stat("Render p95", quantile(0.95, "promptgit_loader_render_duration_seconds"), "s"),
-                stat("Fallbacks (range)", f"sum(increase(promptgit_loader_fallbacks_total{{{JOB}}}[$__range]))"),
+                stat(
+                    "Fallbacks (range)", f"sum(increase(promptgit_loader_fallbacks_total{{{JOB}}}[$__range]))"
+                ),
                 stat(
                     "Refresh failures (range)",
                     f"sum(increase(promptgit_loader_refresh_failures_total{{{JOB}}}[$__range]))",
@@ -116,7 +118,8 @@ def prompts() -> dict[str, Any]:
                     "Estimated tokens / s by prompt and version",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_loader_rendered_tokens_total', SEL)})",
+                            "sum by (prompt, version) "
+                            f"({rate('promptgit_loader_rendered_tokens_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
                     ],
@@ -128,7 +131,8 @@ def prompts() -> dict[str, Any]:
                     "Average tokens per render",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_loader_rendered_tokens_total', SEL)}) / "
+                            "sum by (prompt, version) "
+                            f"({rate('promptgit_loader_rendered_tokens_total', SEL)}) / "
                             f"sum by (prompt, version) ({rate('promptgit_loader_renders_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
@@ -146,14 +150,20 @@ def prompts() -> dict[str, Any]:
                 ),
                 timeseries(
                     "Render p95 by prompt",
-                    [(quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt", SEL), "{{prompt}}")],
+                    [
+                        (
+                            quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt", SEL),
+                            "{{prompt}}",
+                        )
+                    ],
                     "s",
                 ),
             ],
             [
                 table(
                     "Renders and tokens in the time range",
-                    f"sum by (prompt, version) (increase(promptgit_loader_rendered_tokens_total{SEL}[$__range]))",
+                    "sum by (prompt, version) "
+                    f"(increase(promptgit_loader_rendered_tokens_total{SEL}[$__range]))",
                     "Estimated tokens rendered per prompt version over the dashboard's time range",
                 ),
                 table(
@@ -177,19 +187,28 @@ def cache() -> dict[str, Any]:
                     "Hits and misses by layer",
                     [
                         (f"sum by (layer) ({rate('promptgit_loader_cache_hits_total')})", "hits {{layer}}"),
-                        (f"sum by (layer) ({rate('promptgit_loader_cache_misses_total')})", "misses {{layer}}"),
+                        (
+                            f"sum by (layer) ({rate('promptgit_loader_cache_misses_total')})",
+                            "misses {{layer}}",
+                        ),
                     ],
                     "reqps",
                 ),
                 timeseries(
-                    "Entries by layer", [(f"sum by (layer) (promptgit_loader_cache_entries{{{JOB}}})", "{{layer}}")]
+                    "Entries by layer",
+                    [(f"sum by (layer) (promptgit_loader_cache_entries{{{JOB}}})", "{{layer}}")],
                 ),
             ],
             [
                 loads_by_source(),
                 timeseries(
                     "Refresh failures",
-                    [(f"sum by (instance) ({rate('promptgit_loader_refresh_failures_total')})", "{{instance}}")],
+                    [
+                        (
+                            f"sum by (instance) ({rate('promptgit_loader_refresh_failures_total')})",
+                            "{{instance}}",
+                        )
+                    ],
                     "reqps",
                     "Git reads that failed; the loader keeps serving last-known-good",
                 ),

@@ -62,6 +62,13 @@ def cost() -> dict[str, Any]:
             [
                 timeseries("Cost per hour by model", [(per_hour(COST, "model"), "{{model}}")], "currencyUSD"),
                 timeseries(
+                    "Unpriced calls per hour by model",
+                    [(per_hour("promptgit_llm_unpriced_calls_total", "model"), "{{model}}")],
+                    "short",
+                    "Provider calls whose model has no price: their cost is missing from every cost panel "
+                    "(add the model's price in promptgit.yaml)",
+                ),
+                timeseries(
                     "Cost per hour by prompt", [(per_hour(COST, "prompt"), "{{prompt}}")], "currencyUSD"
                 ),
             ],

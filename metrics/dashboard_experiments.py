@@ -40,7 +40,8 @@ def outcome_rate() -> Panel:
         [
             (
                 f"{_by('prompt, version, outcome', 'promptgit_outcome_recorded_total')}"
-                f" / ignoring (outcome) group_left {_by('prompt, version', 'promptgit_loader_renders_total')}",
+                " / ignoring (outcome) group_left "
+                f"{_by('prompt, version', 'promptgit_loader_renders_total')}",
                 BY_OUTCOME,
             )
         ],
@@ -85,6 +86,17 @@ def experiments() -> dict[str, Any]:
                     "reqps",
                 ),
                 timeseries(
+                    "New keys by version",
+                    [
+                        (
+                            _by("prompt, label, version", "promptgit_loader_split_assignments_total"),
+                            "{{prompt}}@{{label}} -> {{version}}",
+                        )
+                    ],
+                    "reqps",
+                    "Keys assigned to each version for the first time: what the report's traffic check tests",
+                ),
+                timeseries(
                     "Split assignments to unavailable versions",
                     [
                         (
@@ -113,7 +125,9 @@ def experiments() -> dict[str, Any]:
                     "Render p95 by version",
                     [
                         (
-                            quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt, version", SEL),
+                            quantile(
+                                0.95, "promptgit_loader_render_duration_seconds", ", prompt, version", SEL
+                            ),
                             BY_VERSION,
                         )
                     ],
@@ -133,7 +147,8 @@ def experiments() -> dict[str, Any]:
             [
                 table(
                     "Outcomes in the time range",
-                    f"sum by (prompt, version, outcome) (increase(promptgit_outcome_recorded_total{SEL}[$__range]))",
+                    "sum by (prompt, version, outcome) "
+                    f"(increase(promptgit_outcome_recorded_total{SEL}[$__range]))",
                     "Outcome counts per version over the time range (what `experiment report` tests)",
                 ),
                 table(

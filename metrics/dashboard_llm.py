@@ -96,6 +96,18 @@ def llm() -> dict[str, Any]:
                     "The cache fails open: each error is a call made to the provider instead",
                 ),
                 timeseries(
+                    "Response cache lookups skipped while backing off",
+                    [
+                        (
+                            f"sum by (backend) ({rate('promptgit_response_cache_bypassed_total')})",
+                            "{{backend}}",
+                        )
+                    ],
+                    "reqps",
+                    "After a backend fault the cache skips it for a second, then one call probes it: each "
+                    "skipped lookup is a call made to the provider uncached",
+                ),
+                timeseries(
                     "Response cache entries by backend",
                     [(f"sum by (backend) (promptgit_response_cache_entries{{{JOB}}})", "{{backend}}")],
                 ),

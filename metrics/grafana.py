@@ -107,7 +107,9 @@ def dashboard(uid: str, title: str, rows: list[list[Panel]], with_prompt: bool =
     ]
     if with_prompt:
         variables.append(
-            _variable_query("prompt", "Prompt", 'label_values(promptgit_loader_renders_total{job=~"$job"}, prompt)')
+            _variable_query(
+                "prompt", "Prompt", 'label_values(promptgit_loader_renders_total{job=~"$job"}, prompt)'
+            )
         )
     panels: list[Panel] = []
     y = 0

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "cache": "cache",
     "import": "import_prompts",
     "ui": "ui",
+    "test": "test",
     "bundle": "bundle",
     "serve": "serve",
 }

@@ -50,9 +50,16 @@ class BundleSource(PromptSource):
     def read_labels(self) -> SourceFile | None:
         return self._read(LABELS_FILE)
 
-    def _read(self, relative: str) -> SourceFile | None:
+    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
+        return self._read(relative, max_bytes) if is_contained(relative) else None
+
+    def relative_paths(self) -> list[str]:
+        """The files the bundle holds for this commit (a release's prompt and partials; the labels file)."""
+        return sorted(self._files)
+
+    def _read(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
         sha = self._files.get(relative)
         if sha is None:
             return None
         path = self.path_of(relative)
-        return SourceFile(path, self._bounded(path, self.bundle.blob(sha)), sha)
+        return SourceFile(path, self._bounded(path, self.bundle.blob(sha), max_bytes), sha)

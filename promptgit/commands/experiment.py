@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     report.add_argument("--match", default="", metavar="MATCHERS", help='extra label matchers: job="api"')
     report.add_argument("--ref", help="read labels.yaml at this commit instead of the working tree")
+    report.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="give up when Prometheus has not answered every query within this (default 30)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,9 +55,20 @@ def run(args: argparse.Namespace) -> int:
         args.window,
         matchers=args.match,
         control=args.control,
+        timeout=args.timeout,
     )
     sys.stdout.write(FORMATS[args.format](report))
     return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of seconds above 0, at most 3600")
+    return value
 
 
 def _split_of(name: str, label: str, ref: str | None) -> Split:

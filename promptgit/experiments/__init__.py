@@ -8,8 +8,8 @@ May import the shared modules, config, format, store, loader and observability; 
 
 from __future__ import annotations
 
-from promptgit.experiments.formats import FORMATS, as_json, as_markdown, as_text
-from promptgit.experiments.report import ExperimentReport, build_report, report_from_prometheus
+from promptgit.experiments.comparison import ExperimentReport, build_report, report_from_prometheus
+from promptgit.experiments.printing import FORMATS, as_json, as_markdown, as_text
 
 __all__ = [
     "FORMATS",

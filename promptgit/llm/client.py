@@ -269,7 +269,10 @@ class LLM:
     def _failed(
         self, current: CallPlan, exc: Exception, start: float, deadline: Deadline, shared: bool
     ) -> LLMCallError:
-        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)) and deadline.expired():
+        # the SDK's own timeout is capped at the deadline (_request), so its APITimeoutError at the end of
+        # the deadline is the deadline, whichever of the two timers fired first
+        timed_out = isinstance(exc, (TimeoutError, asyncio.TimeoutError)) or "Timeout" in type(exc).__name__
+        if timed_out and deadline.expired():
             exc = DeadlineExceeded(deadline.seconds or 0.0)
         error = current.failed(exc, time.perf_counter() - start)
         if shared:

@@ -156,7 +156,7 @@ class Repository:
         options["cache_dir"] = mirror.path  # compiled prompts on disk, inside the mirror
         repository = cls(mirror.path, ref, _mirror=mirror, **options)
         if failure is not None:
-            repository._books.failure(failure, {"remote": url})
+            repository._books.failure(failure, {"remote": mirror.shown_url})
         return repository
 
     @classmethod

@@ -87,6 +87,13 @@ LOADER_SPLIT_UNAVAILABLE = Family(
     "Split assignments to a version that cannot be loaded, served by another version of the split",
     ("prompt", "label", "version"),
 )
+LOADER_SPLIT_ASSIGNMENTS = Family(
+    "promptgit_loader_split_assignments",
+    "counter",
+    "Keys assigned to a version of a split, each counted once (a bounded memory of recent keys): "
+    "the experiment report's traffic check",
+    ("prompt", "label", "version"),
+)
 LOADER_DISK_CACHE_REJECTS = Family(
     "promptgit_loader_disk_cache_rejects",
     "counter",
@@ -200,6 +207,7 @@ FAMILIES: tuple[Family, ...] = (
     LOADER_REFRESH_FAILURES,
     LOADER_FALLBACKS,
     LOADER_SPLIT_UNAVAILABLE,
+    LOADER_SPLIT_ASSIGNMENTS,
     LOADER_DISK_CACHE_REJECTS,
     LOADER_COMMIT_INFO,
     LOADER_LABEL_INFO,

@@ -313,6 +313,7 @@ class LoaderMetrics:
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
     split_unavailable: Counter  # prompt, label, version: split assignments to a version not loadable
+    split_assignments: Counter  # prompt, label, version: first assignments of a key (loader/variants.py)
     outcomes: OutcomeMetrics  # the outcome series (outcome_series.py), bounded by the versions served
     disk_rejects: Counter  # reason: catalogue.DISK_CACHE_REJECT_REASONS
 
@@ -342,6 +343,7 @@ class LoaderMetrics:
             refresh_failures=Counter(catalogue.LOADER_REFRESH_FAILURES),
             fallbacks=fallbacks,
             split_unavailable=Counter(catalogue.LOADER_SPLIT_UNAVAILABLE),
+            split_assignments=Counter(catalogue.LOADER_SPLIT_ASSIGNMENTS),
             outcomes=outcomes,
             disk_rejects=disk_rejects,
         )
@@ -361,6 +363,7 @@ class LoaderMetrics:
             self.refresh_failures,
             self.fallbacks,
             self.split_unavailable,
+            self.split_assignments,
             self.outcomes,
             self.disk_rejects,
         )

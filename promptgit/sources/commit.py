@@ -66,10 +66,21 @@ class CommitSource(PromptSource):
     def read_labels(self) -> SourceFile | None:
         return self._read(LABELS_FILE)
 
-    def _read(self, relative: str) -> SourceFile | None:
+    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
+        return self._read(relative, max_bytes) if is_contained(relative) else None
+
+    def relative_paths(self) -> list[str]:
+        prefix = "" if self.prompts_dir == "." else f"{self.prompts_dir}/"
+        return [
+            path[len(prefix) :]
+            for path in self.objects.tree_paths(self.commit, self.prompts_dir)
+            if path.startswith(prefix) and not any(part.startswith(".") for part in path.split("/"))
+        ]
+
+    def _read(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
         path = self.path_of(relative)
         found = self.objects.read_in(self.commit, self.prompts_dir, path)
         if found is None:
             return None
         data, blob_sha = found
-        return SourceFile(path, self._bounded(path, data), blob_sha)
+        return SourceFile(path, self._bounded(path, data, max_bytes), blob_sha)

@@ -7,7 +7,9 @@ server and the UI). A source answers four questions about one snapshot, and noth
 - `names()`: every prompt name in it (partials excluded), sorted;
 - `read_prompt(name)`: the file of prompt `name` with its blob identity (`SourceFile`), or None;
 - `read_partial(relative)`: the text of an include, relative to the prompts directory, or None;
-- `read_labels()`: the labels file (`SourceFile`), or None.
+- `read_labels()`: the labels file (`SourceFile`), or None;
+- `read_file(relative, max_bytes)` and `relative_paths()`: any file of the snapshot (a tests file, a
+  cassette), contained and bounded the same way, and every file's path relative to the prompts directory.
 
 Reads are contained and bounded: a name or include path that would leave the prompts directory (`..`,
 an absolute path, a NUL) is absent, never read; a symlink out of the prompts directory is refused (the
@@ -118,6 +120,15 @@ class PromptSource(ABC):
         """The labels file; None when the snapshot has none. PromptSyntaxError (PG104) when too large."""
 
     @abstractmethod
+    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
+        """Any file under the prompts directory (a tests file, a cassette); None when absent or outside it.
+        PG104 PromptSyntaxError over `max_bytes` (default max_file_bytes)."""
+
+    @abstractmethod
+    def relative_paths(self) -> list[str]:
+        """Every file of the snapshot, relative to the prompts directory (hidden directories skipped)."""
+
+    @abstractmethod
     def describe(self) -> str:
         """How messages name this snapshot: `the working tree`, the ref it was opened at (`HEAD`), or a short
         commit sha."""
@@ -169,12 +180,13 @@ class PromptSource(ABC):
             return None
         return document.version if document is not None else None
 
-    def _bounded(self, shown: str, data: bytes) -> bytes:
-        """`data`, or PG104 naming `shown` when it is over max_file_bytes (the validator's bound)."""
-        if len(data) > self.max_file_bytes:
+    def _bounded(self, shown: str, data: bytes, max_bytes: int | None = None) -> bytes:
+        """`data`, or PG104 naming `shown` when it is over max_bytes (default max_file_bytes, the
+        validator's bound)."""
+        limit = self.max_file_bytes if max_bytes is None else max_bytes
+        if len(data) > limit:
             from promptgit.sources.contained import UnreadableFile
 
-            limit = self.max_file_bytes
             raise UnreadableFile(shown, "PG104", f"file is {len(data)} bytes, over max_file_bytes ({limit})")
         return data
 

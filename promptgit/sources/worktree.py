@@ -61,14 +61,7 @@ class WorktreeSource(PromptSource):
 
     def relative_files(self) -> list[str]:
         """Every .j2 file under the prompts directory, relative to it (hidden directories skipped)."""
-        base = self.directory
-        found: list[str] = []
-        for directory, subdirectories, files in os.walk(base):
-            subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
-            within = Path(directory).relative_to(base).as_posix()
-            prefix = "" if within == "." else f"{within}/"
-            found.extend(f"{prefix}{name}" for name in files if name.endswith(SUFFIX))
-        return sorted(found)
+        return [relative for relative in self.relative_paths() if relative.endswith(SUFFIX)]
 
     def read_prompt(self, name: str) -> SourceFile | None:
         if not is_contained(name):
@@ -90,6 +83,27 @@ class WorktreeSource(PromptSource):
             return data.decode("utf-8").removeprefix("\ufeff")
         except (PromptSyntaxError, UnicodeDecodeError):
             return None
+
+    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
+        if not is_contained(relative):
+            return None
+        path = self.directory / relative
+        if not os.path.lexists(path):
+            return None
+        shown = self.path_of(relative)
+        bound = self.max_file_bytes if max_bytes is None else max_bytes
+        data = read_contained(path, shown, bound, self.resolved_root)
+        return SourceFile(shown, data, git_blob_sha(data))
+
+    def relative_paths(self) -> list[str]:
+        base = self.directory
+        found: list[str] = []
+        for directory, subdirectories, files in os.walk(base):
+            subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
+            within = Path(directory).relative_to(base).as_posix()
+            prefix = "" if within == "." else f"{within}/"
+            found.extend(f"{prefix}{name}" for name in files)
+        return sorted(found)
 
     def read_labels(self) -> SourceFile | None:
         path = self.directory / LABELS_FILE

@@ -101,6 +101,7 @@ class FileChecker:
             found.extend(chat.blocks_in_text_prompt(shown, facts, self.index))
         if "security" in self.families:
             found.extend(patterns.pattern_problems(document))
+            found.extend(security.input_chosen_structure(shown, document, ast))
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
         if "variables" in self.families:
@@ -122,7 +123,7 @@ class FileChecker:
         rendered, problems = variables.render_sample(document, prompt, self.sample_memory)
         found.extend(problems)
         if rendered is not None and "tokens" in self.families:
-            from promptgit.tokens.rules import check_tokens
+            from promptgit.validation.token_limits import check_tokens
 
             found.extend(check_tokens(document, prompt, self.config, rendered=rendered))
         return found

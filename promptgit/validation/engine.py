@@ -16,6 +16,7 @@ from promptgit.store.workspace import Workspace
 from promptgit.validation.checker import FileChecker
 from promptgit.validation.rules import FAMILIES, family_of
 from promptgit.validation.targets import collect
+from promptgit.validation.testfiles import tests_file_findings
 from promptgit.validation.workers import (
     VersionsTask,
     check_in_processes,
@@ -103,6 +104,8 @@ def run(
             found.extend(checker.partial(path))
         for path in targets.labels:
             found.extend(checker.labels(path))
+        for path in targets.tests:
+            found.extend(tests_file_findings(workspace, path))
     return Report(configure(found, workspace, families), len(targets))
 
 

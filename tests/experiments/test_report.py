@@ -12,8 +12,8 @@ import pytest
 
 from promptgit.errors import ConfigError
 from promptgit.experiments import as_json, as_markdown, as_text, build_report
+from promptgit.experiments.comparison import NOT_SIGNIFICANT, SIGNIFICANT, TOO_SMALL
 from promptgit.experiments.prometheus import Counts, check_window
-from promptgit.experiments.report import NOT_SIGNIFICANT, SIGNIFICANT, TOO_SMALL
 from promptgit.store.traffic_split import make_split
 
 ROOT = Path(__file__).resolve().parents[2]

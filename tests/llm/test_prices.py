@@ -105,6 +105,6 @@ def test_a_call_of_an_unpriced_model_is_counted_as_unpriced(
     assert answer.cost_usd is None
     labels = {"prompt": "content/hook", "model": "other"}
     assert registry.get_sample_value("promptgit_llm_unpriced_calls_total", labels) == 1
-    assert registry.get_sample_value("promptgit_llm_cost_usd_total", labels) is None
+    assert registry.get_sample_value("promptgit_llm_cost_usd_total", labels) == 0  # exists from first use
     llm.complete("content/hook@1.1.0", {"topic": "x"})  # priced: not counted
     assert registry.get_sample_value("promptgit_llm_unpriced_calls_total", labels) == 1

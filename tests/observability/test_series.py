@@ -84,8 +84,8 @@ def test_a_first_call_creates_every_outcome_of_its_prompt_version(released, clie
             repository.get("content/hook@production"),
             client=client,
             cache=cache,
+            inputs={"topic": "x"},
             registry=registry,
-            topic="x",
         )
     for outcome in catalogue.LLM_OUTCOMES:
         labels = {"prompt": "content/hook", "version": "1.2.0", "model": "gpt-4o-mini", "outcome": outcome}

@@ -12,7 +12,7 @@ from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import compile_document, parse_document
 from promptgit.format.templating import make_environment
 from promptgit.tokens import count
-from promptgit.tokens.rules import check_tokens
+from promptgit.validation.token_limits import check_tokens
 
 BODY = "Write a playful hook about {{ topic }} for a short video, in under twelve words, without emojis.\n"
 

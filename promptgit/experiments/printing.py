@@ -7,13 +7,15 @@ import json
 import math
 from typing import Any
 
-from promptgit.experiments.report import (
+from promptgit.experiments.comparison import (
+    KEYS,
     SIGNIFICANT,
     TOO_SMALL,
     Comparison,
     ExperimentReport,
     OutcomeResult,
 )
+from promptgit.format.quoting import printable
 from promptgit.store.traffic_split import Split
 
 
@@ -53,11 +55,24 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
             f"{t.weight}%",
             _percent(t.observed),
             _count(t.renders),
+            _count(t.keys) if report.traffic_basis == KEYS else "-",
             "MISMATCH" if t.mismatch else "ok",
         ]
         for t in report.traffic
     ]
-    lines += table(["variant", "weight", "traffic (observed)", "renders", "traffic check"], rows)
+    lines += table(["variant", "weight", "traffic (observed)", "renders", "keys", "traffic check"], rows)
+    if report.traffic_basis == KEYS:
+        lines += [
+            "",
+            "traffic check: on distinct keys (each key's first assignment; returning users count once)",
+        ]
+    else:
+        lines += [
+            "",
+            "traffic check: on renders, since no keys were counted "
+            "(promptgit_loader_split_assignments_total); "
+            "returning users make it raise false alarms, so treat a mismatch with care",
+        ]
     if any(t.mismatch for t in report.traffic):
         lines += [
             "",
@@ -68,7 +83,8 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
         lines += ["", "no outcomes recorded for these versions in the window (repo.record_outcome)"]
     for outcome in report.outcomes:
         lines += ["", *_outcome_lines(outcome, confidence, table, heading)]
-    return "\n".join(lines) + "\n"
+    # outcome names and versions come from Prometheus's labels: a terminal escape in one must show as text
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _outcome_lines(outcome: OutcomeResult, confidence: str, table: Any, heading: str) -> list[str]:

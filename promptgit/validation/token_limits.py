@@ -1,4 +1,7 @@
-"""Token rules (PG4xx): the sample render's estimate against `token_budget` and the model's window."""
+"""Token rules (PG4xx): the sample render's estimate against `token_budget` and the model's window.
+
+Their names, severities and help are in the one rule table, promptgit.validation.rules.
+"""
 
 from __future__ import annotations
 
@@ -11,39 +14,12 @@ from promptgit.format.prompt import Prompt, PromptDocument
 from promptgit.format.templating import Rendered
 from promptgit.tokens.counting import TokenCount, count, heuristic_upper_bound
 from promptgit.tokens.models import ModelInfo, model_table
+from promptgit.validation.rules import finding
 
 OVER_BUDGET = "PG401"
 OVER_CONTEXT = "PG402"
 NEAR_BUDGET = "PG403"
 UNKNOWN_MODEL = "PG404"
-
-# code -> (name, default severity, summary, help); the validator's rule table and docs/rules.md use these
-RULES: dict[str, tuple[str, Severity, str, str]] = {
-    OVER_BUDGET: (
-        "over-token-budget",
-        Severity.ERROR,
-        "The sample render is estimated at more tokens than `token_budget`.",
-        "Shorten the prompt or its partials, or raise `token_budget` in the front matter.",
-    ),
-    OVER_CONTEXT: (
-        "over-context-window",
-        Severity.ERROR,
-        "The sample render does not fit the model's context window minus its output reserve.",
-        "Shorten the prompt, or use a model with a larger window (models: in promptgit.yaml sets windows).",
-    ),
-    NEAR_BUDGET: (
-        "near-token-budget",
-        Severity.WARNING,
-        "The sample render uses more than `token_warning_ratio` (default 0.9) of `token_budget`.",
-        "Leave headroom for real inputs, which are often longer than the sample; or raise `token_budget`.",
-    ),
-    UNKNOWN_MODEL: (
-        "unknown-model",
-        Severity.WARNING,
-        "The model is not in the model table; estimates use the heuristic and a default context window.",
-        "Fix the model name, or add the model under `models:` in promptgit.yaml with its context_window.",
-    ),
-}
 
 
 def check_tokens(
@@ -85,7 +61,7 @@ def _lowest_limit(document: PromptDocument, info: ModelInfo, config: Config) -> 
 
 def _finding(document: PromptDocument, key: str, code: str, message: str) -> Finding:
     line, column = document.front.position((key,))
-    return Finding(document.path, line, column, code, message, RULES[code][1])
+    return finding(document.path, (line, column), code, message)
 
 
 def _model_findings(document: PromptDocument, info: ModelInfo) -> Iterator[Finding]:
