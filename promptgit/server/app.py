@@ -28,12 +28,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from promptgit.errors import InputValidationError, PromptgitError, SelectorError
-from promptgit.loader import Repository
+from promptgit.loader import LoadedPrompt, Repository
 from promptgit.observability import request_context
 from promptgit.server.access_log import ACCESS_LOGGER, access_line, log_access
 from promptgit.server.api_keys import ApiKeys
 from promptgit.server.langfuse_api import LangfuseAPI
 from promptgit.server.request_ids import ids_of
+from promptgit.store.selectors import parse_selector
 
 MAX_BODY_BYTES = 1024 * 1024  # a render request is inputs, not documents
 JSON_TYPE = "application/json"
@@ -197,7 +198,7 @@ class ServeApp:
     def _describe(self, request: Request, path: str, query: dict[str, str]) -> Response:
         self._authorize(request, "Bearer")
         selector = unquote(path.removeprefix("/v1/prompts/"))
-        prompt = self.repository.get(selector, key=query.get("key"))
+        prompt = self._get(selector, query.get("key"))
         metadata = prompt.metadata
         described = {
             "selector": selector,
@@ -231,7 +232,7 @@ class ServeApp:
         unknown = sorted(set(data) - {"prompt", "inputs", "key"})
         if unknown:
             raise HTTPError(400, f"unknown field {unknown[0]!r} (fields: prompt, inputs, key)")
-        prompt = self.repository.get(selector, key=key)
+        prompt = self._get(selector, key)
         try:
             rendered = prompt.render(**inputs)
         except TypeError as exc:  # an input named like render's own parameter (`self`)
@@ -245,6 +246,13 @@ class ServeApp:
         }
         answer["messages" if isinstance(rendered, list) else "text"] = rendered
         return json_response(200, answer, prompt=prompt.name, version=prompt.version)
+
+    def _get(self, selector: str, key: str | int | None) -> LoadedPrompt:
+        """A released prompt: what is reviewed is what is served, so `@worktree` (uncommitted files of the
+        server's checkout) is refused here, whatever the Repository allows its own process."""
+        if parse_selector(selector).kind == "worktree":
+            raise HTTPError(400, f"{selector}: serve answers releases; @worktree is for development")
+        return self.repository.get(selector, key=key)
 
     def _labels(self, request: Request, path: str, query: dict[str, str]) -> Response:
         self._authorize(request, "Bearer")

@@ -96,3 +96,23 @@ def test_writes_answer_405_and_keys_are_checked(langfuse: tuple[Langfuse, Any], 
     with pytest.raises(UnauthorizedError):
         wrong.get_prompt("greeting", max_retries=0)
     wrong.shutdown()
+
+
+def test_the_sdk_reads_a_served_bundle_the_same(library: Any, serve: Serve, tmp_path: Any) -> None:
+    from prometheus_client import CollectorRegistry
+
+    from promptgit.bundles.building import build_bundle
+    from promptgit.loader import Repository
+
+    bundle = tmp_path / "prompts.bundle.json"
+    bundle.write_bytes(build_bundle(library.root))
+    server = serve(keys=(SECRET,), repository=Repository.from_bundle(bundle, registry=CollectorRegistry()))
+    client = Langfuse(
+        public_key=f"pk-{uuid.uuid4().hex}", secret_key=SECRET, base_url=server.url, tracing_enabled=False
+    )
+    try:
+        chat = client.get_prompt("support/chat", type="chat")
+        assert chat.compile(question="Q?")[0]["content"] == "You answer support questions. Be brief and kind."
+        assert client.get_prompt("greeting", label="staging").version == 2
+    finally:
+        client.shutdown()

@@ -76,6 +76,8 @@ def test_render_answers_messages_or_text_with_the_release_identity(serve: Serve)
         ("DELETE", "/v1/prompts", None, 405, "MethodNotAllowed"),
         ("GET", "/v2/nothing", None, 404, "NotFound"),
         ("GET", "/v1/labels/canary", None, 404, "PromptNotFoundError"),
+        ("GET", "/v1/prompts/greeting@worktree", None, 400, "BadRequest"),
+        ("POST", "/v1/render", {"prompt": "greeting@worktree"}, 400, "BadRequest"),
     ],
 )
 def test_bad_requests_are_4xx_json_errors(
