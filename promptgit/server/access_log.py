@@ -45,11 +45,6 @@ def access_line(
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-def log_access(logger: logging.Logger, line: str) -> None:
-    if logger.isEnabledFor(logging.INFO):
-        logger.info(line)
-
-
 def print_access_lines(stream: Any = None) -> logging.Handler:
     """Send the access log's lines, as they are, to `stream` (default stderr); returns the handler added."""
     handler = logging.StreamHandler(stream)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from promptgit.errors import InputValidationError, PromptgitError, SelectorError
 from promptgit.loader import LoadedPrompt, Repository
 from promptgit.observability import request_context
-from promptgit.server.access_log import ACCESS_LOGGER, access_line, log_access
+from promptgit.server.access_log import ACCESS_LOGGER, access_line
 from promptgit.server.api_keys import ApiKeys
 from promptgit.server.langfuse_api import LangfuseAPI
 from promptgit.server.request_ids import ids_of
@@ -100,18 +100,19 @@ class ServeApp:
         with request_context(request_id=request_id, trace_id=trace_id):
             response = self.respond(request)
         response.headers += [("X-Request-ID", request_id), ("X-Trace-ID", trace_id)]
-        line = access_line(
-            method=request.method,
-            path=urlsplit(request.target).path,
-            status=response.status,
-            started=started,
-            size=len(response.body),
-            request_id=request_id,
-            trace_id=trace_id,
-            client=request.client,
-            **response.log,
-        )
-        log_access(self.access_logger, line)
+        if self.access_logger.isEnabledFor(logging.INFO):  # the line is made only when someone reads it
+            line = access_line(
+                method=request.method,
+                path=urlsplit(request.target).path,
+                status=response.status,
+                started=started,
+                size=len(response.body),
+                request_id=request_id,
+                trace_id=trace_id,
+                client=request.client,
+                **response.log,
+            )
+            self.access_logger.info(line)
         return response
 
     def respond(self, request: Request) -> Response:

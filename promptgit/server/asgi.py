@@ -24,7 +24,7 @@ from typing import Any
 
 from promptgit.errors import PromptgitError
 from promptgit.observability import request_context
-from promptgit.server.access_log import ACCESS_LOGGER, access_line, log_access
+from promptgit.server.access_log import ACCESS_LOGGER, access_line
 from promptgit.server.request_ids import ids_of
 
 Scope = MutableMapping[str, Any]
@@ -74,18 +74,19 @@ class PromptgitMiddleware:
                     extra["error"] = type(exc).__name__
                     await _answer_error(send_with_ids, exc)
         finally:
-            line = access_line(
-                method=scope.get("method", ""),
-                path=scope.get("path", ""),
-                status=int(answered["status"]),
-                started=started,
-                size=int(answered["bytes"]),
-                request_id=request_id,
-                trace_id=trace_id,
-                client=(scope.get("client") or (None,))[0],
-                **extra,
-            )
-            log_access(self.access_logger, line)
+            if self.access_logger.isEnabledFor(logging.INFO):
+                line = access_line(
+                    method=scope.get("method", ""),
+                    path=scope.get("path", ""),
+                    status=int(answered["status"]),
+                    started=started,
+                    size=int(answered["bytes"]),
+                    request_id=request_id,
+                    trace_id=trace_id,
+                    client=(scope.get("client") or (None,))[0],
+                    **extra,
+                )
+                self.access_logger.info(line)
 
 
 async def _answer_error(send: Send, exc: PromptgitError) -> None:
