@@ -251,7 +251,7 @@ class ServeApp:
     def _get(self, selector: str, key: str | int | None) -> LoadedPrompt:
         """A released prompt: what is reviewed is what is served, so `@worktree` (uncommitted files of the
         server's checkout) is refused here, whatever the Repository allows its own process."""
-        if parse_selector(selector).kind == "worktree":
+        if "worktree" in selector and parse_selector(selector).kind == "worktree":  # parsed only if it may be
             raise HTTPError(400, f"{selector}: serve answers releases; @worktree is for development")
         return self.repository.get(selector, key=key)
 
