@@ -96,7 +96,7 @@ def overview() -> dict[str, Any]:
                 table(
                     "What each label serves",
                     f"max by (label, prompt, version, weight) (promptgit_loader_label_info{{{JOB}}})",
-                    "Each label's prompt versions at the served commit, with the weight of a traffic split (%)",
+                    "Each label's prompt versions at the served commit, and a traffic split's weight (%)",
                 ),
             ],
         ],
