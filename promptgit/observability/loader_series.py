@@ -324,6 +324,44 @@ class CommitCollector:
         yield family_of(catalogue.LOADER_COMMIT_INFO)
 
 
+class DescribesLabels(Protocol):
+    def describe(self, label: str | None = None) -> list[dict[str, Any]]: ...
+
+
+class LabelCollector:
+    """`promptgit_loader_label_info{label, prompt, version, weight}` = 1: what each label of each live
+    repository serves (Repository.describe), read at scrape time from the labels file at the served
+    commit (parsed once per content); a repository that cannot say is left out of that scrape."""
+
+    def __init__(self) -> None:
+        self._sources: weakref.WeakSet[DescribesLabels] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def track(self, source: DescribesLabels) -> None:
+        with self._lock:
+            self._sources.add(source)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources)
+        rows: set[tuple[str, str, str, str]] = set()
+        for source in sources:
+            try:
+                described = source.describe()
+            except Exception:  # a scrape must not fail for one unreadable repository
+                continue
+            rows.update(
+                (row["label"], row["prompt"], row["version"], str(row["weight"])) for row in described
+            )
+        family = family_of(catalogue.LOADER_LABEL_INFO)
+        for row in sorted(rows):
+            family.add_metric(list(row), 1)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield family_of(catalogue.LOADER_LABEL_INFO)
+
+
 @dataclass(frozen=True)
 class LoaderMetrics:
     """The loader's series on one registry; label values are listed in docs/observability.md."""
@@ -332,6 +370,7 @@ class LoaderMetrics:
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt, version}
     cache_entries: CacheEntriesCollector
     commits: CommitCollector  # promptgit_loader_commit_info{ref, commit}
+    labels: LabelCollector  # promptgit_loader_label_info{label, prompt, version, weight}
     render_errors: Counter  # prompt, version, reason: catalogue.RENDER_ERROR_REASONS
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
@@ -361,6 +400,7 @@ class LoaderMetrics:
             renders=RenderMetrics(first_use),
             cache_entries=CacheEntriesCollector(),
             commits=CommitCollector(),
+            labels=LabelCollector(),
             render_errors=render_errors,
             refresh_failures=Counter(catalogue.LOADER_REFRESH_FAILURES),
             fallbacks=fallbacks,
@@ -378,6 +418,7 @@ class LoaderMetrics:
         return (
             self.cache_entries,
             self.commits,
+            self.labels,
             self.lookups,
             self.renders,
             self.render_errors,
