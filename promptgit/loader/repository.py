@@ -357,7 +357,7 @@ class Repository:
         except GitError as exc:
             readable, error = False, str(exc)
         synced = self._synced_at
-        counts = self._books.counts()
+        counts = self._books.stats({})
         return {
             "readable": readable,
             "error": error,
@@ -365,7 +365,7 @@ class Repository:
             "refresh_age_seconds": None if synced is None else max(0.0, self._clock() - synced),
             "fallbacks": counts["fallbacks"],
             "last_known_good": counts["last_known_good"],
-            "refresh_failures": counts["failures"],
+            "refresh_failures": counts["refresh_failures"],
         }
 
     # --- resolution ---------------------------------------------------------------------------------
