@@ -93,6 +93,11 @@ def overview() -> dict[str, Any]:
                     f" max by (instance, version) (promptgit_build_info{{{JOB}}})",
                     "The commit each replica's ref resolved to at its last refresh; its promptgit version",
                 ),
+                table(
+                    "What each label serves",
+                    f"max by (label, prompt, version, weight) (promptgit_loader_label_info{{{JOB}}})",
+                    "Each label's prompt versions at the served commit, and a traffic split's weight (%)",
+                ),
             ],
         ],
     )

@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "import": "import_prompts",
     "ui": "ui",
     "test": "test",
+    "bundle": "bundle",
+    "serve": "serve",
 }
 
 EXIT_USAGE = 2

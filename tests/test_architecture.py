@@ -25,10 +25,11 @@ ALLOWED: dict[str, set[str]] = {
     "config": SHARED | {"format"},
     "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
     "store": SHARED | {"config", "format", "sources", "observability"},
+    "bundles": SHARED | {"config", "format", "sources", "store"},  # a release artifact read with no git
     "tokens": SHARED | {"config", "format", "sources", "store"},
     "validation": SHARED | {"config", "format", "sources", "store", "tokens"},
     "reporters": SHARED | {"validation"},
-    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "observability"},
+    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "observability", "bundles"},
     "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "observability"},
     "experiments": SHARED | {"config", "format", "sources", "store", "loader", "observability"},
     "schemas": set(),

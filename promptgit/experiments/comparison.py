@@ -15,6 +15,14 @@ The statistics, with the standard library only:
   from 30 degrees of freedom on the two differ by less than 0.01 in a p-value near 0.05.
 - Below the minimum samples (MIN_EVENTS outcomes and as many renders without one, for a rate) the normal
   approximation does not hold, and the report says the sample is too small to tell.
+- Returning users: assignment is sticky per key, so one user's renders all go to one version and their
+  outcomes are alike; renders are not independent, and intervals on them are too narrow (an A/A test at 5
+  renders a user called 1 in 3 differences significant). Each variant's sample is divided by its design
+  effect, renders (or values) per distinct key, from promptgit_loader_split_assignments_total: each key
+  counts as one observation. That is exact when a user's renders share one outcome and users render
+  about equally often, and errs wide when outcomes vary within a user; it can still be narrow when a few
+  users make most renders and each of them always has the same outcome. Without key counts (a loader
+  too old to count them) nothing is corrected, and the report says so (`clustering`).
 
 statistics.NormalDist is all this needs; scipy would be a large dependency for two quantiles.
 """
@@ -169,6 +177,7 @@ class VariantResult:
     version: str
     events: float  # outcomes recorded, or numeric values recorded
     estimate: Estimate  # rate per render, or mean value
+    design_effect: float = 1.0  # renders (or values) per distinct key: the sample was divided by it
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,7 @@ class ExperimentReport:
     outcomes: list[OutcomeResult] = field(default_factory=list)
     confidence: float = CONFIDENCE
     traffic_basis: str = KEYS  # what the traffic check tested: KEYS, or RENDERS when no keys were counted
+    clustering: str = KEYS  # outcome samples counted per key (KEYS) or, with no keys counted, per render
 
 
 def build_report(
@@ -233,8 +243,23 @@ def build_report(
         valued = any(counts.value_counts.get((version, outcome), 0) > 0 for version in versions)
         results.append(_mean(outcome, ordered, counts) if valued else _rate(outcome, ordered, counts))
     return ExperimentReport(
-        prompt, label, dict(split.weights), window, control, traffic, results, traffic_basis=basis
+        prompt,
+        label,
+        dict(split.weights),
+        window,
+        control,
+        traffic,
+        results,
+        traffic_basis=basis,
+        clustering=basis,  # the same key counts correct both, or neither
     )
+
+
+def design_effect(observations: float, keys: float) -> float:
+    """How many observations (renders, or values) each distinct key made: the factor by which returning
+    users shrink a sample's information, when a user's observations are alike (see the docstring). 1 when
+    no keys were counted (nothing to correct with) or each key observed at most once."""
+    return observations / keys if keys > 0 and observations > keys else 1.0
 
 
 def traffic_mismatch(assigned: float, total: float, weight: float) -> bool:
@@ -248,33 +273,42 @@ def _rate(outcome: str, versions: list[str], counts: Counts) -> OutcomeResult:
         version: (counts.outcomes.get((version, outcome), 0.0), counts.renders.get(version, 0.0))
         for version in versions
     }
-    variants = [VariantResult(v, events, wilson(events, renders)) for v, (events, renders) in samples.items()]
+    effects = {
+        v: design_effect(renders, counts.assignments.get(v, 0.0)) for v, (_, renders) in samples.items()
+    }
+    # the effective sample: as many independent renders as there were keys (the rate is unchanged)
+    effective = {v: (events / effects[v], renders / effects[v]) for v, (events, renders) in samples.items()}
+    variants = [VariantResult(v, samples[v][0], wilson(*effective[v]), effects[v]) for v in versions]
     control, *others = versions
     comparisons = []
     for version in others:
-        small = _too_few_events(control, samples[control]) or _too_few_events(version, samples[version])
+        small = _too_few_events(control, samples[control], effects[control]) or _too_few_events(
+            version, samples[version], effects[version]
+        )
         if small:
             comparisons.append(Comparison(version, TOO_SMALL, None, small))
             continue
-        difference = two_proportions(samples[control], samples[version])
+        difference = two_proportions(effective[control], effective[version])
         comparisons.append(Comparison(version, _verdict(difference), difference))
     return OutcomeResult(outcome, "rate", variants, comparisons)
 
 
-def _too_few_events(version: str, sample: tuple[float, float]) -> str:
+def _too_few_events(version: str, sample: tuple[float, float], effect: float = 1.0) -> str:
     events, renders = round(sample[0]), round(sample[1])
     if events > renders:
         return f"{version} has {events} outcomes, more than its {renders} renders: not a rate per render"
-    if min(events, renders - events) < MIN_EVENTS:
+    with_it, without = round(sample[0] / effect), round((sample[1] - sample[0]) / effect)
+    if min(with_it, without) < MIN_EVENTS:
+        counted = "" if effect == 1.0 else f" (about {with_it} and {without} counting each key once)"
         return (
-            f"{version} has {events} of {renders} renders with the outcome; the test needs at least "
-            f"{MIN_EVENTS} with and {MIN_EVENTS} without"
+            f"{version} has {events} of {renders} renders with the outcome{counted}; the test needs at "
+            f"least {MIN_EVENTS} with and {MIN_EVENTS} without"
         )
     return ""
 
 
 def _mean(outcome: str, versions: list[str], counts: Counts) -> OutcomeResult:
-    moments = {
+    recorded = {
         version: Moments(
             counts.value_counts.get((version, outcome), 0.0),
             counts.value_sums.get((version, outcome), 0.0),
@@ -282,13 +316,23 @@ def _mean(outcome: str, versions: list[str], counts: Counts) -> OutcomeResult:
         )
         for version in versions
     }
-    variants = [VariantResult(v, m.count, mean_interval(m)) for v, m in moments.items()]
+    effects = {v: design_effect(m.count, counts.assignments.get(v, 0.0)) for v, m in recorded.items()}
+    # the effective sample: count, sum and squares scaled alike keep the mean and the variance
+    moments = {
+        v: Moments(m.count / effects[v], m.total / effects[v], m.squares / effects[v])
+        for v, m in recorded.items()
+    }
+    variants = [VariantResult(v, recorded[v].count, mean_interval(moments[v]), effects[v]) for v in versions]
     control, *others = versions
     comparisons = []
     for version in others:
         small = [v for v in (control, version) if round(moments[v].count) < MIN_VALUES]
         if small:
-            counted = ", ".join(f"{v} has {round(moments[v].count)}" for v in small)
+            counted = ", ".join(
+                f"{v} has {round(recorded[v].count)}"
+                + ("" if effects[v] == 1.0 else f" (about {round(moments[v].count)} counting each key once)")
+                for v in small
+            )
             reason = f"{counted} values; the test needs at least {MIN_VALUES} per variant"
             comparisons.append(Comparison(version, TOO_SMALL, None, reason))
             continue

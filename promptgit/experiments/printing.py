@@ -82,9 +82,32 @@ def _render(report: ExperimentReport, table: Any, heading: str = "") -> str:
     if not report.outcomes:
         lines += ["", "no outcomes recorded for these versions in the window (repo.record_outcome)"]
     for outcome in report.outcomes:
-        lines += ["", *_outcome_lines(outcome, confidence, table, heading)]
+        lines += [
+            "",
+            *_outcome_lines(outcome, confidence, table, heading),
+            "",
+            _clustering_note(report, outcome),
+        ]
     # outcome names and versions come from Prometheus's labels: a terminal escape in one must show as text
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _clustering_note(report: ExperimentReport, outcome: OutcomeResult) -> str:
+    """How the samples of `outcome` were counted: per key (design effect = renders or values per key), or
+    per render when no keys were counted."""
+    if report.clustering != KEYS:
+        return (
+            "not corrected for returning users, since no keys were counted "
+            "(promptgit_loader_split_assignments_total): if users come back, these intervals are too narrow"
+        )
+    if all(variant.design_effect == 1.0 for variant in outcome.variants):
+        return "each key was counted about once: its renders are independent observations"
+    per_key = ", ".join(f"{variant.version} {variant.design_effect:.1f}" for variant in outcome.variants)
+    observations = "renders" if outcome.kind == "rate" else "values"
+    return (
+        f"intervals and tests count each key once ({observations} per key: {per_key}): "
+        "a returning user's renders are not independent"
+    )
 
 
 def _outcome_lines(outcome: OutcomeResult, confidence: str, table: Any, heading: str) -> list[str]:

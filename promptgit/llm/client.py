@@ -181,19 +181,19 @@ class LLM:
 
     def _prompt(self, prompt: str | Prompt, key: str | int | None) -> Prompt:
         if isinstance(prompt, Prompt):
-            return _without_open_inputs(prompt)
+            return prompt
         if not isinstance(prompt, str):
             raise ConfigError(f"complete() takes a selector or a Prompt, not {type(prompt).__name__}")
         if self.repo is None:
             raise ConfigError(f"{prompt}: a selector needs LLM(repo, ...); or pass a Prompt from repo.get()")
         checked = _checked_key(key)
         try:
-            return _without_open_inputs(self.repo.get(prompt, key=checked))
+            return self.repo.get(prompt, key=checked)
         except (PromptNotFoundError, GitError):
             pinned = self.fallback.get(prompt.partition("@")[0])
             if pinned is None:
                 raise
-        return _without_open_inputs(self.repo.get(pinned, key=checked))
+        return self.repo.get(pinned, key=checked)
 
     def _plan(
         self,
@@ -418,14 +418,3 @@ def _checked_key(key: str | int | None) -> str | int | None:
                 f"key= is not valid Unicode text: a lone surrogate at index {exc.start}"
             ) from None
     return key
-
-
-def _without_open_inputs(prompt: Prompt) -> Prompt:
-    """A prompt that declares no inputs and accepts any (the repository's bare-body fallback) is refused
-    inputs by the call path: what it renders is sent to a model, and unchecked inputs are how a caller
-    would forge it."""
-    if prompt.strict_inputs:
-        return prompt
-    import dataclasses
-
-    return dataclasses.replace(prompt, strict_inputs=True)

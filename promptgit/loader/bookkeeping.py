@@ -1,8 +1,13 @@
-"""What a Repository did, told three ways: counters for `stats()`, Prometheus metrics, structured logs."""
+"""What a Repository did, told twice: in its shard of the loader's metric series, and in structured logs.
+
+`stats()` reads the Repository's shard of the series (observability/loader_series.py, counting.Counter):
+each event is counted once, and the registry's series sum the shards of all its repositories.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -22,38 +27,35 @@ class Bookkeeping:
         # one warning per prompt a minute: a service whose label entry is gone serves every request from
         # the fallback, and one line per request buries everything else in its logs
         self.fallback_log = RateLimitedLog(log)
-        self._lookups = metrics.lookups
-        # the metrics' lock: a cache hit updates stats() and the metrics under one lock
-        self._lock = metrics.lookups.lock
+        self.lookups = metrics.lookups.shard()  # loads, cache hits and misses (the compiler's too)
+        self.refresh_failures = metrics.refresh_failures.shard()
+        self.last_known_good = (
+            metrics.fallbacks.shard()
+        )  # kind=last_known_good; templates count in fallbacks.py
         self.known_names: set[str] = set()  # prompts get() has loaded: their fallbacks keep their name
-        self._counts = dict.fromkeys(
-            ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
-        )
+        # no series counts stale serves (the loads series says "cache"): this one count is stats()' own
+        self._stale = 0
+        self._stale_lock = threading.Lock()
 
     def fresh_hit(self, selector: str, prompt: LoadedPrompt, start: float) -> None:
         """get() answered `selector` from a fresh resolution-cache entry (the hot path: one lock)."""
-        self._lookups.cache_hit(time.perf_counter() - start, self._counts)
+        self.lookups.cache_hit(time.perf_counter() - start)
         if self.log.isEnabledFor(logging.DEBUG):
             self._log(logging.DEBUG, selector, prompt, "cache", time.perf_counter() - start)
 
     def lookup(self, name: str, freshness: Freshness) -> None:
         """A resolution-cache lookup for prompt `name` and how it was answered."""
-        if freshness is Freshness.MISS:
-            self._lookups.lookup("resolution", hit=False)
-            self._count("misses")
-            return
-        self._lookups.lookup("resolution", hit=True)
-        self._count("hits")
+        self.lookups.lookup("resolution", hit=freshness is not Freshness.MISS)
         if freshness is Freshness.STALE:
-            self._count("stale")
+            with self._stale_lock:
+                self._stale += 1
         elif freshness is Freshness.LAST_KNOWN_GOOD:
-            self._count("last_known_good")
-            self.metrics.fallbacks.labels(prompt=name, kind="last_known_good").inc()
+            self.last_known_good.labels(prompt=name, kind="last_known_good").inc()
 
     def loaded(self, selector: str, prompt: LoadedPrompt, source: str, start: float) -> None:
         """get() returned `prompt` from `source` (cache, git or fallback); `start` is its perf_counter."""
         elapsed = time.perf_counter() - start
-        self._lookups.loaded(source, elapsed)
+        self.lookups.loaded(source, elapsed)
         if source != "fallback":
             self.known_names.add(prompt.name)  # real prompts only: bounded by the repository, not callers
         level = logging.DEBUG if source == "cache" else logging.INFO
@@ -78,8 +80,7 @@ class Bookkeeping:
         )
 
     def fallback(self, name: str, selector: str, exc: Exception) -> None:
-        """The fallback template is served for `name` because of `exc`."""
-        self._count("fallbacks")
+        """The fallback template is served for `name` because of `exc` (counted as a load from "fallback")."""
         self.fallback_log.warning(
             name if name in self.known_names else "_unknown",  # callers choose names: one budget for those
             "serving the fallback template: %s",
@@ -89,33 +90,29 @@ class Bookkeeping:
 
     def failure(self, exc: Exception, fields: dict[str, str]) -> None:
         """A git read or fetch failed; `fields` say for what (selector and prompt, or remote)."""
-        self._count("failures")
-        self.metrics.refresh_failures.inc()
+        self.refresh_failures.inc()
         self.log.warning(
             "git read failed, serving last-known-good where cached: %s",
             clip(str(exc)),
             extra={**fields, "failed": "git"},
         )
 
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
-
     def stats(self, entries: dict[str, int]) -> dict[str, Any]:
-        """Repository.stats(): hits, misses, hit_rate, stale, last_known_good, fallbacks, refresh_failures."""
-        counts = self.counts()
-        lookups = counts["hits"] + counts["misses"]
+        """Repository.stats(), read from this Repository's shard of the series: hits, misses, hit_rate,
+        stale, last_known_good, fallbacks, refresh_failures, entries, template hits and misses."""
+        counts = self.lookups.counts()
+        hits, misses = counts.hits["resolution"], counts.misses["resolution"]
+        with self._stale_lock:
+            stale = self._stale
         return {
-            "hits": counts["hits"],
-            "misses": counts["misses"],
-            "hit_rate": counts["hits"] / lookups if lookups else 0.0,
-            "stale": counts["stale"],
-            "last_known_good": counts["last_known_good"],
-            "fallbacks": counts["fallbacks"],
-            "refresh_failures": counts["failures"],
+            "hits": hits,
+            "misses": misses,
+            "hit_rate": hits / (hits + misses) if hits + misses else 0.0,
+            "stale": stale,
+            "last_known_good": round(self.last_known_good.total(kind="last_known_good")),
+            "fallbacks": counts.loads["fallback"],
+            "refresh_failures": round(self.refresh_failures.total()),
             "entries": entries,
+            "template_hits": counts.hits["template"],
+            "template_misses": counts.misses["template"],
         }
-
-    def _count(self, what: str) -> None:
-        with self._lock:
-            self._counts[what] += 1

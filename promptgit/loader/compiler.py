@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import threading
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
@@ -21,7 +20,7 @@ from promptgit.format.templating import make_environment, may_reference_template
 from promptgit.loader.caches import LRUCache
 from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.observability.loader_series import LoaderMetrics
+from promptgit.observability.loader_series import LoaderMetrics, LookupShard
 from promptgit.sources.source import PromptSource, SourceFile
 
 TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name
@@ -40,6 +39,7 @@ class Compiler:
         count_tokens_every: int = 1,
         disk: CompiledCache | None = None,
         max_render_chars: int | None = None,
+        lookups: LookupShard | None = None,
     ) -> None:
         self.max_render_chars = max_render_chars
         self.disk = disk
@@ -47,9 +47,8 @@ class Compiler:
         self.templates = templates
         self.count_tokens_every = count_tokens_every
         self._environments: LRUCache[str, object] = LRUCache(_MAX_ENVIRONMENTS)
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        # template lookups are counted in the Repository's shard of the metrics (its stats() reads them)
+        self.lookups = lookups or metrics.lookups.shard()
 
     def release(self, source: PromptSource, name: str, version: str) -> LoadedPrompt:
         """Prompt `name` of `source`, the commit a release tag of `version` points at."""
@@ -126,12 +125,7 @@ class Compiler:
         return environment
 
     def _counted(self, hit: bool) -> None:
-        self.metrics.lookups.lookup("template", hit)
-        with self._lock:
-            if hit:
-                self.hits += 1
-            else:
-                self.misses += 1
+        self.lookups.lookup("template", hit)
 
 
 def preload_includes(environment: Any, source: str) -> None:

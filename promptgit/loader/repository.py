@@ -35,6 +35,7 @@ from promptgit.observability.outcome_series import PromptRef
 from promptgit.observability.registry import loader_metrics
 from promptgit.observability.tracing import recording, traced_get
 from promptgit.sources.commit import CommitSource
+from promptgit.sources.source import PromptSource
 from promptgit.sources.worktree import WorktreeSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.selectors import Selector, parse_selector
@@ -100,6 +101,7 @@ class Repository:
         cache_dir: str | os.PathLike[str] | None = None,
         max_render_chars: int | None = DEFAULT_MAX_RENDER_CHARS,
         _mirror: Mirror | None = None,
+        _store: GitStore | None = None,
     ) -> None:
         self.ref = ref
         self.cache_ttl = cache_ttl
@@ -107,7 +109,7 @@ class Repository:
         self._metrics: LoaderMetrics = loader_metrics(registry)
         self._books = Bookkeeping(self._metrics, logger or logging.getLogger("promptgit.loader"))
         self._mirror = _mirror
-        self._store = GitStore(Path(path))
+        self._store = _store if _store is not None else GitStore(Path(path))
         config = _config_at(self._store, ref)
         self.config = config  # promptgit.yaml at `ref` when opened: promptgit.LLM reads default_model, prices
         # where prompts live and how large a file may be: decided once, from promptgit.yaml at `ref`
@@ -122,7 +124,9 @@ class Repository:
             else LRUCache(DEFAULT_MAX_TEMPLATES, grow=lambda: 2 * self._library_size())
         )
         templates.on_evict = lambda count: lookups.evicted("template", count)
-        self._compiler = Compiler(self._metrics, templates, count_tokens_every, disk, max_render_chars)
+        self._compiler = Compiler(
+            self._metrics, templates, count_tokens_every, disk, max_render_chars, self._books.lookups
+        )
         self._max_render_chars = max_render_chars
         self._resolved: TTLCache[str, LoadedPrompt | Variants] = TTLCache(
             cache_ttl,
@@ -139,6 +143,7 @@ class Repository:
         self._commit = self._resolve_ref()
         self._metrics.cache_entries.track(self)
         self._metrics.commits.track(self)
+        self._metrics.labels.track(self)
 
     @classmethod
     def clone(
@@ -158,6 +163,27 @@ class Repository:
         if failure is not None:
             repository._books.failure(failure, {"remote": mirror.shown_url})
         return repository
+
+    @classmethod
+    def from_bundle(
+        cls, path: str | os.PathLike[str], *, public_key: Any = None, **options: Any
+    ) -> Repository:
+        """A Repository over a bundle file (`promptgit bundle build`): the same get() and render() as over
+        the git repository it was built from, for every release and label it holds, with no git binary.
+
+        `public_key`: an Ed25519 public key (a PEM file path or a loaded key); then every bundle read must
+        carry a valid signature by it. The file is read again when it changes on disk, on the refresh of a
+        label, range or latest selector (`cache_ttl`), like a label moved in git; a new file that is
+        refused leaves the last good bundle serving. Other options as for Repository(). Raises BundleError
+        when the file cannot be read or checked.
+        """
+        from promptgit.bundles.bundle_store import BundleStore
+
+        if public_key is not None:
+            from promptgit.bundles.signing import load_public_key
+
+            public_key = load_public_key(public_key)
+        return cls(path, _store=BundleStore(path, public_key), **options)
 
     # --- public API ---------------------------------------------------------------------------------
     def get(self, selector: str | Selector, key: str | int | None = None) -> LoadedPrompt:
@@ -252,14 +278,9 @@ class Repository:
 
     def stats(self) -> dict[str, Any]:
         """Cheap counters of this Repository: hits, misses, hit_rate, entries by layer, and more."""
-        templates = {"template_hits": self._compiler.hits, "template_misses": self._compiler.misses}
         bounds = {"template": self._compiler.templates.maxsize, "resolution": self._resolved.max_entries}
         evictions = {"template": self._compiler.templates.evictions, "resolution": self._resolved.evictions}
-        return (
-            self._books.stats(dict(self.cache_sizes()))
-            | templates
-            | {"bounds": bounds, "evictions": evictions}
-        )
+        return self._books.stats(dict(self.cache_sizes())) | {"bounds": bounds, "evictions": evictions}
 
     def served_commit(self) -> str | None:
         """The commit `ref` resolved to at the last refresh (None if it could not be read)."""
@@ -281,6 +302,74 @@ class Repository:
 
     def __repr__(self) -> str:
         return f"Repository({str(self._store.root)!r}, ref={self.ref!r})"
+
+    # --- what is deployed, as data (the service kit; `promptgit serve`) -------------------------------
+    def names(self) -> list[str]:
+        """Every prompt name at the served commit (partials excluded), sorted."""
+        return self._head().names()
+
+    def versions(self, name: str) -> list[str]:
+        """The released versions of `name`, ascending by semver (from tags, or a bundle's manifest)."""
+        return self._store.release_versions(name)
+
+    def labels(self) -> dict[str, dict[str, str | dict[str, int]]]:
+        """The labels file at the served commit: {label: {prompt: version, or {version: weight} for a
+        split}}; {} when there is none."""
+        return {
+            label: {
+                name: dict(entry.weights) if isinstance(entry, Split) else entry
+                for name, entry in sorted(entries.items())
+            }
+            for label, entries in sorted(self._store.labels(self._head()).items())
+        }
+
+    def describe(self, label: str | None = None) -> list[dict[str, Any]]:
+        """What each label serves at the served commit, one row per (label, prompt, version) with its
+        weight in percent (100 for a plain entry): what `promptgit_label_info` exports. Only `label`'s
+        rows when given (PromptNotFoundError when the labels file has no such label)."""
+        labels = self.labels()
+        if label is not None and label not in labels:
+            raise PromptNotFoundError(
+                f"no label {label!r} in the labels file at {self._head().describe()} "
+                f"({did_you_mean(label, sorted(labels), 'labels')})"
+            )
+        rows = []
+        for name_of_label, entries in labels.items():
+            if label is not None and name_of_label != label:
+                continue
+            for name, entry in entries.items():
+                weights = entry if isinstance(entry, dict) else {entry: 100}
+                rows += [
+                    {"label": name_of_label, "prompt": name, "version": version, "weight": weight}
+                    for version, weight in weights.items()
+                ]
+        return rows
+
+    def snapshot(self, commit: str | None = None) -> PromptSource:
+        """The prompts at `commit` (default: the served commit), read the way the loader reads them (git
+        objects, or a bundle): for callers that need a prompt's file, not only its compiled form."""
+        return self._at(commit) if commit is not None else self._head()
+
+    def health(self) -> dict[str, Any]:
+        """Whether the prompts can be read now (one ref read, no prompt), the commit served, the seconds
+        since the last refresh of labels and refs, and how often fallbacks and last-known-good answered."""
+        error = getattr(self._store, "last_error", None)  # a bundle refused on reload (the last good serves)
+        try:
+            self._store.resolve_commit(self.ref)
+            readable = True
+        except GitError as exc:
+            readable, error = False, str(exc)
+        synced = self._synced_at
+        counts = self._books.stats({})
+        return {
+            "readable": readable,
+            "error": error,
+            "commit": self._commit,
+            "refresh_age_seconds": None if synced is None else max(0.0, self._clock() - synced),
+            "fallbacks": counts["fallbacks"],
+            "last_known_good": counts["last_known_good"],
+            "refresh_failures": counts["refresh_failures"],
+        }
 
     # --- resolution ---------------------------------------------------------------------------------
     def _resolve(self, selector: Selector) -> LoadedPrompt | Variants:

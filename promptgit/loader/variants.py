@@ -21,7 +21,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 
-from promptgit.errors import GitError, PromptgitError, PromptNotFoundError
+from promptgit.errors import GitError, InputValidationError, PromptgitError, PromptNotFoundError
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.observability.loader_series import LoaderMetrics
 from promptgit.store.traffic_split import Bands, Split, band_offset, key_prefix, point_of
@@ -93,7 +93,7 @@ class Variants:
 
     def pick(self, key: str | int | None = None) -> LoadedPrompt:
         """The version `key` is assigned to (always the same for the same key), or a random one by weight."""
-        point = _random.getrandbits(64) if key is None else point_of(self._prefix, str(key))
+        point = _random.getrandbits(64) if key is None else point_of(self._prefix, _key_text(key))
         version = self._bands.version_at(point)
         if key is None or FIRST_ASSIGNMENTS.first(point):  # a call without a key is its own assignment
             self._assigned[version].inc()
@@ -103,6 +103,19 @@ class Variants:
         self._unavailable[version].inc()
         # the key's place inside the missing version's band picks among the others: still sticky
         return self.prompts[self._available.version_at(band_offset(self._weights, point))]
+
+
+def _key_text(key: str | int) -> str:
+    """The text a key hashes as (42 and "42" are one key); InputValidationError for an int too long for
+    str() (Python refuses over 4,300 digits with a ValueError: a caller's input, not a crash)."""
+    if isinstance(key, str):
+        return key
+    try:
+        return str(key)
+    except ValueError:
+        raise InputValidationError(
+            f"key= is an integer of about {key.bit_length() * 3 // 10} digits; use a string"
+        ) from None
 
 
 def resolve_split(

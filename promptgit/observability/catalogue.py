@@ -112,6 +112,12 @@ LOADER_COMMIT_INFO = Family(
     "The commit a repository's ref resolved to at its last refresh (value 1)",
     ("ref", "commit"),
 )
+LOADER_LABEL_INFO = Family(
+    "promptgit_loader_label_info",
+    "gauge",
+    "What each label serves at the served commit: one series per version, its weight in percent (value 1)",
+    ("label", "prompt", "version", "weight"),
+)
 
 # --- the call path ------------------------------------------------------------------------------------
 LLM_CALLS = Family(
@@ -211,6 +217,7 @@ FAMILIES: tuple[Family, ...] = (
     LOADER_SPLIT_ASSIGNMENTS,
     LOADER_DISK_CACHE_REJECTS,
     LOADER_COMMIT_INFO,
+    LOADER_LABEL_INFO,
     LLM_CALLS,
     LLM_CALL_DURATION,
     LLM_TOKENS,

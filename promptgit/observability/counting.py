@@ -14,9 +14,11 @@ the child at 0, so a series exists from its first use and panels read 0 rather t
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
+import weakref
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cache
@@ -86,8 +88,32 @@ class Counter:
         self.spec = spec
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, ...], list[float]] = {}  # values -> [count, created]
+        self._shards: dict[int, dict[tuple[str, ...], float]] = {}  # live shards' cells, by id
+        self._dropped: list[int] = []  # shards garbage-collected since the last fold
+        self._numbers = itertools.count()
         if not spec.labels:
             self._counts[()] = [0.0, time.time()]  # an unlabelled counter exists from the start, at 0
+
+    def shard(self) -> CounterShard:
+        """A part of this counter that its owner can read back alone (a Repository's stats()): counted
+        once, exposed as part of the sum. When the shard is dropped its counts move into the counter,
+        so a series never goes down."""
+        cells: dict[tuple[str, ...], float] = {}
+        shard = CounterShard(self, cells)
+        with self._lock:
+            number = next(self._numbers)  # not id(): a new shard may reuse a dropped one's id before the fold
+            self._shards[number] = cells
+        # the finalizer only notes the number (list.append is atomic): it may run in a garbage collection
+        # started while this thread holds the lock, and the fold takes the lock (at the next collect)
+        weakref.finalize(shard, self._dropped.append, number)
+        return shard
+
+    def _fold_dropped(self) -> None:
+        """Move the counts of dropped shards into the counter; the caller holds the lock."""
+        while self._dropped:
+            cells = self._shards.pop(self._dropped.pop(), {})
+            for key, count in cells.items():
+                self._counts[key][0] += count  # the key exists: a shard's labels() made it
 
     def labels(self, *positional: str, **values: str) -> CounterChild:
         """The child of these label values (by name, or in the order of the family's labels)."""
@@ -112,9 +138,11 @@ class Counter:
 
     def value(self, **values: str) -> float:
         """The count of one child (0 when it does not exist), for stats and tests."""
+        key = self._key((), values)
         with self._lock:
-            entry = self._counts.get(self._key((), values))
-        return entry[0] if entry else 0.0
+            entry = self._counts.get(key)
+            sharded = sum(cells.get(key, 0.0) for cells in self._shards.values())
+        return (entry[0] if entry else 0.0) + sharded
 
     def _key(self, positional: tuple[str, ...], values: dict[str, str]) -> tuple[str, ...]:
         names = self.spec.labels
@@ -129,13 +157,59 @@ class Counter:
     def collect(self) -> Iterator[Metric]:
         family = family_of(self.spec)
         with self._lock:
+            self._fold_dropped()
             counts = sorted((key, list(entry)) for key, entry in self._counts.items())
+            shards = [dict(cells) for cells in self._shards.values()]
+        for key, entry in counts:
+            entry[0] += sum(cells.get(key, 0.0) for cells in shards)
         for key, (count, created) in counts:
             family.add_metric(list(key), count, created=created)
         yield family
 
     def describe(self) -> Iterator[Metric]:
         yield family_of(self.spec)
+
+
+class CounterShard:
+    """One owner's part of a Counter (see Counter.shard): counts under the counter's lock."""
+
+    def __init__(self, counter: Counter, cells: dict[tuple[str, ...], float]) -> None:
+        self._counter, self._cells = counter, cells
+
+    def labels(self, *positional: str, **values: str) -> CounterShardChild:
+        key = self._counter.labels(*positional, **values)._key  # the series exists (at 0) from now
+        return CounterShardChild(self, key)
+
+    def inc(self, amount: float = 1.0) -> None:
+        if self._counter.spec.labels:
+            raise ValueError(f"{self._counter.spec.name}: counter has labels; use labels()")
+        self.add((), amount)
+
+    def add(self, key: tuple[str, ...], amount: float) -> None:
+        value = check_amount(self._counter.spec.name, amount)
+        with self._counter._lock:
+            self._cells[key] = self._cells.get(key, 0.0) + value
+
+    def total(self, **values: str) -> float:
+        """This shard's count summed over the children whose labels include `values`."""
+        names = self._counter.spec.labels
+        wanted = {names.index(name): value for name, value in values.items()}
+        with self._counter._lock:
+            return sum(
+                count
+                for key, count in self._cells.items()
+                if all(key[index] == value for index, value in wanted.items())
+            )
+
+
+class CounterShardChild:
+    __slots__ = ("_key", "_shard")
+
+    def __init__(self, shard: CounterShard, key: tuple[str, ...]) -> None:
+        self._shard, self._key = shard, key
+
+    def inc(self, amount: float = 1.0) -> None:
+        self._shard.add(self._key, amount)
 
 
 class CounterChild:

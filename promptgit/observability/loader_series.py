@@ -8,6 +8,7 @@ dashboards read 0 for a version that never failed rather than "No data".
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import weakref
@@ -27,46 +28,70 @@ if TYPE_CHECKING:
 LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
+class LookupCells:
+    """Loads by source, cache hits and misses by layer: the counts of one Repository, or of the ones gone."""
+
+    __slots__ = ("hits", "loads", "misses")
+
+    def __init__(self) -> None:
+        self.loads = dict.fromkeys(catalogue.LOAD_SOURCES, 0)
+        self.hits = dict.fromkeys(catalogue.CACHE_LAYERS, 0)
+        self.misses = dict.fromkeys(catalogue.CACHE_LAYERS, 0)
+
+    def add(self, other: LookupCells) -> None:
+        for mine, theirs in ((self.loads, other.loads), (self.hits, other.hits), (self.misses, other.misses)):
+            for name, count in theirs.items():
+                mine[name] = mine.get(name, 0) + count
+
+
 class LookupMetrics:
-    """Loads by source, cache hits, misses and evictions by layer, and get() latency, behind one lock."""
+    """Loads by source, cache hits, misses and evictions by layer, and get() latency, behind one lock.
+
+    Each Repository counts in its own LookupShard, which its stats() reads back: every event is counted
+    once, and the series are the sum over the shards at scrape time (plus what dropped repositories
+    counted, so that no series goes down). Evictions are counted here directly: stats() reads
+    them from the caches themselves.
+    """
 
     SOURCES = catalogue.LOAD_SOURCES
     LAYERS = catalogue.CACHE_LAYERS
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.lock = self._lock  # for counters that cache_hit updates along with the metrics
+        self.lock = self._lock
         self._created = time.time()
-        self._loads = dict.fromkeys(self.SOURCES, 0)
-        self._hits = dict.fromkeys(self.LAYERS, 0)
-        self._misses = dict.fromkeys(self.LAYERS, 0)
+        self._gone = LookupCells()  # what dropped shards counted
+        self._shards: dict[int, LookupCells] = {}
+        self._dropped: list[int] = []  # shards garbage-collected since the last fold (see counting.Counter)
+        self._numbers = itertools.count()
         self._evictions = dict.fromkeys(self.LAYERS, 0)
         self._buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self._seconds = 0.0
 
-    def cache_hit(self, seconds: float, counts: dict[str, int]) -> None:
-        """get() answered from the resolution cache in `seconds` (the hot path: one lock); also adds the
-        hit to a Repository's `counts` for stats(), which must be guarded by `lock`."""
-        index = bucket_index(LATENCY_BUCKETS, seconds)
+    def shard(self) -> LookupShard:
+        """The counts of one Repository: counted once, read back by its stats(), summed in the series."""
+        cells = LookupCells()
+        shard = LookupShard(self, cells)
         with self._lock:
-            counts["hits"] += 1
-            self._hits["resolution"] += 1
-            self._loads["cache"] += 1
-            self._buckets[index] += 1
-            self._seconds += seconds
+            number = next(self._numbers)
+            self._shards[number] = cells
+        weakref.finalize(shard, self._dropped.append, number)
+        return shard
 
-    def loaded(self, source: str, seconds: float) -> None:
-        """get() returned a prompt from `source` (cache, git or fallback) in `seconds`."""
-        index = bucket_index(LATENCY_BUCKETS, seconds)
-        with self._lock:
-            self._loads[source] += 1
-            self._buckets[index] += 1
-            self._seconds += seconds
+    def observe(self, index: int, seconds: float) -> None:
+        """A get() latency in bucket `index`; the caller holds the lock."""
+        self._buckets[index] += 1
+        self._seconds += seconds
 
-    def lookup(self, layer: str, hit: bool) -> None:
-        """A lookup in cache `layer` (resolution or template)."""
+    def totals(self) -> LookupCells:
         with self._lock:
-            (self._hits if hit else self._misses)[layer] += 1
+            while self._dropped:
+                self._gone.add(self._shards.pop(self._dropped.pop(), LookupCells()))
+            total = LookupCells()
+            total.add(self._gone)
+            for cells in self._shards.values():
+                total.add(cells)
+            return total
 
     def evicted(self, layer: str, count: int) -> None:
         """Cache `layer` forgot `count` entries to stay within its bound."""
@@ -74,14 +99,14 @@ class LookupMetrics:
             self._evictions[layer] += count
 
     def collect(self) -> Iterator[Metric]:
+        total = self.totals()
         with self._lock:
-            loads, hits, misses = dict(self._loads), dict(self._hits), dict(self._misses)
-            evictions = dict(self._evictions)
             buckets, seconds = list(self._buckets), self._seconds
+            evictions = dict(self._evictions)
         for spec, values in (
-            (catalogue.LOADER_LOADS, loads),
-            (catalogue.LOADER_CACHE_HITS, hits),
-            (catalogue.LOADER_CACHE_MISSES, misses),
+            (catalogue.LOADER_LOADS, total.loads),
+            (catalogue.LOADER_CACHE_HITS, total.hits),
+            (catalogue.LOADER_CACHE_MISSES, total.misses),
             (catalogue.LOADER_CACHE_EVICTIONS, evictions),
         ):
             family = family_of(spec)
@@ -101,6 +126,44 @@ class LookupMetrics:
         ):
             yield family_of(spec)
         yield family_of(catalogue.LOADER_RESOLVE_DURATION)
+
+
+class LookupShard:
+    """One Repository's part of LookupMetrics; each call takes the metrics' one lock once."""
+
+    __slots__ = ("__weakref__", "_cells", "_metrics")
+
+    def __init__(self, metrics: LookupMetrics, cells: LookupCells) -> None:
+        self._metrics, self._cells = metrics, cells
+
+    def cache_hit(self, seconds: float) -> None:
+        """get() answered from the resolution cache in `seconds` (the hot path: one lock)."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        cells, metrics = self._cells, self._metrics
+        with metrics.lock:
+            cells.hits["resolution"] += 1
+            cells.loads["cache"] += 1
+            metrics._buckets[index] += 1  # observe(), inlined on the hot path
+            metrics._seconds += seconds
+
+    def loaded(self, source: str, seconds: float) -> None:
+        """get() returned a prompt from `source` (cache, git or fallback) in `seconds`."""
+        index = bucket_index(LATENCY_BUCKETS, seconds)
+        with self._metrics.lock:
+            self._cells.loads[source] += 1
+            self._metrics.observe(index, seconds)
+
+    def lookup(self, layer: str, hit: bool) -> None:
+        """A lookup in cache `layer` (resolution or template)."""
+        with self._metrics.lock:
+            (self._cells.hits if hit else self._cells.misses)[layer] += 1
+
+    def counts(self) -> LookupCells:
+        """A copy of this shard's counts."""
+        copy = LookupCells()
+        with self._metrics.lock:
+            copy.add(self._cells)
+        return copy
 
 
 class RenderSeries:
@@ -275,6 +338,44 @@ class CommitCollector:
         yield family_of(catalogue.LOADER_COMMIT_INFO)
 
 
+class DescribesLabels(Protocol):
+    def describe(self, label: str | None = None) -> list[dict[str, Any]]: ...
+
+
+class LabelCollector:
+    """`promptgit_loader_label_info{label, prompt, version, weight}` = 1: what each label of each live
+    repository serves (Repository.describe), read at scrape time from the labels file at the served
+    commit (parsed once per content); a repository that cannot say is left out of that scrape."""
+
+    def __init__(self) -> None:
+        self._sources: weakref.WeakSet[DescribesLabels] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def track(self, source: DescribesLabels) -> None:
+        with self._lock:
+            self._sources.add(source)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources)
+        rows: set[tuple[str, str, str, str]] = set()
+        for source in sources:
+            try:
+                described = source.describe()
+            except Exception:  # a scrape must not fail for one unreadable repository
+                continue
+            rows.update(
+                (row["label"], row["prompt"], row["version"], str(row["weight"])) for row in described
+            )
+        family = family_of(catalogue.LOADER_LABEL_INFO)
+        for row in sorted(rows):
+            family.add_metric(list(row), 1)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield family_of(catalogue.LOADER_LABEL_INFO)
+
+
 @dataclass(frozen=True)
 class LoaderMetrics:
     """The loader's series on one registry; label values are listed in docs/observability.md."""
@@ -283,6 +384,7 @@ class LoaderMetrics:
     renders: RenderMetrics  # renders and tokens{prompt, version}, render latency{prompt, version}
     cache_entries: CacheEntriesCollector
     commits: CommitCollector  # promptgit_loader_commit_info{ref, commit}
+    labels: LabelCollector  # promptgit_loader_label_info{label, prompt, version, weight}
     render_errors: Counter  # prompt, version, reason: catalogue.RENDER_ERROR_REASONS
     refresh_failures: Counter
     fallbacks: Counter  # prompt, kind: last_known_good | template
@@ -312,6 +414,7 @@ class LoaderMetrics:
             renders=RenderMetrics(first_use),
             cache_entries=CacheEntriesCollector(),
             commits=CommitCollector(),
+            labels=LabelCollector(),
             render_errors=render_errors,
             refresh_failures=Counter(catalogue.LOADER_REFRESH_FAILURES),
             fallbacks=fallbacks,
@@ -329,6 +432,7 @@ class LoaderMetrics:
         return (
             self.cache_entries,
             self.commits,
+            self.labels,
             self.lookups,
             self.renders,
             self.render_errors,

@@ -271,11 +271,23 @@ class GitStore(GitObjects):
             )
         entry = entries.get(selector.name)
         if entry is None:
-            listed = did_you_mean(selector.name, sorted(entries), f"prompts labelled {selector.spec}")
             raise PromptNotFoundError(
-                f"{selector}: label {selector.spec!r} has no entry for {selector.name} ({listed})"
+                f"{selector}: label {selector.spec!r} has no entry for {selector.name} "
+                f"({self._where_else(selector, labels, source)})"
             )
         return entry
+
+    def _where_else(self, selector: Selector, labels: Labels, source: PromptSource) -> str:
+        """The tail of a missing-entry message. A prompt that exists gets the labels that do have it: a
+        service echoes this message to its clients, and "did you mean <another prompt>?" is noise there.
+        Only a name that is no prompt (a typo) gets a suggestion; the prompt names are read for it alone."""
+        having = [label for label, entries in sorted(labels.items()) if selector.name in entries]
+        if having:  # wanted "": nothing is close, only the bounded listing
+            return did_you_mean("", having, f"labels with an entry for {selector.name}")
+        if selector.name in source.names():
+            return "no label has an entry for it"
+        entries = sorted(labels.get(selector.spec or "", {}))
+        return did_you_mean(selector.name, entries, f"prompts labelled {selector.spec}")
 
     def has_release_tags(self) -> bool:
         """Whether the repository has any release tag, read from the ref files (no git process; git is

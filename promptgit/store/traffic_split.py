@@ -67,8 +67,12 @@ def key_prefix(label: str, name: str) -> bytes:
 
 
 def point_of(prefix: bytes, key: str) -> int:
-    """assignment_point with the (label, prompt) part encoded once (the loader's per-call path)."""
-    return int.from_bytes(hashlib.sha256(prefix + key.encode()).digest()[:8], "big")
+    """assignment_point with the (label, prompt) part encoded once (the loader's per-call path).
+
+    surrogatepass: a lone surrogate is legal in JSON (a user id cut mid-emoji) but not in UTF-8; it hashes
+    to its own point instead of raising, and valid text encodes exactly as UTF-8, so no assignment moves.
+    """
+    return int.from_bytes(hashlib.sha256(prefix + key.encode("utf-8", "surrogatepass")).digest()[:8], "big")
 
 
 class Bands:

@@ -20,6 +20,7 @@ from promptgit.sources.contained import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation import calls, chat, patterns, security, variables
+from promptgit.validation.langfuse_shape import langfuse_findings
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
@@ -103,6 +104,8 @@ class FileChecker:
             found.extend(security.input_chosen_structure(shown, document, ast))
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
+        if "variables" in self.families:
+            found.extend(langfuse_findings(shown, document.metadata, ast, self.index.environment))
         codes = {item.code for item in found}
         if "PG105" in codes or not self.render_samples:
             return found  # compiling only serves the sample render (variables) and token estimates

@@ -315,6 +315,14 @@ RULES: dict[str, Rule] = {
             "Split only between versions with the same required inputs (give a new input a default).",
         ),
         Rule(
+            "PG309",
+            "langfuse-not-compilable",
+            _E,
+            "A prompt opted in to Langfuse's API shape (serve: {langfuse: true}) Langfuse cannot compile.",
+            "Langfuse's compile only substitutes {{ name }}: keep the body to text, {{ name }} and constant "
+            "includes, message blocks at the top level; or drop `serve: {langfuse: true}` (docs/serve.md).",
+        ),
+        Rule(
             "PG601",
             "secret",
             _E,

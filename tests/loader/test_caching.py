@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 import promptgit.loader.repository as repository_module
-from promptgit.errors import GitError, PromptNotFoundError
+from promptgit.errors import GitError, InputValidationError, PromptNotFoundError
 
 
 def sample(registry, name: str, **labels: str) -> float:
@@ -184,9 +184,35 @@ def test_fallback_template_only_when_the_prompt_cannot_be_had(library, make_repo
 
 
 def test_bare_fallback_text_for_every_prompt(library, make_repository) -> None:
-    repository = make_repository(library.root, fallback="Sorry: {{ topic }}")
+    repository = make_repository(library.root, fallback="Sorry, try again later.")
     prompt = repository.get("content/nothing")
-    assert (prompt.version, prompt.render(topic="x")) == ("fallback", "Sorry: x")
+    assert (prompt.version, prompt.render()) == ("fallback", "Sorry, try again later.")
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    ["Sorry: {{ topic }}", "---\nversion: 0.0.1\n---\nSorry: {{ topic }}"],
+    ids=["bare-body", "front-matter-without-inputs"],
+)
+def test_a_fallback_without_declared_inputs_refuses_inputs(library, make_repository, fallback) -> None:
+    """Issue 20.4: a fallback checks inputs like any prompt. Declaring nothing, it takes nothing: an input
+    given to it is refused, not rendered unchecked (its values would reach the model unbounded)."""
+    repository = make_repository(library.root, fallback={"content/nothing": fallback})
+    prompt = repository.get("content/nothing")
+    assert prompt.origin == "fallback"
+    with pytest.raises(InputValidationError, match="topic: is not a declared input"):
+        prompt.render(topic="x" * 10_000)
+
+
+def test_a_fallback_declaring_inputs_checks_them_like_a_release(library, make_repository) -> None:
+    fallback = "---\ninputs:\n  topic: {type: string, maxLength: 20}\n---\nSorry: {{ topic }}"
+    repository = make_repository(library.root, fallback=fallback)
+    prompt = repository.get("content/nothing")
+    assert prompt.render(topic="rye") == "Sorry: rye"
+    with pytest.raises(InputValidationError, match="topic"):
+        prompt.render(topic="x" * 21)
+    with pytest.raises(InputValidationError, match="tone: is not a declared input"):
+        prompt.render(topic="rye", tone="playful")
 
 
 def test_missing_repository_is_a_clear_error(tmp_path, registry) -> None:

@@ -205,3 +205,47 @@ def test_two_prompts_with_the_same_content_stay_two_prompts(prompt_repo, make_re
         prompt_repo.tag_release(name, "1.0.0")
     repository = make_repository(prompt_repo.root)
     assert [repository.get(f"{name}@1.0.0").name for name in ("a/hook", "b/hook")] == ["a/hook", "b/hook"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["\ud800", "cut emoji \ud83d", "\udfff\ud800", 10**5000, -(10**5000), 10**4299, True, 0, "", "é😀"],
+    ids=[
+        "lone",
+        "cut-emoji",
+        "reversed-pair",
+        "5000-digits",
+        "minus-5000-digits",
+        "4300-digits",
+        "bool",
+        "zero",
+        "empty",
+        "emoji",
+    ],
+)
+def test_any_str_or_int_key_hashes_or_raises_a_promptgit_error(library, make_repository, key) -> None:
+    """A key from a JSON body (a lone surrogate is legal JSON) or an enormous int never escapes as a raw
+    UnicodeEncodeError or ValueError (issue 21.5)."""
+    from promptgit.errors import InputValidationError
+
+    set_labels(library, "{1.0.0: 50, 1.1.0: 50}")
+    repository = make_repository(library.root)
+    try:
+        first = repository.get("content/hook@production", key=key).version
+    except InputValidationError as exc:
+        assert isinstance(key, int) and "key=" in str(exc)
+        return
+    assert isinstance(key, str) or abs(key) < 10**4300  # only enormous ints are refused
+    # sticky like any key: the same key gets the same version again
+    assert all(repository.get("content/hook@production", key=key).version == first for _ in range(5))
+
+
+def test_a_surrogate_key_keeps_the_assignment_of_every_valid_key() -> None:
+    """surrogatepass encodes valid text exactly as UTF-8 does: no existing user moves."""
+    import hashlib
+
+    for key in ["user-1", "é😀", "", "x" * 1000]:
+        expected = int.from_bytes(
+            hashlib.sha256(b"production\0content/hook\0" + key.encode("utf-8")).digest()[:8], "big"
+        )
+        assert assignment_point("production", "content/hook", key) == expected

@@ -14,12 +14,16 @@ def series(registry: CollectorRegistry, metric: str) -> list[dict[str, str]]:
     ]
 
 
+# a fallback checks inputs like any prompt: it declares the one it renders (docs/loader.md)
+FALLBACK = "---\ninputs:\n  topic: {type: string}\n---\nSorry, {{ topic }}"
+
+
 def test_unknown_names_share_one_series_and_one_compiled_fallback(prompt_repo: PromptRepo) -> None:
     prompt_repo.write_prompt("real", "1.0.0")
     prompt_repo.commit("real")
     prompt_repo.tag_release("real", "1.0.0")
     registry = CollectorRegistry()
-    repository = Repository(prompt_repo.root, registry=registry, fallback="Sorry, {{ topic }}")
+    repository = Repository(prompt_repo.root, registry=registry, fallback=FALLBACK)
     try:
         for number in range(2000):
             prompt = repository.get(f"attacker/n{number}")

@@ -260,8 +260,8 @@ def test_huge_object_is_refused_and_reading_continues(history: Any) -> None:
         ),
         (
             "greeting@staging",
-            "greeting@staging: label 'staging' has no entry for greeting (prompts labelled staging: "
-            "content/hook)",
+            # greeting is a prompt: no suggestion of another prompt (issue 20.11)
+            "greeting@staging: label 'staging' has no entry for greeting (no label has an entry for it)",
         ),
     ],
 )

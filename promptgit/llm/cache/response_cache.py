@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 Cacheable = Callable[[dict[str, Any]], bool]
 
 
+HEALTH_PROBE_KEY = "promptgit-health-probe"  # read by health(), never written: a miss is a healthy answer
+
+
 class ResponseCache:
     """Responses of LLM calls, one interface over memory://, sqlite:///path and redis:// backends.
 
@@ -184,6 +187,24 @@ class ResponseCache:
 
     def close(self) -> None:
         self._store.backend.close()
+
+    def health(self) -> dict[str, Any]:
+        """A ping of the backend, for a service's readiness: one read of a key that is never written
+        (one round trip to Redis, one indexed lookup in SQLite; never a scan), straight to the backend
+        (the fault back-off does not answer for it). {"ok", "backend", "url", "latency_ms", "error"}."""
+        started = time.perf_counter()
+        error = None
+        try:
+            self._store.backend.get(HEALTH_PROBE_KEY)
+        except Exception as exc:  # any fault of the backend is the answer, not a crash of the probe
+            error = f"{type(exc).__name__}: {exc}"
+        return {
+            "ok": error is None,
+            "backend": self.backend_name,
+            "url": self.url,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+            "error": error,
+        }
 
     def entry_count(self) -> int | None:
         """The backend's entry count for the entries gauge: one cheap read in every backend (never a
