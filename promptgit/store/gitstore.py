@@ -50,7 +50,6 @@ class GitStore(GitObjects):
         super().__init__(path, max_object_bytes=max_object_bytes)
         self._packed: PackedRefs | None = None
         self._tags: dict[str, dict[str, TagRef]] = {}
-        self._sorted: dict[str, tuple[str, ...]] = {}  # name -> its released versions, sorted once
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._peeled: dict[str, str] = {}  # tag object -> its commit
@@ -92,7 +91,6 @@ class GitStore(GitObjects):
         with self._lock:
             self._packed = None
             self._tags.clear()
-            self._sorted.clear()
             self._exact.clear()
         self._check_alive()
 
@@ -101,7 +99,7 @@ class GitStore(GitObjects):
             cached = self._tags.get(name)
             if cached is not None:
                 return cached
-            refs = self._read_tag_refs(name)
+            refs = _ListedRefs(self._read_tag_refs(name))
             _bounded(self._tags)[name] = refs
             return refs
 
@@ -134,7 +132,6 @@ class GitStore(GitObjects):
         with self._lock:
             self._packed = None
             self._tags.pop(name, None)
-            self._sorted.pop(name, None)
             self._exact.pop((name, version), None)
             return self._tag_ref(name, version)
 
@@ -155,13 +152,14 @@ class GitStore(GitObjects):
     def release_versions(self, name: str) -> list[str]:
         """Released versions of `name`, ascending by semver; read from tag refs only (no tag objects).
 
-        Sorted once per listing of the refs: the version rules ask several times per prompt."""
-        with self._lock:
-            cached = self._sorted.get(name)
-            if cached is None or name not in self._tags:
-                cached = tuple(sort_versions(self._tag_refs(name)))
-                _bounded(self._sorted)[name] = cached
-        return list(cached)
+        Sorted once per listing of the refs (kept with the listing): the version rules ask several
+        times per prompt."""
+        refs = self._tag_refs(name)
+        if isinstance(refs, _ListedRefs):
+            if refs.ascending is None:
+                refs.ascending = tuple(sort_versions(refs))
+            return list(refs.ascending)
+        return sort_versions(refs)
 
     def release(self, name: str, version: str) -> Release:
         """The release `name@version`, with its commit, date and message; PromptNotFoundError when absent."""
@@ -309,6 +307,12 @@ class GitStore(GitObjects):
     def highest_release(self, name: str) -> str | None:
         versions = list(self._tag_refs(name))
         return max(versions, key=version_key) if versions else None
+
+
+class _ListedRefs(dict[str, TagRef]):
+    """One listing of a prompt's tag refs, with its versions sorted the first time they are asked for."""
+
+    ascending: tuple[str, ...] | None = None
 
 
 def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
