@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             from promptgit.validation import parse_select
 
             return pre_commit(workspace, store, set(parse_select(args.select)))
-        return pre_push(workspace, store, sys.stdin)
+        return pre_push(workspace, store, push_updates(sys.stdin), push_remote(args.hook_args))
     finally:
         store.close()
 
@@ -120,14 +120,51 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
     return _validate(workspace, paths, base="HEAD", select=families)
 
 
-def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> int:
-    """Refuse pushes that delete or move release tags (lines: local-ref local-sha remote-ref remote-sha)."""
+Z40 = "0" * 40
+
+
+def push_remote(hook_args: list[str]) -> str:
+    """The remote being pushed to: git passes the plain hook its name and URL; the pre-commit framework
+    sets PRE_COMMIT_REMOTE_NAME. A remote without a name (a URL) is named by its URL."""
+    if hook_args:
+        return hook_args[0]
+    return os.environ.get("PRE_COMMIT_REMOTE_NAME") or os.environ.get("PRE_COMMIT_REMOTE_URL") or "origin"
+
+
+def push_updates(stdin: Iterable[str]) -> list[str]:
+    """The lines git gives a pre-push hook (local-ref local-sha remote-ref remote-sha).
+
+    The pre-commit framework reads them itself and passes its hooks one ref through the environment
+    (PRE_COMMIT_LOCAL_BRANCH, PRE_COMMIT_TO_REF, PRE_COMMIT_REMOTE_BRANCH): the other refs of the same
+    push (a tag pushed with the branch) are not seen, so there a tag must be pushed before its label.
+    """
+    interactive = getattr(stdin, "isatty", lambda: False)()  # run by hand: no lines to wait for
+    lines = [line for line in ([] if interactive else stdin) if line.strip()]
+    local_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if lines or not local_ref:
+        return lines
+    local_sha = os.environ.get("PRE_COMMIT_TO_REF") or local_ref
+    remote_ref = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or local_ref
+    return [f"{local_ref} {local_sha} {remote_ref} {os.environ.get('PRE_COMMIT_FROM_REF') or Z40}"]
+
+
+def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remote: str = "origin") -> int:
+    """Refuse pushes that delete or move release tags, or whose labels name a release tag the remote will
+    not have (lines: local-ref local-sha remote-ref remote-sha); then the version rules."""
     refused = 0
+    branches: list[tuple[str, str, str]] = []  # (local ref, commit, remote ref) of pushed branches
+    pushed_tags: set[str] = set()
     for line in updates:
         parts = line.split()
-        if len(parts) != 4 or not parts[2].startswith(f"refs/tags/{TAG_PREFIX}"):
+        if len(parts) != 4:
             continue
-        _local_ref, local_sha, remote_ref, remote_sha = parts
+        local_ref, local_sha, remote_ref, remote_sha = parts
+        if remote_ref.startswith("refs/tags/") and set(local_sha) != {"0"}:
+            pushed_tags.add(remote_ref.removeprefix("refs/tags/"))
+        if remote_ref.startswith("refs/heads/") and set(local_sha) != {"0"}:
+            branches.append((local_ref, local_sha, remote_ref))
+        if not remote_ref.startswith(f"refs/tags/{TAG_PREFIX}"):
+            continue
         tag = remote_ref.removeprefix("refs/tags/")
         if set(local_sha) == {"0"}:
             refused += 1
@@ -138,9 +175,52 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> i
                 f"promptgit: refusing to move release tag {tag}: release a new version instead",
                 file=sys.stderr,
             )
+    if branches:
+        refused += _unpublished_labels(store, branches, pushed_tags, remote)
     if refused:
         return 1
     return _validate(workspace, None, base=None, select={"versions"})
+
+
+def _unpublished_labels(
+    store: GitStore, branches: list[tuple[str, str, str]], pushed_tags: set[str], remote: str
+) -> int:
+    """Print one line per label entry of a pushed branch whose release tag the remote will lack."""
+    from promptgit.errors import GitError
+    from promptgit.store.published import labels_path, remote_release_tags, unpublished_labels
+
+    try:
+        published = remote_release_tags(store, remote) | pushed_tags
+    except GitError as exc:
+        print(f"promptgit: refusing to push: {exc}", file=sys.stderr)
+        return 1
+    refused = 0
+    for local_ref, commit, remote_ref in branches:
+        try:
+            commit = store.resolve_commit(commit)
+        except GitError:
+            continue  # not a commit of this repository (nothing of ours to check)
+        for entry in unpublished_labels(store, commit, published):
+            refused += 1
+            where = f"{labels_path(store)} has label {entry.label} -> {entry.name}@{entry.version}"
+            if entry.exists_locally:
+                local, target = _short(local_ref), _short(remote_ref)
+                branch = local if local == target else f"{local}:{target}"
+                fix = (
+                    f"is neither on {remote} nor in this push; "
+                    f"push them together: git push {remote} {branch} {entry.tag}"
+                )
+            else:
+                fix = f"does not exist; release it first: promptgit release {entry.name}"
+            print(
+                f"promptgit: refusing to push {remote_ref}: {where}, but tag {entry.tag} {fix}",
+                file=sys.stderr,
+            )
+    return refused
+
+
+def _short(ref: str) -> str:
+    return ref.removeprefix("refs/heads/")
 
 
 def _validate(

@@ -55,7 +55,7 @@ def test_release_creates_an_annotated_tag(history: Any, cli: Any) -> None:
     assert (code, err) == (0, "")
     assert out == (
         f"released greeting 0.2.0 (tag prompts/greeting/v0.2.0 at {head[:12]})\n"
-        "publish with: git push origin prompts/greeting/v0.2.0\n"
+        "push the tag, or replicas cannot load it: git push origin prompts/greeting/v0.2.0\n"
     )
     tag = history.git.tags["prompts/greeting/v0.2.0"]
     assert tag.tag is not None and tag.tag.message.strip() == "friendlier"  # annotated, with the message
