@@ -175,11 +175,11 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remo
                 f"promptgit: refusing to move release tag {tag}: release a new version instead",
                 file=sys.stderr,
             )
-    if branches:
-        refused += _unpublished_labels(store, branches, pushed_tags, remote)
     if refused:
         return 1
-    return _validate(workspace, None, base=None, select={"versions"})
+    unpublished = _unpublished_labels(store, branches, pushed_tags, remote) if branches else 0
+    checked = _validate(workspace, None, base=None, select={"versions"})
+    return 1 if unpublished else checked
 
 
 def _unpublished_labels(
