@@ -6,9 +6,14 @@ import logging
 import time
 from typing import Any
 
+from promptgit.errors import LabelTagMissingError
 from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.loader.metrics import LoaderMetrics
+from promptgit.store.releases import release_tag
+
+# a label left naming a missing tag is met by every refresh of every replica: warn once per this many seconds
+TAG_MISSING_LOG_SECONDS = 300.0
 
 
 class Bookkeeping:
@@ -21,6 +26,7 @@ class Bookkeeping:
         # the metrics' lock: a cache hit updates stats() and the metrics under one lock
         self._lock = metrics.lookups.lock
         self.known_names: set[str] = set()  # prompts get() has loaded: their fallbacks keep their name
+        self._tag_missing_logged: dict[tuple[str, str], float] = {}  # (label, prompt) -> last warning
         self._counts = dict.fromkeys(
             ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
         )
@@ -89,6 +95,28 @@ class Bookkeeping:
             "git read failed, serving last-known-good where cached: %s",
             exc,
             extra={**fields, "source": "git"},
+        )
+
+    def tag_missing(self, exc: LabelTagMissingError, now: float) -> None:
+        """A label names a release tag the repository lacks: counted every time, logged as a warning at
+        most once per label and prompt per TAG_MISSING_LOG_SECONDS (every refresh meets it again)."""
+        self.metrics.label_tag_missing.labels(prompt=exc.name, label=exc.label).inc()
+        key = (exc.label, exc.name)
+        with self._lock:
+            last = self._tag_missing_logged.get(key)
+            if last is not None and now - last < TAG_MISSING_LOG_SECONDS:
+                return
+            self._tag_missing_logged[key] = now
+        tag = release_tag(exc.name, exc.version)
+        self.log.warning(
+            "label %s of %s names %s, but tag %s is not in the repository (pushed without its tag?): "
+            "serving last-known-good; git push origin %s fixes it",
+            exc.label,
+            exc.name,
+            exc.version,
+            tag,
+            tag,
+            extra={"prompt": exc.name, "label": exc.label, "version": exc.version, "source": "git"},
         )
 
     def counts(self) -> dict[str, int]:

@@ -71,6 +71,7 @@ METRIC_NAMES = frozenset(
         "promptgit_refresh_failures_total",
         "promptgit_fallbacks_total",
         "promptgit_disk_cache_rejects_total",
+        "promptgit_label_tag_missing_total",
         "promptgit_info",
         "promptgit_repository_commit_info",
         # experiments (docs/experiments.md): splits and the outcomes applications record
@@ -113,6 +114,8 @@ class LoaderMetrics:
     split_unavailable: LabeledCounter  # prompt, label, version: split assignments to a version not loadable
     outcomes: OutcomeMetrics  # outcomes{prompt, version, outcome} and numeric values (see outcomes.py)
     disk_rejects: LabeledCounter  # reason: diskcache.REJECT_REASONS
+    # prompt, label: a label naming a release tag the repository lacks (served from last-known-good)
+    label_tag_missing: LabeledCounter
 
     def disk_rejected(self, reason: str) -> None:
         """A compiled-prompt cache entry was refused (diskcache.CompiledCache's `on_reject`)."""
@@ -131,6 +134,7 @@ class LoaderMetrics:
             self.split_unavailable,
             self.outcomes,
             self.disk_rejects,
+            self.label_tag_missing,
         )
 
 
@@ -225,6 +229,11 @@ def _create() -> LoaderMetrics:
         ),
         outcomes=OutcomeMetrics(),
         disk_rejects=_disk_rejects(),
+        label_tag_missing=LabeledCounter(
+            "promptgit_label_tag_missing",
+            "Label resolutions that met a label naming a release tag the repository lacks",
+            ("prompt", "label"),
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptgit.errors import GitError, PromptgitError, SelectorError
+from promptgit.errors import GitError, LabelTagMissingError, PromptgitError, SelectorError
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
 from promptgit.loader.compiler import Compiler
@@ -188,6 +188,8 @@ class Repository:
             )
         except PromptgitError as exc:
             self._books.lookup(parsed.name, Freshness.MISS)
+            if isinstance(exc, LabelTagMissingError):
+                self._books.tag_missing(exc, self._clock())
             if isinstance(exc, GitError):
                 self._books.failure(exc, {"selector": text, "prompt": parsed.name})
             return self._fallback_or_raise(parsed, text, exc, start)
@@ -296,4 +298,7 @@ class Repository:
         return fallback, "fallback"
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
+        if isinstance(exc, LabelTagMissingError):  # not a git failure: an inconsistent labels file
+            self._books.tag_missing(exc, self._clock())
+            return
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from promptgit.errors import GitError, PromptNotFoundError, did_you_mean
+from promptgit.errors import GitError, LabelTagMissingError, PromptNotFoundError, did_you_mean
 from promptgit.format.prompt import SUFFIX
 from promptgit.store.labels import parse_labels
 from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects
@@ -236,7 +236,13 @@ class GitStore(GitObjects):
             # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
             # read after the labels that name them, as releases are tagged before they are labelled)
             if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
-                raise PromptNotFoundError(f"{selector}: label points at {entry}, which is not released")
+                raise LabelTagMissingError(
+                    f"{selector}: label points at {entry}, which is not released "
+                    f"(no tag {release_tag(selector.name, entry)})",
+                    label=selector.spec or "",
+                    name=selector.name,
+                    version=entry,
+                )
             return entry
         # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
         if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
