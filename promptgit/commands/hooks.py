@@ -121,6 +121,7 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
 
 
 Z40 = "0" * 40
+UNKNOWN = "-"  # the remote's value of a ref, when the hook was not told it (read from the remote instead)
 
 
 def push_remote(hook_args: list[str]) -> str:
@@ -145,7 +146,8 @@ def push_updates(stdin: Iterable[str]) -> list[str]:
         return lines
     local_sha = os.environ.get("PRE_COMMIT_TO_REF") or local_ref
     remote_ref = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or local_ref
-    return [f"{local_ref} {local_sha} {remote_ref} {os.environ.get('PRE_COMMIT_FROM_REF') or Z40}"]
+    # PRE_COMMIT_FROM_REF is where the framework diffs from, not the remote's value of the ref
+    return [f"{local_ref} {local_sha} {remote_ref} {UNKNOWN}"]
 
 
 def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remote: str = "origin") -> int:
@@ -154,11 +156,16 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remo
     refused = 0
     branches: list[tuple[str, str, str]] = []  # (local ref, commit, remote ref) of pushed branches
     pushed_tags: set[str] = set()
+    remote_tags = _RemoteTags(store, remote)
     for line in updates:
         parts = line.split()
         if len(parts) != 4:
             continue
         local_ref, local_sha, remote_ref, remote_sha = parts
+        if remote_sha == UNKNOWN and remote_ref.startswith(f"refs/tags/{TAG_PREFIX}"):
+            remote_sha = remote_tags.get().get(remote_ref.removeprefix("refs/tags/"), Z40)
+        if local_sha == local_ref:  # the framework named the ref, not its object
+            local_sha = git(store, "rev-parse", local_ref).strip()
         if remote_ref.startswith("refs/tags/") and set(local_sha) != {"0"}:
             pushed_tags.add(remote_ref.removeprefix("refs/tags/"))
         if remote_ref.startswith("refs/heads/") and set(local_sha) != {"0"}:
@@ -177,20 +184,37 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remo
             )
     if refused:
         return 1
-    unpublished = _unpublished_labels(store, branches, pushed_tags, remote) if branches else 0
+    unpublished = _unpublished_labels(store, branches, pushed_tags, remote_tags) if branches else 0
     checked = _validate(workspace, None, base=None, select={"versions"})
     return 1 if unpublished else checked
 
 
+class _RemoteTags:
+    """The remote's release tags, listed once per push and only when needed."""
+
+    def __init__(self, store: GitStore, remote: str) -> None:
+        self.store = store
+        self.remote = remote
+        self._tags: dict[str, str] | None = None
+
+    def get(self) -> dict[str, str]:
+        from promptgit.store.published import remote_release_tags
+
+        if self._tags is None:
+            self._tags = remote_release_tags(self.store, self.remote)
+        return self._tags
+
+
 def _unpublished_labels(
-    store: GitStore, branches: list[tuple[str, str, str]], pushed_tags: set[str], remote: str
+    store: GitStore, branches: list[tuple[str, str, str]], pushed_tags: set[str], remote_tags: _RemoteTags
 ) -> int:
     """Print one line per label entry of a pushed branch whose release tag the remote will lack."""
     from promptgit.errors import GitError
-    from promptgit.store.published import labels_path, remote_release_tags, unpublished_labels
+    from promptgit.store.published import labels_path, unpublished_labels
 
+    remote = remote_tags.remote
     try:
-        published = remote_release_tags(store, remote) | pushed_tags
+        published = set(remote_tags.get()) | pushed_tags
     except GitError as exc:
         print(f"promptgit: refusing to push: {exc}", file=sys.stderr)
         return 1

@@ -31,8 +31,9 @@ class Unpublished:
         return release_tag(self.name, self.version)
 
 
-def remote_release_tags(store: GitStore, remote: str) -> set[str]:
-    """The release tags (`prompts/...`) `remote` has now, by `git ls-remote` (a name or a URL)."""
+def remote_release_tags(store: GitStore, remote: str) -> dict[str, str]:
+    """The release tags (`prompts/...`) `remote` has now, with what each points at, by `git ls-remote`
+    (`remote` is a name or a URL)."""
     done = subprocess.run(
         ["git", "ls-remote", "--tags", "--refs", remote, f"refs/tags/{TAG_PREFIX}*"],
         cwd=store.root,
@@ -43,8 +44,8 @@ def remote_release_tags(store: GitStore, remote: str) -> set[str]:
     if done.returncode != 0:
         detail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         raise GitError(f"cannot list the release tags of {remote}: {detail}")
-    refs = (line.split("\t", 1)[1] for line in done.stdout.splitlines() if "\t" in line)
-    return {ref.removeprefix("refs/tags/") for ref in refs}
+    pairs = (line.split("\t", 1) for line in done.stdout.splitlines() if "\t" in line)
+    return {ref.removeprefix("refs/tags/"): sha for sha, ref in pairs}
 
 
 def unpublished_labels(store: GitStore, commit: str, published: set[str]) -> list[Unpublished]:
