@@ -15,6 +15,7 @@ from promptgit.store.releasing import (
     bump_file,
     check_clean,
     create_tags,
+    drifted,
     git,
     head_commit,
     pending,
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
             if args.dry_run:
                 return 0
         commit = head_commit(store)
+        if args.all and _refuse_drift(store, commit):
+            return 1
         names = pending(store, commit) if args.all else [prompt_name(workspace, args.name)]
         if not names:
             print("nothing to release: every prompt's version is already tagged")
@@ -117,6 +120,28 @@ def run(args: argparse.Namespace) -> int:
         f"{'them' if len(tags) > 1 else 'it'}: git push {args.remote} {' '.join(tags)}"
     )
     return 0
+
+
+def _refuse_drift(store: GitStore, commit: str) -> bool:
+    """Print each prompt whose file differs from the tag of its version; True when there is one."""
+    found = drifted(store, commit)
+    for item in found:
+        print(
+            f"promptgit: {item.name}: {item.path} differs from its release {item.version} (tag {item.tag}) "
+            f"but keeps its version; bump it (promptgit bump {item.name}), commit, then release",
+            file=sys.stderr,
+        )
+    if found:
+        what = (
+            "prompt differs from the tag of its"
+            if len(found) == 1
+            else "prompts differ from the tags of their"
+        )
+        print(
+            f"promptgit: release --all: {len(found)} {what} version; nothing released",
+            file=sys.stderr,
+        )
+    return bool(found)
 
 
 def _push(tags: list[str], remote: str) -> int:

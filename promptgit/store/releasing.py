@@ -126,6 +126,44 @@ def pending(store: GitStore, commit: str) -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class Drift:
+    """A prompt whose file at a commit differs from the release tag of the version it declares."""
+
+    name: str
+    path: str
+    version: str
+
+    @property
+    def tag(self) -> str:
+        return release_tag(self.name, self.version)
+
+
+def drifted(store: GitStore, commit: str) -> list[Drift]:
+    """Prompts at `commit` whose version is released but whose file is not the released blob: a change
+    that reaches no release (two branches bumped to the same version, the second merged after the
+    release). Line endings are not a change (as for PG503)."""
+    from promptgit.store.lineage import normalized
+
+    found = []
+    for name in store.prompt_names(commit):
+        current = store.read_prompt(commit, name)
+        if current is None:
+            continue
+        try:
+            version = parse_document(name, store.prompt_path(name), current[0]).version
+        except PromptSyntaxError:
+            continue  # `pending` releases it, and its validation says why it fails
+        if not is_version(version) or not store.is_released(name, version):
+            continue
+        released = store.read_prompt(store.release_commit(name, version), name)
+        if released is None or released[1] == current[1]:
+            continue
+        if normalized(released[0]) != normalized(current[0]):
+            found.append(Drift(name, store.prompt_path(name), version))
+    return found
+
+
 def bumped(version: str, part: Part) -> str:
     """`1.2.3` bumped by patch/minor/major (a pre-release is finished by a patch bump, as npm does)."""
     core, _, prerelease = version.partition("+")[0].partition("-")
