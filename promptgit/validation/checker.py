@@ -14,6 +14,7 @@ from promptgit.store.files import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
 from promptgit.validation import calls, chat, patterns, security, variables
+from promptgit.validation.conflicts import conflict_markers
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
@@ -61,7 +62,8 @@ class FileChecker:
         text = read_text(path, shown, self.config.max_file_bytes, self.root)
         if isinstance(text, Finding):
             return None, [text]
-        return text, list(security.secrets(shown, text)) if "security" in self.families else []
+        found = list(conflict_markers(shown, text)) if "parse" in self.families else []
+        return text, found + (list(security.secrets(shown, text)) if "security" in self.families else [])
 
     def _prompt(self, path: Path, shown: str) -> list[Finding]:
         name = prompt_name(path.relative_to(self.prompts_dir).as_posix())

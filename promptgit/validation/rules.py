@@ -92,6 +92,14 @@ RULES: dict[str, Rule] = {
             "A YAML mapping (front matter or labels.yaml) has the same key twice.",
             "Keep one of the two keys: YAML would silently use the last one, which review easily misses.",
         ),
+        # promptgit.validation.conflicts (issue 19.5)
+        Rule(
+            "PG108",
+            "conflict-markers",
+            _E,
+            "Merge conflict markers (<<<<<<<, =======, >>>>>>>) are left in the file.",
+            "Resolve the conflict: keep the right text and delete the three marker lines.",
+        ),
         Rule(
             "PG201",
             "metadata-schema",
