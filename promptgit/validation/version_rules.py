@@ -66,4 +66,10 @@ VERSION_RULES: dict[str, tuple[str, Severity, str, str]] = {
         "The versions of a traffic split require different inputs, so callers of one break on the other.",
         "Split only between versions with the same required inputs (give a new input a default).",
     ),
+    "PG510": (
+        "label-entry-removed",
+        _W,
+        "A label entry of a prompt that still exists was removed: `name@label` stops resolving everywhere.",
+        "Keep the entry until no caller uses the label, or point it at another release (docs/versions.md).",
+    ),
 }

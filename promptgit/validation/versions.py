@@ -233,6 +233,7 @@ def _check_labels(
     existing = {name for name in (workspace.name_of(file) for file in workspace.prompt_files()) if name}
     text = (workspace.prompts_dir / LABELS_FILE).read_text("utf-8")
     yield from check_splits(shown, text, store, existing, (base.commit, base.label))
+    yield from _removed_entries(store, base, shown, text, existing, entries)
     for label, name, version, line, column in entries:
         if name not in existing:
             removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
@@ -249,6 +250,50 @@ def _check_labels(
                 f"label {label} points at {name}@{version}, which is not released "
                 f"(no tag {release_tag(name, version)}); release it first",
             )
+
+
+def _removed_entries(
+    store: GitStore,
+    base: _Base,
+    shown: str,
+    text: str,
+    existing: set[str],
+    entries: list[tuple[str, str, str, int, int]],
+) -> Iterator[Finding]:
+    """PG510 (warning): an entry the base's labels file has and this one lacks, for a prompt that still
+    exists. The loader answers `name@label` from the labels file: once the entry is gone every replica
+    raises PromptNotFoundError for it within its cache TTL, which is an outage unless no caller uses it."""
+    if base.commit is None:
+        return
+    try:
+        before = store.labels(base.commit)
+    except PromptgitError:
+        return  # a malformed labels file at the base: nothing to compare with
+    now = {(label, node.value) for label, node, _ in entry_nodes(text)}  # splits included
+    label_lines = _label_lines(text)
+    for label, named in before.items():
+        for name in named:
+            if (label, name) in now or name not in existing:
+                continue
+            line = label_lines.get(label, 1)  # the label's key, or the top of the file when it is gone
+            yield Finding(
+                shown,
+                line,
+                1,
+                "PG510",
+                f"label {label} no longer names {name}, which still exists: get('{name}@{label}') raises "
+                "PromptNotFoundError on every replica once its cache TTL passes (docs/versions.md); keep "
+                "the entry until no caller uses it",
+                Severity.WARNING,
+            )
+
+
+def _label_lines(text: str) -> dict[str, int]:
+    """label -> the line of its key in a labels file (parsed before: it composes)."""
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {str(key.value): key.start_mark.line + 1 for key, _ in root.value}
 
 
 def label_entries(text: str) -> Iterator[tuple[str, str, str, int, int]]:
