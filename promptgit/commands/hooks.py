@@ -16,27 +16,51 @@ from promptgit.config import CONFIG_FILE
 from promptgit.store.gitstore import TAG_PREFIX, GitStore
 from promptgit.store.releasing import git
 from promptgit.store.staged import staged_changes
+from promptgit.store.unstaged import staged_in_worktree
 from promptgit.store.workspace import Workspace
 
 HELP = "Install plain git hooks (pre-commit: check what a commit changes; pre-push: protect release tags)."
 HOOKS = ("pre-commit", "pre-push")
 PURPOSE = {
-    "pre-commit": "check what the commit changes (read from the index), version rules against releases",
+    "pre-commit": "check what the commit changes (the staged files), version rules against releases",
     "pre-push": "refuse to move or delete a pushed release tag; run the version rules",
 }
 
 
-def script(hook: str) -> str:
-    """The text of an installed hook (the same as hooks/<hook> in the promptgit repository)."""
+def script(hook: str, python: str = "") -> str:
+    """The text of an installed hook. `python`: the interpreter `hooks install` ran under, tried first, so
+    the hook works where promptgit is not on PATH (GUI git clients, an unactivated virtualenv); the
+    shipped hooks/<hook> files record none and use the `promptgit` on PATH."""
+    quoted = python.replace("'", "'\\''")
+    action = "commit" if hook == "pre-commit" else "push"
     return (
         "#!/bin/sh\n"
         f"# promptgit {hook} hook: {PURPOSE[hook]}.\n"
         "# Installed by `promptgit hooks install`; the logic lives in `promptgit hooks run`.\n"
-        "if ! command -v promptgit >/dev/null 2>&1; then\n"
-        f'    echo "promptgit {hook} hook: promptgit is not on PATH (pip install py-promptgit)" >&2\n'
-        "    exit 1\n"
+        f"PROMPTGIT_PYTHON='{quoted}'  # the interpreter that installed this hook ('': none recorded)\n"
+        'if [ -n "$PROMPTGIT_PYTHON" ] && [ -x "$PROMPTGIT_PYTHON" ]; then\n'
+        f'    exec "$PROMPTGIT_PYTHON" -m promptgit hooks run {hook} "$@"\n'
         "fi\n"
-        f'exec promptgit hooks run {hook} "$@"\n'
+        "if command -v promptgit >/dev/null 2>&1; then\n"
+        f'    exec promptgit hooks run {hook} "$@"\n'
+        "fi\n"
+        'if [ -n "$PROMPTGIT_PYTHON" ]; then\n'
+        f'    gone="$PROMPTGIT_PYTHON (which installed this hook) is gone and no promptgit is on PATH"\n'
+        "else\n"
+        '    gone="promptgit is not on PATH"\n'
+        "fi\n"
+        f'echo "promptgit {hook} hook: cannot run promptgit: $gone. Activate the environment promptgit is '
+        "installed in and run \\`promptgit hooks install\\` again (or install it: python -m pip install "
+        f'py-promptgit); to {action} once without the checks: git {action} --no-verify" >&2\n'
+        "exit 1\n"
+    )
+
+
+def _ours(text: str, hook: str) -> bool:
+    """A hook file promptgit wrote (any version, any recorded interpreter): safe to rewrite."""
+    lines = text.splitlines()
+    return (
+        len(lines) > 2 and lines[1].startswith(f"# promptgit {hook} hook:") and "promptgit hooks" in lines[2]
     )
 
 
@@ -75,10 +99,15 @@ def install(store: GitStore) -> int:
     skipped = 0
     for hook in HOOKS:
         target = directory / hook
-        text = script(hook)
+        text = script(hook, sys.executable)
         if target.exists():
-            if target.read_text("utf-8", "replace") == text:
+            existing = target.read_text("utf-8", "replace")
+            if existing == text:
                 print(f"{hook}: already installed ({target})")
+            elif _ours(existing, hook):  # an older promptgit's, or another interpreter's: brought up to date
+                target.write_text(text, "utf-8")
+                target.chmod(0o755)
+                print(f"{hook}: updated {target} (runs {sys.executable})")
             else:
                 skipped += 1
                 print(
@@ -109,15 +138,16 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
         if "GIT_INDEX_FILE" in os.environ:
             return 0  # a commit that touches no prompt, partial, label or config
         return _validate(workspace, None, base="HEAD", select=families)
-    paths = None if staged.config_changed else staged.to_check
-    if paths:
-        unstaged = git(store, "diff", "--name-only", "--", *[str(path) for path in paths]).split()
+    # what the commit takes is the index: unstaged edits are set aside while the checks run
+    with staged_in_worktree(store, [store.prompts_dir, config_name]) as unstaged:
         for name in unstaged:
             print(
-                f"promptgit: note: {name} has unstaged changes; the working tree version is checked",
+                f"promptgit: note: {name} has unstaged changes; the staged version is checked",
                 file=sys.stderr,
             )
-    return _validate(workspace, paths, base="HEAD", select=families)
+        staged = staged_changes(store, config_name)  # a staged file deleted on disk is back
+        paths = None if staged.config_changed else staged.to_check
+        return _validate(workspace, paths, base="HEAD", select=families)
 
 
 Z40 = "0" * 40

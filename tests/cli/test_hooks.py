@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def test_install_respects_core_hooks_path(history: Any, monkeypatch: Any, capsys
     git(history, "config", "core.hooksPath", "custom-hooks")
     monkeypatch.chdir(history.root)
     assert main(["hooks", "install"]) == 0
-    assert (history.root / "custom-hooks" / "pre-commit").read_text() == script("pre-commit")
+    assert (history.root / "custom-hooks" / "pre-commit").read_text() == script("pre-commit", sys.executable)
 
 
 def test_pre_commit_hook_refuses_a_bad_commit_and_accepts_a_good_one(history: Any, monkeypatch: Any) -> None:
