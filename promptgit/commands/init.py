@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"initialised a git repository in {root.as_posix()}")
     enter = "" if root == Path(".") else f"cd {root.as_posix()} && "
     hooks = " && pre-commit install" if args.ci else ""
-    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME} --sample{hooks}")
+    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME}@worktree --sample{hooks}")
     return 0
 
 

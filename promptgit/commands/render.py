@@ -1,8 +1,9 @@
 """`promptgit render SELECTOR`: render a prompt with validated inputs, sandboxed.
 
-`NAME` (or `NAME@worktree`) renders the working tree as you edit it, partials from the working tree too;
+Selectors mean what they mean everywhere (show, get(), the README): `NAME` is the highest release, and
 `NAME@1.2.0`, `NAME@^1`, `NAME@production` render a release, read from git objects by the loader, exactly
-as an application gets it.
+as an application gets it. `NAME@worktree` renders the working tree as you edit it, partials from the
+working tree too.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ from promptgit.store.selectors import Selector, check_name, parse_selector
 from promptgit.store.workspace import PARTIALS_DIR, Workspace
 from promptgit.validation.sources import read_text
 
-HELP = "Render a prompt: NAME (working tree), NAME@1.2.0, NAME@^1, NAME@production (--var k=v, --sample)."
+HELP = (
+    "Render a prompt: NAME (highest release), NAME@1.2.0, @^1, @production, @worktree (--var k=v, --sample)."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "selector",
         metavar="SELECTOR",
-        help="content/hook (the working tree), content/hook@1.2.0, @^1, @production, @worktree",
+        help="content/hook (its highest release), content/hook@1.2.0, @^1, @production, @worktree (the "
+        "working tree)",
     )
     parser.add_argument("--ref", default="HEAD", help="where labels.yaml is read for label selectors (HEAD)")
     parser.add_argument(
@@ -70,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _selector(text: str) -> Selector:
-    """A bare NAME renders the working tree (what you are editing); anything after `@` as everywhere."""
-    selector = parse_selector(text if "@" in text else f"{text}@worktree")
+    """The selector, with one meaning everywhere: a bare NAME is the highest release (issue 19)."""
+    selector = parse_selector(text)
     if selector.name.split("/")[0] == PARTIALS_DIR:
         raise ConfigError(
             f"{selector.name} is a partial: it is included by prompts, never rendered on its own; "

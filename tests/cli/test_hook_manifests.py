@@ -22,7 +22,11 @@ def test_manifest_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"promptgit-validate", "promptgit-versions", "promptgit-push"}
     push = hooks.pop("promptgit-push")
-    assert (push["entry"], push["stages"], push["verbose"]) == ("promptgit hooks run pre-push", ["pre-push"], True)
+    assert (push["entry"], push["stages"], push["verbose"]) == (
+        "promptgit hooks run pre-push",
+        ["pre-push"],
+        True,
+    )
     assert all(hook["language"] == "python" for hook in hooks.values())
     assert hooks["promptgit-versions"]["entry"] == "promptgit hooks run pre-commit --select versions"
     for hook in hooks.values():
