@@ -258,7 +258,8 @@ class GitStore(GitObjects):
                 raise PromptNotFoundError(f"{selector}: no prompt {selector.name} ({listed})")
             raise PromptNotFoundError(
                 f"{selector}: no releases yet (tags {release_tag(selector.name, '<version>')}; "
-                f"`promptgit release {selector.name}` makes one; {selector.name}@worktree is the working tree)"
+                f"`promptgit release {selector.name}` makes one; "
+                f"{selector.name}@worktree is the working tree)"
             )
         return picked
 
