@@ -55,6 +55,13 @@ def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str =
             f"{selector}: {release.tag} does not contain {store.prompt_path(selector.name)}"
         )
     origin = f"tag {release.tag} at {release.commit[:12]}"
+    reason = store.yank_reason(selector.name, version, ref)
+    if reason is not None:  # only an exact pin or a label gets here: the others skip yanked releases
+        why = f" ({reason})" if reason else ""
+        print(
+            f"promptgit: warning: {selector.name} {version} is yanked{why}; shown because {selector} pins it",
+            file=sys.stderr,
+        )
     return Selected(selector, version, found[0], origin, f"{selector.name}@{version}")
 
 

@@ -27,6 +27,7 @@ class Bookkeeping:
         self._lock = metrics.lookups.lock
         self.known_names: set[str] = set()  # prompts get() has loaded: their fallbacks keep their name
         self._tag_missing_logged: dict[tuple[str, str], float] = {}  # (label, prompt) -> last warning
+        self._yank_warned: set[str] = set()  # selectors already warned about serving a yanked release
         self._counts = dict.fromkeys(
             ("hits", "misses", "stale", "last_known_good", "fallbacks", "failures"), 0
         )
@@ -117,6 +118,25 @@ class Bookkeeping:
             tag,
             tag,
             extra={"prompt": exc.name, "label": exc.label, "version": exc.version, "source": "git"},
+        )
+
+    def yanked_pin(self, selector: str, name: str, version: str, reason: str) -> None:
+        """An exact pin or a label resolved to a yanked release: served (PyPI's semantics), warned once
+        per selector (bounded: at most 4096 remembered)."""
+        with self._lock:
+            if selector in self._yank_warned:
+                return
+            if len(self._yank_warned) >= 4096:
+                self._yank_warned.clear()
+            self._yank_warned.add(selector)
+        why = f" ({reason})" if reason else ""
+        self.log.warning(
+            "%s %s is yanked%s; served because %s pins it",
+            name,
+            version,
+            why,
+            selector,
+            extra={"prompt": name, "version": version, "selector": selector, "yanked": reason},
         )
 
     def counts(self) -> dict[str, int]:

@@ -267,6 +267,10 @@ class Repository:
                 release = partial(self._release, selector.name)
                 return resolve_split(selector.spec, selector.name, entry, release, self._metrics)
         version = self._store.resolve_version(selector, self.ref)
+        if selector.kind in ("exact", "label"):  # the bare name and ranges skip yanked releases already
+            reason = self._store.yank_reason(selector.name, version, self.ref)
+            if reason is not None:
+                self._books.yanked_pin(str(selector), selector.name, version, reason)
         return self._release(selector.name, version)
 
     def _release(self, name: str, version: str) -> LoadedPrompt:

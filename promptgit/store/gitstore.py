@@ -24,6 +24,7 @@ from promptgit.store.tagrefs import (
     tag_refs_from_git,
     uses_reftable,
 )
+from promptgit.store.yanks import YANKED_FILE, Yanks, parse_yanked
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
 
@@ -48,6 +49,7 @@ class GitStore(GitObjects):
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._labels: dict[str, dict[str, dict[str, LabelEntry]]] = {}  # by blob sha
+        self._yanks: dict[str, Yanks] = {}  # by blob sha
         self._names: dict[str, list[str]] = {}  # by commit
 
     def prompt_path(self, name: str) -> str:
@@ -120,6 +122,26 @@ class GitStore(GitObjects):
                     self._labels.clear()
                 self._labels[sha] = cached
         return {label: dict(entries) for label, entries in cached.items()}
+
+    def yanked(self, commit: str) -> Yanks:
+        """`prompts/yanked.yaml` at `commit` as {prompt: {version: reason}}; {} when it is absent."""
+        found = self.read_file(commit, self._in_prompts(YANKED_FILE))
+        if found is None:
+            return {}
+        data, sha = found
+        with self._lock:
+            cached = self._yanks.get(sha)
+        if cached is None:
+            cached = parse_yanked(data, f"{self._in_prompts(YANKED_FILE)}@{commit[:12]}")
+            with self._lock:
+                if len(self._yanks) >= _MAX_CACHED:
+                    self._yanks.clear()
+                self._yanks[sha] = cached
+        return cached
+
+    def yank_reason(self, name: str, version: str, ref: str = "HEAD") -> str | None:
+        """Why release `name` `version` is yanked at `ref` ('' when no reason is given); None if it is not."""
+        return self.yanked(self.resolve_commit(ref)).get(name, {}).get(version)
 
     # --- releases -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -248,8 +270,17 @@ class GitStore(GitObjects):
         if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
             return selector.spec
         versions = list(self._tag_refs(selector.name))
-        picked = pick_version(selector, versions)
+        # a yanked release is skipped by the bare name and by ranges; exact pins and labels still get it
+        yanked = self.yanked(self.resolve_commit(ref)).get(selector.name, {}) if versions else {}
+        picked = pick_version(selector, [version for version in versions if version not in yanked])
         if picked is None:
+            skipped = [version for version in sort_versions(yanked) if pick_version(selector, [version])]
+            if skipped:
+                listed = ", ".join(skipped)
+                raise PromptNotFoundError(
+                    f"{selector}: no release matches ({listed} {'is' if len(skipped) == 1 else 'are'} "
+                    f"yanked; pin {selector.name}@{skipped[-1]} to use it anyway)"
+                )
             if versions:
                 raise PromptNotFoundError(f"{selector}: no release matches ({self._listing(selector)})")
             names = self.prompt_names(self.resolve_commit(ref))

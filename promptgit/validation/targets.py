@@ -10,6 +10,7 @@ from pathlib import Path
 from promptgit.errors import ConfigError
 from promptgit.format.prompt import SUFFIX
 from promptgit.store.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
+from promptgit.store.yanks import YANKED_FILE
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
             targets.prompts.append(absolute)
         elif relative.endswith(SUFFIX):
             targets.partials.append(absolute)
-        elif relative == LABELS_FILE:
+        elif relative in (LABELS_FILE, YANKED_FILE):  # yanked.yaml: see store/yanks.py
             targets.labels.append(absolute)
     if paths is not None and targets.partials:
         # a changed partial can break any prompt that includes it, directly or through other partials;
