@@ -54,6 +54,12 @@ def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str =
         raise PromptNotFoundError(
             f"{selector}: {release.tag} does not contain {store.prompt_path(selector.name)}"
         )
+    declared = version_of(found[0])
+    if declared != version:  # tagged by hand on the wrong commit: refused, as the loader does
+        raise PromptNotFoundError(
+            f"{selector}: tag {release.tag} points at a commit whose {store.prompt_path(selector.name)} "
+            f"says version {declared}; not served as {version} (a release's file carries its version)"
+        )
     origin = f"tag {release.tag} at {release.commit[:12]}"
     reason = store.yank_reason(selector.name, version, ref)
     if reason is not None:  # only an exact pin or a label gets here: the others skip yanked releases

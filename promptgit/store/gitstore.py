@@ -50,6 +50,7 @@ class GitStore(GitObjects):
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._labels: dict[str, dict[str, dict[str, LabelEntry]]] = {}  # by blob sha
         self._yanks: dict[str, Yanks] = {}  # by blob sha
+        self._first_seen: dict[tuple[str, str], str] = {}  # release -> tag target when first served
         self._names: dict[str, list[str]] = {}  # by commit
 
     def prompt_path(self, name: str) -> str:
@@ -227,11 +228,32 @@ class GitStore(GitObjects):
         return cached
 
     def release_commit(self, name: str, version: str) -> str:
-        """The commit of a release, from packed-refs' peeled line when there is one (no object read)."""
+        """The commit of a release, from packed-refs' peeled line when there is one (no object read).
+        GitError when the tag was moved since this store first served it (see `_first_seen`)."""
         ref = self._tag_ref(name, version)
         if ref is None:
             raise self._no_release(name, version)
+        self._check_not_moved(name, version, ref)
         return ref.peeled or self.release(name, version).commit
+
+    def _check_not_moved(self, name: str, version: str, ref: TagRef) -> None:
+        """Releases are immutable: the tag's target is recorded the first time this store serves it, and a
+        later read that finds another target (a force-moved tag) is an error, not a new release. A new
+        process has no record: the pre-push hook refuses moving a pushed tag (docs/versions.md)."""
+        key = (name, version)
+        with self._lock:
+            first = self._first_seen.get(key)
+            if first is None:
+                if len(self._first_seen) >= _MAX_NAMES:
+                    self._first_seen.clear()
+                self._first_seen[key] = ref.target
+                return
+        if first != ref.target:
+            raise GitError(
+                f"{name}@{version}: tag {release_tag(name, version)} was moved: it pointed at {first[:12]} "
+                f"when first served, now at {ref.target[:12]}; releases are immutable; release a new version "
+                "instead"
+            )
 
     def _load_release(self, name: str, version: str, ref: TagRef) -> Release:
         return read_release(name, version, ref.target, self._object, self.root)
