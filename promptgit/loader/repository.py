@@ -11,6 +11,7 @@ compiled templates keyed by blob sha, LRU-bounded. One Repository is safe to sha
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -116,6 +117,7 @@ class Repository:
             cache_ttl, self._clock, self._refresh_failed, keeps_last_known_good=unreachable
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
+        self._labelled_prompts: LRUCache[tuple[str, ...], LoadedPrompt] = LRUCache(max_templates)
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
         self._commit = resolve_ref(self._store, self.ref)
@@ -271,7 +273,20 @@ class Repository:
             reason = self._store.yank_reason(selector.name, version, self.ref)
             if reason is not None:
                 self._books.yanked_pin(str(selector), selector.name, version, reason)
-        return self._release(selector.name, version)
+        prompt = self._release(selector.name, version)
+        if selector.kind == "label" and selector.spec is not None:  # `label` says how it was got (spans)
+            return self._labelled(prompt, selector.spec)
+        return prompt
+
+    def _labelled(self, prompt: LoadedPrompt, label: str) -> LoadedPrompt:
+        """`prompt` with `label` set: one object per (label, release), so a refresh that finds the same
+        release hands back the very object it replaces (as exact versions do)."""
+        key = (label, prompt.name, prompt.version, prompt.commit or "", prompt.blob_sha or "")
+        found = self._labelled_prompts.get(key)
+        if found is None:
+            found = dataclasses.replace(prompt, label=label)
+            self._labelled_prompts.put(key, found)
+        return found
 
     def _release(self, name: str, version: str) -> LoadedPrompt:
         return self._compiler.release(name, version, self._store.release_commit(name, version))
