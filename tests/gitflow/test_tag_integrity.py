@@ -37,9 +37,11 @@ def tagged(prompt_repo: Any) -> Any:
 
 def test_a_tag_on_a_file_of_another_version_is_not_served(tagged: Any) -> None:
     tagged.tag_release("x", "1.2.0")  # by hand, on a commit whose file says 1.1.0
-    with Repository(tagged.root, registry=CollectorRegistry()) as repository:
-        with pytest.raises(PromptNotFoundError) as raised:
-            repository.get("x@1.2.0")
+    with (
+        Repository(tagged.root, registry=CollectorRegistry()) as repository,
+        pytest.raises(PromptNotFoundError) as raised,
+    ):
+        repository.get("x@1.2.0")
     assert str(raised.value) == (
         "x@1.2.0: tag prompts/x/v1.2.0 points at a commit whose prompts/x.j2 says version 1.1.0; "
         "not served as 1.2.0 (a release's file carries its version)"
