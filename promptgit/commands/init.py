@@ -8,7 +8,13 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from promptgit.commands.adoption import DISTRIBUTION, ci_files, installed_requirement
+from promptgit.commands.adoption import (
+    DISTRIBUTION,
+    PRE_COMMIT_CONFIG,
+    ci_files,
+    installed_requirement,
+    merge_pre_commit_config,
+)
 from promptgit.commands.schema import INIT_DIR, NAMES, schema_text
 from promptgit.config import CONFIG_FILE
 from promptgit.errors import ConfigError
@@ -50,11 +56,27 @@ def run(args: argparse.Namespace) -> int:
         (f"prompts/{LABELS_FILE}", data_text("init_labels.yaml")),
         *((f"{INIT_DIR}/{name}.schema.json", schema_text(name)) for name in NAMES),
     ]
+    kept: list[str] = []
+    merged: list[tuple[str, str]] = []
     if args.ci:
-        files += ci_files(args.requirement or installed_requirement(), "prompts")
+        if (root / CONFIG_FILE).exists():  # an existing prompt repository: add CI, keep what is there
+            kept = [relative for relative, _ in files if (root / relative).exists()]
+            files = [(relative, text) for relative, text in files if relative not in kept]
+        ci = ci_files(args.requirement or installed_requirement(), "prompts")
+        config = root / PRE_COMMIT_CONFIG
+        if config.is_file() and not config.is_symlink():  # most Python repositories have one
+            ours = dict(ci).pop(PRE_COMMIT_CONFIG)
+            merged = [(PRE_COMMIT_CONFIG, merge_pre_commit_config(config.read_text("utf-8"), ours))]
+            ci = [(relative, text) for relative, text in ci if relative != PRE_COMMIT_CONFIG]
+        files += ci
     write_new_files(
         [(root / relative, text) for relative, text in files], [relative for relative, _ in files]
     )
+    for relative in kept:
+        print(f"kept {(root / relative).as_posix()} (exists)")
+    for relative, text in merged:
+        (root / relative).write_text(text, "utf-8")
+        print(f"added promptgit's hooks to {(root / relative).as_posix()}")
     for relative, _ in files:
         print(f"created {(root / relative).as_posix()}")
     if not args.no_git and _initialise_git(root):
@@ -73,7 +95,7 @@ def _initialise_git(root: Path) -> bool:
         git.Repo(root, search_parent_directories=True)
         return False
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        git.Repo.init(root)
+        git.Repo.init(root, initial_branch="main")  # the branch the release workflow fires on
         return True
 
 
