@@ -66,6 +66,12 @@ VERSION_RULES: dict[str, tuple[str, Severity, str, str]] = {
         "The versions of a traffic split require different inputs, so callers of one break on the other.",
         "Split only between versions with the same required inputs (give a new input a default).",
     ),
+    "PG511": (
+        "label-on-renamed-prompt",
+        _W,
+        "A label names a prompt that was renamed: it keeps serving the old name's releases.",
+        "Release the prompt under its new name, then point labels and callers at it (docs/versions.md).",
+    ),
     "PG510": (
         "label-entry-removed",
         _W,

@@ -234,9 +234,24 @@ def _check_labels(
     text = (workspace.prompts_dir / LABELS_FILE).read_text("utf-8")
     yield from check_splits(shown, text, store, existing, (base.commit, base.label))
     yield from _removed_entries(store, base, shown, text, existing, entries)
+    renames: dict[str, str] | None = None
     for label, name, version, line, column in entries:
         if name not in existing:
             removed = base.commit is not None and store.read_prompt(base.commit, name) is not None
+            if removed and renames is None:
+                renames = _renamed_prompts(store, base.commit)
+            if removed and renames and name in renames:
+                yield Finding(
+                    shown,
+                    line,
+                    column,
+                    "PG511",
+                    f"label {label} points at {name}, renamed to {renames[name]} since {base.label}: the "
+                    f"label keeps serving {name}'s releases (release tags are never moved); release "
+                    f"{renames[name]}, then point labels and callers at it",
+                    Severity.WARNING,
+                )
+                continue
             why = f"was removed since {base.label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
         elif not is_version(version):
@@ -250,6 +265,32 @@ def _check_labels(
                 f"label {label} points at {name}@{version}, which is not released "
                 f"(no tag {release_tag(name, version)}); release it first",
             )
+
+
+def _renamed_prompts(store: GitStore, commit: str | None) -> dict[str, str]:
+    """old name -> new name for the prompts git sees renamed between `commit` and the working tree (its
+    rename detection: similar content, `git mv` or not)."""
+    if commit is None:
+        return {}
+    from promptgit.format.prompt import SUFFIX
+
+    try:
+        out = store.run_git("diff", "-M", "--name-status", "-z", commit, "--", f"{store.prompts_dir}/")
+    except GitError:
+        return {}
+    fields = iter(out.split("\0"))
+    prefix = "" if store.prompts_dir == "." else f"{store.prompts_dir}/"
+    renamed = {}
+    for status in fields:
+        if status.startswith("R"):
+            old, new = next(fields, ""), next(fields, "")
+            if old.endswith(SUFFIX) and new.endswith(SUFFIX):
+                renamed[old.removeprefix(prefix).removesuffix(SUFFIX)] = new.removeprefix(
+                    prefix
+                ).removesuffix(SUFFIX)
+        elif status:
+            next(fields, "")
+    return renamed
 
 
 def _removed_entries(

@@ -164,12 +164,13 @@ def test_initial_commit_and_amends_of_an_unreleased_version(prompt_repo: Any, mo
     assert run("rev-list", "--count", "HEAD").stdout.strip() == "1"
 
 
-def test_a_renamed_labelled_prompt_is_refused(history: Any, monkeypatch: Any) -> None:
+def test_a_renamed_labelled_prompt_is_a_warning(history: Any, monkeypatch: Any) -> None:
+    """Issue 19.8: the label keeps serving the old name's releases (tests/gitflow/test_renames.py)."""
     run = hooked(history, monkeypatch)
     run("mv", "prompts/content/hook.j2", "prompts/content/opener.j2")
-    refused = run("commit", "-m", "rename")
-    assert refused.returncode == 1
-    assert "PG505 label production points at content/hook, which was removed since HEAD" in out(refused)
+    accepted = run("commit", "-m", "rename")
+    assert accepted.returncode == 0
+    assert "PG511 warning: label production points at content/hook, renamed to content/opener" in out(accepted)
 
 
 def test_a_staged_config_change_rechecks_every_prompt(history: Any, monkeypatch: Any) -> None:
