@@ -170,7 +170,8 @@ def test_a_renamed_labelled_prompt_is_a_warning(history: Any, monkeypatch: Any) 
     run("mv", "prompts/content/hook.j2", "prompts/content/opener.j2")
     accepted = run("commit", "-m", "rename")
     assert accepted.returncode == 0
-    assert "PG511 warning: label production points at content/hook, renamed to content/opener" in out(accepted)
+    warning = "PG511 warning: label production points at content/hook, renamed to content/opener"
+    assert warning in out(accepted)
 
 
 def test_a_staged_config_change_rechecks_every_prompt(history: Any, monkeypatch: Any) -> None:
