@@ -249,7 +249,11 @@ def test_diff_two_releases(cli: Any) -> None:
         "+version: 2.0.0",
         "+",
     ]
-    assert cli("diff", "content/hook@1.0.0", "content/hook@1.0.0") == (0, "", "")
+    assert cli("diff", "content/hook@1.0.0", "content/hook@1.0.0") == (
+        0,
+        "content/hook: content/hook@1.0.0 is the same as content/hook@1.0.0\n",  # issue 19.17: says so
+        "",
+    )
 
 
 def test_label_set_keeps_comments_and_refuses_unreleased(history: Any, cli: Any) -> None:
