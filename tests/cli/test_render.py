@@ -34,6 +34,7 @@ def test_render_every_kind_of_selector(
     commit = None
     if "worktree" not in selector:
         commit = history.git.tags[f"prompts/content/hook/v{version}"].commit.hexsha
+    labelled = {"label": selector.split("@")[1]} if selector.endswith(("production", "staging")) else {}
     assert document == {
         "name": "content/hook",
         "version": version,
@@ -44,6 +45,7 @@ def test_render_every_kind_of_selector(
             {"role": "system", "content": style},
             {"role": "user", "content": "Topic: bread"},
         ],
+        **labelled,
     }
 
 
