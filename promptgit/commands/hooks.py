@@ -50,8 +50,8 @@ def script(hook: str, python: str = "") -> str:
         '    gone="promptgit is not on PATH"\n'
         "fi\n"
         f'echo "promptgit {hook} hook: cannot run promptgit: $gone. Activate the environment promptgit is '
-        "installed in and run \\`promptgit hooks install\\` again (or install it: python -m pip install "
-        f'py-promptgit); to {action} once without the checks: git {action} --no-verify" >&2\n'
+        "installed in (or install it as the README says) and run \\`promptgit hooks install\\` again; "
+        f'to {action} once without the checks: git {action} --no-verify" >&2\n'
         "exit 1\n"
     )
 

@@ -79,8 +79,8 @@ def test_a_gone_interpreter_is_explained(team: Team) -> None:
     assert refused.returncode == 1
     assert refused.stderr == (
         "promptgit pre-commit hook: cannot run promptgit: /gone/venv/bin/python (which installed this hook) "
-        "is gone and no promptgit is on PATH. Activate the environment promptgit is installed in and run "
-        "`promptgit hooks install` again (or install it: python -m pip install py-promptgit); "
+        "is gone and no promptgit is on PATH. Activate the environment promptgit is installed in (or install "
+        "it as the README says) and run `promptgit hooks install` again; "
         "to commit once without the checks: git commit --no-verify\n"
     )
 
