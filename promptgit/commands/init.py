@@ -5,6 +5,7 @@ to this promptgit (see commands/adoption.py)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,7 +63,15 @@ def run(args: argparse.Namespace) -> int:
         if (root / CONFIG_FILE).exists():  # an existing prompt repository: add CI, keep what is there
             kept = [relative for relative, _ in files if (root / relative).exists()]
             files = [(relative, text) for relative, text in files if relative not in kept]
-        ci = ci_files(args.requirement or installed_requirement(), "prompts")
+        requirement = args.requirement or installed_requirement()
+        if "file:" in requirement.partition("@")[2]:  # git+file://, file:// : a path only this machine has
+            print(
+                f"promptgit: warning: the pin {requirement!r} installs from a path on this machine, "
+                "which a CI runner does not have; pass --requirement with a URL CI can reach "
+                f"(git+https://...@COMMIT, or {DISTRIBUTION}==X.Y.Z from an index)",
+                file=sys.stderr,
+            )
+        ci = ci_files(requirement, "prompts")
         config = root / PRE_COMMIT_CONFIG
         if config.is_file() and not config.is_symlink():  # most Python repositories have one
             ours = dict(ci).pop(PRE_COMMIT_CONFIG)

@@ -85,3 +85,15 @@ def test_init_without_ci_still_refuses_an_existing_repository(
     code, _, err = init(tmp_path, capsys)
     assert code == 2
     assert err == "promptgit: error: promptgit.yaml already exists; refusing to overwrite it\n"
+
+
+def test_a_git_file_pin_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19.11: a pin to a path on this machine reaches no CI runner; say so when writing it."""
+    pin = "py-promptgit @ git+file:///src/promptgit@0123456789abcdef0123456789abcdef01234567"
+    code, _, err = init(tmp_path, capsys, "--ci", "github", "--requirement", pin)
+    assert code == 0
+    assert err == (
+        f"promptgit: warning: the pin {pin!r} installs from a path on this machine, which a CI runner "
+        "does not have; pass --requirement with a URL CI can reach (git+https://...@COMMIT, or "
+        "py-promptgit==X.Y.Z from an index)\n"
+    )
