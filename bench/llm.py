@@ -1,9 +1,10 @@
-"""What complete() adds to a provider call, run by hand: `PYTHONPATH=$PWD python bench/llm.py [--rounds N]`.
+"""What LLM.complete adds to a provider call, run by hand: `PYTHONPATH=$PWD python bench/llm.py [--rounds N]`.
 
 Against the OpenAI-compatible stub server of tests/llm on loopback, with the real openai SDK, side by side in
 interleaved rounds (median per operation), in one process:
 - `bare SDK call`: client.chat.completions.create with the request complete() would send;
-- `complete(), no cache`: render, request, the same call, usage, cost, metrics (the miss path's overhead);
+- `complete(), no cache`: render, request, the same call within the call's deadline (a thread), usage, cost,
+  metrics (the miss path's overhead); `..., no deadline` the same with LLM(timeout=None);
 - `complete(), memory hit`: render, key, lookup, Completion, no call;
 - `render()`: the loaded prompt's render alone;
 - `complete(call=), no cache`: complete() around an in-process callable returning a fixed answer, which
@@ -26,7 +27,7 @@ from pathlib import Path
 import openai
 from prometheus_client import CollectorRegistry
 
-from promptgit.llm import complete
+from promptgit.llm import LLM
 from promptgit.llm.cache import ResponseCache
 from promptgit.loader import Repository
 from tests.llm.stub_server import StubLLM
@@ -70,18 +71,20 @@ def main() -> None:
         cache = ResponseCache("memory://", registry=registry)
         client = openai.OpenAI(base_url=stub.base_url, api_key="bench", max_retries=0)
         request = {"model": "gpt-4o-mini", "messages": prompt.render(topic="bread"), "temperature": 0}
-        complete(prompt, client=client, cache=cache, registry=registry, topic="bread")  # fill the cache
+        inputs = {"topic": "bread"}
+        cached = LLM(client=client, cache=cache, registry=registry)
+        uncached = LLM(client=client, registry=registry)
+        no_deadline = LLM(client=client, registry=registry, timeout=None)
+        cached.complete(prompt, inputs)  # fill the cache
         answer = client.chat.completions.create(**request).model_dump(mode="json")  # type: ignore[call-overload]
+        in_process = LLM(call=lambda **_: answer, registry=registry)
         operations: dict[str, Callable[[], object]] = {
             "bare SDK call": lambda: client.chat.completions.create(**request),  # type: ignore[call-overload]
-            "complete(), no cache": lambda: complete(prompt, client=client, registry=registry, topic="bread"),
-            "complete(), memory hit": lambda: complete(
-                prompt, client=client, cache=cache, registry=registry, topic="bread"
-            ),
+            "complete(), no cache": lambda: uncached.complete(prompt, inputs),
+            "complete(), no deadline": lambda: no_deadline.complete(prompt, inputs),
+            "complete(), memory hit": lambda: cached.complete(prompt, inputs),
             "render()": lambda: prompt.render(topic="bread"),
-            "complete(call=), no cache": lambda: complete(
-                prompt, call=lambda **_: answer, registry=registry, topic="bread"
-            ),
+            "complete(call=), no cache": lambda: in_process.complete(prompt, inputs),
         }
         samples: dict[str, list[float]] = {name: [] for name in operations}
         for _ in range(args.rounds):

@@ -54,11 +54,12 @@ def cold_git_read_time(root: Path, versions: list[str], rounds: int = 3) -> floa
     best = float("inf")
     for _ in range(rounds):
         store = GitStore(root)
-        store.resolve_commit()
+        head = store.at(store.resolve_commit(), "prompts")
         start = time.perf_counter()
         for version in versions:
             selector = parse_selector(f"hook@{version}")
-            store.read_prompt(store.release_commit("hook", store.resolve_version(selector)), "hook")
+            commit = store.release_commit("hook", store.resolve_version(selector, head))
+            store.at(commit, "prompts").read_prompt("hook")
         best = min(best, (time.perf_counter() - start) / len(versions))
         store.close()
     return best

@@ -89,11 +89,11 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
 
 def resolve(store: GitStore, text: str) -> bytes:
     selector = parse_selector(text)
-    version = store.resolve_version(selector)
+    version = store.resolve_version(selector, store.at(store.resolve_commit("HEAD"), "prompts"))
     commit = store.release_commit(selector.name, version)
-    found = store.read_prompt(commit, selector.name)
+    found = store.at(commit, "prompts").read_prompt(selector.name)
     assert found is not None
-    return found[0]
+    return found.data
 
 
 def cold(root: Path, text: str) -> None:
@@ -123,7 +123,8 @@ def main() -> int:
             for text in ("p000@^1", "p000@production"):
                 warm_store = GitStore(root)
                 resolve(warm_store, text)
-                store_version = warm_store.resolve_version(parse_selector(text))
+                head = warm_store.at(warm_store.resolve_commit("HEAD"), "prompts")
+                store_version = warm_store.resolve_version(parse_selector(text), head)
                 tag = f"prompts/p000/v{store_version}"
                 git_show = ["git", "show", f"{tag}:prompts/p000.j2"]
                 cold_ms = median_ms(partial(cold, root, text), args.repeat)

@@ -1,7 +1,7 @@
 """Write the Grafana dashboards in metrics/dashboards/ from the panel lists below.
 
 Run `python metrics/build_dashboards.py` after changing a panel; tests/metrics checks the committed JSON is
-what this script writes, and that every metric name used is one promptgit.loader.metrics exports.
+what this script writes, and that every metric name used is one promptgit.observability.catalogue exports.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from grafana import HERE, HIT_RATIO, JOB, SEL, Panel, dashboard, quantile, rate,
 def loads_by_source() -> Panel:
     return timeseries(
         "Loads by source",
-        [(f"sum by (source) ({rate('promptgit_loads_total')})", "{{source}}")],
+        [(f"sum by (source) ({rate('promptgit_loader_loads_total')})", "{{source}}")],
         "reqps",
         "cache: from memory; git: read from git objects; fallback: the fallback template",
     )
@@ -30,36 +30,38 @@ def overview() -> dict[str, Any]:
         "promptgit / Overview",
         [
             [
-                stat("Renders / s", f"sum({rate('promptgit_renders_total')})", "reqps"),
+                stat("Renders / s", f"sum({rate('promptgit_loader_renders_total')})", "reqps"),
                 stat(
                     "Render error ratio",
-                    f"sum({rate('promptgit_render_errors_total')})"
-                    f" / sum({rate('promptgit_render_duration_seconds_count')})",
+                    f"sum({rate('promptgit_loader_render_errors_total')})"
+                    f" / sum({rate('promptgit_loader_render_duration_seconds_count')})",
                     "percentunit",
                 ),
                 stat(
                     "Cache hit ratio",
-                    f"sum({rate('promptgit_cache_hits_total')}) / "
-                    f"(sum({rate('promptgit_cache_hits_total')})"
-                    f" + sum({rate('promptgit_cache_misses_total')}))",
+                    f"sum({rate('promptgit_loader_cache_hits_total')}) / "
+                    f"(sum({rate('promptgit_loader_cache_hits_total')})"
+                    f" + sum({rate('promptgit_loader_cache_misses_total')}))",
                     "percentunit",
                 ),
-                stat("Render p95", quantile(0.95, "promptgit_render_duration_seconds"), "s"),
-                stat("Fallbacks (range)", f"sum(increase(promptgit_fallbacks_total{{{JOB}}}[$__range]))"),
+                stat("Render p95", quantile(0.95, "promptgit_loader_render_duration_seconds"), "s"),
+                stat(
+                    "Fallbacks (range)", f"sum(increase(promptgit_loader_fallbacks_total{{{JOB}}}[$__range]))"
+                ),
                 stat(
                     "Refresh failures (range)",
-                    f"sum(increase(promptgit_refresh_failures_total{{{JOB}}}[$__range]))",
+                    f"sum(increase(promptgit_loader_refresh_failures_total{{{JOB}}}[$__range]))",
                 ),
             ],
             [
                 timeseries(
                     "Renders by prompt",
-                    [(f"sum by (prompt) ({rate('promptgit_renders_total')})", "{{prompt}}")],
+                    [(f"sum by (prompt) ({rate('promptgit_loader_renders_total')})", "{{prompt}}")],
                     "reqps",
                 ),
                 timeseries(
                     "Render errors by reason",
-                    [(f"sum by (reason) ({rate('promptgit_render_errors_total')})", "{{reason}}")],
+                    [(f"sum by (reason) ({rate('promptgit_loader_render_errors_total')})", "{{reason}}")],
                     "reqps",
                 ),
             ],
@@ -67,17 +69,17 @@ def overview() -> dict[str, Any]:
                 timeseries(
                     "Render latency",
                     [
-                        (quantile(0.5, "promptgit_render_duration_seconds"), "p50"),
-                        (quantile(0.95, "promptgit_render_duration_seconds"), "p95"),
-                        (quantile(0.99, "promptgit_render_duration_seconds"), "p99"),
+                        (quantile(0.5, "promptgit_loader_render_duration_seconds"), "p50"),
+                        (quantile(0.95, "promptgit_loader_render_duration_seconds"), "p95"),
+                        (quantile(0.99, "promptgit_loader_render_duration_seconds"), "p99"),
                     ],
                     "s",
                 ),
                 timeseries(
                     "Resolve latency (get)",
                     [
-                        (quantile(0.5, "promptgit_resolve_duration_seconds"), "p50"),
-                        (quantile(0.95, "promptgit_resolve_duration_seconds"), "p95"),
+                        (quantile(0.5, "promptgit_loader_resolve_duration_seconds"), "p50"),
+                        (quantile(0.95, "promptgit_loader_resolve_duration_seconds"), "p95"),
                     ],
                     "s",
                 ),
@@ -86,10 +88,15 @@ def overview() -> dict[str, Any]:
             [
                 table(
                     "What each replica serves",
-                    f"max by (instance, ref, commit) (promptgit_repository_commit_info{{{JOB}}})"
+                    f"max by (instance, ref, commit) (promptgit_loader_commit_info{{{JOB}}})"
                     " * on (instance) group_left (version)"
-                    f" max by (instance, version) (promptgit_info{{{JOB}}})",
+                    f" max by (instance, version) (promptgit_build_info{{{JOB}}})",
                     "The commit each replica's ref resolved to at its last refresh; its promptgit version",
+                ),
+                table(
+                    "What each label serves",
+                    f"max by (label, prompt, version, weight) (promptgit_loader_label_info{{{JOB}}})",
+                    "Each label's prompt versions at the served commit, and a traffic split's weight (%)",
                 ),
             ],
         ],
@@ -106,7 +113,7 @@ def prompts() -> dict[str, Any]:
                     "Renders by prompt and version",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_renders_total', SEL)})",
+                            f"sum by (prompt, version) ({rate('promptgit_loader_renders_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
                     ],
@@ -116,7 +123,8 @@ def prompts() -> dict[str, Any]:
                     "Estimated tokens / s by prompt and version",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_rendered_tokens_total', SEL)})",
+                            "sum by (prompt, version) "
+                            f"({rate('promptgit_loader_rendered_tokens_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
                     ],
@@ -128,8 +136,9 @@ def prompts() -> dict[str, Any]:
                     "Average tokens per render",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_rendered_tokens_total', SEL)}) / "
-                            f"sum by (prompt, version) ({rate('promptgit_renders_total', SEL)})",
+                            "sum by (prompt, version) "
+                            f"({rate('promptgit_loader_rendered_tokens_total', SEL)}) / "
+                            f"sum by (prompt, version) ({rate('promptgit_loader_renders_total', SEL)})",
                             "{{prompt}}@{{version}}",
                         )
                     ],
@@ -138,7 +147,7 @@ def prompts() -> dict[str, Any]:
                     "Render errors by prompt and reason",
                     [
                         (
-                            f"sum by (prompt, reason) ({rate('promptgit_render_errors_total', SEL)})",
+                            f"sum by (prompt, reason) ({rate('promptgit_loader_render_errors_total', SEL)})",
                             "{{prompt}}: {{reason}}",
                         )
                     ],
@@ -146,19 +155,25 @@ def prompts() -> dict[str, Any]:
                 ),
                 timeseries(
                     "Render p95 by prompt",
-                    [(quantile(0.95, "promptgit_render_duration_seconds", ", prompt", SEL), "{{prompt}}")],
+                    [
+                        (
+                            quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt", SEL),
+                            "{{prompt}}",
+                        )
+                    ],
                     "s",
                 ),
             ],
             [
                 table(
                     "Renders and tokens in the time range",
-                    f"sum by (prompt, version) (increase(promptgit_rendered_tokens_total{SEL}[$__range]))",
+                    "sum by (prompt, version) "
+                    f"(increase(promptgit_loader_rendered_tokens_total{SEL}[$__range]))",
                     "Estimated tokens rendered per prompt version over the dashboard's time range",
                 ),
                 table(
                     "Fallbacks in the time range",
-                    f"sum by (prompt, kind) (increase(promptgit_fallbacks_total{SEL}[$__range])) > 0",
+                    f"sum by (prompt, kind) (increase(promptgit_loader_fallbacks_total{SEL}[$__range])) > 0",
                 ),
             ],
         ],
@@ -176,26 +191,35 @@ def cache() -> dict[str, Any]:
                 timeseries(
                     "Hits and misses by layer",
                     [
-                        (f"sum by (layer) ({rate('promptgit_cache_hits_total')})", "hits {{layer}}"),
-                        (f"sum by (layer) ({rate('promptgit_cache_misses_total')})", "misses {{layer}}"),
+                        (f"sum by (layer) ({rate('promptgit_loader_cache_hits_total')})", "hits {{layer}}"),
+                        (
+                            f"sum by (layer) ({rate('promptgit_loader_cache_misses_total')})",
+                            "misses {{layer}}",
+                        ),
                     ],
                     "reqps",
                 ),
                 timeseries(
-                    "Entries by layer", [(f"sum by (layer) (promptgit_cache_entries{{{JOB}}})", "{{layer}}")]
+                    "Entries by layer",
+                    [(f"sum by (layer) (promptgit_loader_cache_entries{{{JOB}}})", "{{layer}}")],
                 ),
             ],
             [
                 loads_by_source(),
                 timeseries(
                     "Refresh failures",
-                    [(f"sum by (instance) ({rate('promptgit_refresh_failures_total')})", "{{instance}}")],
+                    [
+                        (
+                            f"sum by (instance) ({rate('promptgit_loader_refresh_failures_total')})",
+                            "{{instance}}",
+                        )
+                    ],
                     "reqps",
                     "Git reads that failed; the loader keeps serving last-known-good",
                 ),
                 timeseries(
                     "Fallbacks by kind",
-                    [(f"sum by (kind) ({rate('promptgit_fallbacks_total')})", "{{kind}}")],
+                    [(f"sum by (kind) ({rate('promptgit_loader_fallbacks_total')})", "{{kind}}")],
                     "reqps",
                 ),
             ],

@@ -12,8 +12,8 @@ from grafana import SEL, Panel, dashboard, stat, table, timeseries
 
 COST = "promptgit_llm_cost_usd_total"
 TOKENS = "promptgit_llm_tokens_total"
-SAVED_USD = "promptgit_cache_cost_saved_usd_total"
-SAVED_TOKENS = "promptgit_cache_tokens_saved_total"
+SAVED_USD = "promptgit_response_cache_cost_saved_usd_total"
+SAVED_TOKENS = "promptgit_response_cache_tokens_saved_total"
 
 
 def per_hour(metric: str, by: str = "") -> str:
@@ -61,6 +61,13 @@ def cost() -> dict[str, Any]:
             ],
             [
                 timeseries("Cost per hour by model", [(per_hour(COST, "model"), "{{model}}")], "currencyUSD"),
+                timeseries(
+                    "Unpriced calls per hour by model",
+                    [(per_hour("promptgit_llm_unpriced_calls_total", "model"), "{{model}}")],
+                    "short",
+                    "Provider calls whose model has no price: their cost is missing from every cost panel "
+                    "(add the model's price in promptgit.yaml)",
+                ),
                 timeseries(
                     "Cost per hour by prompt", [(per_hour(COST, "prompt"), "{{prompt}}")], "currencyUSD"
                 ),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from grafana import SEL, Panel, dashboard, quantile, rate, table, timeseries
+from grafana import JOB, SEL, Panel, dashboard, quantile, rate, table, timeseries
 
 BY_VERSION = "{{prompt}}@{{version}}"
 BY_OUTCOME = "{{prompt}}@{{version}}: {{outcome}}"
-P95 = quantile(0.95, "promptgit_render_duration_seconds", ", prompt, version", SEL)
+P95 = quantile(0.95, "promptgit_loader_render_duration_seconds", ", prompt, version", SEL)
 
 
 def _by(labels: str, metric: str) -> str:
@@ -24,8 +24,8 @@ def traffic_share() -> Panel:
         "Traffic share by version",
         [
             (
-                f"{_by('prompt, version', 'promptgit_renders_total')}"
-                f" / ignoring (version) group_left {_by('prompt', 'promptgit_renders_total')}",
+                f"{_by('prompt, version', 'promptgit_loader_renders_total')}"
+                f" / ignoring (version) group_left {_by('prompt', 'promptgit_loader_renders_total')}",
                 BY_VERSION,
             )
         ],
@@ -39,8 +39,9 @@ def outcome_rate() -> Panel:
         "Outcome rate by version",
         [
             (
-                f"{_by('prompt, version, outcome', 'promptgit_outcomes_total')}"
-                f" / ignoring (outcome) group_left {_by('prompt, version', 'promptgit_renders_total')}",
+                f"{_by('prompt, version, outcome', 'promptgit_outcome_recorded_total')}"
+                " / ignoring (outcome) group_left "
+                f"{_by('prompt, version', 'promptgit_loader_renders_total')}",
                 BY_OUTCOME,
             )
         ],
@@ -81,14 +82,25 @@ def experiments() -> dict[str, Any]:
                 traffic_share(),
                 timeseries(
                     "Renders by version",
-                    [(_by("prompt, version", "promptgit_renders_total"), BY_VERSION)],
+                    [(_by("prompt, version", "promptgit_loader_renders_total"), BY_VERSION)],
                     "reqps",
+                ),
+                timeseries(
+                    "New keys by version",
+                    [
+                        (
+                            _by("prompt, label, version", "promptgit_loader_split_assignments_total"),
+                            "{{prompt}}@{{label}} -> {{version}}",
+                        )
+                    ],
+                    "reqps",
+                    "Keys assigned to each version for the first time: what the report's traffic check tests",
                 ),
                 timeseries(
                     "Split assignments to unavailable versions",
                     [
                         (
-                            _by("prompt, label, version", "promptgit_split_unavailable_total"),
+                            _by("prompt, label, version", "promptgit_loader_split_unavailable_total"),
                             "{{prompt}}@{{label}} -> {{version}}",
                         )
                     ],
@@ -102,8 +114,8 @@ def experiments() -> dict[str, Any]:
                     "Render error ratio by version",
                     [
                         (
-                            f"sum by (prompt, version) ({rate('promptgit_render_errors_total', SEL)})"
-                            f" / {_by('prompt, version', 'promptgit_render_duration_seconds_count')}",
+                            f"sum by (prompt, version) ({rate('promptgit_loader_render_errors_total', SEL)})"
+                            f" / {_by('prompt, version', 'promptgit_loader_render_duration_seconds_count')}",
                             BY_VERSION,
                         )
                     ],
@@ -113,7 +125,9 @@ def experiments() -> dict[str, Any]:
                     "Render p95 by version",
                     [
                         (
-                            quantile(0.95, "promptgit_render_duration_seconds", ", prompt, version", SEL),
+                            quantile(
+                                0.95, "promptgit_loader_render_duration_seconds", ", prompt, version", SEL
+                            ),
                             BY_VERSION,
                         )
                     ],
@@ -123,8 +137,8 @@ def experiments() -> dict[str, Any]:
                     "Tokens per render by version",
                     [
                         (
-                            f"{_by('prompt, version', 'promptgit_rendered_tokens_total')}"
-                            f" / {_by('prompt, version', 'promptgit_renders_total')}",
+                            f"{_by('prompt, version', 'promptgit_loader_rendered_tokens_total')}"
+                            f" / {_by('prompt, version', 'promptgit_loader_renders_total')}",
                             BY_VERSION,
                         )
                     ],
@@ -133,12 +147,19 @@ def experiments() -> dict[str, Any]:
             [
                 table(
                     "Outcomes in the time range",
-                    f"sum by (prompt, version, outcome) (increase(promptgit_outcomes_total{SEL}[$__range]))",
+                    "sum by (prompt, version, outcome) "
+                    f"(increase(promptgit_outcome_recorded_total{SEL}[$__range]))",
                     "Outcome counts per version over the time range (what `experiment report` tests)",
                 ),
                 table(
                     "Renders in the time range",
-                    f"sum by (prompt, version) (increase(promptgit_renders_total{SEL}[$__range]))",
+                    f"sum by (prompt, version) (increase(promptgit_loader_renders_total{SEL}[$__range]))",
+                ),
+                table(
+                    "Outcomes not counted in the time range",
+                    f"sum by (reason) (increase(promptgit_outcome_dropped_total{{{JOB}}}[$__range]))",
+                    "record_outcome for versions this process's loader never served, past the cap of 32 "
+                    "such versions (reason unserved_over_cap): a caller passing made-up names or versions",
                 ),
             ],
         ],

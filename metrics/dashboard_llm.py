@@ -9,6 +9,8 @@ from grafana import JOB, SEL, dashboard, quantile, rate, stat, timeseries
 CALLS = "promptgit_llm_calls_total"
 DURATION = "promptgit_llm_call_duration_seconds"
 FAILED = '{job=~"$job", prompt=~"$prompt", outcome=~"error|invalid_output"}'
+PROVIDER = '{job=~"$job", prompt=~"$prompt", outcome!="cached"}'  # calls that reached the provider
+ERRORS = '{job=~"$job", prompt=~"$prompt", outcome="error"}'
 HITS = f"sum ({rate('promptgit_response_cache_hits_total', SEL)})"
 MISSES = f"sum ({rate('promptgit_response_cache_misses_total', SEL)})"
 
@@ -21,10 +23,18 @@ def llm() -> dict[str, Any]:
             [
                 stat("Calls / s", f"sum ({rate(CALLS, SEL)})", "reqps"),
                 stat(
-                    "Failed call ratio",
+                    "Provider error ratio",
+                    f"sum ({rate(CALLS, ERRORS)}) / sum ({rate(CALLS, PROVIDER)})",
+                    "percentunit",
+                    "Errors among the calls that reached the provider: cache hits left out, so an outage "
+                    "shows at any hit rate",
+                ),
+                stat(
+                    "User-facing failure ratio",
                     f"sum ({rate(CALLS, FAILED)}) / sum ({rate(CALLS, SEL)})",
                     "percentunit",
-                    "error (the provider raised) and invalid_output (the answer failed its output schema)",
+                    "complete() calls that failed, cache hits included: error (the provider raised) and "
+                    "invalid_output (the answer failed its output schema)",
                 ),
                 stat("Call p95", quantile(0.95, DURATION, selector=SEL), "s"),
                 stat("Response cache hit ratio", f"{HITS} / ({HITS} + {MISSES})", "percentunit"),
@@ -84,6 +94,18 @@ def llm() -> dict[str, Any]:
                     ],
                     "reqps",
                     "The cache fails open: each error is a call made to the provider instead",
+                ),
+                timeseries(
+                    "Response cache lookups skipped while backing off",
+                    [
+                        (
+                            f"sum by (backend) ({rate('promptgit_response_cache_bypassed_total')})",
+                            "{{backend}}",
+                        )
+                    ],
+                    "reqps",
+                    "After a backend fault the cache skips it for a second, then one call probes it: each "
+                    "skipped lookup is a call made to the provider uncached",
                 ),
                 timeseries(
                     "Response cache entries by backend",

@@ -103,11 +103,13 @@ def dashboard(uid: str, title: str, rows: list[list[Panel]], with_prompt: bool =
             "options": [],
             "regex": "",
         },
-        _variable_query("job", "Job", "label_values(promptgit_loads_total, job)"),
+        _variable_query("job", "Job", "label_values(promptgit_loader_loads_total, job)"),
     ]
     if with_prompt:
         variables.append(
-            _variable_query("prompt", "Prompt", 'label_values(promptgit_renders_total{job=~"$job"}, prompt)')
+            _variable_query(
+                "prompt", "Prompt", 'label_values(promptgit_loader_renders_total{job=~"$job"}, prompt)'
+            )
         )
     panels: list[Panel] = []
     y = 0
@@ -160,7 +162,7 @@ def quantile(q: float, metric: str, by: str = "", selector: str = f"{{{JOB}}}") 
 
 
 HIT_RATIO = (
-    f"sum by (layer) ({rate('promptgit_cache_hits_total')}) / "
-    f"(sum by (layer) ({rate('promptgit_cache_hits_total')})"
-    f" + sum by (layer) ({rate('promptgit_cache_misses_total')}))"
+    f"sum by (layer) ({rate('promptgit_loader_cache_hits_total')}) / "
+    f"(sum by (layer) ({rate('promptgit_loader_cache_hits_total')})"
+    f" + sum by (layer) ({rate('promptgit_loader_cache_misses_total')}))"
 )

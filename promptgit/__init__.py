@@ -7,10 +7,11 @@ The runtime API, for applications:
     repo = promptgit.Repository("/srv/prompts")          # or promptgit.Repository.clone(url)
     prompt = repo.get("content/hook@production")          # or name, name@1.2.3, name@^1.2, name@worktree
     messages = prompt.render(topic="sourdough")           # str for text prompts, [{role, content}] for chat
-    answer = promptgit.complete(prompt, client=openai.OpenAI(), cache=promptgit.ResponseCache(), topic="x")
+    llm = promptgit.LLM(repo, client=openai.OpenAI(), cache=promptgit.ResponseCache())
+    answer = llm.complete("content/hook@production", key=user_id, inputs={"topic": "sourdough"})
 
 Every expected failure is a `PromptgitError`. Importing this package opens no repository and registers
-no metric: `Repository`, `Prompt`, `ResponseCache`, `complete`, `acomplete`, `Completion` and
+no metric: `Repository`, `Prompt`, `LLM`, `ResponseCache`, `complete`, `acomplete`, `Completion` and
 `start_http_server` are imported on first use.
 """
 
@@ -33,10 +34,11 @@ from promptgit.errors import (
 if TYPE_CHECKING:
     from promptgit.format.prompt import Prompt
     from promptgit.llm.cache import ResponseCache
+    from promptgit.llm.client import LLM
     from promptgit.llm.complete import acomplete, complete
     from promptgit.llm.completion import Completion
-    from promptgit.loader.exposition import start_http_server
     from promptgit.loader.repository import Repository
+    from promptgit.observability.exposition import start_http_server
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,7 @@ __version__ = "0.1.0"
 logging.getLogger("promptgit").addHandler(logging.NullHandler())
 
 __all__ = [
+    "LLM",
     "Completion",
     "GitError",
     "InputValidationError",
@@ -66,8 +69,9 @@ __all__ = [
 _LAZY = {
     "Repository": "promptgit.loader.repository",
     "Prompt": "promptgit.format.prompt",
-    "start_http_server": "promptgit.loader.exposition",
+    "start_http_server": "promptgit.observability.exposition",
     "ResponseCache": "promptgit.llm.cache",
+    "LLM": "promptgit.llm.client",
     "complete": "promptgit.llm.complete",
     "acomplete": "promptgit.llm.complete",
     "Completion": "promptgit.llm.completion",

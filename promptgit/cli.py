@@ -30,6 +30,10 @@ COMMANDS: dict[str, str] = {
     "serve-metrics": "serve_metrics",
     "cache": "cache",
     "import": "import_prompts",
+    "ui": "ui",
+    "test": "test",
+    "bundle": "bundle",
+    "serve": "serve",
 }
 
 EXIT_USAGE = 2
@@ -91,11 +95,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
-    except Exception:
-        import logging  # only on this path: 4 ms of every start otherwise
-
-        logging.getLogger("promptgit").exception("unexpected error; please report it with the traceback")
+    except Exception as exc:
+        crashed(exc)
         return EXIT_CRASH
+
+
+def crashed(exc: BaseException) -> None:
+    """Say on stderr what happened, the versions and where to report it, then the traceback: pre-commit's
+    error_handler. Printed here, not logged: the package's logger has only a NullHandler (a library leaves
+    logging to the application), so a logged crash reached nobody and the user saw exit 3 and nothing."""
+    import platform
+    import traceback
+
+    from promptgit import __version__
+
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    print(
+        f"promptgit: an unexpected error occurred: {message}\n"
+        f"promptgit {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+        f"This is a bug in promptgit: please report it ({report_to()}) with this whole output.",
+        file=sys.stderr,
+    )
+    traceback.print_exception(exc, file=sys.stderr)
+
+
+def report_to() -> str:
+    """The issue tracker named in the installed package's metadata, else who to tell."""
+    try:
+        from importlib.metadata import PackageNotFoundError, metadata
+
+        urls = metadata("py-promptgit").get_all("Project-URL") or []
+    except (ImportError, PackageNotFoundError):
+        urls = []
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in {"issues", "bug tracker", "tracker"}:
+            return url.strip()
+    return "to the promptgit maintainers, at the issue tracker of the repository you installed it from"
 
 
 if __name__ == "__main__":

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 
 class PromptgitError(Exception):
-    """Base of every expected promptgit failure; the CLI prints it and exits 2 (or 1 for findings)."""
+    """Base of every expected promptgit failure; the CLI prints it and exits 2 (or 1 for findings).
+
+    `http_status` is what a service answers when the failure reaches its client (`promptgit serve`, the
+    service kit): each subclass says it once, so no service maps exception classes to statuses by hand.
+    """
+
+    http_status = 500
 
 
 class ConfigError(PromptgitError):
     """promptgit.yaml or a command line that cannot be used."""
 
+    http_status = 500
+
 
 class PromptSyntaxError(PromptgitError):
     """A prompt file that cannot be parsed; carries where, so it can become a finding."""
+
+    http_status = 500
 
     def __init__(self, path: str, line: int, column: int, code: str, message: str) -> None:
         super().__init__(f"{path}:{line}:{column}: {code} {message}")
@@ -28,11 +39,13 @@ class PromptSyntaxError(PromptgitError):
 class PromptNotFoundError(PromptgitError):
     """No prompt, release or label matches a selector."""
 
+    http_status = 404
+
 
 class LabelTagMissingError(PromptNotFoundError):
     """A label names a version whose release tag is not in the repository: an inconsistency (the labels
     file was pushed without its tag, or the tag is still on its way), not an answer. The loader keeps
-    serving last-known-good and counts it (promptgit_label_tag_missing_total)."""
+    serving last-known-good and counts it (promptgit_loader_label_tag_missing_total)."""
 
     def __init__(self, message: str, *, label: str, name: str, version: str) -> None:
         super().__init__(message)
@@ -44,9 +57,13 @@ class LabelTagMissingError(PromptNotFoundError):
 class SelectorError(PromptgitError):
     """A selector string that does not parse."""
 
+    http_status = 400
+
 
 class InputValidationError(PromptgitError):
     """Render inputs that do not satisfy the prompt's declared inputs."""
+
+    http_status = 422
 
 
 class RenderError(PromptgitError):
@@ -62,6 +79,8 @@ class RenderError(PromptgitError):
         {"stray_text", "nested_message", "unknown_role", "broken_message", "message_in_text"}
     )
 
+    http_status = 422  # what the inputs made of the template: the request's to change
+
     def __init__(self, message: str, reason: str = "template", line: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
@@ -70,6 +89,13 @@ class RenderError(PromptgitError):
 
 class GitError(PromptgitError):
     """The repository cannot be read: missing, corrupt, or the ref does not exist."""
+
+    http_status = 503
+
+
+class BundleError(GitError):
+    """A bundle file that cannot be used: unreadable, not a promptgit bundle, a member whose hash does not
+    match, or a signature missing or wrong when a public key is configured. Names the file and the part."""
 
 
 class ObjectTooLargeError(GitError):
@@ -83,22 +109,71 @@ class ObjectTooLargeError(GitError):
 class ReleaseError(PromptgitError):
     """A release that must not happen: dirty tree, invalid prompt, tag already exists."""
 
+    http_status = 409
+
 
 class LLMCallError(PromptgitError):
-    """The provider call of `promptgit.llm.complete` failed; names prompt, version and model.
+    """The provider call of `LLM.complete` failed, or answered something unusable; names prompt, version
+    and model.
 
     The provider's own exception (e.g. openai.RateLimitError) is `__cause__`; `status_code` is its HTTP
-    status when it has one.
+    status when it has one; `field` the part of the answer that was unusable (`usage.prompt_tokens`,
+    `choices`) when the call succeeded but its answer could not be used. `reason` says what kind of
+    failure it was, without importing the provider SDK's exception classes: `timeout`,
+    `rate_limited`, `server` (a 5xx), `connection` (never answered) or `refused` (any other answer:
+    a 4xx such as a bad request or a rejected key). `http_status` is what a service answers its own
+    client (REASON_STATUS).
     """
 
+    REASONS = ("timeout", "rate_limited", "server", "connection", "refused")
+    REASON_STATUS: ClassVar[dict[str, int]] = {
+        "timeout": 504,
+        "rate_limited": 503,
+        "server": 502,
+        "connection": 502,
+        "refused": 502,
+    }
+
     def __init__(
-        self, message: str, *, prompt: str, version: str, model: str | None, status_code: int | None
+        self,
+        message: str,
+        *,
+        prompt: str,
+        version: str,
+        model: str | None,
+        status_code: int | None,
+        field: str | None = None,
+        reason: str | None = None,
     ):
         super().__init__(message)
         self.prompt = prompt
         self.version = version
         self.model = model
         self.status_code = status_code
+        self.field = field
+        self._reason = reason
+
+    @property
+    def reason(self) -> str:
+        """One of REASONS: given by the caller, else judged from the status code and the cause's class
+        names (openai's, httpx's and the standard library's timeouts and connection errors alike)."""
+        if self._reason is not None:
+            return self._reason
+        cause = self.__cause__
+        names = {kind.__name__ for kind in type(cause).__mro__} if cause is not None else set()
+        if self.status_code in (408, 504) or any("Timeout" in name for name in names):
+            return "timeout"
+        if self.status_code == 429 or any("RateLimit" in name for name in names):
+            return "rate_limited"
+        if self.status_code is not None and self.status_code >= 500:
+            return "server"
+        if self.status_code is None and any("Connect" in name for name in names):
+            return "connection"
+        return "refused"
+
+    @property
+    def http_status(self) -> int:  # type: ignore[override]
+        return self.REASON_STATUS[self.reason]
 
 
 class OutputValidationError(PromptgitError):
@@ -113,6 +188,8 @@ class OutputValidationError(PromptgitError):
         self.version = version
         self.path = path
         self.text = text
+
+    http_status = 502  # the provider's answer was unusable: the upstream's failure, not the request's
 
 
 def did_you_mean(wanted: str, existing: Iterable[str], what: str, limit: int = 10) -> str:

@@ -111,12 +111,12 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-# the OpenAI-compatible stand-in server and a real openai client on it, for the call path's tests
+# the OpenAI-compatible stand-in server (shipped as promptgit.testing) and a real openai client on it
 @pytest.fixture
 def stub() -> Iterator[Any]:
-    from tests.llm.stub_server import StubLLM
+    from promptgit.testing import StandIn
 
-    with StubLLM() as server:
+    with StandIn() as server:
         yield server
 
 

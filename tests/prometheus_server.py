@@ -2,7 +2,7 @@
 
     with PrometheusServer(config_text, tmp_path) as prometheus:
         prometheus.wait_for("up == 1")
-        series = prometheus.query('sum by (job) (rate(promptgit_renders_total[10s]))')
+        series = prometheus.query('sum by (job) (rate(promptgit_loader_renders_total[10s]))')
 
 The server listens on 127.0.0.1 and a free port, keeps its data under the given directory and is stopped
 (terminated, then killed) on exit. `config_text` is a complete prometheus.yml; paths in it (rule_files)

@@ -1,4 +1,5 @@
-"""The package's layers import one way: format <- store <- tokens <- validation, loader <- llm <- commands.
+"""The package's layers import one way: format <- sources <- store <- tokens <- validation, loader <- llm <-
+commands.
 
 An AST walk over every module (imports inside functions included, since a lazy import is still a
 dependency) checks each `promptgit.*` import against the areas its own area may use. A new top-level
@@ -12,22 +13,25 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptgit"
 
-SHARED = {"errors", "findings", "resources"}
+SHARED = {"errors", "findings", "resources", "private_files"}
 # area -> the areas it may import, besides itself and the package root (`promptgit.__version__`)
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "findings": set(),
     "resources": set(),
-    "telemetry": {"errors"},
-    "format": {"errors", "resources", "telemetry"},
+    "private_files": set(),  # the on-disk caches' check that only this user wrote a file
+    "observability": {"errors"},  # series, spans, logs: below every area that counts, traces or logs
+    "format": {"errors", "resources", "observability"},
     "config": SHARED | {"format"},
-    "store": SHARED | {"config", "format", "telemetry"},
-    "tokens": SHARED | {"config", "format", "store"},
-    "validation": SHARED | {"config", "format", "store", "tokens"},
+    "sources": SHARED | {"config", "format"},  # where prompt files come from: a commit's tree, the disk
+    "store": SHARED | {"config", "format", "sources", "observability"},
+    "bundles": SHARED | {"config", "format", "sources", "store"},  # a release artifact read with no git
+    "tokens": SHARED | {"config", "format", "sources", "store"},
+    "validation": SHARED | {"config", "format", "sources", "store", "tokens"},
     "reporters": SHARED | {"validation"},
-    "loader": SHARED | {"config", "format", "store", "tokens", "telemetry"},
-    "llm": SHARED | {"config", "format", "store", "tokens", "loader", "telemetry"},
-    "experiments": SHARED | {"config", "format", "store", "loader", "telemetry"},
+    "loader": SHARED | {"config", "format", "sources", "store", "tokens", "observability", "bundles"},
+    "llm": SHARED | {"config", "format", "sources", "store", "tokens", "loader", "observability"},
+    "experiments": SHARED | {"config", "format", "sources", "store", "loader", "observability"},
     "schemas": set(),
     "data": set(),
 }

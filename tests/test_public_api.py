@@ -12,6 +12,7 @@ PUBLIC = {
     "Completion",
     "GitError",
     "InputValidationError",
+    "LLM",
     "LLMCallError",
     "OutputValidationError",
     "Prompt",
@@ -44,10 +45,11 @@ def test_errors_share_one_base() -> None:
 def test_lazy_names_resolve_to_their_home_modules() -> None:
     assert promptgit.Repository.__module__ == "promptgit.loader.repository"
     assert promptgit.Prompt.__module__ == "promptgit.format.prompt"
-    assert promptgit.start_http_server.__module__ == "promptgit.loader.exposition"
+    assert promptgit.start_http_server.__module__ == "promptgit.observability.exposition"
     assert promptgit.complete.__module__ == promptgit.acomplete.__module__ == "promptgit.llm.complete"
     assert promptgit.Completion.__module__ == "promptgit.llm.completion"
-    assert promptgit.ResponseCache.__module__ == "promptgit.llm.cache.cache"
+    assert promptgit.LLM.__module__ == "promptgit.llm.client"
+    assert promptgit.ResponseCache.__module__ == "promptgit.llm.cache.response_cache"
     assert promptgit.tokens.count("Hello world").tokens > 0
 
 

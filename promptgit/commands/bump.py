@@ -74,14 +74,14 @@ def judge(workspace: Workspace, name: str) -> tuple[str, Judgement | None]:
     if store is None:
         return document.version, None
     try:
-        return document.version, ReleaseLines(store).judge(name, document, data)
+        return document.version, ReleaseLines(workspace, store).judge(name, document, data)
     finally:
         store.close()
 
 
 def _partials_changed(workspace: Workspace, name: str, judgement: Judgement) -> bool:
     """Whether a partial the (unchanged) prompt includes differs from the one in its release's commit."""
-    from promptgit.validation.versions import check_versions
+    from promptgit.validation.version_checks import check_versions
 
     tag = release_tag(name, judgement.released)
     findings = check_versions(workspace, f"refs/tags/{tag}^{{commit}}", [workspace.path_of(name)])

@@ -16,7 +16,7 @@ from promptgit.commands.show import select
 from promptgit.errors import ConfigError, PromptSyntaxError
 from promptgit.format.interface import Change, interface_changes
 from promptgit.format.prompt import parse_document
-from promptgit.store.changes import PromptChange, changed_prompts
+from promptgit.store.changes import PromptChange, base_source, changed_prompts, resolve_base
 from promptgit.store.lineage import ReleaseLines
 from promptgit.store.selectors import Selector, parse_selector
 
@@ -83,13 +83,11 @@ def _write_diff(before: bytes, after: bytes, old: str, new: str, context: int) -
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from promptgit.validation.versions import resolve_base
-
     workspace, store = open_repository()
     try:
         base = resolve_base(store, args.base)
-        changes = changed_prompts(workspace, store, base.commit)
-        lines = ReleaseLines(store)
+        changes = changed_prompts(base_source(workspace, store, base), workspace.source)
+        lines = ReleaseLines(workspace, store)
         needs = [_needs(lines, change) for change in changes]
     finally:
         store.close()

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from promptgit.errors import ConfigError, PromptNotFoundError
-from promptgit.store.splits import Split
-from promptgit.store.workspace import LABELS_FILE
+from promptgit.sources import LABELS_FILE
+from promptgit.store.traffic_split import Split
 
 HELP = "Compare the versions of a label's traffic split from the metrics in Prometheus."
 
@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     report.add_argument("--match", default="", metavar="MATCHERS", help='extra label matchers: job="api"')
     report.add_argument("--ref", help="read labels.yaml at this commit instead of the working tree")
+    report.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="give up when Prometheus has not answered every query within this (default 30)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,24 +55,33 @@ def run(args: argparse.Namespace) -> int:
         args.window,
         matchers=args.match,
         control=args.control,
+        timeout=args.timeout,
     )
     sys.stdout.write(FORMATS[args.format](report))
     return 0
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of seconds above 0, at most 3600")
+    return value
+
+
 def _split_of(name: str, label: str, ref: str | None) -> Split:
     from promptgit.commands.release import open_repository
-    from promptgit.store.labels import parse_labels
 
     workspace, store = open_repository()
     try:
         if ref:
-            labels = store.labels(store.resolve_commit(ref))
+            labels = store.labels(workspace.at_commit(store, store.resolve_commit(ref), ref))
             shown = f"{LABELS_FILE} at {ref}"
         else:
-            path = workspace.prompts_dir / LABELS_FILE
-            shown = workspace.display_path(path)
-            labels = parse_labels(path.read_text("utf-8") if path.is_file() else "", shown)
+            shown = workspace.source.labels_path
+            labels = store.labels(workspace.source)
     finally:
         store.close()
     entry = labels.get(label, {}).get(name)

@@ -133,19 +133,20 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
         config_name = config.relative_to(store.root).as_posix()
     except ValueError:
         config_name = CONFIG_FILE
-    staged = staged_changes(store, config_name)
+    staged = staged_changes(store, workspace.git_prompts_dir, config_name)
     if not staged:
         if "GIT_INDEX_FILE" in os.environ:
             return 0  # a commit that touches no prompt, partial, label or config
         return _validate(workspace, None, base="HEAD", select=families)
     # what the commit takes is the index: unstaged edits are set aside while the checks run
-    with staged_in_worktree(store, [store.prompts_dir, config_name]) as unstaged:
+    with staged_in_worktree(store, [workspace.git_prompts_dir, config_name]) as unstaged:
         for name in unstaged:
             print(
                 f"promptgit: note: {name} has unstaged changes; the staged version is checked",
                 file=sys.stderr,
             )
-        staged = staged_changes(store, config_name)  # a staged file deleted on disk is back
+        # a staged file deleted on disk is back
+        staged = staged_changes(store, workspace.git_prompts_dir, config_name)
         paths = None if staged.config_changed else staged.to_check
         return _validate(workspace, paths, base="HEAD", select=families)
 
@@ -214,7 +215,7 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remo
             )
     if refused:
         return 1
-    unpublished = _unpublished_labels(store, branches, pushed_tags, remote_tags) if branches else 0
+    unpublished = _unpublished_labels(workspace, store, branches, pushed_tags, remote_tags) if branches else 0
     checked = _validate(workspace, None, base=None, select={"versions"})
     return 1 if unpublished else checked
 
@@ -236,11 +237,15 @@ class _RemoteTags:
 
 
 def _unpublished_labels(
-    store: GitStore, branches: list[tuple[str, str, str]], pushed_tags: set[str], remote_tags: _RemoteTags
+    workspace: Workspace,
+    store: GitStore,
+    branches: list[tuple[str, str, str]],
+    pushed_tags: set[str],
+    remote_tags: _RemoteTags,
 ) -> int:
     """Print one line per label entry of a pushed branch whose release tag the remote will lack."""
     from promptgit.errors import GitError
-    from promptgit.store.published import labels_path, unpublished_labels
+    from promptgit.store.published import unpublished_labels
 
     remote = remote_tags.remote
     try:
@@ -254,9 +259,10 @@ def _unpublished_labels(
             commit = store.resolve_commit(commit)
         except GitError:
             continue  # not a commit of this repository (nothing of ours to check)
-        for entry in unpublished_labels(store, commit, published):
+        source = workspace.at_commit(store, commit)
+        for entry in unpublished_labels(store, source, published):
             refused += 1
-            where = f"{labels_path(store)} has label {entry.label} -> {entry.name}@{entry.version}"
+            where = f"{source.labels_path} has label {entry.label} -> {entry.name}@{entry.version}"
             if entry.exists_locally:
                 local, target = _short(local_ref), _short(remote_ref)
                 branch = local if local == target else f"{local}:{target}"

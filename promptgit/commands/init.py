@@ -20,7 +20,7 @@ from promptgit.commands.schema import INIT_DIR, NAMES, schema_text
 from promptgit.config import CONFIG_FILE
 from promptgit.errors import ConfigError
 from promptgit.resources import data_text
-from promptgit.store.workspace import LABELS_FILE
+from promptgit.sources import LABELS_FILE
 
 HELP = (
     "Create a prompt repository: promptgit.yaml, prompts/ with an example prompt, labels.yaml; "

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from promptgit.commands.release import open_repository
 from promptgit.errors import ConfigError, GitError, PromptNotFoundError
+from promptgit.sources import LABELS_FILE
 from promptgit.store.atomic import edit_lock, write_atomic
-from promptgit.store.labels import parse_labels, set_label, set_split, split_text, unset_label
+from promptgit.store.labels_file import parse_labels, set_label, set_split, split_text, unset_label
 from promptgit.store.releases import release_tag
 from promptgit.store.selectors import parse_selector
-from promptgit.store.splits import TOTAL_WEIGHT, Split, make_split
-from promptgit.store.workspace import LABELS_FILE, Workspace
+from promptgit.store.traffic_split import TOTAL_WEIGHT, Split, make_split
+from promptgit.store.workspace import Workspace
 
 HELP = "Point a label at a released version (edits prompts/labels.yaml; you commit it), or list labels."
 
@@ -179,7 +180,7 @@ def _list(args: argparse.Namespace) -> int:
     workspace, store = open_repository()
     try:
         if args.ref:
-            labels = store.labels(store.resolve_commit(args.ref))
+            labels = store.labels(workspace.at_commit(store, store.resolve_commit(args.ref), args.ref))
         else:
             path = workspace.prompts_dir / LABELS_FILE
             text = _read(workspace, path)

@@ -10,6 +10,7 @@ from promptgit.errors import GitError, PromptNotFoundError
 from promptgit.format.prompt import SUFFIX
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releasing import git
+from promptgit.store.workspace import Workspace
 
 HELP = "Show the commits that changed a prompt file, with the version at each and which one was released."
 
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     workspace, store = open_repository()
     name = prompt_name(workspace, args.name)
     try:
-        path = store.prompt_path(name)
+        path = workspace.git_path(name)
         # --follow: across a rename (git mv, or content git finds similar), with the path at each commit
         out = (
             git(
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
             if _has_commits(store)
             else ""
         )
-        rows = [_row(store, name, entry) for entry in out.split("\x01") if entry.strip()]
+        prefix = "" if workspace.git_prompts_dir == "." else f"{workspace.git_prompts_dir}/"
+        rows = [_row(workspace, store, name, prefix, entry) for entry in out.split("\x01") if entry.strip()]
     finally:
         store.close()
     if not rows:
@@ -49,21 +51,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _row(store: GitStore, name: str, entry: str) -> str:
+def _row(workspace: Workspace, store: GitStore, name: str, prefix: str, entry: str) -> str:
     """One commit of `git log --follow --name-only`: its version of the file, and the release it is."""
     header, _, paths = entry.partition("\n")
     sha, date, author, subject = header.split("\0", 3)
-    at = _name_of(store, paths.strip().splitlines()[-1]) if paths.strip() else name
-    found = store.read_prompt(sha, at)
-    version = version_of(found[0]) if found else "(removed)"
+    at = _name_of(prefix, paths.strip().splitlines()[-1]) if paths.strip() else name
+    found = workspace.at_commit(store, sha).read_prompt(at)
+    version = version_of(found.data) if found else "(removed)"
     tag = ""
     if found and store.is_released(at, version) and store.release_commit(at, version) == sha:
         tag = f"[v{version}]" if at == name else f"[{at}@{version}]"  # a release of the old name
     return f"{sha[:10]} {date} {version:<12} {tag:<10} {subject} ({author})"
 
 
-def _name_of(store: GitStore, path: str) -> str:
-    prefix = "" if store.prompts_dir == "." else f"{store.prompts_dir}/"
+def _name_of(prefix: str, path: str) -> str:
     return path.removeprefix(prefix).removesuffix(SUFFIX)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from pathlib import Path
 from string import Template
 
 from promptgit.commands.init import write_new_files
 from promptgit.errors import ConfigError
 from promptgit.format.prompt import SUFFIX
 from promptgit.resources import data_text
-from promptgit.store.workspace import PARTIALS_DIR, Workspace
+from promptgit.sources import PARTIALS_DIR
+from promptgit.store.workspace import Workspace
 
 HELP = "Create a prompt file prompts/NAME.j2 (version 0.1.0) from a template."
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
@@ -48,6 +50,19 @@ def run(args: argparse.Namespace) -> int:
     text = template.substitute(kind=args.kind, description=json.dumps(args.description, ensure_ascii=False))
     path = workspace.path_of(name)
     shown = workspace.display_path(path)
+    _check_inside(path, workspace.root, shown)
     write_new_files([(path, text)], [shown])
     print(f"created {shown} ({name} 0.1.0, kind {args.kind})")
     return 0
+
+
+def _check_inside(path: Path, root: Path, shown: str) -> None:
+    """ConfigError unless `path` would be written inside `root`: the folders that exist on the way are
+    resolved (symlinks followed), so a prompts folder linked elsewhere is refused before anything is made."""
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(
+            f"{shown}: refusing to write outside the repository (a folder on the way is a symlink)"
+        )

@@ -30,7 +30,7 @@ def check_valid(workspace: Workspace, store: GitStore, names: list[str]) -> None
     """Run the validator on the prompts to release (the tree is clean, so the files are the commit)."""
     from promptgit.validation import validate
 
-    paths = [store.root / store.prompt_path(name) for name in names]
+    paths = [store.root / workspace.git_path(name) for name in names]
     errors = [item for item in validate(workspace, paths) if item.severity is Severity.ERROR]
     if errors:
         more = f" (and {len(errors) - 1} more; run promptgit validate)" if len(errors) > 1 else ""
@@ -88,16 +88,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.name:
             prompt_name(workspace, args.name)  # a name that is not one is refused before anything else
-        check_clean(store)
+        check_clean(workspace, store)
         if args.bump:
             name = prompt_name(workspace, args.name)
             _bump_and_commit(workspace, store, name, args.bump, args.dry_run)
             if args.dry_run:
                 return 0
         commit = head_commit(store)
-        if args.all and _refuse_drift(store, commit):
+        if args.all and _refuse_drift(workspace, store, commit):
             return 1
-        names = pending(store, commit) if args.all else [prompt_name(workspace, args.name)]
+        names = pending(workspace, store, commit) if args.all else [prompt_name(workspace, args.name)]
         if not names:
             print("nothing to release: every prompt's version is already tagged")
             return 0
@@ -122,9 +122,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_drift(store: GitStore, commit: str) -> bool:
+def _refuse_drift(workspace: Workspace, store: GitStore, commit: str) -> bool:
     """Print each prompt whose file differs from the tag of its version; True when there is one."""
-    found = drifted(store, commit)
+    found = drifted(workspace, store, commit)
     for item in found:
         print(
             f"promptgit: {item.name}: {item.path} differs from its release {item.version} (tag {item.tag}) "
@@ -163,24 +163,24 @@ def _push(tags: list[str], remote: str) -> int:
 
 def _bump_and_commit(workspace: Workspace, store: GitStore, name: str, part: str, dry_run: bool) -> None:
     """Raise the version in the file, validate, commit only that file; on any failure restore the file."""
-    path = store.root / store.prompt_path(name)
+    path = store.root / workspace.git_path(name)
     if not os.path.lexists(path):
-        raise ReleaseError(f"no prompt {name} ({store.prompt_path(name)} does not exist)")
+        raise ReleaseError(f"no prompt {name} ({workspace.git_path(name)} does not exist)")
     limit = workspace.config.max_file_bytes
     if dry_run:  # a dry run writes nothing: the bump is computed, and the file as it is now validated
         bump = plan_bump(path, part, store.root, limit)  # type: ignore[arg-type]
         if bump.new in store.release_versions(name):
             raise ReleaseError(f"cannot bump {name} {bump.old} -> {bump.new}: {bump.new} is already released")
         check_valid(workspace, store, [name])
-        print(f"would bump {name} {bump.old} -> {bump.new}, commit {store.prompt_path(name)} and tag it")
+        print(f"would bump {name} {bump.old} -> {bump.new}, commit {workspace.git_path(name)} and tag it")
         return
     bump = bump_file(path, part, store.root, limit)  # type: ignore[arg-type]
     try:
         if bump.new in store.release_versions(name):
             raise ReleaseError(f"cannot bump {name} {bump.old} -> {bump.new}: {bump.new} is already released")
         check_valid(workspace, store, [name])
-        git(store, "commit", "-q", "-m", f"{name}: version {bump.new}", "--", store.prompt_path(name))
+        git(store, "commit", "-q", "-m", f"{name}: version {bump.new}", "--", workspace.git_path(name))
     except BaseException:
         write_atomic(path, bump.original)  # nothing half-written: the file is as before, nothing committed
         raise
-    print(f"bumped {name} {bump.old} -> {bump.new} (committed {store.prompt_path(name)})")
+    print(f"bumped {name} {bump.old} -> {bump.new} (committed {workspace.git_path(name)})")

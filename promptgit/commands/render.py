@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,15 +17,14 @@ from typing import Any
 
 import yaml
 
-from promptgit.errors import ConfigError, PromptgitError, PromptNotFoundError, RenderError, did_you_mean
-from promptgit.findings import Finding
+from promptgit.errors import ConfigError, PromptNotFoundError, RenderError, did_you_mean
 from promptgit.format.bounded import RENDER_BYTES, located, render_bounded
-from promptgit.format.prompt import Prompt, compile_document, parse_document
-from promptgit.format.templating import Rendered, make_environment
+from promptgit.format.prompt import Prompt
+from promptgit.format.templating import Rendered
 from promptgit.format.yamlsafe import safe_load
+from promptgit.sources import PARTIALS_DIR
 from promptgit.store.selectors import Selector, check_name, parse_selector
-from promptgit.store.workspace import PARTIALS_DIR, Workspace
-from promptgit.validation.sources import read_text
+from promptgit.store.workspace import Workspace
 
 HELP = (
     "Render a prompt: NAME (highest release), NAME@1.2.0, @^1, @production, @worktree (--var k=v, --sample)."
@@ -117,17 +115,14 @@ def load_worktree_prompt(workspace: Workspace, name: str) -> Prompt:
     """Compile prompt `name` from the working tree, includes read from the working tree too."""
     check_name(name.removesuffix(".j2"))
     path = workspace.path_of(name)
-    shown = workspace.display_path(path)
-    if workspace.name_of(path) is None or not os.path.lexists(path):
+    prompt = workspace.source.compile(name) if workspace.name_of(path) is not None else None
+    if prompt is None:
         names = [found for found in map(workspace.name_of, workspace.prompt_files()) if found]
         raise PromptNotFoundError(
-            f"no prompt {name!r}: {shown} does not exist ({did_you_mean(name, names, 'prompts')})"
+            f"no prompt {name!r}: {workspace.display_path(path)} does not exist "
+            f"({did_you_mean(name, names, 'prompts')})"
         )
-    text = read_text(path, shown, workspace.config.max_file_bytes, workspace.root)
-    if isinstance(text, Finding):
-        raise PromptgitError(text.format())
-    document = parse_document(name, shown, text)
-    return compile_document(document, make_environment(workspace.read_partial))
+    return prompt
 
 
 def _parse_var(assignment: str, prompt: Prompt) -> tuple[str, Any]:

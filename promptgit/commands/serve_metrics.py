@@ -1,21 +1,20 @@
-"""`promptgit serve-metrics`: expose the loader's Prometheus metrics on /metrics until interrupted."""
+"""`promptgit serve-metrics`: expose promptgit's Prometheus metrics on /metrics until interrupted."""
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
-HELP = "Serve the loader's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
+from promptgit.commands.serving import port_number, wait_until_stopped
+
+HELP = "Serve promptgit's Prometheus metrics on http://ADDR:PORT/metrics (optionally prefetching prompts)."
 DEFAULT_PORT = 9464  # the port commonly used by exporters embedded in applications
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
     )
     parser.add_argument("--addr", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
@@ -27,23 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ref", default="HEAD", help="ref whose labels.yaml is used (default HEAD)")
 
 
-def _port(text: str) -> int:
-    """A TCP port number; anything else is a usage error here, not an OverflowError from bind()."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
-    return port
-
-
 def run(args: argparse.Namespace) -> int:
     from promptgit.loader import Repository
-    from promptgit.loader.exposition import start_http_server
-    from promptgit.loader.metrics import loader_metrics
+    from promptgit.observability.exposition import start_http_server
+    from promptgit.observability.registry import metrics_for
 
-    loader_metrics()  # the metric families are listed even before the first load
+    metrics_for()  # the metric families are listed even before the first load
     repository = None
     if args.prefetch is not None:
         repository = Repository(Path.cwd(), args.ref)
@@ -56,16 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"cannot listen on {args.addr}:{args.port}: {exc.strerror}") from None
     print(f"promptgit: serving metrics on {server.url}", flush=True)
-    stopped = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopped.wait(1.0):
-            pass
+        wait_until_stopped()
     finally:
         server.stop()
         if repository is not None:

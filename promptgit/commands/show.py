@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 
@@ -37,38 +36,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str = "HEAD") -> Selected:
     """Resolve `selector` to file content: the release's blob, or the working tree file."""
     if selector.kind == "worktree":
-        path = workspace.path_of(selector.name)
-        if not os.path.lexists(path):
-            names = [found for found in map(workspace.name_of, workspace.prompt_files()) if found]
+        found = workspace.source.read_prompt(selector.name)
+        if found is None:
+            names = [name for name in map(workspace.name_of, workspace.prompt_files()) if name]
             listed = did_you_mean(selector.name, names, "prompts")
-            raise PromptNotFoundError(f"{selector}: {workspace.display_path(path)} does not exist ({listed})")
-        data = workspace.read_file(path)
-        version = version_of(data)
-        return Selected(
-            selector, version, data, f"working tree {workspace.display_path(path)}", str(selector)
-        )
-    version = store.resolve_version(selector, ref)
+            shown = workspace.display_path(workspace.path_of(selector.name))
+            raise PromptNotFoundError(f"{selector}: {shown} does not exist ({listed})")
+        version = version_of(found.data)
+        return Selected(selector, version, found.data, f"working tree {found.path}", str(selector))
+    head = workspace.at_commit(store, store.resolve_commit(ref), label=ref)
+    version = store.resolve_version(selector, head)
     release = store.release(selector.name, version)
-    found = store.read_prompt(release.commit, selector.name)
+    found = workspace.at_commit(store, release.commit).read_prompt(selector.name)
     if found is None:
         raise PromptNotFoundError(
-            f"{selector}: {release.tag} does not contain {store.prompt_path(selector.name)}"
+            f"{selector}: {release.tag} does not contain {head.prompt_path(selector.name)}"
         )
-    declared = version_of(found[0])
+    declared = version_of(found.data)
     if declared != version:  # tagged by hand on the wrong commit: refused, as the loader does
         raise PromptNotFoundError(
-            f"{selector}: tag {release.tag} points at a commit whose {store.prompt_path(selector.name)} "
+            f"{selector}: tag {release.tag} points at a commit whose {head.prompt_path(selector.name)} "
             f"says version {declared}; not served as {version} (a release's file carries its version)"
         )
     origin = f"tag {release.tag} at {release.commit[:12]}"
-    reason = store.yank_reason(selector.name, version, ref)
+    reason = store.yank_reason(selector.name, version, head)
     if reason is not None:  # only an exact pin or a label gets here: the others skip yanked releases
         why = f" ({reason})" if reason else ""
         print(
             f"promptgit: warning: {selector.name} {version} is yanked{why}; shown because {selector} pins it",
             file=sys.stderr,
         )
-    return Selected(selector, version, found[0], origin, f"{selector.name}@{version}")
+    return Selected(selector, version, found.data, origin, f"{selector.name}@{version}")
 
 
 def version_of(data: bytes) -> str:

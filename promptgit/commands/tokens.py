@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from promptgit.errors import ConfigError, PromptgitError
+from promptgit.errors import ConfigError, GitError, PromptgitError
 from promptgit.format.bounded import RENDER_BYTES
+from promptgit.sources import CommitSource, PromptSource
+from promptgit.store.gitstore import GitStore
 from promptgit.store.workspace import Workspace
 from promptgit.tokens.formats import FORMATS
 from promptgit.tokens.models import model_table
 from promptgit.tokens.report import Estimate, Estimator, Row, TokenReport, problem_line, sort_rows
-from promptgit.tokens.snapshot import BaseSnapshot
 
 HELP = "Report the tokens of each prompt's sample render, its budget, and the change against a base ref."
 
@@ -33,24 +34,26 @@ def run(args: argparse.Namespace) -> int:
     config = workspace.config
     table = model_table(config.models)
     files = selected_files(workspace, [Path(path) for path in args.paths])
-    snapshot = BaseSnapshot(workspace.root, args.base, config.prompts_dir) if args.base else None
 
     problems: list[str] = []
-    estimator = Estimator(config, table, workspace.read_partial, exact=args.exact, memory=RENDER_BYTES)
-    current, failed = estimate_files(workspace, estimator, files, problems)
+    current = workspace.source
+    estimator = Estimator(config, table, current.read_partial, exact=args.exact, memory=RENDER_BYTES)
+    names = [workspace.name_of(path) or "" for path in files]
+    now, failed = estimate_prompts(current, estimator, names, problems)
     base: dict[str, Estimate] = {}
-    if snapshot is not None:
-        names = set(current) | (set() if args.paths else set(snapshot.prompt_names()) - failed)
-        base_estimator = Estimator(
-            config, table, snapshot.read_partial, exact=args.exact, memory=RENDER_BYTES
-        )
+    if args.base:
+        store, base_source = open_base(workspace, args.base)
         try:
-            base = estimate_at_base(snapshot, base_estimator, sorted(names), problems)
+            base_names = set(now) | (set() if args.paths else set(base_source.names()) - failed)
+            base_estimator = Estimator(
+                config, table, base_source.read_partial, exact=args.exact, memory=RENDER_BYTES
+            )
+            base, _ = estimate_prompts(base_source, base_estimator, sorted(base_names), problems)
         finally:
-            snapshot.close()
+            store.close()
 
-    rows = [Row(name, current.get(name), base.get(name)) for name in set(current) | set(base)]
-    report = TokenReport(sort_rows(rows, snapshot is not None), base_ref=args.base, problems=problems)
+    rows = [Row(name, now.get(name), base.get(name)) for name in set(now) | set(base)]
+    report = TokenReport(sort_rows(rows, bool(args.base)), base_ref=args.base, problems=problems)
     sys.stdout.write(FORMATS[args.format](report))
     if args.format == "text":
         for problem in problems:
@@ -58,37 +61,35 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def estimate_files(
-    workspace: Workspace, estimator: Estimator, files: list[Path], problems: list[str]
+def open_base(workspace: Workspace, ref: str) -> tuple[GitStore, CommitSource]:
+    """The repository's store and its prompts at `ref` (`--base`); GitError naming the option."""
+    try:
+        store = GitStore(workspace.root)
+        commit = store.resolve_commit(ref)
+    except GitError as exc:
+        raise GitError(f"--base {ref}: {exc}") from None
+    return store, workspace.at_commit(store, commit, label=ref)
+
+
+def estimate_prompts(
+    source: PromptSource, estimator: Estimator, names: list[str], problems: list[str]
 ) -> tuple[dict[str, Estimate], set[str]]:
-    """Estimates of working-tree prompt files by name, and the names that could not be estimated."""
+    """Estimates of prompts of `source` by name, and the names that could not be estimated; a name the
+    source does not have is skipped (new since the base). Problems at a commit say which."""
     estimates: dict[str, Estimate] = {}
     failed: set[str] = set()
-    for path in files:
-        name, shown = workspace.name_of(path) or "", workspace.display_path(path)
+    at = f" (at {source.describe()})" if source.commit is not None else ""
+    for name in names:
+        shown = source.prompt_path(name)
         try:
-            data = read_prompt_file(workspace, path, shown)
-            estimates[name] = estimator.estimate(name, shown, data)
+            found = source.read_prompt(name)
+            if found is None:
+                continue
+            estimates[name] = estimator.estimate(name, found.path, found.data)
         except PromptgitError as exc:
-            problems.append(problem_line(shown, exc))
+            problems.append(f"{problem_line(shown, exc)}{at}")
             failed.add(name)
     return estimates, failed
-
-
-def estimate_at_base(
-    snapshot: BaseSnapshot, estimator: Estimator, names: list[str], problems: list[str]
-) -> dict[str, Estimate]:
-    estimates: dict[str, Estimate] = {}
-    for name in names:
-        data = snapshot.read_prompt(name)
-        if data is None:
-            continue  # new since the base
-        shown = snapshot.path_of(name)
-        try:
-            estimates[name] = estimator.estimate(name, shown, data)
-        except PromptgitError as exc:
-            problems.append(f"{problem_line(shown, exc)} (at {snapshot.ref})")
-    return estimates
 
 
 def selected_files(workspace: Workspace, paths: list[Path]) -> list[Path]:
@@ -110,8 +111,3 @@ def selected_files(workspace: Workspace, paths: list[Path]) -> list[Path]:
         elif path not in selected:
             selected.append(path)
     return selected
-
-
-def read_prompt_file(workspace: Workspace, path: Path, shown: str) -> bytes:
-    """Through the contained reader: a regular file in the repository, at most max_file_bytes."""
-    return workspace.read_file(path, shown)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from promptgit.commands.release import open_repository, prompt_name
 from promptgit.commands.show import version_of
 from promptgit.errors import GitError, PromptNotFoundError
-from promptgit.store.splits import LabelEntry, Split
+from promptgit.store.traffic_split import LabelEntry, Split
 
 HELP = "List the releases of a prompt: version, date, labels (at HEAD), tag message, and yanked ones."
 
@@ -23,14 +22,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         releases = list(reversed(store.releases(name)))
         try:
-            labels = store.labels(store.resolve_commit("HEAD"))
-            yanked = store.yanked(store.resolve_commit("HEAD")).get(name, {})
+            head = workspace.at_commit(store, store.resolve_commit("HEAD"), "HEAD")
+            labels = store.labels(head)
+            yanked = store.yanked(head).get(name, {})
         except GitError:
             labels, yanked = {}, {}
     finally:
         store.close()
     path = workspace.path_of(name)
-    worktree = version_of(workspace.read_file(path)) if os.path.lexists(path) else None
+    found = workspace.source.read_prompt(name)
+    worktree = version_of(found.data) if found is not None else None
     if not releases and worktree is None:
         raise PromptNotFoundError(f"no prompt {name}: no release tags and no {workspace.display_path(path)}")
     if worktree is not None and worktree not in {release.version for release in releases}:

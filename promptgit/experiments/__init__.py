@@ -3,13 +3,13 @@
     report = report_from_prometheus("content/hook", "production", split, "http://prometheus:9090", "1h")
     print(as_text(report))
 
-May import the shared modules, config, format, store, loader and telemetry; never validation or the CLI.
+May import the shared modules, config, format, store, loader and observability; never validation or the CLI.
 """
 
 from __future__ import annotations
 
-from promptgit.experiments.formats import FORMATS, as_json, as_markdown, as_text
-from promptgit.experiments.report import ExperimentReport, build_report, report_from_prometheus
+from promptgit.experiments.comparison import ExperimentReport, build_report, report_from_prometheus
+from promptgit.experiments.printing import FORMATS, as_json, as_markdown, as_text
 
 __all__ = [
     "FORMATS",

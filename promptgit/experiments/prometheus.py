@@ -8,8 +8,11 @@ window of many scrape intervals, which is what an experiment report is for.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,9 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptgit.errors import ConfigError
+from promptgit.format.quoting import printable, quoted
 
 WINDOW_PATTERN = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
-_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 30.0  # seconds for all the queries of one report together
+MAX_ANSWER_BYTES = 4 * 2**20  # an instant vector by version and outcome is a few kilobytes
+MAX_COUNT = 2.0**53  # above this a float no longer counts in ones: not a count of renders or outcomes
 
 
 class PrometheusError(ConfigError):
@@ -31,6 +37,7 @@ class Counts:
     """What Prometheus counted for one prompt over the window, by version (and outcome)."""
 
     renders: dict[str, float] = field(default_factory=dict)
+    assignments: dict[str, float] = field(default_factory=dict)  # keys first assigned to each version
     outcomes: dict[tuple[str, str], float] = field(default_factory=dict)  # (version, outcome) -> count
     value_counts: dict[tuple[str, str], float] = field(default_factory=dict)
     value_sums: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -43,63 +50,165 @@ def check_window(window: str) -> str:
     return window
 
 
-def read_counts(url: str, prompt: str, window: str, matchers: str = "") -> Counts:
+def read_counts(
+    url: str,
+    prompt: str,
+    window: str,
+    matchers: str = "",
+    *,
+    label: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Counts:
     """Renders, outcomes and outcome values of `prompt` by version over `window`, from Prometheus at `url`.
 
-    `matchers` are extra label matchers for every query (`job="api"`).
+    `matchers` are extra label matchers for every query (`job="api"`); `label` narrows the first
+    assignments to the split under that label; `timeout` bounds all the queries together (seconds).
+    PrometheusError when Prometheus cannot be asked or answers something unexpected.
     """
     check_window(window)
     selector = f'prompt="{_escaped(prompt)}"' + (f", {matchers}" if matchers.strip() else "")
+    deadline = time.monotonic() + timeout
 
-    def query(metric: str, by: str) -> list[dict[str, Any]]:
-        return instant_query(url, f"sum by ({by}) (increase({metric}{{{selector}}}[{window}]))")
+    def query(metric: str, by: str, narrower: str = "") -> list[tuple[dict[str, str], float]]:
+        expr = f"sum by ({by}) (increase({metric}{{{selector}{narrower}}}[{window}]))"
+        return instant_query(url, expr, deadline=deadline, timeout=timeout)
 
     counts = Counts()
-    for item in query("promptgit_renders_total", "version"):
-        counts.renders[item["metric"].get("version", "")] = _value(item)
+    for labels, value in query("promptgit_loader_renders_total", "version"):
+        counts.renders[labels.get("version", "")] = value
+    of_label = f', label="{_escaped(label)}"' if label is not None else ""
+    for labels, value in query("promptgit_loader_split_assignments_total", "version", of_label):
+        counts.assignments[labels.get("version", "")] = value
     for metric, target in (
-        ("promptgit_outcomes_total", counts.outcomes),
+        ("promptgit_outcome_recorded_total", counts.outcomes),
         ("promptgit_outcome_value_count", counts.value_counts),
         ("promptgit_outcome_value_sum", counts.value_sums),
         ("promptgit_outcome_value_squares_total", counts.value_squares),
     ):
-        for item in query(metric, "version, outcome"):
-            labels = item["metric"]
-            target[(labels.get("version", ""), labels.get("outcome", ""))] = _value(item)
+        for labels, value in query(metric, "version, outcome"):
+            target[(labels.get("version", ""), labels.get("outcome", ""))] = value
     return counts
 
 
-def instant_query(url: str, expr: str) -> list[dict[str, Any]]:
-    """The instant vector of `expr` at Prometheus `url` (its base URL); PrometheusError otherwise."""
+def instant_query(
+    url: str, expr: str, *, deadline: float | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> list[tuple[dict[str, str], float]]:
+    """(labels, value) of each sample of the instant vector `expr` at Prometheus `url` (its base URL).
+
+    Prometheus is a peer: its answer must have the API's shape, fit MAX_ANSWER_BYTES and arrive before
+    `deadline` (time.monotonic(); default `timeout` seconds from now), and each value must be a count (a
+    finite number, not negative, below 2**53). PrometheusError (exit 2) otherwise, in one line.
+    """
     address = f"{url.rstrip('/')}/api/v1/query?{urllib.parse.urlencode({'query': expr})}"
     if not address.startswith(("http://", "https://")):
         raise PrometheusError(f"--prometheus {url!r}: an http:// or https:// URL")
+    deadline = time.monotonic() + timeout if deadline is None else deadline
+    status, raw = _fetch_before(address, url, deadline, timeout)
     try:
-        with urllib.request.urlopen(address, timeout=_TIMEOUT) as response:
-            body = json.load(response)
-    except urllib.error.HTTPError as exc:
-        try:
-            body = json.loads(exc.read() or b"{}")
-        except ValueError:
-            raise PrometheusError(f"Prometheus at {url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise PrometheusError(f"cannot query Prometheus at {url}: {reason}") from None
-    if not isinstance(body, dict) or body.get("status") != "success":
-        error = body.get("error", "unexpected answer") if isinstance(body, dict) else "unexpected answer"
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        if status != 200:
+            raise PrometheusError(f"Prometheus at {url}: HTTP {status}") from None
+        raise _unexpected(url, "not JSON") from None
+    if isinstance(body, dict) and body.get("status") == "error":
+        error = printable(quoted(str(body.get("error", "")))) if "error" in body else "no reason given"
         raise PrometheusError(f"Prometheus at {url} refused {expr!r}: {error}")
-    data = body.get("data", {})
-    if data.get("resultType") != "vector":
-        raise PrometheusError(f"Prometheus at {url}: {expr!r} is not an instant vector")
-    return list(data.get("result", []))
+    if not isinstance(body, dict) or body.get("status") != "success":
+        raise _unexpected(url, "no `status: success`")
+    data = body.get("data")
+    if not isinstance(data, dict) or data.get("resultType") != "vector":
+        raise _unexpected(url, f"{expr!r} is not an instant vector")
+    result = data.get("result")
+    if not isinstance(result, list):
+        raise _unexpected(url, "`data.result` is not a list")
+    return [_sample(url, item) for item in result]
 
 
-def _value(item: dict[str, Any]) -> float:
+def _fetch_before(address: str, url: str, deadline: float, timeout: float) -> tuple[int, bytes]:
+    """(HTTP status, body) of a GET of `address`, read whole before `deadline` and within the size cap.
+
+    A socket timeout bounds each read, not the whole answer (a server sending a byte a second would never
+    end), so the exchange runs in a daemon thread that this one stops waiting for at the deadline; the
+    thread itself stops reading at the deadline or the cap, whichever comes first.
+    """
+    outcome: list[tuple[int, bytes] | BaseException] = []
+
+    def fetch() -> None:
+        try:
+            outcome.append(_read(address, deadline))
+        except BaseException as exc:  # handed to the waiting thread, which decides what it means
+            outcome.append(exc)
+
+    worker = threading.Thread(target=fetch, name="promptgit-prometheus-query", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if not outcome:
+        raise PrometheusError(f"Prometheus at {url} did not answer within {timeout:g} s")
+    found = outcome[0]
+    if isinstance(found, _TooLarge):
+        raise _unexpected(url, f"larger than {MAX_ANSWER_BYTES // 2**20} MiB")
+    if isinstance(found, _TooSlow):
+        raise PrometheusError(f"Prometheus at {url} did not answer within {timeout:g} s")
+    if isinstance(found, (urllib.error.URLError, OSError, ValueError, http.client.HTTPException)):
+        reason = printable(quoted(str(getattr(found, "reason", found))))
+        raise PrometheusError(f"cannot query Prometheus at {url}: {reason}")
+    if isinstance(found, BaseException):
+        raise found
+    return found
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _read(address: str, deadline: float) -> tuple[int, bytes]:
     try:
-        value = float(item["value"][1])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return 0.0
-    return value if value == value else 0.0  # NaN (0/0 of an empty window) counts as nothing
+        response = urllib.request.urlopen(address, timeout=max(0.1, deadline - time.monotonic()))
+    except urllib.error.HTTPError as exc:
+        response = exc  # Prometheus answers a refused query with 400 or 422 and a JSON body
+    with response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := response.read1(65536) if hasattr(response, "read1") else response.read(65536):
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise _TooLarge
+            if time.monotonic() > deadline:
+                raise _TooSlow
+            chunks.append(chunk)
+        return int(getattr(response, "status", None) or response.getcode() or 0), b"".join(chunks)
+
+
+def _unexpected(url: str, what: str) -> PrometheusError:
+    return PrometheusError(f"unexpected answer from Prometheus at {url}: {what}")
+
+
+def _sample(url: str, item: Any) -> tuple[dict[str, str], float]:
+    """One sample of an instant vector: its labels and its value, a count."""
+    if not isinstance(item, dict) or not isinstance(item.get("metric"), dict):
+        raise _unexpected(url, f"a sample is not {{metric, value}}: {printable(quoted(item))}")
+    labels = item["metric"]
+    if not all(isinstance(key, str) and isinstance(value, str) for key, value in labels.items()):
+        raise _unexpected(url, f"labels that are not strings: {printable(quoted(labels))}")
+    pair = item.get("value")
+    if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[1], str):
+        raise _unexpected(url, f'a value is not [time, "number"]: {printable(quoted(pair))}')
+    try:
+        value = float(pair[1])
+    except ValueError:
+        raise _unexpected(url, f"a value is not a number: {printable(quoted(pair[1]))}") from None
+    if value != value:
+        return labels, 0.0  # NaN (0/0 of an empty window) counts as nothing
+    if not 0 <= value < MAX_COUNT:
+        raise _unexpected(url, f"{quoted(pair[1])} is not a count (finite, not negative, below 2**53)")
+    return labels, value
 
 
 def _escaped(text: str) -> str:

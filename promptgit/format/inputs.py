@@ -14,6 +14,7 @@ from typing import Any
 
 from promptgit.errors import did_you_mean
 from promptgit.format.fastcheck import fast_check
+from promptgit.format.quoting import QUOTE_CHARACTERS, quoted, short_message
 
 Declared = Mapping[str, Mapping[str, Any]]
 
@@ -24,19 +25,18 @@ def inputs_validator_class() -> Any:
 
     Python callers pass tuples where JSON has arrays; fastjsonschema (the fast path) already accepts them,
     so jsonschema must too, or the same inputs would pass or fail depending on which path judged them.
-    `pattern` and `patternProperties` use the linear-time engine (promptgit.format.patterns), never `re`.
+    `pattern` and `patternProperties` use the linear-time engine (promptgit.format.patterns), never `re`,
+    and `uniqueItems` hashes items (promptgit.format.safe_keywords): every check is linear in the input.
     Built on first use: valid inputs never need jsonschema, and importing it is a third of CLI start-up.
     """
     from jsonschema import Draft202012Validator, validators
 
-    from promptgit.format.safe_keywords import SAFE_PATTERN_KEYWORDS
+    from promptgit.format.safe_keywords import SAFE_KEYWORDS
 
     array_or_tuple = Draft202012Validator.TYPE_CHECKER.redefine(
         "array", lambda _checker, instance: isinstance(instance, (list, tuple))
     )
-    return validators.extend(
-        Draft202012Validator, validators=SAFE_PATTERN_KEYWORDS, type_checker=array_or_tuple
-    )
+    return validators.extend(Draft202012Validator, validators=SAFE_KEYWORDS, type_checker=array_or_tuple)
 
 
 # keys of an input declaration that are promptgit's, not JSON Schema's
@@ -104,15 +104,15 @@ class InputsChecker:
                 problems.append((missing, "is required but was not given"))
                 continue
             variable = str(error.path[0]) if error.path else "?"
-            where = "".join(f"[{part!r}]" for part in list(error.path)[1:])
-            problems.append((variable, f"{where} {error.message}".strip()))
+            where = "".join(f"[{quoted(part)}]" for part in list(error.path)[1:])
+            problems.append((variable, f"{where} {short_message(error)}".strip()))
         return problems
 
     def _undeclared(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         declared = sorted(self.declared)
         return [
             (name, f"is not a declared input ({did_you_mean(name, declared, 'inputs')})")
-            for name in sorted(str(key) for key in values if key not in self.declared)
+            for name in sorted(_short_name(str(key)) for key in values if key not in self.declared)
         ]
 
     def with_defaults(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,6 +131,11 @@ class InputsChecker:
             elif not spec.get("required", True):
                 result[name] = None
         return result
+
+
+def _short_name(name: str) -> str:
+    """An undeclared input's name as it is quoted in messages: a caller's key may be megabytes long."""
+    return name if len(name) <= QUOTE_CHARACTERS else quoted(name)
 
 
 def checker_for(declared: Declared, strict: bool = True) -> InputsChecker:

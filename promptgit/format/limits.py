@@ -8,8 +8,15 @@ constant filter calls while compiling. Each is refused here with a SecurityError
 width, precision or count over MAX_REPEAT_LENGTH, or a method that would add more than that many
 characters (`replace`, `join`, `translate`, `expandtabs`) to what it was given.
 
-Growth by combination (a string doubled in a loop, a big input joined with itself) is not caught here;
-the commands that render bound the memory of the render for that (bounded.py).
+The same holds where the growth comes from repeating what is already there, since a list of one string
+repeated 3,000 times costs 3,000 references and its join 3 GB: `join` counts every repeated occurrence of
+an item as added, `str()` of a container (output, `|string`, an item of `join`) is measured before it is
+made, `lipsum` is capped, and an int result is refused above MAX_INT_BITS (`((9 ** 999) ** 999) ** 99`
+has each exponent under the limit and 94 million digits). These hold in the loader, which cannot cap a
+render's memory as the CLI does.
+
+Growth by combination (a string doubled in a loop, each step under the limits) is not caught here; the
+commands that render bound the memory of the render for that (bounded.py), and the loader its output.
 """
 
 from __future__ import annotations
@@ -21,9 +28,12 @@ from typing import Any
 from jinja2 import filters, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
+from markupsafe import soft_str
 
 MAX_REPEAT_LENGTH = 1_000_000  # items of a repetition; characters of padding or a format field
 MAX_EXPONENT = 1_000
+MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python refuses to print an int over 4,300
+MAX_LIPSUM_WORDS = 100_000  # n paragraphs of at most `max` words
 # operators whose generated code calls PromptEnvironment.call_binop instead of the Python operator
 INTERCEPTED_BINOPS = frozenset({"*", "**", "%"})
 
@@ -36,20 +46,85 @@ def binop(operator: str, left: Any, right: Any) -> Any:
     if operator == "**":
         if isinstance(right, int) and abs(right) > MAX_EXPONENT and isinstance(left, (int, float)):
             raise SecurityError(f"exponent {right} is over the sandbox limit of {MAX_EXPONENT}")
+        if isinstance(left, int) and isinstance(right, int) and right > 1 and abs(left) > 1:
+            _limit_int_bits(left.bit_length() * right)
         return left**right
     if operator == "%":
         if isinstance(left, (str, bytes)):  # bytes from `.encode()` format the same way
             text = left if isinstance(left, str) else left.decode("latin-1")
             check_format(text, right if isinstance(right, tuple) else (right,))
         return left % right
+    if isinstance(left, int) and isinstance(right, int):
+        _limit_int_bits(left.bit_length() + right.bit_length())
+        return left * right
     for sequence, times in ((left, right), (right, left)):
-        repeated = isinstance(sequence, (str, list, tuple)) and isinstance(times, int)
+        repeated = isinstance(sequence, (str, bytes, bytearray, list, tuple)) and isinstance(times, int)
         if repeated and len(sequence) * times > MAX_REPEAT_LENGTH:
             size = len(sequence) * times
             raise SecurityError(
                 f"repetition to {size} items is over the sandbox limit of {MAX_REPEAT_LENGTH}"
             )
     return left * right
+
+
+def _limit_int_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise SecurityError(f"an int of {bits} bits is over the sandbox limit of {MAX_INT_BITS} bits")
+
+
+def check_text_size(value: Any, what: str = "text of a value") -> None:
+    """Refuse turning `value` into text when that text would be over MAX_REPEAT_LENGTH characters.
+
+    Strings, numbers and short containers pass at once; a container is walked (shared parts as often as
+    they appear, as `str()` would write them) until its text is known to be over the limit, so the walk
+    itself is bounded by the limit.
+    """
+    if isinstance(value, (str, int, float)) or value is None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            _limit_int_bits(value.bit_length())
+        return
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        size = text_size(value, MAX_REPEAT_LENGTH)
+        if size > MAX_REPEAT_LENGTH:
+            raise SecurityError(
+                f"{what} over {MAX_REPEAT_LENGTH} characters is over the sandbox limit of {MAX_REPEAT_LENGTH}"
+            )
+
+
+def text_size(value: Any, budget: int) -> int:
+    """About how many characters `str(value)` has, at least; counting stops once past `budget`."""
+    total = 0
+    stack = [value]
+    while stack and total <= budget:
+        item = stack.pop()
+        if isinstance(item, (str, bytes, bytearray)):
+            total += len(item) + 2
+        elif isinstance(item, bool) or item is None:
+            total += 4
+        elif isinstance(item, int):
+            total += item.bit_length() // 4 + 1  # digits are a little more than bits / 4
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += 2 + 2 * len(item)
+            stack.extend(item)
+        else:
+            total += 8
+    return total
+
+
+def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    """Jinja's `lipsum`, refusing more than MAX_LIPSUM_WORDS words (`lipsum(n=1000000)`)."""
+    from jinja2.utils import generate_lorem_ipsum
+
+    for name, number in (("n", n), ("min", min), ("max", max)):
+        if not isinstance(number, int):
+            raise SecurityError(f"lipsum {name} must be an integer")
+    if n * max > MAX_LIPSUM_WORDS:
+        raise SecurityError(f"lipsum of {n} x {max} words is over the sandbox limit of {MAX_LIPSUM_WORDS}")
+    return generate_lorem_ipsum(n, html, min, max)
 
 
 def check_format(template: str, arguments: tuple[Any, ...]) -> None:
@@ -98,7 +173,7 @@ def capped_method(owner: str | bytes, name: str) -> Callable[..., Any]:
     def capped(*args: Any, **kwargs: Any) -> Any:
         if name == "join" and args:
             items = list(args[0])  # an iterator is read once, here, and joined from the list
-            _limit_growth(name, len(owner) * max(len(items) - 1, 0))
+            _limit_growth(name, join_growth(len(owner), items))
             return method(items)
         _limit_growth(name, _growth(owner, name, args, kwargs))
         return method(*args, **kwargs)
@@ -128,6 +203,25 @@ def _growth(owner: str | bytes, name: str, args: tuple[Any, ...], kwargs: dict[s
         longest = max((len(v) for v in first.values() if isinstance(v, (str, bytes))), default=1)
         return len(owner) * max(longest - 1, 0)
     return 0
+
+
+def join_growth(separator: int, items: list[Any]) -> int:
+    """Characters a join of `items` with a separator of `separator` characters adds to what it was given:
+    the separators, each repeated occurrence of the same string object (`["x" * 10**6] * 3000` is 3,000
+    references to one string, and its join 3 GB), and the text of every item that is not a string."""
+    added = separator * max(len(items) - 1, 0)
+    seen: set[int] = set()
+    for item in items:
+        if isinstance(item, (str, bytes)):
+            if id(item) in seen:
+                added += len(item)
+            else:
+                seen.add(id(item))
+        else:
+            added += text_size(item, MAX_REPEAT_LENGTH)
+        if added > MAX_REPEAT_LENGTH:
+            break
+    return added
 
 
 def _limit_growth(name: str, added: int) -> None:
@@ -168,8 +262,15 @@ def _replace(context: EvalContext, value: str, old: str, new: str, count: int | 
 @pass_eval_context
 def _join(context: EvalContext, value: Any, d: str = "", attribute: str | int | None = None) -> str:
     items = list(value)
-    _limit_growth("join", len(str(d)) * max(len(items) - 1, 0))
-    return filters.sync_do_join(context, items, d, attribute)
+    if attribute is not None:
+        items = [filters.make_attrgetter(context.environment, attribute)(item) for item in items]
+    _limit_growth("join", join_growth(len(str(d)), items))
+    return filters.sync_do_join(context, items, d)
+
+
+def _string(value: Any) -> str:
+    check_text_size(value)
+    return soft_str(value)
 
 
 def _batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
@@ -193,4 +294,5 @@ def capped_filters() -> Mapping[str, Callable[..., Any]]:
         "slice": _slice,
         "replace": _replace,
         "join": _join,
+        "string": _string,
     }

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import nodes
 
 from promptgit.errors import RenderError
+from promptgit.format import limits
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 Message = dict[str, str]
@@ -27,7 +28,11 @@ MARKERS = (OPEN, ROLE_END, CLOSE)
 
 def finalize(value: Any) -> str:
     """The text of every value a template outputs, with the reserved character replaced (see module)."""
-    text = value if type(value) is str else str(value)
+    if type(value) is str:
+        text = value
+    else:
+        limits.check_text_size(value, "output of a value")  # `{{ [[1] * 10**6] * 1000 }}` is 3 GB of text
+        text = str(value)
     return text.replace(RESERVED, REPLACEMENT) if RESERVED in text else text
 
 

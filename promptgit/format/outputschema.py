@@ -9,10 +9,19 @@ keywords are rejected. `strict_problems` lists where a schema leaves that subset
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
+from promptgit.format.quoting import short_message
+
 JsonPath = tuple[str | int, ...]
+
+# deeper answers are refused before they are parsed: json.loads and jsonschema recurse per level, and a
+# model asked for JSON has no reason to nest anything near this deep
+MAX_ANSWER_DEPTH = 100
 
 # keywords strict mode rejects (composition other than anyOf, and the constraints it does not enforce)
 UNSUPPORTED_IN_STRICT = frozenset(
@@ -88,3 +97,92 @@ def _walk(schema: Mapping[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath,
         child = schema.get(child_key)
         if isinstance(child, Mapping):
             yield from _walk(child, (*path, child_key))
+
+
+class AnswerProblem(ValueError):
+    """Why an answer cannot be accepted: `path` inside the answer (() for the whole) and the reason;
+    `mismatch` when the answer is JSON that the schema refuses (not unparsable, not uncheckable)."""
+
+    def __init__(self, path: JsonPath, reason: str, *, mismatch: bool = False) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
+        self.mismatch = mismatch
+
+
+def checked_answer(text: str, schema: Mapping[str, Any]) -> Any:
+    """`text` (a model answer) parsed as JSON and checked against `schema`; AnswerProblem otherwise.
+
+    The answer is the attacker's (prompt injection through any input reaches it), so nothing in it can
+    make the check hang or raise anything else: patterns run on RE2 (promptgit.format.patterns), nesting
+    is bounded before parsing, and `$ref`s resolve only inside the schema (a remote one is never fetched;
+    a loop or a dangling one makes every answer fail, since nothing can be checked against it).
+    """
+    depth = _nesting(text)
+    if depth > MAX_ANSWER_DEPTH:
+        raise AnswerProblem((), f"the answer is nested deeper than {MAX_ANSWER_DEPTH} levels ({depth})")
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise AnswerProblem((), f"the answer is not JSON: {str(exc)[:80]}") from None
+    from jsonschema.exceptions import best_match
+    from referencing.exceptions import Unresolvable
+
+    validator = _answer_validator(json.dumps(schema, sort_keys=True, default=str))
+    try:
+        error = best_match(validator.iter_errors(value))
+    except RecursionError:
+        raise AnswerProblem((), "the output schema cannot be checked: its `$ref`s loop") from None
+    except Unresolvable as exc:
+        reason = f"the output schema cannot be checked: `$ref` {str(exc)[:80]} does not resolve inside it"
+        raise AnswerProblem((), reason) from None
+    if error is not None:
+        raise AnswerProblem(tuple(error.absolute_path), short_message(error), mismatch=True)
+    return value
+
+
+_SIGNIFICANT = re.compile(r'[\[\]{}"\\]')  # what decides nesting: brackets, quotes, escapes
+
+
+def _nesting(text: str) -> int:
+    """How deep `text`'s arrays and objects nest (brackets inside strings do not count); one pass."""
+    if not isinstance(text, str) or ("[" not in text and "{" not in text):
+        return 0
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1  # the position a backslash inside a string escapes
+    for match in _SIGNIFICANT.finditer(text):
+        character, position = match.group(), match.start()
+        if in_string:
+            if position == escaped_at:
+                continue
+            if character == "\\":
+                escaped_at = position + 1
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
+
+
+@lru_cache(maxsize=256)
+def _answer_validator(schema_json: str) -> Any:
+    # keyed by the schema's canonical JSON: one compiled validator per output schema in use
+    from jsonschema import Draft202012Validator, validators
+    from referencing import Registry
+    from referencing.exceptions import NoSuchResource
+
+    from promptgit.format.safe_keywords import SAFE_KEYWORDS
+
+    def never_fetch(uri: str) -> Any:
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # jsonschema's default registry would fetch http(s) refs
+
+    schema = json.loads(schema_json)
+    base = validators.validator_for(schema, default=Draft202012Validator)
+    safe = validators.extend(base, validators=SAFE_KEYWORDS)
+    return safe(schema, registry=Registry(retrieve=never_fetch))  # type: ignore[call-arg]

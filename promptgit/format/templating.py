@@ -271,4 +271,5 @@ def make_environment(lookup: SourceLookup) -> ImmutableSandboxedEnvironment:
         finalize=messages.finalize,
     )
     environment.filters.update(limits.capped_filters())
+    environment.globals["lipsum"] = limits.lipsum
     return environment

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from promptgit.errors import ConfigError
 from promptgit.importers.result import Conversion, NewFile
+from promptgit.sources import LABELS_FILE, PARTIALS_DIR
 from promptgit.store.atomic import edit_lock, write_atomic
-from promptgit.store.labels import parse_labels, set_label
+from promptgit.store.labels_file import parse_labels, set_label
 from promptgit.store.releases import release_tag
-from promptgit.store.workspace import LABELS_FILE, PARTIALS_DIR, Workspace, open_store
+from promptgit.store.workspace import Workspace, open_store
 
 NEW, SAME, OVERWRITE = "new", "unchanged", "overwritten"
 

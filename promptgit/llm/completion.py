@@ -31,23 +31,30 @@ class Usage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Usage:
+        """The usage stored with a cached answer (anything but a non-negative whole count reads as 0)."""
         return cls(
-            input_tokens=int(data.get("input_tokens") or 0),
-            output_tokens=int(data.get("output_tokens") or 0),
-            cached_tokens=int(data.get("cached_tokens") or 0),
+            input_tokens=_stored_count(data.get("input_tokens")),
+            output_tokens=_stored_count(data.get("output_tokens")),
+            cached_tokens=_stored_count(data.get("cached_tokens")),
             estimated=bool(data.get("estimated", False)),
         )
 
 
+def _stored_count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
 @dataclass(frozen=True)
 class Completion:
-    """One answer of `promptgit.llm.complete`.
+    """One answer of `LLM.complete`.
 
     `text` is the first choice's content; `output` the parsed JSON when the prompt declares `output:` (else
-    None); `response` the provider's response as JSON; `cost_usd` None when the model has no price;
-    `latency_seconds` the whole call (a cache hit's is the lookup); `cached` True when the cache answered,
-    in which case usage and cost are those of the call that filled it (nothing was spent now).
-    `name`, `version`, `commit`, `blob_sha` identify the release of the prompt that produced it.
+    None); `response` the provider's response as JSON; `finish_reason` why the answer stopped (`stop`,
+    `length`, ...); `latency_seconds` the whole call (a cache hit's is the lookup).
+    `usage` and `cost_usd` are what this call spent: a cache hit (`cached` True) spent nothing, so its usage
+    is zero and its cost 0.0, and what the hit saved (the usage and cost of the call that filled the entry)
+    is in `saved_usage` and `saved_cost_usd` (None on a miss). `cost_usd` is None for a model without a
+    price. `name`, `version`, `commit`, `blob_sha` identify the release of the prompt that produced it.
     """
 
     text: str
@@ -63,3 +70,6 @@ class Completion:
     commit: str | None
     blob_sha: str | None
     cache_key: str | None  # None when no cache was consulted (no cache, or `cache: false`)
+    finish_reason: str | None = None
+    saved_usage: Usage | None = None
+    saved_cost_usd: float | None = None

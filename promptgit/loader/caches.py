@@ -24,13 +24,33 @@ Clock = Callable[[], float]
 log = logging.getLogger("promptgit.loader")
 
 
-class LRUCache(Generic[K, V]):
-    """A bounded mapping that forgets the least recently used entry; for values that never go stale."""
+Grow = Callable[[], int]  # a bound sized from what the cache holds (the library), asked at most once
 
-    def __init__(self, maxsize: int) -> None:
+
+def _grown(bound: int, grow: Grow | None) -> int:
+    """`bound`, raised to what `grow` says when that is larger; a grow that fails leaves it as it was."""
+    if grow is None:
+        return bound
+    try:
+        return max(bound, grow())
+    except Exception as exc:  # sizing is an optimisation: a git failure must not fail a put
+        log.debug("promptgit: cache bound not resized: %s", exc)
+        return bound
+
+
+class LRUCache(Generic[K, V]):
+    """A bounded mapping that forgets the least recently used entry; for values that never go stale.
+
+    `grow`: asked once, when the cache is first full, for a larger bound (sized from the library), so
+    a bound set for a small library is no cliff for a large one. `evictions` counts entries forgotten.
+    """
+
+    def __init__(self, maxsize: int, *, grow: Grow | None = None) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         self.maxsize = maxsize
+        self.evictions = 0
+        self._grow = grow
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -45,8 +65,12 @@ class LRUCache(Generic[K, V]):
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
+            if len(self._data) > self.maxsize and self._grow is not None:
+                grow, self._grow = self._grow, None
+                self.maxsize = _grown(self.maxsize, grow)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
+                self.evictions += 1
 
     def __len__(self) -> int:
         return len(self._data)
@@ -88,7 +112,9 @@ class TTLCache(Generic[K, V]):
     - At most `max_refreshes` refreshes run at once; an expired key met while all are busy is served
       stale and tried again on a later lookup.
     - At most `max_entries` keys are kept (callers choose keys: 20,000 distinct range selectors must not
-      make 20,000 entries); adding one more forgets the oldest stored.
+      make 20,000 entries); adding one more forgets the oldest stored (counted in `evictions`). `grow`
+      is asked once, when the cache is first full, for a larger bound sized from the library (never from
+      what callers ask for).
     """
 
     def __init__(
@@ -99,10 +125,13 @@ class TTLCache(Generic[K, V]):
         max_refreshes: int = 8,
         keeps_last_known_good: Callable[[Exception], bool] | None = None,
         max_entries: int = 4096,
+        grow: Grow | None = None,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.max_entries = max_entries
+        self.evictions = 0
+        self._grow = grow
         self.ttl = ttl
         self.clock = clock
         self.on_failure = on_failure
@@ -149,8 +178,12 @@ class TTLCache(Generic[K, V]):
             if current is None or current.generation < generation:
                 self._data[key] = _Entry(value, self.clock(), expires, generation)
             if current is None:
+                if len(self._data) > self.max_entries and self._grow is not None:
+                    grow, self._grow = self._grow, None
+                    self.max_entries = _grown(self.max_entries, grow)
                 while len(self._data) > self.max_entries:
                     del self._data[next(iter(self._data))]  # dicts keep insertion order: the oldest
+                    self.evictions += 1
 
     def _start_refresh(self, key: K, load: Callable[[], V]) -> None:
         generation = next(self._generations)

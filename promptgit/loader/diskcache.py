@@ -12,7 +12,7 @@ Entries hold a marshalled code object, which is executed: the directory must be 
   0600, refused when another user owns it or anyone else can read or write it) precedes the payload, and
   is checked before the payload is unmarshalled. Someone who can replace an entry but not read the key
   cannot make one that is run.
-- Any refusal or mismatch is a miss, counted by reason (`promptgit_disk_cache_rejects_total`), never an
+- Any refusal or mismatch is a miss, counted by reason (`promptgit_loader_disk_cache_rejects_total`), never an
   exec; the prompt is compiled again and the entry rewritten. Entries are written to a temporary file
   and renamed into place.
 """
@@ -20,7 +20,6 @@ Entries hold a marshalled code object, which is executed: the directory must be 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import hmac
 import importlib.util
@@ -29,7 +28,6 @@ import logging
 import marshal
 import os
 import secrets
-import stat
 import tempfile
 import threading
 from collections.abc import Callable
@@ -41,13 +39,17 @@ from typing import Any
 
 import jinja2
 
+from promptgit.private_files import UntrustedPath as _Untrusted
+from promptgit.private_files import check_private as _check_private
+from promptgit.private_files import read_private
+
 FORMAT = 1
 COMPILED_DIR = f"compiled-v{FORMAT}"
 _COMPILING_MODULES = ("prompt.py", "templating.py", "messages.py", "frontmatter.py")
 _KEY_BYTES = 32
 _MAC_BYTES = hashlib.sha256().digest_size
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a compiled prompt is kilobytes; anything this large is not ours
-# why an entry was not used: the `reason` label of promptgit_disk_cache_rejects_total
+# why an entry was not used: the `reason` label of promptgit_loader_disk_cache_rejects_total
 REJECT_REASONS = ("untrusted_directory", "untrusted_entry", "signature", "format")
 
 log = logging.getLogger("promptgit.loader")
@@ -176,35 +178,8 @@ class CompiledCache:
             self._on_reject(reason)
 
 
-class _Untrusted(Exception):
-    """A cache file or directory that someone other than this user could have written."""
-
-
-def _check_private(path: Path, info: os.stat_result, what: str, *, unreadable: bool = False) -> None:
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise _Untrusted(f"{what} {path} is owned by another user (uid {info.st_uid})")
-    forbidden = 0o077 if unreadable else 0o022
-    if stat.S_IMODE(info.st_mode) & forbidden:
-        raise _Untrusted(f"{what} {path} has mode {stat.S_IMODE(info.st_mode):o} (others may write it)")
-
-
 def _read_owned(path: Path, *, unreadable: bool = False) -> bytes:
-    """The bytes of `path`, a regular file (not a symlink) owned by this user and private enough."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink: an entry we never write
-            raise _Untrusted(f"{path} is a symbolic link") from None
-        raise
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_ENTRY_BYTES:
-            raise _Untrusted(f"{path} is not a regular file of a sane size")
-        _check_private(path, info, "file", unreadable=unreadable)
-        with os.fdopen(os.dup(descriptor), "rb") as stream:
-            return stream.read(_MAX_ENTRY_BYTES + 1)
-    finally:
-        os.close(descriptor)
+    return read_private(path, max_bytes=_MAX_ENTRY_BYTES, unreadable=unreadable)
 
 
 def _read_key(path: Path) -> bytes:
@@ -232,11 +207,16 @@ def _build_fingerprint() -> str:
     digest = hashlib.sha256()
     for part in (str(FORMAT), importlib.util.MAGIC_NUMBER.hex(), jinja2.__version__, __version__):
         digest.update(part.encode("utf-8") + b"\0")
-    package = Path(__file__).resolve().parent.parent
-    for module in _COMPILING_MODULES:
-        with contextlib.suppress(OSError):
-            digest.update((package / module).read_bytes())
+    for path in compiling_modules():
+        with contextlib.suppress(OSError):  # a zipped install: the versions above still tell builds apart
+            digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def compiling_modules() -> list[Path]:
+    """The modules of promptgit.format whose source shapes compiled code (hashed into every key)."""
+    format_package = Path(__file__).resolve().parent.parent / "format"
+    return [format_package / module for module in _COMPILING_MODULES]
 
 
 def _settings(environment: Any) -> str:

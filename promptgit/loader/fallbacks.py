@@ -1,4 +1,8 @@
-"""The application's fallback templates: used only when a prompt cannot be had from git at all."""
+"""The application's fallback templates: used only when a prompt cannot be had from git at all.
+
+A fallback checks its inputs like any prompt: undeclared names are refused, so a bare body (no front
+matter, nothing declared) renders only without inputs.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from promptgit.format.frontmatter import FENCE, FrontMatter
 from promptgit.format.prompt import PromptDocument, compile_document, parse_document
 from promptgit.format.templating import make_environment
 from promptgit.loader.loaded import LoadedPrompt
-from promptgit.loader.metrics import LoaderMetrics
+from promptgit.observability.loader_series import LoaderMetrics
 
 FALLBACK_VERSION = "fallback"
 # the metric label of names no prompt of the repository has: callers choose names, and 20,000 attacker
@@ -70,7 +74,8 @@ class Fallbacks:
                 document.metadata["version"] = FALLBACK_VERSION
         else:
             document = PromptDocument(name, path, FrontMatter({"version": FALLBACK_VERSION}, text, 1))
+        # inputs are checked as for any prompt (strict): a fallback that declares none takes none, since an
+        # unchecked value would be rendered (and sent to a model) unbounded; one that needs inputs declares
+        # them in its front matter (docs/loader.md)
         prompt = compile_document(document, make_environment(lambda relative: None))
-        if "inputs" not in document.metadata:  # declares nothing: stands in for any prompt, takes any inputs
-            prompt = dataclasses.replace(prompt, strict_inputs=False)
         return LoadedPrompt.wrap(prompt, self.metrics, "fallback", max_render_chars=self.max_render_chars)

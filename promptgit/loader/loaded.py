@@ -12,8 +12,8 @@ from typing import Any
 from promptgit.errors import InputValidationError, PromptgitError, RenderError
 from promptgit.format.prompt import Prompt
 from promptgit.format.templating import Rendered
-from promptgit.loader.metrics import LoaderMetrics
-from promptgit.telemetry.tracing import prompt_attributes, recording, start_span
+from promptgit.observability.loader_series import LoaderMetrics
+from promptgit.observability.tracing import prompt_attributes, recording, start_span
 
 log = logging.getLogger("promptgit.loader")
 # Repository's max_render_chars: a million characters (~250k tokens) is over every model's context window
@@ -32,7 +32,7 @@ class _RenderMetrics:
     again on every `count_tokens_every`-th; renders in between are estimated from their length with the
     tokens per character of the counted ones (a count costs about three small renders; 1 counts every
     render). The first render's count is settled later, by the next render or the next scrape, so a cold
-    process's first answer does not wait for the token machinery (import and model table, ~9 ms).
+    process's first answer does not wait for the token machinery (its import and model table).
     """
 
     def __init__(
@@ -109,13 +109,11 @@ class LoadedPrompt(Prompt):
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
     `label` is the label it was got by (`production`), None for other selectors; when the label's traffic
-    split picked it (docs/experiments.md), `variant` is the version assigned (the same as `version`),
-    None otherwise.
+    split picked it (docs/experiments.md), `version` is the version it assigned.
     """
 
     origin: str = "git"
     label: str | None = None
-    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -136,7 +134,7 @@ class LoadedPrompt(Prompt):
         """Validate `inputs` and render: str for text, [{role, content}] for chat; errors name the prompt.
 
         Inside a recording OpenTelemetry span, the render is a child span `promptgit.render` (see
-        promptgit.telemetry)."""
+        promptgit.observability.tracing)."""
         if recording():
             return self._traced_render(inputs)
         return self._observed_render(inputs)
@@ -176,7 +174,6 @@ class LoadedPrompt(Prompt):
                 "prompt": self.name,
                 "version": self.version,
                 "label": self.label,
-                "variant": self.variant,
                 "reason": reason,
                 "source": self.origin,
             },

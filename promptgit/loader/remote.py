@@ -1,4 +1,9 @@
-"""A local bare mirror of a remote prompt repository, so many service replicas can follow one git server."""
+"""A local bare mirror of a remote prompt repository, so many service replicas can follow one git server.
+
+A clone URL may carry a password or token (`https://bot:TOKEN@host/prompts.git`): it is shown only as
+`redacted_url` in every message and log, the mirror's directory is named from the host and path (never
+the credentials), and the mirror is private to its owner (git keeps the URL in its config to fetch).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import re
 import shutil
 import tempfile
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,11 +28,54 @@ _UNSAFE_PROTOCOL = re.compile(r"^\s*(ext|fd)::", re.IGNORECASE)
 MAX_URL_LENGTH = 2048
 
 
+def redacted_url(url: str) -> str:
+    """`url` with the secret of its user part as `***`: `http://bot:***@host/p.git`; a lone user name
+    of an http(s) URL is a token too (`https://***@github.com/o/r.git`). Other URLs are returned as they are.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url  # a path, or scp-like `git@host:path` (its user is a login, never a secret)
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:end]
+    user_part, at, host = authority.rpartition("@")  # the last @: a password may hold an unescaped one
+    if not at:
+        return url
+    user, colon, _password = user_part.partition(":")
+    if colon:
+        shown_user = f"{user}:***"
+    elif scheme.lower() in ("http", "https"):
+        shown_user = "***"
+    else:
+        return url
+    return f"{scheme}://{shown_user}@{host}{rest[end:]}"
+
+
+def _secrets_of(url: str) -> list[str]:
+    """The password (or token user) of `url` in the forms git may print it: as written and unescaped."""
+    _scheme, separator, rest = url.partition("://")
+    user_part, at, _host = rest.split("/", 1)[0].rpartition("@")
+    if not separator or not at:
+        return []
+    user, colon, password = user_part.partition(":")
+    secret = password if colon else user
+    if not secret or redacted_url(url) == url:
+        return []
+    return sorted({secret, urllib.parse.unquote(secret)}, key=len, reverse=True)
+
+
+def scrubbed(text: str, url: str) -> str:
+    """`text` (git's own message, an exception) with `url`'s secret replaced, wherever it appears."""
+    for secret in _secrets_of(url):
+        text = text.replace(secret, "***")
+    return text
+
+
 def check_url(url: object) -> str:
     """`url` if it is one we clone; GitError for an unsafe protocol, a control character or a huge URL."""
     if not isinstance(url, str) or not url.strip():
         raise GitError("cannot clone: the URL is empty or not a string")
-    shown = url if len(url) <= 100 else f"{url[:80]}... ({len(url)} characters)"
+    safe = scrubbed(redacted_url(url), url)
+    shown = safe if len(safe) <= 100 else f"{safe[:80]}... ({len(url)} characters)"
     if len(url) > MAX_URL_LENGTH:
         raise GitError(f"cannot clone {shown!r}: URL longer than {MAX_URL_LENGTH} characters")
     if any(ord(character) < 32 for character in url):
@@ -37,10 +86,23 @@ def check_url(url: object) -> str:
 
 
 def mirror_path(url: str, cache_dir: str | Path) -> Path:
-    """Where the mirror of `url` lives under `cache_dir`: a readable name plus a hash of the full URL."""
-    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-")[:64] or "repo"
-    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
-    return Path(cache_dir) / f"{tail.removesuffix('.git')}-{digest}.git"
+    """Where the mirror of `url` lives under `cache_dir`: named from its host and path (a readable tail,
+    the host, a hash of scheme, host and path), never from its credentials, so rotating a password keeps
+    the mirror and no part of a secret is written in a directory name."""
+    location = _without_credentials(url)
+    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", location.rstrip("/").rsplit("/", 1)[-1]).strip("-")[:64]
+    host = urllib.parse.urlsplit(location).hostname if "://" in location else None
+    readable = "-".join(part for part in ((tail or "repo").removesuffix(".git"), host) if part)
+    digest = hashlib.sha256(location.encode("utf-8")).hexdigest()[:12]
+    return Path(cache_dir) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', readable)[:100]}-{digest}.git"
+
+
+def _without_credentials(url: str) -> str:
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    return f"{scheme}://{rest[:end].rpartition('@')[2]}{rest[end:]}"
 
 
 class Mirror:
@@ -48,6 +110,7 @@ class Mirror:
 
     def __init__(self, url: str, cache_dir: str | Path) -> None:
         self.url = check_url(url)
+        self.shown_url = redacted_url(url)  # for every message and log: never the password
         self.path = mirror_path(url, cache_dir)
         self._lock = threading.Lock()
 
@@ -63,17 +126,18 @@ class Mirror:
         staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.path.parent))
         try:
             git.Repo.clone_from(self.url, staging / "mirror.git", mirror=True).close()  # checks protocols too
+            os.chmod(staging / "mirror.git", 0o700)  # its config holds the URL, password and all
             try:
                 os.rename(staging / "mirror.git", self.path)
             except OSError:
                 if not (self.path / "HEAD").is_file():  # lost a race with another replica: theirs is fine
                     raise
         except git.GitCommandError as exc:
-            raise GitError(f"cannot clone {self.url}: {_git_message(exc)}") from None
+            raise GitError(f"cannot clone {self.shown_url}: {self._said(_git_message(exc))}") from None
         except git.GitError as exc:  # GitPython's UnsafeProtocolError, UnsafeOptionError, ...
-            raise GitError(f"cannot clone {self.url}: {exc}") from None
+            raise GitError(f"cannot clone {self.shown_url}: {self._said(str(exc))}") from None
         except OSError as exc:
-            raise GitError(f"cannot clone {self.url} into {self.path}: {exc.strerror}") from None
+            raise GitError(f"cannot clone {self.shown_url} into {self.path}: {exc.strerror}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -85,13 +149,17 @@ class Mirror:
             try:
                 repo = git.Repo(self.path)
             except (git.GitError, OSError) as exc:
-                raise GitError(f"{self.path}: mirror is missing or corrupt: {exc}") from None
+                raise GitError(f"{self.path}: mirror is missing or corrupt: {self._said(str(exc))}") from None
             try:
                 repo.git.fetch("--prune", "--quiet", "origin")
             except git.GitCommandError as exc:
-                raise GitError(f"cannot fetch {self.url}: {_git_message(exc)}") from None
+                raise GitError(f"cannot fetch {self.shown_url}: {self._said(_git_message(exc))}") from None
             finally:
                 repo.close()
+
+    def _said(self, text: str) -> str:
+        """What git or GitPython said, without the URL's secret (git prints the URL in some errors)."""
+        return scrubbed(text, self.url)
 
 
 def _git_message(exc: git.GitCommandError) -> str:

@@ -1,6 +1,7 @@
-"""Prompts, partials, labels and releases of a git repository, read from git objects (never checked out).
+"""Releases and labels of a git repository, read from refs and git objects (never checked out).
 
-Release tags come from `packed-refs` and loose refs directly (tagrefs.py): 10,000 tags cost a few lines.
+Release tags come from `packed-refs` and loose refs directly (tagrefs.py): a prompt's releases cost a few
+lines read, however many tags the repository has. Prompt files are read through sources (`at(commit)`).
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from promptgit.errors import GitError, LabelTagMissingError, PromptNotFoundError, did_you_mean
-from promptgit.format.prompt import SUFFIX
-from promptgit.store.labels import parse_labels
-from promptgit.store.objects import MAX_OBJECT_BYTES, GitObjects
+from promptgit.sources.commit import CommitSource
+from promptgit.sources.git_objects import MAX_OBJECT_BYTES, GitObjects
+from promptgit.sources.source import LABELS_FILE, PromptSource
+from promptgit.store.labels_file import parse_labels
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
-from promptgit.store.splits import LabelEntry, Split
 from promptgit.store.tagrefs import (
     HEX,
+    PackedRefs,
     TagRef,
     loose_tag_refs,
     packed_tag_refs,
@@ -24,125 +26,86 @@ from promptgit.store.tagrefs import (
     tag_refs_from_git,
     uses_reftable,
 )
+from promptgit.store.traffic_split import LabelEntry, Split
 from promptgit.store.yanks import YANKED_FILE, Yanks, parse_yanked
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
 
-LABELS_FILE = "labels.yaml"
-PARTIALS_DIR = "partials"
-_MAX_CACHED = 256  # entries per per-commit cache before it is dropped
+_MAX_CACHED = 256  # parsed labels files kept (by blob sha) before the cache starts again
 # entries of the per-name ref caches: names come from callers (`get("attacker/n123")` caches "no tags"),
 # so past this many the cache starts again rather than growing with every name ever asked for
 _MAX_NAMES = 4096
 
+Labels = dict[str, dict[str, LabelEntry]]
+
 
 class GitStore(GitObjects):
-    """Read-only access to prompts in a git repository; safe to share between threads."""
+    """Releases (tags) and labels of a git repository, over its object reader; safe to share between threads.
 
-    def __init__(
-        self, path: str | Path, prompts_dir: str = "prompts", *, max_object_bytes: int = MAX_OBJECT_BYTES
-    ) -> None:
+    Prompt files are not read here: `at(commit, prompts_dir)` is the source (sources.CommitSource) of a
+    commit's prompts, and the labels of any source are parsed by `labels(source)`.
+    """
+
+    def __init__(self, path: str | Path, *, max_object_bytes: int = MAX_OBJECT_BYTES) -> None:
         super().__init__(path, max_object_bytes=max_object_bytes)
-        self.prompts_dir = prompts_dir.strip("/") or "."
-        self._packed: bytes | None = None
+        self._packed: PackedRefs | None = None
         self._tags: dict[str, dict[str, TagRef]] = {}
         self._exact: dict[tuple[str, str], TagRef | None] = {}
         self._releases: dict[tuple[str, str, str], Release] = {}
-        self._labels: dict[str, dict[str, dict[str, LabelEntry]]] = {}  # by blob sha
+        self._peeled: dict[str, str] = {}  # tag object -> its commit
+        self._labels: dict[str, Labels] = {}  # by blob sha
         self._yanks: dict[str, Yanks] = {}  # by blob sha
         self._first_seen: dict[tuple[str, str], str] = {}  # release -> tag target when first served
-        self._names: dict[str, list[str]] = {}  # by commit
 
-    def prompt_path(self, name: str) -> str:
-        """Path of prompt `name` from the repository root: `prompts/content/hook.j2`."""
-        return self._in_prompts(f"{name}{SUFFIX}")
+    def at(
+        self, commit: str, prompts_dir: str, *, max_file_bytes: int | None = None, label: str | None = None
+    ) -> CommitSource:
+        """The prompts of `commit` (a full sha) under `prompts_dir` (from the repository root)."""
+        if max_file_bytes is None:
+            return CommitSource(self, commit, prompts_dir, label=label)
+        return CommitSource(self, commit, prompts_dir, max_file_bytes=max_file_bytes, label=label)
 
-    def _in_prompts(self, relative: str) -> str:
-        return relative if self.prompts_dir == "." else f"{self.prompts_dir}/{relative}"
+    def labels(self, source: PromptSource) -> Labels:
+        """The labels file of `source` as {label: {prompt: version or Split}}; {} when it has none.
 
-    def read_prompt(self, commit: str, name: str) -> tuple[bytes, str] | None:
-        """(data, blob sha) of `prompts/<name>.j2` at `commit`; None when the prompt does not exist there."""
-        return self.read_file(commit, self.prompt_path(name))
+        One read of the file; parsed once per distinct content (blob sha), whatever the source."""
+        return {label: dict(entries) for label, entries in self._parsed_labels(source).items()}
 
-    def read_partial(self, commit: str, relative: str) -> str | None:
-        """Text of an include (path relative to the prompts dir) at `commit`; None if missing or not UTF-8."""
-        if relative.startswith("/") or ".." in relative.split("/"):
-            return None
-        found = self.read_file(commit, self._in_prompts(relative))
-        if found is None:
-            return None
-        try:
-            return found[0].decode("utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            return None
-
-    def prompt_names(self, commit: str) -> list[str]:
-        """Every prompt name at `commit` (partials excluded), sorted."""
-        with self._lock:
-            cached = self._names.get(commit)
-        if cached is not None:
-            return list(cached)
-        try:
-            listing = self.run_git("ls-tree", "-r", "-z", "--name-only", commit, "--", f"{self.prompts_dir}/")
-        except GitError as exc:
-            raise GitError(f"cannot list prompts at {commit!r}: {exc}") from None
-        prefix = "" if self.prompts_dir == "." else f"{self.prompts_dir}/"
-        names = sorted(
-            path[len(prefix) :].removesuffix(SUFFIX)
-            for path in listing.split("\0")
-            if path.endswith(SUFFIX)
-            and path.startswith(prefix)
-            and path[len(prefix) :].split("/")[0] != PARTIALS_DIR
-        )
-        with self._lock:
-            if len(self._names) >= _MAX_CACHED:  # a long-running loader may list many commits
-                self._names.clear()
-            self._names[commit] = names
-        return list(names)
-
-    def worktree_names(self) -> list[str]:
-        """Every prompt name in the working tree (partials excluded), sorted; for not-found messages."""
-        prompts = self.root / self.prompts_dir
-        found = (path.relative_to(prompts).as_posix() for path in prompts.rglob(f"*{SUFFIX}"))
-        return sorted(
-            relative.removesuffix(SUFFIX) for relative in found if relative.split("/")[0] != PARTIALS_DIR
-        )
-
-    def labels(self, commit: str) -> dict[str, dict[str, LabelEntry]]:
-        """`prompts/labels.yaml` at `commit` as {label: {prompt: version or Split}}; {} when it is absent."""
-        found = self.read_file(commit, self._in_prompts(LABELS_FILE))
+    def _parsed_labels(self, source: PromptSource) -> Labels:
+        """The cached parse (shared: never changed by callers here)."""
+        found = source.read_labels()
         if found is None:
             return {}
-        data, sha = found
         with self._lock:
-            cached = self._labels.get(sha)
+            cached = self._labels.get(found.blob_sha)
         if cached is None:
-            cached = parse_labels(data, f"{self._in_prompts(LABELS_FILE)}@{commit[:12]}")
+            where = found.path if source.commit is None else f"{found.path}@{source.commit[:12]}"
+            cached = parse_labels(found.data, where)
             with self._lock:
                 if len(self._labels) >= _MAX_CACHED:
                     self._labels.clear()
-                self._labels[sha] = cached
-        return {label: dict(entries) for label, entries in cached.items()}
+                self._labels[found.blob_sha] = cached
+        return cached
 
-    def yanked(self, commit: str) -> Yanks:
-        """`prompts/yanked.yaml` at `commit` as {prompt: {version: reason}}; {} when it is absent."""
-        found = self.read_file(commit, self._in_prompts(YANKED_FILE))
+    def yanked(self, source: PromptSource) -> Yanks:
+        """The yanked file of `source` as {prompt: {version: reason}}; {} when it has none."""
+        found = source.read_file(YANKED_FILE)
         if found is None:
             return {}
-        data, sha = found
         with self._lock:
-            cached = self._yanks.get(sha)
+            cached = self._yanks.get(found.blob_sha)
         if cached is None:
-            cached = parse_yanked(data, f"{self._in_prompts(YANKED_FILE)}@{commit[:12]}")
+            where = found.path if source.commit is None else f"{found.path}@{source.commit[:12]}"
+            cached = parse_yanked(found.data, where)
             with self._lock:
                 if len(self._yanks) >= _MAX_CACHED:
                     self._yanks.clear()
-                self._yanks[sha] = cached
+                self._yanks[found.blob_sha] = cached
         return cached
 
-    def yank_reason(self, name: str, version: str, ref: str = "HEAD") -> str | None:
-        """Why release `name` `version` is yanked at `ref` ('' when no reason is given); None if it is not."""
-        return self.yanked(self.resolve_commit(ref)).get(name, {}).get(version)
+    def yank_reason(self, name: str, version: str, source: PromptSource) -> str | None:
+        """Why release `name` `version` is yanked in `source` ('' when no reason is given); None if not."""
+        return self.yanked(source).get(name, {}).get(version)
 
     # --- releases -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -151,7 +114,6 @@ class GitStore(GitObjects):
             self._packed = None
             self._tags.clear()
             self._exact.clear()
-            self._names.clear()
         self._check_alive()
 
     def _tag_refs(self, name: str) -> dict[str, TagRef]:
@@ -195,7 +157,7 @@ class GitStore(GitObjects):
             self._exact.pop((name, version), None)
             return self._tag_ref(name, version)
 
-    def _packed_refs(self) -> bytes:
+    def _packed_refs(self) -> PackedRefs:
         if self._packed is None:
             self._packed = read_packed_refs(self._common_dir)
         return self._packed
@@ -234,7 +196,22 @@ class GitStore(GitObjects):
         if ref is None:
             raise self._no_release(name, version)
         self._check_not_moved(name, version, ref)
-        return ref.peeled or self.release(name, version).commit
+        return ref.peeled or self._peel(name, version, ref.target)
+
+    def _peel(self, name: str, version: str, target: str) -> str:
+        """The commit a tag object (or chain of them) points at: one object read, then cached."""
+        with self._lock:
+            cached = self._peeled.get(target)
+        if cached is not None:
+            return cached
+        found = self._object(f"{target}^{{commit}}")
+        if found is None:
+            self._check_alive()
+            tag = release_tag(name, version)
+            raise GitError(f"{self.root}: tag {tag} does not point at a readable commit ({target[:12]})")
+        with self._lock:
+            _bounded(self._peeled)[target] = found[0]
+        return found[0]
 
     def _check_not_moved(self, name: str, version: str, ref: TagRef) -> None:
         """Releases are immutable: the tag's target is recorded the first time this store serves it, and a
@@ -262,38 +239,22 @@ class GitStore(GitObjects):
         """Every release of `name`, ascending by semver, with dates and tag messages."""
         return [self.release(name, version) for version in self.release_versions(name)]
 
-    def resolve_version(self, selector: Selector, ref: str = "HEAD") -> str:
+    def resolve_version(self, selector: Selector, source: PromptSource) -> str:
         """The released version a latest/exact/range/label selector picks; PromptNotFoundError if none.
 
-        Labels are read from `labels.yaml` at `ref`; worktree selectors have no released version.
+        Labels are read from the labels file of `source` (the commit at the ref, usually); its names
+        serve the not-found message. Worktree selectors have no released version.
         """
         if selector.kind == "worktree":
             raise PromptNotFoundError(f"{selector}: the working tree is not a release")
         if selector.kind == "label":
-            entry = self.label_entry(selector, ref)
-            if isinstance(entry, Split):
-                raise PromptNotFoundError(
-                    f"{selector}: label {selector.spec!r} splits traffic {entry}; name one version "
-                    f"({selector.name}@VERSION), or load it with promptgit.Repository"
-                )
-            # labels were read just now, tag refs may be cached from before the release the label names
-            # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
-            # read after the labels that name them, as releases are tagged before they are labelled)
-            if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
-                raise LabelTagMissingError(
-                    f"{selector}: label points at {entry}, which is not released "
-                    f"(no tag {release_tag(selector.name, entry)})",
-                    label=selector.spec or "",
-                    name=selector.name,
-                    version=entry,
-                )
-            return entry
+            return self.labelled_version(selector, self.label_entry(selector, source))
         # an exact version is one ref read, not a listing of every release (a miss lists, for the message)
         if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
             return selector.spec
         versions = list(self._tag_refs(selector.name))
         # a yanked release is skipped by the bare name and by ranges; exact pins and labels still get it
-        yanked = self.yanked(self.resolve_commit(ref)).get(selector.name, {}) if versions else {}
+        yanked = self.yanked(source).get(selector.name, {}) if versions else {}
         picked = pick_version(selector, [version for version in versions if version not in yanked])
         if picked is None:
             skipped = [version for version in sort_versions(yanked) if pick_version(selector, [version])]
@@ -305,9 +266,9 @@ class GitStore(GitObjects):
                 )
             if versions:
                 raise PromptNotFoundError(f"{selector}: no release matches ({self._listing(selector)})")
-            names = self.prompt_names(self.resolve_commit(ref))
+            names = source.names()
             if selector.name not in names:
-                listed = did_you_mean(selector.name, names, f"prompts at {ref}")
+                listed = did_you_mean(selector.name, names, f"prompts at {source.describe()}")
                 raise PromptNotFoundError(f"{selector}: no prompt {selector.name} ({listed})")
             raise PromptNotFoundError(
                 f"{selector}: no releases yet (tags {release_tag(selector.name, '<version>')}; "
@@ -315,6 +276,27 @@ class GitStore(GitObjects):
                 f"{selector.name}@worktree is the working tree)"
             )
         return picked
+
+    def labelled_version(self, selector: Selector, entry: LabelEntry) -> str:
+        """The version a label's entry names, checked against the tags; PromptNotFoundError for a split
+        (which names several) or a version that is not released."""
+        if isinstance(entry, Split):
+            raise PromptNotFoundError(
+                f"{selector}: label {selector.spec!r} splits traffic {entry}; name one version "
+                f"({selector.name}@VERSION), or load it with promptgit.Repository"
+            )
+        # labels were read just now, tag refs may be cached from before the release the label names
+        # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
+        # read after the labels that name them, as releases are tagged before they are labelled)
+        if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
+            raise LabelTagMissingError(
+                f"{selector}: label points at {entry}, which is not released "
+                f"(no tag {release_tag(selector.name, entry)})",
+                label=selector.spec or "",
+                name=selector.name,
+                version=entry,
+            )
+        return entry
 
     def _listing(self, selector: Selector) -> str:
         versions = sort_versions(self._tag_refs(selector.name))[::-1]  # the highest first
@@ -326,23 +308,35 @@ class GitStore(GitObjects):
             f"{name}@{version}: no such release (tag {release_tag(name, version)}; {listed})"
         )
 
-    def label_entry(self, selector: Selector, ref: str = "HEAD") -> LabelEntry:
-        """What a label selector's entry in labels.yaml at `ref` says: a version or a Split (unchecked
-        against the tags); PromptNotFoundError when the label or its entry for the prompt is missing."""
-        labels = self.labels(self.resolve_commit(ref))
+    def label_entry(self, selector: Selector, source: PromptSource) -> LabelEntry:
+        """What a label selector's entry in the labels file of `source` says: a version or a Split
+        (unchecked against the tags); PromptNotFoundError when the label or its entry is missing."""
+        labels = self._parsed_labels(source)
         entries = labels.get(selector.spec or "")
         if entries is None:
             raise PromptNotFoundError(
-                f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {ref} "
+                f"{selector}: no label {selector.spec!r} in {LABELS_FILE} at {source.describe()} "
                 f"({did_you_mean(selector.spec or '', sorted(labels), 'labels')})"
             )
         entry = entries.get(selector.name)
         if entry is None:
-            listed = did_you_mean(selector.name, sorted(entries), f"prompts labelled {selector.spec}")
             raise PromptNotFoundError(
-                f"{selector}: label {selector.spec!r} has no entry for {selector.name} ({listed})"
+                f"{selector}: label {selector.spec!r} has no entry for {selector.name} "
+                f"({self._where_else(selector, labels, source)})"
             )
         return entry
+
+    def _where_else(self, selector: Selector, labels: Labels, source: PromptSource) -> str:
+        """The tail of a missing-entry message. A prompt that exists gets the labels that do have it: a
+        service echoes this message to its clients, and "did you mean <another prompt>?" is noise there.
+        Only a name that is no prompt (a typo) gets a suggestion; the prompt names are read for it alone."""
+        having = [label for label, entries in sorted(labels.items()) if selector.name in entries]
+        if having:  # wanted "": nothing is close, only the bounded listing
+            return did_you_mean("", having, f"labels with an entry for {selector.name}")
+        if selector.name in source.names():
+            return "no label has an entry for it"
+        entries = sorted(labels.get(selector.spec or "", {}))
+        return did_you_mean(selector.name, entries, f"prompts labelled {selector.spec}")
 
     def is_released(self, name: str, version: str) -> bool:
         """True when the release tag of `name` `version` exists (one ref read)."""

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from promptgit.errors import GitError, PromptSyntaxError
 from promptgit.format.interface import Change, Level, describe, level_needed
 from promptgit.format.prompt import PromptDocument, parse_document
+from promptgit.sources.commit import CommitSource
+from promptgit.sources.git_objects import common_dir
+from promptgit.sources.source import SourceFile
 from promptgit.store.gitstore import TAG_PREFIX, GitStore
-from promptgit.store.objects import common_dir
 from promptgit.store.releasing import Part
 from promptgit.store.selectors import VERSION_PATTERN, version_key
+from promptgit.store.workspace import Workspace
 
 _NO_TAGS_OPTION = "--no-tags"
 
@@ -36,11 +39,21 @@ class Judgement:
 
 
 class ReleaseLines:
-    """The releases reachable from HEAD, listed once per run (one `git for-each-ref --merged`)."""
+    """The releases reachable from HEAD, listed once per run (one `git for-each-ref --merged`), and the
+    released files of the workspace's prompts (read from their tagged commits)."""
 
-    def __init__(self, store: GitStore) -> None:
+    def __init__(self, workspace: Workspace, store: GitStore) -> None:
+        self.workspace = workspace
         self.store = store
         self._reachable: dict[str, list[str]] | None = None
+
+    def release_source(self, name: str, version: str) -> CommitSource:
+        """The prompts of the commit release `version` of `name` tagged."""
+        return self.workspace.at_commit(self.store, self.store.release_commit(name, version))
+
+    def release_file(self, name: str, version: str) -> SourceFile | None:
+        """Prompt `name` as released at `version` (its tagged commit); None when the commit lacks it."""
+        return self.release_source(name, version).read_prompt(name)
 
     def last_release(self, name: str) -> str | None:
         released = self.store.release_versions(name)
@@ -69,12 +82,12 @@ class ReleaseLines:
         released = self.last_release(name)
         if released is None:
             return None
-        found = self.store.read_prompt(self.store.release_commit(name, released), name)
-        before = found[0] if found is not None else b""
+        found = self.release_file(name, released)
+        before = found.data if found is not None else b""
         if normalized(before) == normalized(data):
             return Judgement(released, None, [], released, "unchanged")
         try:
-            old = parse_document(name, self.store.prompt_path(name), before)
+            old = parse_document(name, document.path, before)
         except PromptSyntaxError:
             return Judgement(released, "patch", [], needed_version(released, "patch"), "file changed: patch")
         level, changes = level_needed(old, document)

@@ -11,10 +11,10 @@ import subprocess
 from dataclasses import dataclass
 
 from promptgit.errors import GitError, PromptgitError
+from promptgit.sources.source import PromptSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releases import TAG_PREFIX, release_tag
-from promptgit.store.splits import Split
-from promptgit.store.workspace import LABELS_FILE
+from promptgit.store.traffic_split import Split
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,11 @@ def remote_release_tags(store: GitStore, remote: str) -> dict[str, str]:
     return {ref.removeprefix("refs/tags/"): sha for sha, ref in pairs}
 
 
-def unpublished_labels(store: GitStore, commit: str, published: set[str]) -> list[Unpublished]:
-    """Entries of labels.yaml at `commit` naming a release tag not in `published` (each version of a
-    split counts). A labels file that does not parse is left to the validator (PG203)."""
+def unpublished_labels(store: GitStore, source: PromptSource, published: set[str]) -> list[Unpublished]:
+    """Entries of the labels file of `source` (a pushed commit) naming a release tag not in `published`
+    (each version of a split counts). A labels file that does not parse is left to the validator (PG203)."""
     try:
-        labels = store.labels(commit)
+        labels = store.labels(source)
     except PromptgitError:
         return []
     found = []
@@ -63,7 +63,3 @@ def unpublished_labels(store: GitStore, commit: str, published: set[str]) -> lis
                 if release_tag(name, version) not in published:
                     found.append(Unpublished(label, name, version, store.is_released(name, version)))
     return found
-
-
-def labels_path(store: GitStore) -> str:
-    return f"{store.prompts_dir}/{LABELS_FILE}"

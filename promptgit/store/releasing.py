@@ -15,8 +15,8 @@ from typing import Literal
 
 from promptgit.errors import PromptSyntaxError, ReleaseError
 from promptgit.format.prompt import parse_document
+from promptgit.sources.contained import read_contained
 from promptgit.store.atomic import edit_lock, is_temporary, write_atomic
-from promptgit.store.files import read_contained
 from promptgit.store.gitstore import GitStore, release_tag
 from promptgit.store.selectors import is_version
 from promptgit.store.workspace import Workspace
@@ -52,16 +52,17 @@ def git(store: GitStore, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def check_clean(store: GitStore) -> None:
+def check_clean(workspace: Workspace, store: GitStore) -> None:
     """Refuse when anything under the prompts directory differs from HEAD (staged, unstaged, untracked)."""
-    status = git(store, "status", "--porcelain", "--untracked-files=all", "--", store.prompts_dir)
+    prompts_dir = workspace.git_prompts_dir
+    status = git(store, "status", "--porcelain", "--untracked-files=all", "--", prompts_dir)
     # a temporary file left by a killed `label set` or `bump` is not a change (the next edit removes it)
     paths = [line[3:] for line in status.splitlines() if line.strip()]
     dirty = [path for path in paths if not is_temporary(path.rpartition("/")[2])]
     if dirty:
         more = f" and {len(dirty) - 3} more" if len(dirty) > 3 else ""
         raise ReleaseError(
-            f"uncommitted changes under {store.prompts_dir}/: {', '.join(dirty[:3])}{more}; commit them first"
+            f"uncommitted changes under {prompts_dir}/: {', '.join(dirty[:3])}{more}; commit them first"
         )
 
 
@@ -74,14 +75,15 @@ def head_commit(store: GitStore) -> str:
 
 def plan(workspace: Workspace, store: GitStore, name: str, commit: str, message: str | None) -> ReleasePlan:
     """The release of `name` as committed at `commit`; ReleaseError when it is invalid or already released."""
-    found = store.read_prompt(commit, name)
-    if found is None:
-        raise ReleaseError(f"no prompt {name} at HEAD ({store.prompt_path(name)} is not committed)")
-    path = store.prompt_path(name)
+    source = workspace.at_commit(store, commit)
+    path = source.prompt_path(name)
     try:
-        version = parse_document(name, path, found[0]).version
+        document = source.document(name)
     except PromptSyntaxError as exc:
         raise ReleaseError(f"{exc}") from None
+    if document is None:
+        raise ReleaseError(f"no prompt {name} at HEAD ({path} is not committed)")
+    version = document.version
     if not is_version(version):
         raise ReleaseError(f"{path}: version {version!r} is not a semver version (x.y.z)")
     if version in store.release_versions(name):
@@ -111,19 +113,14 @@ def create_tags(store: GitStore, plans: list[ReleasePlan]) -> None:
     store.refresh()
 
 
-def pending(store: GitStore, commit: str) -> list[str]:
+def pending(workspace: Workspace, store: GitStore, commit: str) -> list[str]:
     """Prompts at `commit` whose version has no release tag yet (unparsable ones included, to fail loudly)."""
-    names = []
-    for name in store.prompt_names(commit):
-        found = store.read_prompt(commit, name)
-        try:
-            version = parse_document(name, store.prompt_path(name), found[0]).version if found else ""
-        except PromptSyntaxError:
-            names.append(name)
-            continue
-        if version not in store.release_versions(name):
-            names.append(name)
-    return names
+    source = workspace.at_commit(store, commit)
+    return [
+        name
+        for name in source.names()
+        if (version := source.version_of(name)) is None or version not in store.release_versions(name)
+    ]
 
 
 @dataclass(frozen=True)
@@ -139,28 +136,29 @@ class Drift:
         return release_tag(self.name, self.version)
 
 
-def drifted(store: GitStore, commit: str) -> list[Drift]:
+def drifted(workspace: Workspace, store: GitStore, commit: str) -> list[Drift]:
     """Prompts at `commit` whose version is released but whose file is not the released blob: a change
     that reaches no release (two branches bumped to the same version, the second merged after the
     release). Line endings are not a change (as for PG503)."""
     from promptgit.store.lineage import normalized
 
+    source = workspace.at_commit(store, commit)
     found = []
-    for name in store.prompt_names(commit):
-        current = store.read_prompt(commit, name)
+    for name in source.names():
+        current = source.read_prompt(name)
         if current is None:
             continue
         try:
-            version = parse_document(name, store.prompt_path(name), current[0]).version
+            version = parse_document(name, source.prompt_path(name), current.data).version
         except PromptSyntaxError:
             continue  # `pending` releases it, and its validation says why it fails
         if not is_version(version) or not store.is_released(name, version):
             continue
-        released = store.read_prompt(store.release_commit(name, version), name)
-        if released is None or released[1] == current[1]:
+        released = workspace.at_commit(store, store.release_commit(name, version)).read_prompt(name)
+        if released is None or released.blob_sha == current.blob_sha:
             continue
-        if normalized(released[0]) != normalized(current[0]):
-            found.append(Drift(name, store.prompt_path(name), version))
+        if normalized(released.data) != normalized(current.data):
+            found.append(Drift(name, source.prompt_path(name), version))
     return found
 
 

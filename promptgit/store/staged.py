@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 
 from promptgit.config import CONFIG_FILE
 from promptgit.format.prompt import SUFFIX
-from promptgit.store.gitstore import LABELS_FILE, GitStore
+from promptgit.sources.source import LABELS_FILE
+from promptgit.store.gitstore import GitStore
 from promptgit.store.releasing import git
 from promptgit.store.yanks import YANKED_FILE
 
@@ -27,8 +28,9 @@ class StagedChanges:
         return bool(self.to_check or self.removed or self.config_changed)
 
 
-def staged_changes(store: GitStore, config: str = CONFIG_FILE) -> StagedChanges:
-    """The staged prompts, partials and labels file, and whether `config` (from the root) is among them.
+def staged_changes(store: GitStore, prompts_dir: str, config: str = CONFIG_FILE) -> StagedChanges:
+    """The staged prompts, partials and labels file under `prompts_dir` (from the repository root), and
+    whether `config` (from the root) is among them.
 
     `git diff --cached` compares the index with HEAD, or with the empty tree before the first commit; in a
     merge it lists what the merge brings to the first parent, in an amend what the amend adds.
@@ -36,7 +38,7 @@ def staged_changes(store: GitStore, config: str = CONFIG_FILE) -> StagedChanges:
     out = git(store, "diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff")
     fields = iter(out.split("\0"))
     changes = StagedChanges()
-    prompts = PurePosixPath(store.prompts_dir)
+    prompts = PurePosixPath(prompts_dir)
     for status in fields:
         if not status:
             continue

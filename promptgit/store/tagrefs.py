@@ -6,6 +6,7 @@ possibly 10,000 tags, so reading the files directly keeps resolution independent
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 from collections.abc import Callable
@@ -15,6 +16,10 @@ from pathlib import Path
 from promptgit.errors import GitError
 
 HEX = re.compile(rb"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+# packed-refs as read: mapped, not read whole, so a bisected lookup touches a few pages of a file that
+# holds every tag of a large repository (git maps it too)
+PackedRefs = bytes | mmap.mmap
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,14 @@ def loose_tag_refs(directory: Path) -> dict[str, TagRef]:
     return refs
 
 
-def packed_tag_refs(packed: bytes, prefix: bytes) -> dict[str, TagRef]:
+def packed_tag_refs(packed: PackedRefs, prefix: bytes) -> dict[str, TagRef]:
     """version -> ref for the lines of packed-refs naming `prefix<version>`.
 
     A sorted packed-refs (git writes the `sorted` trait) is bisected like git does, so the cost does not
     grow with the number of tags; otherwise a substring search finds each candidate line.
     """
     refs: dict[str, TagRef] = {}
-    header = packed[: packed.find(b"\n") + 1] if packed.startswith(b"#") else b""
+    header = packed[: packed.find(b"\n") + 1] if packed[:1] == b"#" else b""
     if b" sorted" in header:
         line = _first_ref_line_from(packed, prefix)
         while line < len(packed):
@@ -69,14 +74,14 @@ def packed_tag_refs(packed: bytes, prefix: bytes) -> dict[str, TagRef]:
     return refs
 
 
-def _ref_line(packed: bytes, start: int) -> tuple[bytes, bytes, bytes | None, int]:
+def _ref_line(packed: PackedRefs, start: int) -> tuple[bytes, bytes, bytes | None, int]:
     """(target, refname, peeled, offset after the line and its `^peeled` line) of the line at `start`."""
     end = packed.find(b"\n", start)
     end = len(packed) if end < 0 else end
     target, _, refname = packed[start:end].rstrip(b"\r").partition(b" ")
     after = end + 1
     peeled = None
-    if packed.startswith(b"^", after):
+    if packed[after : after + 1] == b"^":
         peeled_end = packed.find(b"\n", after)
         peeled_end = len(packed) if peeled_end < 0 else peeled_end
         peeled = packed[after + 1 : peeled_end].strip()
@@ -92,7 +97,7 @@ def _add_ref(refs: dict[str, TagRef], prefix: bytes, parsed: tuple[bytes, bytes,
         refs[version.decode("utf-8", "replace")] = TagRef(target.decode(), good_peel)
 
 
-def _next_ref_line(packed: bytes, offset: int) -> int:
+def _next_ref_line(packed: PackedRefs, offset: int) -> int:
     """Start of the first ref line (not a `#` or `^` line) at or after `offset`; len(packed) if none."""
     if offset > 0 and packed[offset - 1 : offset] != b"\n":
         newline = packed.find(b"\n", offset)
@@ -103,7 +108,7 @@ def _next_ref_line(packed: bytes, offset: int) -> int:
     return offset
 
 
-def _first_ref_line_from(packed: bytes, prefix: bytes) -> int:
+def _first_ref_line_from(packed: PackedRefs, prefix: bytes) -> int:
     """Bisect: the first ref line whose refname sorts at or after `prefix`."""
     low, high = 0, len(packed)
     while low < high:
@@ -139,11 +144,16 @@ def tag_refs_from_git(run_git: Callable[..., str], prefix: str) -> dict[str, Tag
     return refs
 
 
-def read_packed_refs(common_dir: Path) -> bytes:
-    """The packed-refs file, b"" when there is none; GitError when it cannot be read."""
+def read_packed_refs(common_dir: Path) -> PackedRefs:
+    """The packed-refs file, mapped read-only (b"" when there is none or it is empty); GitError when it
+    cannot be read. git replaces the file by a rename, so a mapping keeps the snapshot it was opened on."""
     try:
-        return (common_dir / "packed-refs").read_bytes()
+        with open(common_dir / "packed-refs", "rb") as stream:
+            if os.fstat(stream.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError:
         return b""
-    except OSError as exc:
-        raise GitError(f"{common_dir}: cannot read packed-refs: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise GitError(f"{common_dir}: cannot read packed-refs: {reason}") from None

@@ -1,9 +1,12 @@
-"""The working tree: where the repository root and prompts are, and reading prompt files from disk."""
+"""The working tree: where the repository root, its configuration and its prompts are.
+
+Files are read through `Workspace.source` (sources.WorktreeSource); `open_store` opens the repository's
+GitStore, and `at_commit` the same prompts directory in one of its commits (sources.CommitSource).
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,16 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptgit.config import Config, load_config
-from promptgit.errors import PromptSyntaxError
 from promptgit.format.prompt import SUFFIX, prompt_name
-from promptgit.store.files import printable, read_contained
+from promptgit.sources.contained import printable, read_contained
+from promptgit.sources.source import PARTIALS_DIR, in_prompts_dir
+from promptgit.sources.worktree import WorktreeSource
 from promptgit.store.selectors import unusable_file_name
 
 if TYPE_CHECKING:
+    from promptgit.sources.commit import CommitSource
     from promptgit.store.gitstore import GitStore
-
-PARTIALS_DIR = "partials"
-LABELS_FILE = "labels.yaml"
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -53,9 +55,43 @@ class Workspace:
         return any((directory / ".git").exists() for directory in (root, *root.parents))
 
     @cached_property
+    def source(self) -> WorktreeSource:
+        """The prompts directory on disk, read contained and bounded by the configuration."""
+        return WorktreeSource(self.root, self.config.prompts_dir, max_file_bytes=self.config.max_file_bytes)
+
+    @cached_property
     def _resolved_prompts_dir(self) -> Path:
-        # resolving is a system call per path component: once per workspace, not once per file
-        return self.prompts_dir.resolve()
+        return self.source.resolved_directory
+
+    @property
+    def git_prompts_dir(self) -> str:
+        """The prompts directory from the git repository's root (which may lie above this root)."""
+        return self._prompts_in_git or self.config.prompts_dir
+
+    @cached_property
+    def _prompts_in_git(self) -> str | None:
+        """git_prompts_dir; None when there is no repository, or the prompts directory is outside it."""
+        if not self.in_git_repository:
+            return None
+        from promptgit.errors import GitError
+        from promptgit.sources.git_objects import find_git_dir
+
+        try:
+            git_root = find_git_dir(self.root)[0]
+        except GitError:
+            return None
+        try:
+            return self._resolved_prompts_dir.relative_to(git_root).as_posix()
+        except ValueError:
+            return None
+
+    def git_path(self, name: str) -> str:
+        """Prompt `name`'s file from the git repository's root: what git commands are given."""
+        return in_prompts_dir(self.git_prompts_dir, f"{name}{SUFFIX}")
+
+    def at_commit(self, store: GitStore, commit: str, label: str | None = None) -> CommitSource:
+        """This workspace's prompts directory in `commit` of `store`, bounded as the working tree is."""
+        return store.at(commit, self.git_prompts_dir, max_file_bytes=self.config.max_file_bytes, label=label)
 
     def display_path(self, path: Path) -> str:
         """Path relative to the repository root, with forward slashes, as every output shows it."""
@@ -84,17 +120,10 @@ class Workspace:
     def prompt_files(self) -> Iterator[Path]:
         """Every prompt file under the prompts dir, sorted, partials and ignored files excluded."""
         base = self.prompts_dir
-        if not base.is_dir():
-            return
-        found: list[Path] = []
-        for directory, subdirs, files in os.walk(base):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            for filename in files:
-                if filename.endswith(SUFFIX):
-                    path = Path(directory) / filename
-                    if self.name_of(path) is not None and not self.is_ignored(path):
-                        found.append(path)
-        yield from sorted(found)
+        for name in self.source.names():
+            path = base / f"{name}{SUFFIX}"
+            if self.name_of(path) is not None and not self.is_ignored(path):
+                yield path
 
     def path_of(self, name: str) -> Path:
         return self.prompts_dir / f"{name}{SUFFIX}"
@@ -107,11 +136,6 @@ class Workspace:
         shown = self.display_path(path) if shown is None else shown
         return read_contained(path, shown, self.config.max_file_bytes, self.root)
 
-    def read_partial(self, relative: str) -> str | None:
-        """Text of an included template, relative to the prompts dir; None when missing, outside it, not a
-        regular file or over max_file_bytes."""
-        return read_partial_in(self._resolved_prompts_dir, relative, self.config.max_file_bytes)
-
 
 def _resolved(path: Path) -> Path:
     """`path` resolved; a symlink that loops (or cannot be resolved) keeps its own name in its resolved
@@ -120,16 +144,6 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute().parent.resolve() / path.name
-
-
-def read_partial_in(prompts_dir: Path, relative: str, max_bytes: int) -> str | None:
-    """Text of the include `relative` under `prompts_dir` (resolved), through the contained reader."""
-    if "\0" in relative:
-        return None
-    try:
-        return read_contained(prompts_dir / relative, relative, max_bytes, prompts_dir).decode("utf-8")
-    except (PromptSyntaxError, UnicodeDecodeError):
-        return None
 
 
 def open_store(workspace: Workspace) -> GitStore | None:
@@ -143,9 +157,7 @@ def open_store(workspace: Workspace) -> GitStore | None:
     from promptgit.store.gitstore import GitStore
 
     store = GitStore(workspace.root)
-    prompts = workspace.prompts_dir.resolve()
-    try:
-        store.prompts_dir = prompts.relative_to(store.root).as_posix()
-    except ValueError:
+    if workspace._prompts_in_git is None:
+        store.close()
         return None  # the prompts directory is outside the repository: nothing is versioned by git
     return store

@@ -76,7 +76,11 @@ def _entry(fields: Mapping[str, Any], default: ModelInfo) -> ModelInfo:
 
 
 def parse_table(text: str) -> ModelTable:
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe, in C if available
+    return table_of(_load(text))
+
+
+def table_of(data: Mapping[str, Any]) -> ModelTable:
+    """The model table of parsed models.yaml data."""
     base = data["default"]
     default = ModelInfo(
         name=None,
@@ -94,9 +98,20 @@ def parse_table(text: str) -> ModelTable:
 
 
 @lru_cache(maxsize=1)
+def builtin_data() -> dict[str, Any]:
+    """promptgit/data/models.yaml parsed once: the model table and the price table (prices.py) share it."""
+    data: dict[str, Any] = _load(data_text(MODELS_FILE))
+    return data
+
+
+@lru_cache(maxsize=1)
 def builtin_table() -> ModelTable:
     """The table shipped in promptgit/data/models.yaml (read once, on first use)."""
-    return parse_table(data_text(MODELS_FILE))
+    return table_of(builtin_data())
+
+
+def _load(text: str) -> Any:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe, in C if available
 
 
 def model_table(extra: Mapping[str, Mapping[str, Any]] | None = None) -> ModelTable:

@@ -1,6 +1,6 @@
 """The validator: every rule family (the version rules included), run over prompt files, yielding findings.
 
-May import format, store, tokens, config and the shared modules; never loader, llm or the CLI.
+May import sources, format, store, tokens, config and the shared modules; never loader, llm or the CLI.
 """
 
 from __future__ import annotations

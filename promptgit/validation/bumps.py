@@ -13,14 +13,12 @@ from collections.abc import Iterator
 
 from promptgit.findings import Finding
 from promptgit.format.prompt import PromptDocument
-from promptgit.store.gitstore import GitStore
 from promptgit.store.lineage import ReleaseLines, normalized
 from promptgit.store.releases import release_tag
 from promptgit.store.selectors import compare_versions
 
 
 def release_findings(
-    store: GitStore,
     lines: ReleaseLines,
     document: PromptDocument,
     data: bytes,
@@ -28,12 +26,13 @@ def release_findings(
 ) -> Iterator[Finding]:
     """Findings of one prompt (version already known to be semver) against its releases."""
     name, shown, version = document.name, document.path, document.version
+    store = lines.store
     last = lines.last_release(name)
     if last is None:
         return  # never released: the version is free to change
     if version in store.release_versions(name):
-        found = store.read_prompt(store.release_commit(name, version), name)
-        if found is not None and normalized(found[0]) == normalized(data):
+        found = lines.release_file(name, version)
+        if found is not None and normalized(found.data) == normalized(data):
             if compare_versions(version, last) < 0:  # back to an older release is still going down
                 yield _went_down(shown, position, version, last, name)
             return

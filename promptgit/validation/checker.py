@@ -9,13 +9,20 @@ from jinja2 import TemplateSyntaxError
 
 from promptgit.errors import PromptSyntaxError, did_you_mean
 from promptgit.findings import Finding
-from promptgit.format.prompt import compile_document, parse_document, parse_template, prompt_name
-from promptgit.store.files import printable
+from promptgit.format.prompt import (
+    PromptDocument,
+    compile_document,
+    parse_document,
+    parse_template,
+    prompt_name,
+)
+from promptgit.sources.contained import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
 from promptgit.store.yanks import YANKED_FILE
 from promptgit.validation import calls, chat, patterns, security, variables
 from promptgit.validation.conflicts import conflict_markers
+from promptgit.validation.langfuse_shape import langfuse_findings
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
 from promptgit.validation.sources import read_text
@@ -41,6 +48,9 @@ class FileChecker:
         self.index = TemplateIndex(workspace)
         self.schema = SchemaChecks(workspace.config)
         self.render_samples = bool(families & {"variables", "tokens"})
+        # name -> (text, document) of each prompt parsed, when the version rules run next in this process
+        # and can reuse them (None: not kept); a run parses each file once
+        self.documents: dict[str, tuple[str, PromptDocument]] | None = None
 
     def prompt(self, path: Path) -> list[Finding]:
         return self._guarded(path, self._prompt)
@@ -76,10 +86,12 @@ class FileChecker:
             return found
         try:
             document = parse_document(name, shown, text)
+            if self.documents is not None:
+                self.documents[name] = (text, document)
             metadata = self.schema.metadata(document)
             found.extend(metadata.findings)
             if "schema" in self.families:
-                found.extend(calls.call_findings(document))
+                found.extend(calls.call_findings(document, self.config))
             self._stage = "PG102"
             ast = parse_template(document, self.index.environment)
         except PromptSyntaxError as exc:
@@ -92,8 +104,11 @@ class FileChecker:
             found.extend(chat.blocks_in_text_prompt(shown, facts, self.index))
         if "security" in self.families:
             found.extend(patterns.pattern_problems(document))
+            found.extend(security.input_chosen_structure(shown, document, ast))
         if isinstance(document.metadata.get("inputs", {}), dict):
             found.extend(variables.declared_against_used(document, facts, self.index, lines))
+        if "variables" in self.families:
+            found.extend(langfuse_findings(shown, document.metadata, ast, self.index.environment))
         codes = {item.code for item in found}
         if "PG105" in codes or not self.render_samples:
             return found  # compiling only serves the sample render (variables) and token estimates
@@ -111,7 +126,7 @@ class FileChecker:
         rendered, problems = variables.render_sample(document, prompt, self.sample_memory)
         found.extend(problems)
         if rendered is not None and "tokens" in self.families:
-            from promptgit.tokens.rules import check_tokens
+            from promptgit.validation.token_limits import check_tokens
 
             found.extend(check_tokens(document, prompt, self.config, rendered=rendered))
         return found

@@ -16,6 +16,7 @@ from promptgit.store.workspace import Workspace
 from promptgit.validation.checker import FileChecker
 from promptgit.validation.rules import FAMILIES, family_of
 from promptgit.validation.targets import collect
+from promptgit.validation.testfiles import tests_file_findings
 from promptgit.validation.workers import (
     VersionsTask,
     check_in_processes,
@@ -93,14 +94,18 @@ def run(
         found.extend(check_in_processes(checker, targets.prompts, jobs, versions))
     else:
         if checker is not None:
+            checker.documents = {} if versions is not None else None
             found.extend(check_prompts(checker, targets.prompts))
         if versions is not None:
-            found.extend(version_findings(workspace, *versions))
+            parsed = checker.documents if checker is not None else None
+            found.extend(version_findings(workspace, *versions, parsed=parsed))
     if checker is not None:
         for path in targets.partials:
             found.extend(checker.partial(path))
         for path in targets.labels:
             found.extend(checker.labels(path))
+        for path in targets.tests:
+            found.extend(tests_file_findings(workspace, path))
     return Report(configure(found, workspace, families), len(targets))
 
 

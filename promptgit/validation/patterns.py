@@ -1,4 +1,4 @@
-"""PG603/PG604: input patterns that cannot be checked safely, or that backtrack catastrophically."""
+"""PG603/PG604: input and output patterns that cannot be checked safely, or backtrack catastrophically."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ from promptgit.validation.rules import finding
 
 def pattern_problems(document: PromptDocument) -> Iterator[Finding]:
     """PG603 for each pattern RE2 cannot compile, PG604 for each with nested quantifiers or overlapping
-    repeated alternatives (promptgit.format.patterns), at the line of the pattern in the front matter."""
-    inputs = document.metadata.get("inputs")
-    if not isinstance(inputs, dict):
-        return
-    for path, pattern in _patterns(inputs, ("inputs",)):
+    repeated alternatives (promptgit.format.patterns), at the line of the pattern in the front matter:
+    in `inputs` (checked against callers' values) and in `output` (against the model's answers)."""
+    for key in ("inputs", "output"):
+        declared = document.metadata.get(key)
+        if isinstance(declared, dict):
+            yield from _problems(document, _patterns(declared, (key,)))
+
+
+def _problems(document: PromptDocument, found: Iterator[tuple[JsonPath, str]]) -> Iterator[Finding]:
+    for path, pattern in found:
         position = document.front.position(path)
         problem = patterns.problem(pattern)
         if problem is not None:

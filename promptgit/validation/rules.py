@@ -1,6 +1,7 @@
-"""The rule table: every code promptgit reports, its family, default severity and help text.
+"""The rule table: every code promptgit reports, its family, default severity and help text, in one place.
 
-Reporters (SARIF) and docs/rules.md are built from this table; the checks live in one module per family.
+Reporters (SARIF) and docs/rules.md are built from this table; the checks live in one module per family
+(token_limits.py, versions.py, security.py, ...) and take their severities from here.
 """
 
 from __future__ import annotations
@@ -145,6 +146,30 @@ RULES: dict[str, Rule] = {
             "Decide in the front matter: `cache: false` keeps answers varied, `cache: {ttl: 6h}` (or true) "
             "accepts one cached answer per input.",
         ),
+        # promptgit.validation.testfiles: NAME.tests.yaml, run by `promptgit test`; see docs/testing.md
+        Rule(
+            "PG220",
+            "tests-file",
+            _E,
+            "A tests file (NAME.tests.yaml) does not match tests.schema.json or has a value that cannot run.",
+            "Fix the case or check at the reported line; docs/testing.md lists the keys and check types.",
+        ),
+        Rule(
+            "PG213",
+            "output-and-response-format",
+            _W,
+            "The prompt has both `output:` and `params.response_format`; `output:` wins.",
+            "Keep one: `output:` (sent as a json_schema response_format and checked by promptgit), or remove "
+            "`output:` to send `params.response_format` as it is.",
+        ),
+        Rule(
+            "PG214",
+            "model-without-price",
+            _W,
+            "The prompt's model has no price, so its calls have no cost in metrics, budgets or savings.",
+            "Add the model's price under `models:` in promptgit.yaml "
+            "(`models: {NAME: {price: {input: ..., output: ...}}}`, USD per million tokens).",
+        ),
         Rule(
             "PG301",
             "undeclared-variable",
@@ -202,6 +227,125 @@ RULES: dict[str, Rule] = {
             "Put message blocks only in chat prompts (their own body or included partials), outside macros, "
             "`{% set %}`, `{% filter %}` and `{% call %}` blocks; see docs/security.md.",
         ),
+        # promptgit.validation.token_limits: the sample render against its budget and the model's window
+        Rule(
+            "PG401",
+            "over-token-budget",
+            _E,
+            "The sample render is estimated at more tokens than `token_budget`.",
+            "Shorten the prompt or its partials, or raise `token_budget` in the front matter.",
+        ),
+        Rule(
+            "PG402",
+            "over-context-window",
+            _E,
+            "The sample render does not fit the model's context window minus its output reserve.",
+            "Shorten the prompt, or use a model with a larger window "
+            "(models: in promptgit.yaml sets windows).",
+        ),
+        Rule(
+            "PG403",
+            "near-token-budget",
+            _W,
+            "The sample render uses more than `token_warning_ratio` (default 0.9) of `token_budget`.",
+            "Leave headroom for real inputs, which are often longer than the sample; "
+            "or raise `token_budget`.",
+        ),
+        Rule(
+            "PG404",
+            "unknown-model",
+            _W,
+            "The model is not in the model table; estimates use the heuristic and a default context window.",
+            "Fix the model name, or add the model under `models:` in promptgit.yaml with its context_window.",
+        ),
+        # promptgit.validation.versions (bumps, releases, labels), bumps.py (the interface), splits.py
+        Rule(
+            "PG501",
+            "version-not-bumped",
+            _E,
+            "The prompt differs from its last release and its version does not cover the change.",
+            "Bump `version:` as the change needs (`promptgit bump NAME` picks it); see docs/versions.md.",
+        ),
+        Rule(
+            "PG502",
+            "version-went-down",
+            _E,
+            "The version is lower than the prompt's last release.",
+            "Versions never go down: use a version above the last release; see docs/versions.md.",
+        ),
+        Rule(
+            "PG503",
+            "released-content-changed",
+            _E,
+            "The version is released and the file differs from it.",
+            "A released version is immutable: bump the version; see docs/versions.md.",
+        ),
+        Rule(
+            "PG504",
+            "label-unreleased",
+            _E,
+            "A label points at a version that has no release tag.",
+            "Release the version first (`promptgit release`), or point the label at a release.",
+        ),
+        Rule(
+            "PG505",
+            "label-unknown-prompt",
+            _E,
+            "A label points at a prompt that does not exist.",
+            "Remove the entry from labels.yaml, or restore the prompt.",
+        ),
+        Rule(
+            "PG506",
+            "partial-changed-unbumped",
+            _W,
+            "A partial the prompt includes changed since the base; the prompt stays at a released version.",
+            "Bump the prompt's version so a release carries the partial's change; see docs/versions.md.",
+        ),
+        Rule(
+            "PG507",
+            "release-tags-missing",
+            _E,
+            "No release tags in a clone that should have them (shallow, --no-tags, labels naming versions).",
+            "`git fetch --tags` (actions/checkout: `fetch-depth: 0`); see docs/versions.md.",
+        ),
+        Rule(
+            "PG508",
+            "split-weights-sum",
+            _E,
+            "The weights of a traffic split do not sum to 100.",
+            "Give the versions whole-number weights that sum to 100, e.g. {1.2.0: 90, 1.3.0: 10}.",
+        ),
+        Rule(
+            "PG509",
+            "split-inputs-differ",
+            _E,
+            "The versions of a traffic split require different inputs, so callers of one break on the other.",
+            "Split only between versions with the same required inputs (give a new input a default).",
+        ),
+        Rule(
+            "PG510",
+            "label-entry-removed",
+            _W,
+            "A label entry of a prompt that still exists was removed: `name@label` stops resolving "
+            "everywhere.",
+            "Keep the entry until no caller uses the label, or point it at another release "
+            "(docs/versions.md).",
+        ),
+        Rule(
+            "PG511",
+            "label-on-renamed-prompt",
+            _W,
+            "A label names a prompt that was renamed: it keeps serving the old name's releases.",
+            "Release the prompt under its new name, then point labels and callers at it (docs/versions.md).",
+        ),
+        Rule(
+            "PG309",
+            "langfuse-not-compilable",
+            _E,
+            "A prompt opted in to Langfuse's API shape (serve: {langfuse: true}) Langfuse cannot compile.",
+            "Langfuse's compile only substitutes {{ name }}: keep the body to text, {{ name }} and constant "
+            "includes, message blocks at the top level; or drop `serve: {langfuse: true}` (docs/serve.md).",
+        ),
         Rule(
             "PG601",
             "secret",
@@ -220,32 +364,36 @@ RULES: dict[str, Rule] = {
             "PG603",
             "pattern-not-checkable",
             _E,
-            "An input pattern cannot run on the linear-time regex engine (RE2), so no value can pass it.",
+            "An input or output pattern cannot run on the linear-time engine (RE2): no value can pass it.",
             "Rewrite it without backreferences, lookahead or lookbehind; see docs/security.md#patterns.",
         ),
         Rule(
             "PG604",
             "backtracking-pattern",
             _W,
-            "An input pattern backtracks catastrophically in other regex engines (nested quantifiers).",
+            "An input or output pattern backtracks catastrophically in other regex engines (nested repeats).",
             "promptgit checks it in linear time; rewrite it (`^a+$` for `^(a+)+$`) for other consumers.",
+        ),
+        Rule(
+            "PG605",
+            "input-chooses-role",
+            _W,
+            "A message block's role is computed from an input that declares no enum.",
+            "Declare the allowed roles as an enum (e.g. `items.properties.role.enum: [user, assistant]`), "
+            "or write the role in the template; otherwise a caller can send a system message.",
+        ),
+        Rule(
+            "PG606",
+            "input-chooses-template",
+            _W,
+            "An include or import names its template from an input that declares no enum.",
+            "Declare the allowed values as an enum, or map them to template names in the template; "
+            "otherwise a caller picks any partial, including one with a system message block.",
         ),
     )
 }
 
 
-def _kept_elsewhere() -> dict[str, Rule]:
-    # the tokens and versions areas keep their rules' names and help with their checks: one source
-    from promptgit.tokens.rules import RULES as TOKEN_RULES
-    from promptgit.validation.version_rules import VERSION_RULES
-
-    return {
-        code: Rule(code, name, severity, summary, help_)
-        for code, (name, severity, summary, help_) in {**TOKEN_RULES, **VERSION_RULES}.items()
-    }
-
-
-RULES.update(_kept_elsewhere())
 RULES = dict(sorted(RULES.items()))
 
 

@@ -1,4 +1,5 @@
-"""PG601/PG602: secret-like strings in any file, sandbox-unsafe constructs in the Jinja AST."""
+"""PG601/PG602: secret-like strings in any file, sandbox-unsafe constructs in the Jinja AST; PG605/PG606:
+message roles and included templates that an input decides."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from jinja2.sandbox import (
 )
 
 from promptgit.findings import Finding
+from promptgit.format.prompt import PromptDocument
+from promptgit.format.templating import is_message_block
 from promptgit.validation.rules import finding
 from promptgit.validation.templates import TemplateFacts, column_of
 
@@ -110,3 +113,82 @@ def _reached_internal(node: nodes.Node) -> str | None:
         if found:
             return found.group(1)
     return None
+
+
+def input_chosen_structure(shown: str, document: PromptDocument, ast: nodes.Template) -> Iterator[Finding]:
+    """PG605 for a message block whose role, PG606 for an include or import whose template name, is
+    computed from an input that declares no `enum` (or `const`): the caller, not the template, would then
+    decide that a message is `system`, or which partial (perhaps one with a system block) is rendered.
+
+    Names are followed through `{% for %}` targets, `{% set %}` and `{% with %}`: `turn.role` over an
+    input list `history` depends on `history`. An enum anywhere in the input's declaration (such as
+    `items.properties.role.enum`) counts as the template author having chosen the values."""
+    inputs = document.metadata.get("inputs")
+    if not isinstance(inputs, dict):
+        return
+    unconstrained = {str(name) for name, spec in inputs.items() if not _has_enum(spec)}
+    if not unconstrained:
+        return
+    derived = _derived_names(ast, set(map(str, inputs)))
+    for block in ast.find_all(nodes.CallBlock):
+        if is_message_block(block) and isinstance(block.call, nodes.Call) and block.call.args:
+            chosen = sorted(_inputs_of(block.call.args[0], derived) & unconstrained)
+            if chosen:
+                message = (
+                    f"the role of this message block depends on input {chosen[0]!r}, which declares no "
+                    "enum: a caller can choose the role (system)"
+                )
+                yield finding(shown, (block.lineno, 4), "PG605", message)
+    for include in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+        chosen = sorted(_inputs_of(include.template, derived) & unconstrained)  # type: ignore[attr-defined]
+        if chosen:
+            message = (
+                f"the template included here depends on input {chosen[0]!r}, which declares no enum: a "
+                "caller can choose which partial is rendered"
+            )
+            yield finding(shown, (include.lineno, 4), "PG606", message)
+
+
+def _has_enum(spec: object) -> bool:
+    stack = [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "enum" in node or "const" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _derived_names(ast: nodes.Template, inputs: set[str]) -> dict[str, set[str]]:
+    """For each name the template binds, the inputs its value is computed from (to a fixed point)."""
+    bindings: list[tuple[nodes.Node, nodes.Node]] = []  # (target, value)
+    for node in ast.find_all((nodes.For, nodes.Assign, nodes.With)):
+        if isinstance(node, nodes.For):
+            bindings.append((node.target, node.iter))
+        elif isinstance(node, nodes.Assign):
+            bindings.append((node.target, node.node))
+        elif isinstance(node, nodes.With):
+            bindings.extend(zip(node.targets, node.values, strict=False))
+    derived: dict[str, set[str]] = {name: {name} for name in inputs}
+    changed = True
+    while changed:
+        changed = False
+        for target, value in bindings:
+            sources = _inputs_of(value, derived)
+            for name in target.find_all(nodes.Name) if not isinstance(target, nodes.Name) else [target]:
+                known = derived.setdefault(name.name, set())
+                if not sources <= known:
+                    known |= sources
+                    changed = True
+    return derived
+
+
+def _inputs_of(expression: nodes.Node, derived: dict[str, set[str]]) -> set[str]:
+    names = [expression] if isinstance(expression, nodes.Name) else expression.find_all(nodes.Name)
+    found: set[str] = set()
+    for name in names:
+        found |= derived.get(name.name, set())
+    return found

@@ -7,7 +7,7 @@ from pathlib import Path
 from promptgit.errors import PromptSyntaxError
 from promptgit.findings import Finding
 from promptgit.format.frontmatter import decode
-from promptgit.store.files import read_contained
+from promptgit.sources.contained import read_contained
 from promptgit.validation.rules import finding
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptgit.errors import ConfigError
 from promptgit.format.prompt import SUFFIX
-from promptgit.store.workspace import LABELS_FILE, PARTIALS_DIR, Workspace
+from promptgit.sources import LABELS_FILE, PARTIALS_DIR
+from promptgit.store.workspace import Workspace
 from promptgit.store.yanks import YANKED_FILE
+from promptgit.validation.testfiles import TESTS_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -18,9 +20,10 @@ class Targets:
     prompts: list[Path]
     partials: list[Path]
     labels: list[Path]
+    tests: list[Path] = field(default_factory=list)  # prompts/NAME.tests.yaml, read by `promptgit test`
 
     def __len__(self) -> int:
-        return len(self.prompts) + len(self.partials) + len(self.labels)
+        return len(self.prompts) + len(self.partials) + len(self.labels) + len(self.tests)
 
 
 def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
@@ -60,13 +63,15 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
             targets.partials.append(absolute)
         elif relative in (LABELS_FILE, YANKED_FILE):  # yanked.yaml: see store/yanks.py
             targets.labels.append(absolute)
+        elif relative.endswith(TESTS_SUFFIX):
+            targets.tests.append(absolute)
     if paths is not None and targets.partials:
         # a changed partial can break any prompt that includes it, directly or through other partials;
         # finding those means parsing every prompt anyway, so check the whole library
         known = set(targets.prompts)
         library = collect(workspace, None).prompts
         targets.prompts.extend(path for path in library if path not in known)
-    for bucket in (targets.prompts, targets.partials, targets.labels):
+    for bucket in (targets.prompts, targets.partials, targets.labels, targets.tests):
         bucket.sort()
     return targets
 

@@ -16,7 +16,8 @@ from jinja2 import TemplateSyntaxError, nodes
 
 from promptgit.format.prompt import SUFFIX
 from promptgit.format.templating import is_message_block, make_environment
-from promptgit.store.workspace import PARTIALS_DIR, Workspace
+from promptgit.sources import PARTIALS_DIR
+from promptgit.store.workspace import Workspace
 
 # names Jinja provides inside templates (loops, macros, blocks) that are never inputs
 _JINJA_NAMES = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super"})
@@ -135,7 +136,7 @@ class TemplateIndex:
 
     def source(self, relative: str) -> str | None:
         if relative not in self._sources:
-            self._sources[relative] = self._workspace.read_partial(relative)
+            self._sources[relative] = self._workspace.source.read_partial(relative)
         return self._sources[relative]
 
     def exists(self, relative: str) -> bool:

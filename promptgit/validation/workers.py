@@ -11,6 +11,7 @@ import signal
 from pathlib import Path
 
 from promptgit.findings import Finding
+from promptgit.format.prompt import PromptDocument
 from promptgit.store.workspace import Workspace
 from promptgit.validation.checker import FileChecker
 
@@ -36,10 +37,15 @@ def check_prompts(checker: FileChecker, prompts: list[Path]) -> list[Finding]:
     return found
 
 
-def version_findings(workspace: Workspace, base: str | None, paths: list[Path] | None) -> list[Finding]:
-    from promptgit.validation.versions import check_versions
+def version_findings(
+    workspace: Workspace,
+    base: str | None,
+    paths: list[Path] | None,
+    parsed: dict[str, tuple[str, PromptDocument]] | None = None,
+) -> list[Finding]:
+    from promptgit.validation.version_checks import check_versions
 
-    return list(check_versions(workspace, base, paths))
+    return list(check_versions(workspace, base, paths, parsed))
 
 
 def check_in_processes(

@@ -54,6 +54,7 @@ def test_clean_pull_request_passes(base: Any, open_pull_request: OpenPR, run_act
         "Validate prompts and version rules",
         "Prompt changes",
         "Token report",
+        "Prompt tests",
         "Write SARIF",
         "Fail on findings",
     ]
@@ -279,11 +280,14 @@ def test_a_base_ref_missing_from_the_clone_is_a_configuration_error(
     assert "unknown revision 'origin/release'" in run.step("Validate prompts and version rules").stderr
     assert run.step("Token report").outputs["exit-code"] == "2"
     assert run.step("Prompt changes").outputs["exit-code"] == "2"
+    assert run.step("Prompt tests").outputs["exit-code"] == "2"
     assert run.steps[-1].stdout.splitlines() == [
         "::warning title=promptgit::promptgit diff --changed exited 2 "
         "(no prompt changes in the job summary); its step's log says why",
         "::error title=promptgit::promptgit tokens exited 2 (no token report); reproduce locally with: "
         "promptgit tokens --format markdown --base origin/release",
+        "::error title=promptgit::promptgit test exited 2 (no test report); reproduce locally with: "
+        "promptgit test --format github --base origin/release",
         "::error title=promptgit::promptgit validate exited 2 (a usage or configuration error, printed in "
         "the validate step's log; a base ref missing from the clone needs actions/checkout with fetch-depth: "
         "0); reproduce locally with: promptgit validate --format github --base origin/release",
@@ -319,3 +323,49 @@ def test_interface_changes_lead_the_job_summary(
         "<details><summary>text diff</summary>\n\n```diff\n"
     )
     assert run.summary.index("```diff") < run.summary.index("### Prompt tokens")
+
+
+TESTED_HOOK = "Write a hook about {{ topic }}.\nMention bread.\n"
+HOOK_TESTS = "cases:\n  - name: mentions bread\n    render: [{type: contains, value: Mention bread}]\n"
+
+
+def test_prompt_tests_compare_base_and_head_and_a_regression_fails(
+    prompt_repo: Any, open_pull_request: OpenPR, run_action: RunAction
+) -> None:
+    prompt_repo.write_prompt("content/hook", "1.0.0", TESTED_HOOK)
+    prompt_repo.write("prompts/content/hook.tests.yaml", HOOK_TESTS)
+    prompt_repo.commit("base with tests")
+    checkout = open_pull_request()
+    checkout.write_prompt("content/hook", "1.0.1", "Write a hook about {{ topic }}.\n")
+    checkout.commit("no more bread")
+
+    run = run_action(checkout)
+
+    tests = run.step("Prompt tests")
+    assert tests.stdout.splitlines()[0] == "promptgit test --format github --base origin/main"
+    assert tests.stdout.splitlines()[1] == (
+        "::error file=prompts/content/hook.tests.yaml,line=2,title=promptgit test::content/hook / mentions "
+        "bread: contains 'Mention bread': expected the rendered prompt to contain 'Mention bread'"
+    )
+    assert tests.outputs["exit-code"] == "1"
+    assert "| content/hook / mentions bread | ✅ pass | ❌ fail" in run.summary
+    assert "-Mention bread." in run.summary  # the rendered diff, with the sample inputs
+    assert run.step("Fail on findings").stdout.splitlines()[0] == (
+        "::error title=promptgit::promptgit test exited 1 (regressions or failing cases, annotated in its "
+        "step and listed in the job summary); reproduce locally with: "
+        "promptgit test --format github --base origin/main"
+    )
+    assert run.returncode == 1
+
+
+def test_prompt_tests_without_tests_files_pass(
+    base: Any, open_pull_request: OpenPR, run_action: RunAction
+) -> None:
+    checkout = open_pull_request()
+    checkout.write_prompt("greeting", "1.1.0", "Hello there, {{ topic }}\n")
+    checkout.commit("friendlier greeting")
+
+    run = run_action(checkout)
+
+    assert run.step("Prompt tests").outputs["exit-code"] == "0"
+    assert run.returncode == 0

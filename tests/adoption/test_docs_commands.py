@@ -61,7 +61,7 @@ def source_repository(target: Path) -> str:
 
 def test_blocks_are_designated_in_the_readme_and_docs() -> None:
     files = [name for name, _ in adoption_blocks()]
-    assert files == ["README.md", "docs/github-actions.md"]
+    assert files == ["README.md", "docs/github-actions.md", "docs/testing.md"]
 
 
 def test_the_adoption_commands_work_literally(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ def test_the_default_url_is_the_embedded_file(
         f"path         {tmp_path}/promptgit/responses.db",
         "entries      1",
     ]
+    assert list(tmp_path.iterdir()) == []  # neither the directory nor an empty database made
 
 
 def test_stats_and_clear_on_redis(
@@ -79,17 +81,44 @@ def test_an_unreachable_backend_is_one_line_and_exit_2(capsys: pytest.CaptureFix
     assert len(err.splitlines()) == 1
 
 
-def test_a_corrupt_file_is_moved_aside_and_reported(
+def test_a_file_that_is_not_a_cache_is_reported_and_left_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "responses.db"
-    path.write_bytes(b"garbage" * 1000)
+    # issue 21.9: `cache stats --url sqlite:///notes.txt` renamed a user's file it never created
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"my notes\n" * 1000)
+    assert main(["cache", "stats", "--url", f"sqlite:///{notes}"]) == 2
+    assert capsys.readouterr().err == (
+        f"promptgit: error: sqlite:///{notes}: DatabaseError: file is not a database\n"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+    assert notes.read_bytes() == b"my notes\n" * 1000
+
+
+def test_another_programs_database_is_refused_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE users (name TEXT)")
+    before = path.read_bytes()
     assert main(["cache", "stats", "--url", f"sqlite:///{path}"]) == 2
     assert capsys.readouterr().err == (
-        f"promptgit: error: sqlite:///{path}: DatabaseError: file is not a database\n"
+        f"promptgit: error: sqlite:///{path}: UntrustedPath: {path} is an SQLite database but not a"
+        " promptgit response cache\n"
     )
-    assert len(list(tmp_path.glob("responses.db.corrupt-*"))) == 1
-    assert main(["cache", "stats", "--url", f"sqlite:///{path}"]) == 0  # a fresh file from now on
+    assert path.read_bytes() == before  # not even switched to WAL
+    assert sorted(found.name for found in tmp_path.iterdir()) == ["app.db"]
+
+
+def test_stats_of_a_cache_not_created_yet_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/new/responses.db"
+    for action in ("stats", "prune", "clear"):
+        assert main(["cache", action, "--url", url]) == 0
+    assert list(tmp_path.iterdir()) == []
+    assert "entries      0" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

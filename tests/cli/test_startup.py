@@ -98,5 +98,5 @@ def test_validate_in_a_released_repository_runs_the_version_rules_without_gitpyt
     prompt_repo.write_prompt("content/hook", "1.0.1", "Hi {{ topic }}\n")
     modules = _modules_after(prompt_repo.root, "validate", "prompts/content/hook.j2")
 
-    assert "promptgit.validation.versions" in modules  # the version rules did run
+    assert "promptgit.validation.version_checks" in modules  # the version rules did run
     assert {"git", "jsonschema", "nodesemver"} & modules == set()

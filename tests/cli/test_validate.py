@@ -63,7 +63,8 @@ def test_github_escapes_properties_and_data(tmp_path: Path, capsys: pytest.Captu
 
     assert result.out.splitlines()[0] == (
         "::error file=prompts/a%2Cb.j2,line=4,col=1,title=PG201::unknown key 'x' (allowed: version, kind, "
-        "description, model, token_budget, inputs, sample, params, output, cache, tags, owner)"
+        "description, model, token_budget, inputs, sample, params, output, cache, timeout, serve, tags, "
+        "owner)"
     )
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from promptgit.errors import ConfigError
 from promptgit.experiments import as_json, as_markdown, as_text, build_report
+from promptgit.experiments.comparison import NOT_SIGNIFICANT, SIGNIFICANT, TOO_SMALL
 from promptgit.experiments.prometheus import Counts, check_window
-from promptgit.experiments.report import NOT_SIGNIFICANT, SIGNIFICANT, TOO_SMALL
-from promptgit.store.splits import make_split
+from promptgit.store.traffic_split import make_split
 
 ROOT = Path(__file__).resolve().parents[2]
 SPLIT = make_split({"1.2.0": 90, "1.3.0": 10})
@@ -131,3 +131,32 @@ def test_a_traffic_share_far_from_its_weight_is_a_mismatch() -> None:
     fair = build_report("content/hook", "production", SPLIT, counts((2700, 350), (9000, 1010)), "1h")
     assert [t.mismatch for t in fair.traffic] == [False, False]
     assert "MISMATCH" not in as_text(fair)
+
+
+def test_the_report_says_how_it_corrected_for_returning_users() -> None:
+    """Issue 20.9: outcome intervals count each key once (renders per key is the design effect); the
+    report says so, and says when it could not (no key counts)."""
+    clustered = counts((2700, 350))
+    clustered.assignments = {"1.2.0": 1800, "1.3.0": 250}  # 5 and 4 renders per key
+    report = build_report("content/hook", "production", SPLIT, clustered, "1h")
+    assert report.clustering == "keys"
+    (outcome,) = report.outcomes
+    assert [v.design_effect for v in outcome.variants] == [5.0, 4.0]
+    plain = build_report("content/hook", "production", SPLIT, counts((2700, 350)), "1h")
+    # the same rates, with intervals about sqrt(5) and sqrt(4) times as wide
+    for corrected, uncorrected, effect in zip(
+        outcome.variants, plain.outcomes[0].variants, (5, 4), strict=True
+    ):
+        assert corrected.estimate.value == uncorrected.estimate.value
+        width = corrected.estimate.high - corrected.estimate.low
+        assert width == pytest.approx(
+            (uncorrected.estimate.high - uncorrected.estimate.low) * effect**0.5, rel=0.05
+        )
+    text = as_text(report)
+    assert (
+        "intervals and tests count each key once (renders per key: 1.2.0 5.0, 1.3.0 4.0): "
+        "a returning user's renders are not independent" in text
+    )
+    assert json.loads(as_json(report))["clustering"] == "keys"
+    assert "not corrected for returning users" in as_text(plain)
+    assert json.loads(as_json(plain))["clustering"] == "renders"

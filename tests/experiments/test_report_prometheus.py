@@ -20,7 +20,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from promptgit.loader import Repository
-from promptgit.loader.exposition import start_http_server
+from promptgit.observability.exposition import start_http_server
 from tests.prometheus_server import PROMETHEUS, PrometheusServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +92,7 @@ def test_the_report_finds_the_better_variant_and_not_in_a_tiny_sample(prompt_rep
                 for version in RATES:
                     repository.get(f"{name}@{version}").render(topic="warm-up")
                     repository.record_outcome((name, version), "accepted")
-            prometheus.wait_for('promptgit_outcomes_total{prompt="small/hook", version="1.1.0"}')
+            prometheus.wait_for('promptgit_outcome_recorded_total{prompt="small/hook", version="1.1.0"}')
             draws = random.Random(20261202)
             expected = {}
             for name, users in USERS.items():
@@ -105,8 +105,10 @@ def test_the_report_finds_the_better_variant_and_not_in_a_tiny_sample(prompt_rep
                         accepted += 1
                 expected[name] = (users + 2, accepted + 2)  # the warm-up's renders and outcomes too
             for name, (renders, accepted) in expected.items():
-                wait_for_value(prometheus, f'sum(promptgit_renders_total{{prompt="{name}"}})', renders)
-                wait_for_value(prometheus, f'sum(promptgit_outcomes_total{{prompt="{name}"}})', accepted)
+                wait_for_value(prometheus, f'sum(promptgit_loader_renders_total{{prompt="{name}"}})', renders)
+                wait_for_value(
+                    prometheus, f'sum(promptgit_outcome_recorded_total{{prompt="{name}"}})', accepted
+                )
 
             big = report(library.root, "big/hook@production", prometheus.base_url, "json")
             small = report(library.root, "small/hook@production", prometheus.base_url, "text")

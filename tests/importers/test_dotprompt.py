@@ -4,6 +4,7 @@ with what dotpromptz (Dotprompt's own Python runtime) renders from the same sour
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 from pathlib import Path
@@ -206,13 +207,20 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], list[str]]] = [
 ]
 
 
+def run_async(awaitable: Any) -> Any:
+    """asyncio.run in a thread of its own: another test in this process (Playwright's sync API, in the UI
+    tests) may have left an event loop running in the main thread, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, awaitable).result()
+
+
 def _dotprompt_render(directory: Path, source: Path, inputs: dict[str, Any]) -> list[tuple[str, str]]:
     partials = {
         path.name.removeprefix("_").removesuffix(".prompt"): path.read_text("utf-8")
         for path in directory.glob("_*.prompt")
     }
     runtime = Dotprompt(partials=partials)
-    rendered = asyncio.run(runtime.render(source.read_text("utf-8"), DataArgument(input=inputs)))
+    rendered = run_async(runtime.render(source.read_text("utf-8"), DataArgument(input=inputs)))
     roles = {"model": "assistant"}
     return [
         (
@@ -320,7 +328,7 @@ def test_picoschema_compiles_as_dotpromptz_compiles_it() -> None:
     ours = picoschema(schema, losses, "input.schema")
 
     assert losses == []
-    assert ours == asyncio.run(picoschema_to_json_schema(schema))
+    assert ours == run_async(picoschema_to_json_schema(schema))
 
 
 def test_what_has_no_equivalent_is_reported(tmp_path: Path) -> None:

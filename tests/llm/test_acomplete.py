@@ -22,7 +22,7 @@ def test_acomplete_answers_like_complete(
         async with openai.AsyncOpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
             answers = await asyncio.gather(
                 *(
-                    acomplete(repo.get("content/hook"), client=client, registry=registry, topic=t)
+                    acomplete(repo.get("content/hook"), client=client, registry=registry, inputs={"topic": t})
                     for t in "ab"
                 )
             )
@@ -40,7 +40,7 @@ def test_acomplete_upstream_failure(repo: Repository, stub: StubLLM) -> None:
 
     async def main() -> None:
         async with openai.AsyncOpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
-            await acomplete(repo.get("content/hook"), client=client, topic="x")
+            await acomplete(repo.get("content/hook"), client=client, inputs={"topic": "x"})
 
     with pytest.raises(LLMCallError) as raised:
         asyncio.run(main())
@@ -52,6 +52,6 @@ def test_acomplete_takes_an_async_callable(repo: Repository) -> None:
         await asyncio.sleep(0)
         return {"choices": [{"message": {"role": "assistant", "content": "async hi"}}]}
 
-    answer = asyncio.run(acomplete(repo.get("content/hook"), call=call, topic="x"))
+    answer = asyncio.run(acomplete(repo.get("content/hook"), call=call, inputs={"topic": "x"}))
 
     assert answer.text == "async hi"

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from promptgit.errors import LLMCallError, OutputValidationError
 from promptgit.llm import acomplete, complete
 from promptgit.llm.cache import ResponseCache
+from promptgit.llm.completion import Usage
 from promptgit.loader import Repository
 
 from .conftest import chat_prompt
@@ -36,17 +37,28 @@ def test_two_releases_and_a_label_move_never_share_an_answer(  # type: ignore[no
     released, repo: Repository, client: openai.OpenAI, stub: StubLLM, cache: ResponseCache, registry
 ) -> None:
     first = complete(
-        repo.get("content/hook@production"), client=client, cache=cache, registry=registry, topic="rye"
+        repo.get("content/hook@production"),
+        client=client,
+        cache=cache,
+        registry=registry,
+        inputs={"topic": "rye"},
     )
     again = complete(
-        repo.get("content/hook@production"), client=client, cache=cache, registry=registry, topic="rye"
+        repo.get("content/hook@production"),
+        client=client,
+        cache=cache,
+        registry=registry,
+        inputs={"topic": "rye"},
     )
     assert (first.version, first.cached, again.cached, stub.calls) == ("1.0.0", False, True, 1)
     assert again.text == first.text and again.cache_key == first.cache_key
-    assert again.usage == first.usage and again.cost_usd == first.cost_usd
+    # a hit spent nothing: what it saved is reported under its own names
+    assert again.usage == Usage() and again.cost_usd == 0.0
+    assert again.saved_usage == first.usage and again.saved_cost_usd == first.cost_usd
+    assert first.saved_usage is None and first.saved_cost_usd is None
 
     newer = complete(
-        repo.get("content/hook@1.1.0"), client=client, cache=cache, registry=registry, topic="rye"
+        repo.get("content/hook@1.1.0"), client=client, cache=cache, registry=registry, inputs={"topic": "rye"}
     )
     assert (newer.version, newer.cached, stub.calls) == ("1.1.0", False, 2)
 
@@ -55,7 +67,11 @@ def test_two_releases_and_a_label_move_never_share_an_answer(  # type: ignore[no
     repo.get("content/hook@production")  # serves 1.0.0 once more while it re-reads the label
     assert repo.wait_for_refreshes(30)
     moved = complete(
-        repo.get("content/hook@production"), client=client, cache=cache, registry=registry, topic="rye"
+        repo.get("content/hook@production"),
+        client=client,
+        cache=cache,
+        registry=registry,
+        inputs={"topic": "rye"},
     )
     assert (moved.version, moved.cached, moved.text, stub.calls) == ("1.1.0", True, newer.text, 2)
     assert moved.commit != first.commit
@@ -72,7 +88,11 @@ def test_a_changed_partial_model_or_parameter_is_a_new_answer(  # type: ignore[n
 ) -> None:
     def ask(**overrides: object) -> bool:
         return complete(
-            repo.get("content/hook@worktree"), client=client, cache=cache, topic="rye", **overrides
+            repo.get("content/hook@worktree"),
+            client=client,
+            cache=cache,
+            inputs={"topic": "rye"},
+            **overrides,
         ).cached  # type: ignore[arg-type]
 
     assert ask() is False and ask() is True
@@ -89,9 +109,13 @@ def test_an_upstream_failure_is_not_cached(
 ) -> None:
     stub.fail(500)
     with pytest.raises(LLMCallError):
-        complete(repo.get("content/hook"), client=client, cache=cache, registry=registry, topic="rye")
+        complete(
+            repo.get("content/hook"), client=client, cache=cache, registry=registry, inputs={"topic": "rye"}
+        )
 
-    answer = complete(repo.get("content/hook"), client=client, cache=cache, registry=registry, topic="rye")
+    answer = complete(
+        repo.get("content/hook"), client=client, cache=cache, registry=registry, inputs={"topic": "rye"}
+    )
 
     assert (answer.cached, stub.calls, cache.stats().entries) == (False, 2, 1)
     assert _calls(registry, "1.1.0", "error") == 1 and _calls(registry, "1.1.0", "ok") == 1
@@ -108,11 +132,11 @@ def test_an_answer_failing_its_schema_is_not_cached(  # type: ignore[no-untyped-
     prompt = Repository(prompt_repo.root, registry=registry).get("content/hook@worktree")
     stub.content = '{"n": "three"}'
     with pytest.raises(OutputValidationError, match=r"at \$\.n: 'three' is not of type 'integer'"):
-        complete(prompt, client=client, cache=cache, topic="x")
+        complete(prompt, client=client, cache=cache, inputs={"topic": "x"})
 
     stub.content = '{"n": 3}'
-    answer = complete(prompt, client=client, cache=cache, topic="x")
-    hit = complete(prompt, client=client, cache=cache, topic="x")
+    answer = complete(prompt, client=client, cache=cache, inputs={"topic": "x"})
+    hit = complete(prompt, client=client, cache=cache, inputs={"topic": "x"})
 
     assert (answer.cached, answer.output, hit.cached, hit.output, stub.calls) == (
         False,
@@ -132,7 +156,7 @@ def test_a_prompt_that_says_cache_false_is_never_cached(  # type: ignore[no-unty
     prompt_repo.commit("uncached")
     prompt = Repository(prompt_repo.root, registry=CollectorRegistry()).get("content/hook@worktree")
 
-    answers = [complete(prompt, client=client, cache=cache, topic="x") for _ in range(2)]
+    answers = [complete(prompt, client=client, cache=cache, inputs={"topic": "x"}) for _ in range(2)]
 
     assert [answer.cached for answer in answers] == [False, False]
     assert (stub.calls, cache.stats().entries) == (2, 0)
@@ -147,7 +171,7 @@ def test_the_front_matter_ttl_applies(prompt_repo, client: openai.OpenAI, stub: 
     prompt = Repository(prompt_repo.root, registry=CollectorRegistry()).get("content/hook@worktree")
 
     def cached() -> bool:
-        return complete(prompt, client=client, cache=cache, topic="x").cached
+        return complete(prompt, client=client, cache=cache, inputs={"topic": "x"}).cached
 
     assert cached() is False
     now[0] += 14 * 60
@@ -167,13 +191,17 @@ def test_cache_if_keeps_refused_answers_out(
 
     for _ in range(2):
         assert (
-            complete(repo.get("content/hook"), client=client, cache=cache, cache_if=refuse, topic="x").cached
+            complete(
+                repo.get("content/hook"), client=client, cache=cache, cache_if=refuse, inputs={"topic": "x"}
+            ).cached
             is False
         )
     stub.content = "Here you go."
-    complete(repo.get("content/hook"), client=client, cache=cache, cache_if=refuse, topic="x")
+    complete(repo.get("content/hook"), client=client, cache=cache, cache_if=refuse, inputs={"topic": "x"})
     assert (
-        complete(repo.get("content/hook"), client=client, cache=cache, cache_if=refuse, topic="x").cached
+        complete(
+            repo.get("content/hook"), client=client, cache=cache, cache_if=refuse, inputs={"topic": "x"}
+        ).cached
         is True
     )
     assert stub.calls == 3
@@ -182,8 +210,12 @@ def test_cache_if_keeps_refused_answers_out(
 def test_acomplete_shares_the_cache(repo: Repository, stub: StubLLM, cache: ResponseCache) -> None:
     async def main() -> list[bool]:
         async with openai.AsyncOpenAI(base_url=stub.base_url, api_key="k", max_retries=0) as client:
-            first = await acomplete(repo.get("content/hook"), client=client, cache=cache, topic="x")
-            second = await acomplete(repo.get("content/hook"), client=client, cache=cache, topic="x")
+            first = await acomplete(
+                repo.get("content/hook"), client=client, cache=cache, inputs={"topic": "x"}
+            )
+            second = await acomplete(
+                repo.get("content/hook"), client=client, cache=cache, inputs={"topic": "x"}
+            )
         return [first.cached, second.cached]
 
     assert asyncio.run(main()) == [False, True]
@@ -197,7 +229,9 @@ def test_sixteen_threads_asking_the_same_make_one_call(
     stub.stall()  # the first request is held, so the others arrive while it is in flight
     with ThreadPoolExecutor(16) as pool:
         futures = [
-            pool.submit(complete, prompt, client=client, cache=cache, registry=registry, topic="rye")
+            pool.submit(
+                complete, prompt, client=client, cache=cache, registry=registry, inputs={"topic": "rye"}
+            )
             for _ in range(16)
         ]
         stub.release()
@@ -214,11 +248,11 @@ def test_editing_a_completion_never_edits_the_cached_answer(  # type: ignore[no-
 ) -> None:
     # memory:// hands out the stored value itself; the completion's response is a copy of it
     prompt = repo.get("content/hook@production")
-    first = complete(prompt, client=client, cache=cache, registry=registry, topic="rye")
+    first = complete(prompt, client=client, cache=cache, registry=registry, inputs={"topic": "rye"})
     first.response["choices"][0]["message"]["content"] = "edited by the caller"
-    hit = complete(prompt, client=client, cache=cache, registry=registry, topic="rye")
+    hit = complete(prompt, client=client, cache=cache, registry=registry, inputs={"topic": "rye"})
     hit.response["choices"].clear()
-    again = complete(prompt, client=client, cache=cache, registry=registry, topic="rye")
+    again = complete(prompt, client=client, cache=cache, registry=registry, inputs={"topic": "rye"})
     assert hit.cached and again.cached
     assert again.text == hit.text == first.text != "edited by the caller"
     assert again.response["choices"][0]["message"]["content"] == first.text

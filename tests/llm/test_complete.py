@@ -23,7 +23,7 @@ def test_a_chat_prompt_is_sent_with_its_model_and_params(
 ) -> None:
     prompt = repo.get("content/hook")
 
-    answer = complete(prompt, client=client, registry=registry, topic="sourdough")
+    answer = complete(prompt, client=client, registry=registry, inputs={"topic": "sourdough"})
 
     assert stub.requests == [
         {
@@ -59,7 +59,7 @@ def test_the_call_overrides_model_and_params(repo: Repository, client: openai.Op
         client=client,
         model="gpt-4.1",
         params={"temperature": 0.5, "seed": 7},
-        topic="x",
+        inputs={"topic": "x"},
     )
 
     sent = stub.requests[0]
@@ -69,7 +69,7 @@ def test_the_call_overrides_model_and_params(repo: Repository, client: openai.Op
 def test_a_text_prompt_becomes_one_user_message(
     repo: Repository, client: openai.OpenAI, stub: StubLLM
 ) -> None:
-    answer = complete(repo.get("plain/echo"), client=client, model="gpt-4o", topic="rye")
+    answer = complete(repo.get("plain/echo"), client=client, model="gpt-4o", inputs={"topic": "rye"})
 
     assert stub.requests[0]["messages"] == [{"role": "user", "content": "Say rye"}]
     assert answer.text == "answer 1: Say rye"
@@ -80,7 +80,7 @@ def test_cached_input_tokens_are_priced_as_cached(
 ) -> None:
     stub.cached_tokens = 2
 
-    answer = complete(repo.get("content/hook"), client=client, topic="sourdough")
+    answer = complete(repo.get("content/hook"), client=client, inputs={"topic": "sourdough"})
 
     assert answer.usage.cached_tokens == 2
     assert answer.cost_usd == pytest.approx((2 * 0.15 + 2 * 0.075 + 4 * 0.60) / 1_000_000)
@@ -91,7 +91,7 @@ def test_without_usage_promptgit_counts_and_says_so(
 ) -> None:
     stub.report_usage = False
 
-    answer = complete(repo.get("content/hook"), client=client, topic="sourdough")
+    answer = complete(repo.get("content/hook"), client=client, inputs={"topic": "sourdough"})
 
     assert answer.usage.estimated is True
     assert answer.usage.input_tokens > 0 and answer.usage.output_tokens > 0
@@ -102,7 +102,7 @@ def test_invalid_inputs_never_reach_the_provider(
     repo: Repository, client: openai.OpenAI, stub: StubLLM
 ) -> None:
     with pytest.raises(InputValidationError, match=r"content/hook@1\.1\.0"):
-        complete(repo.get("content/hook"), client=client, topic=3)
+        complete(repo.get("content/hook"), client=client, inputs={"topic": 3})
 
     assert stub.calls == 0
 
@@ -114,7 +114,7 @@ def test_an_upstream_failure_is_one_clear_counted_error(
     stub.fail(status)
 
     with pytest.raises(LLMCallError) as raised:
-        complete(repo.get("content/hook"), client=client, registry=registry, topic="x")
+        complete(repo.get("content/hook"), client=client, registry=registry, inputs={"topic": "x"})
 
     error = raised.value
     assert str(error).startswith("content/hook@1.1.0: the gpt-4o-mini call failed: ")
@@ -134,7 +134,7 @@ def test_a_stalled_upstream_times_out_as_an_error(
     stub.stall()
     impatient = openai.OpenAI(base_url=stub.base_url, api_key="k", max_retries=0, timeout=0.3)
     with impatient, pytest.raises(LLMCallError, match="APITimeoutError"):
-        complete(repo.get("content/hook"), client=impatient, registry=registry, topic="x")
+        complete(repo.get("content/hook"), client=impatient, registry=registry, inputs={"topic": "x"})
     stub.release()
 
     assert _calls(registry, "error") == 1
@@ -147,7 +147,7 @@ def test_any_callable_can_be_the_provider(repo: Repository) -> None:
         seen.append(request)
         return {"model": request["model"], "choices": [{"message": {"role": "assistant", "content": "hi"}}]}
 
-    answer = complete(repo.get("content/hook"), call=call, topic="x")
+    answer = complete(repo.get("content/hook"), call=call, inputs={"topic": "x"})
 
     assert answer.text == "hi" and answer.usage.estimated is True
     assert seen[0]["messages"][1] == {"role": "user", "content": "Topic: x"}
@@ -155,9 +155,9 @@ def test_any_callable_can_be_the_provider(repo: Repository) -> None:
 
 def test_a_provider_is_required(repo: Repository) -> None:
     with pytest.raises(ConfigError, match=r"client= .* or call="):
-        complete(repo.get("content/hook"), topic="x")
+        complete(repo.get("content/hook"), inputs={"topic": "x"})
 
 
 def test_a_client_call_needs_a_model(repo: Repository, client: openai.OpenAI) -> None:
     with pytest.raises(ConfigError, match=r"plain/echo@0\.1\.0: no model"):
-        complete(repo.get("plain/echo"), client=client, topic="x")
+        complete(repo.get("plain/echo"), client=client, inputs={"topic": "x"})

@@ -40,7 +40,7 @@ def test_the_schema_is_sent_strict_and_the_answer_parsed(
 ) -> None:  # type: ignore[no-untyped-def]
     stub.content = '{"title": "Bread", "tags": ["a"]}'
 
-    answer = complete(structured, client=client, topic="x")
+    answer = complete(structured, client=client, inputs={"topic": "x"})
 
     sent = stub.requests[0]["response_format"]
     assert sent["type"] == "json_schema"
@@ -69,7 +69,7 @@ def test_an_answer_that_fails_its_schema_is_a_named_counted_error(  # type: igno
     stub.content = content
 
     with pytest.raises(OutputValidationError) as raised:
-        complete(structured, client=client, registry=registry, topic="x")
+        complete(structured, client=client, registry=registry, inputs={"topic": "x"})
 
     error = raised.value
     assert str(error).startswith("content/hook@1.0.0: ") and why in str(error)
@@ -112,7 +112,7 @@ def test_a_schema_strict_mode_rejects_is_sent_without_strict(
     prompt_repo.write("prompts/content/hook.j2", chat_prompt("1.0.0", loose))
     prompt_repo.commit("loose")
     with Repository(prompt_repo.root, registry=CollectorRegistry()) as repo:
-        answer = complete(repo.get("content/hook@worktree"), client=client, topic="x")
+        answer = complete(repo.get("content/hook@worktree"), client=client, inputs={"topic": "x"})
 
     assert stub.requests[0]["response_format"]["json_schema"]["strict"] is False
     assert answer.output == {}  # the stub answers with the required properties: none

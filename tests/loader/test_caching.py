@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from promptgit.errors import GitError, PromptNotFoundError
+import promptgit.loader.repository as repository_module
+from promptgit.errors import GitError, InputValidationError, PromptNotFoundError
 
 
 def sample(registry, name: str, **labels: str) -> float:
@@ -35,8 +36,8 @@ def test_label_moved_by_a_commit_is_seen_after_the_ttl(library, make_repository,
     assert prompt.render(topic="t")[0]["content"] == "Voice two."
     stats = repository.stats()
     assert (stats["misses"], stats["hits"], stats["stale"]) == (1, 3, 1)
-    assert sample(registry, "promptgit_loads_total", source="git") == 1
-    assert sample(registry, "promptgit_loads_total", source="cache") == 3
+    assert sample(registry, "promptgit_loader_loads_total", source="git") == 1
+    assert sample(registry, "promptgit_loader_loads_total", source="cache") == 3
 
 
 def test_new_release_is_seen_by_latest_and_ranges_after_the_ttl(library, make_repository, clock) -> None:
@@ -70,16 +71,44 @@ def test_compiled_templates_are_shared_by_blob(library, make_repository, registr
     assert repository.get("plain/note") is note
     stats = repository.stats()
     assert (stats["template_misses"], stats["template_hits"]) == (2, 2)
-    assert sample(registry, "promptgit_cache_entries", layer="template") == 2
-    assert sample(registry, "promptgit_cache_entries", layer="resolution") == 4
-    assert sample(registry, "promptgit_cache_hits_total", layer="template") == 2
+    assert sample(registry, "promptgit_loader_cache_entries", layer="template") == 2
+    assert sample(registry, "promptgit_loader_cache_entries", layer="resolution") == 4
+    assert sample(registry, "promptgit_loader_cache_hits_total", layer="template") == 2
 
 
 def test_template_lru_is_bounded(library, make_repository) -> None:
     repository = make_repository(library.root, max_templates=2)
     for version in ["1.0.0", "1.1.0", "2.0.0"]:
         repository.get(f"content/hook@{version}")
-    assert repository.stats()["entries"]["template"] == 2
+    stats = repository.stats()
+    assert stats["entries"]["template"] == 2
+    assert (stats["bounds"]["template"], stats["evictions"]["template"]) == (2, 1)
+
+
+SELECTORS = [f"content/hook@{v}" for v in ("1.0.0", "1.1.0", "2.0.0-rc.1", "2.0.0")] + ["plain/note@1.0.0"]
+
+
+def test_default_bounds_are_sized_from_the_library(library, make_repository, monkeypatch) -> None:
+    # bounds smaller than this library (2 prompts + 2 label entries) stand in for 512 and 4096 against a
+    # larger one: the first time a cache is full it is sized from the library, not cycled cold
+    monkeypatch.setattr(repository_module, "DEFAULT_MAX_TEMPLATES", 2)
+    monkeypatch.setattr(repository_module, "DEFAULT_MAX_SELECTORS", 2)
+    repository = make_repository(library.root)
+    for selector in SELECTORS * 2:
+        repository.get(selector)
+    stats = repository.stats()
+    assert stats["bounds"] == {"template": 2 * 4, "resolution": 4 * 4}
+    assert stats["evictions"] == {"template": 0, "resolution": 0}
+    assert stats["template_misses"] == len(SELECTORS)  # the second round is all hits
+
+
+def test_a_fixed_bound_is_kept_and_its_evictions_counted(library, make_repository) -> None:
+    repository = make_repository(library.root, max_templates=2, max_selectors=3)
+    for selector in SELECTORS:
+        repository.get(selector)
+    stats = repository.stats()
+    assert stats["bounds"] == {"template": 2, "resolution": 3}
+    assert stats["evictions"] == {"template": 3, "resolution": 2}
 
 
 def test_exact_versions_never_expire(library, make_repository, clock, registry) -> None:
@@ -89,7 +118,7 @@ def test_exact_versions_never_expire(library, make_repository, clock, registry) 
     clock.advance(10_000)
     assert repository.get("content/hook@1.0.0") is prompt
     assert repository.wait_for_refreshes(30)
-    assert sample(registry, "promptgit_refresh_failures_total") == 0
+    assert sample(registry, "promptgit_loader_refresh_failures_total") == 0
 
 
 def _delete(root) -> None:  # type: ignore[no-untyped-def]
@@ -120,15 +149,18 @@ def test_broken_repository_after_warm_up_serves_last_known_good(
         {"role": "system", "content": "Voice one."},
         {"role": "user", "content": "Topic: still works (playful)"},
     ]
-    assert sample(registry, "promptgit_refresh_failures_total") == 1
-    assert sample(registry, "promptgit_fallbacks_total", prompt="content/hook", kind="last_known_good") == 1
+    assert sample(registry, "promptgit_loader_refresh_failures_total") == 1
+    assert (
+        sample(registry, "promptgit_loader_fallbacks_total", prompt="content/hook", kind="last_known_good")
+        == 1
+    )
     stats = repository.stats()
     assert (stats["refresh_failures"], stats["last_known_good"]) == (1, 1)
     # a selector never loaded before cannot be had: a clear error, and the failure is counted
     with pytest.raises(GitError) as raised:
         repository.get("content/hook@staging")
     assert str(library.root) in str(raised.value)
-    assert sample(registry, "promptgit_refresh_failures_total") == 2
+    assert sample(registry, "promptgit_loader_refresh_failures_total") == 2
 
 
 def test_fallback_template_only_when_the_prompt_cannot_be_had(library, make_repository, registry) -> None:
@@ -140,15 +172,43 @@ def test_fallback_template_only_when_the_prompt_cannot_be_had(library, make_repo
     assert repository.get("content/hook@production").origin == "git"  # found in git: no fallback
     with pytest.raises(PromptNotFoundError):
         repository.get("plain/other")  # no fallback for this name
-    assert sample(registry, "promptgit_fallbacks_total", prompt="content/missing", kind="template") == 1
-    assert sample(registry, "promptgit_loads_total", source="fallback") == 1
+    assert (
+        sample(registry, "promptgit_loader_fallbacks_total", prompt="content/missing", kind="template") == 1
+    )
+    assert sample(registry, "promptgit_loader_loads_total", source="fallback") == 1
     assert repository.stats()["fallbacks"] == 1
 
 
 def test_bare_fallback_text_for_every_prompt(library, make_repository) -> None:
-    repository = make_repository(library.root, fallback="Sorry: {{ topic }}")
+    repository = make_repository(library.root, fallback="Sorry, try again later.")
     prompt = repository.get("content/nothing")
-    assert (prompt.version, prompt.render(topic="x")) == ("fallback", "Sorry: x")
+    assert (prompt.version, prompt.render()) == ("fallback", "Sorry, try again later.")
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    ["Sorry: {{ topic }}", "---\nversion: 0.0.1\n---\nSorry: {{ topic }}"],
+    ids=["bare-body", "front-matter-without-inputs"],
+)
+def test_a_fallback_without_declared_inputs_refuses_inputs(library, make_repository, fallback) -> None:
+    """Issue 20.4: a fallback checks inputs like any prompt. Declaring nothing, it takes nothing: an input
+    given to it is refused, not rendered unchecked (its values would reach the model unbounded)."""
+    repository = make_repository(library.root, fallback={"content/nothing": fallback})
+    prompt = repository.get("content/nothing")
+    assert prompt.origin == "fallback"
+    with pytest.raises(InputValidationError, match="topic: is not a declared input"):
+        prompt.render(topic="x" * 10_000)
+
+
+def test_a_fallback_declaring_inputs_checks_them_like_a_release(library, make_repository) -> None:
+    fallback = "---\ninputs:\n  topic: {type: string, maxLength: 20}\n---\nSorry: {{ topic }}"
+    repository = make_repository(library.root, fallback=fallback)
+    prompt = repository.get("content/nothing")
+    assert prompt.render(topic="rye") == "Sorry: rye"
+    with pytest.raises(InputValidationError, match="topic"):
+        prompt.render(topic="x" * 21)
+    with pytest.raises(InputValidationError, match="tone: is not a declared input"):
+        prompt.render(topic="rye", tone="playful")
 
 
 def test_missing_repository_is_a_clear_error(tmp_path, registry) -> None:

@@ -48,7 +48,7 @@ def test_global_registry_gets_the_first_render_with_its_tokens(released, tmp_pat
     # registration is deferred off the first call; the first render's tokens are settled at the scrape
     code = f"""
 import json, promptgit
-from promptgit.loader.metrics import wait_registered
+from promptgit.observability.registry import wait_registered
 prompt = promptgit.Repository({str(released.root)!r}).get("content/hook@1.0.0")
 messages = prompt.render(topic="sourdough")
 registered = wait_registered(10)
@@ -57,8 +57,8 @@ from promptgit.tokens import count
 labels = {{"prompt": "content/hook", "version": "1.0.0"}}
 print(json.dumps([
     registered,
-    REGISTRY.get_sample_value("promptgit_renders_total", labels),
-    REGISTRY.get_sample_value("promptgit_rendered_tokens_total", labels),
+    REGISTRY.get_sample_value("promptgit_loader_renders_total", labels),
+    REGISTRY.get_sample_value("promptgit_loader_rendered_tokens_total", labels),
     count(messages, prompt.model).tokens,
 ]))
 """
@@ -71,7 +71,7 @@ print(json.dumps([
 def test_an_application_with_prometheus_client_loaded_is_registered_at_once(released, tmp_path: Path) -> None:
     code = f"""
 import json, prometheus_client, promptgit
-from promptgit.loader.metrics import wait_registered
+from promptgit.observability.registry import wait_registered
 promptgit.Repository({str(released.root)!r}).get("content/hook@1.0.0").render(topic="x")
 print(json.dumps(wait_registered(0)))
 """
@@ -83,7 +83,7 @@ def test_a_child_forked_before_registration_registers_itself(released, tmp_path:
     # a pre-fork server (gunicorn --preload) forks right after loading: threads do not survive fork
     code = f"""
 import json, os, promptgit
-from promptgit.loader.metrics import wait_registered
+from promptgit.observability.registry import wait_registered
 promptgit.Repository({str(released.root)!r}).get("content/hook@1.0.0").render(topic="x")
 read, write = os.pipe()
 pid = os.fork()

@@ -121,3 +121,12 @@ def test_clone_keeps_compiled_prompts_inside_its_mirror(released, tmp_path) -> N
     mirror = mirror_path(str(bare), cache_dir)
     assert sorted(path.name for path in cache_dir.iterdir()) == [mirror.name]
     assert len(entries(mirror)) == 1
+
+
+def test_the_fingerprint_covers_the_modules_that_compile() -> None:
+    # a change to how prompts compile must make every entry unfindable: each module is read and hashed
+    from promptgit.loader import diskcache
+
+    paths = diskcache.compiling_modules()
+    assert [path.name for path in paths] == ["prompt.py", "templating.py", "messages.py", "frontmatter.py"]
+    assert all(path.is_file() for path in paths)

@@ -89,10 +89,10 @@ def test_cache_hits_by_raw_and_canonical_text_count_alike(prompt_repo) -> None: 
     assert repository.get("t/x") is repository.get("t/x@latest")
     stats = repository.stats()
     assert (stats["hits"], stats["misses"]) == (4, 2)
-    assert registry.get_sample_value("promptgit_cache_hits_total", {"layer": "resolution"}) == 4
-    assert registry.get_sample_value("promptgit_cache_misses_total", {"layer": "resolution"}) == 2
-    assert registry.get_sample_value("promptgit_loads_total", {"source": "cache"}) == 4
-    assert registry.get_sample_value("promptgit_resolve_duration_seconds_count") == 6
+    assert registry.get_sample_value("promptgit_loader_cache_hits_total", {"layer": "resolution"}) == 4
+    assert registry.get_sample_value("promptgit_loader_cache_misses_total", {"layer": "resolution"}) == 2
+    assert registry.get_sample_value("promptgit_loader_loads_total", {"source": "cache"}) == 4
+    assert registry.get_sample_value("promptgit_loader_resolve_duration_seconds_count") == 6
     repository.close()
 
 

@@ -12,7 +12,7 @@ from promptgit.errors import LabelTagMissingError
 
 
 def count(registry, **labels: str) -> float:  # type: ignore[no-untyped-def]
-    return registry.get_sample_value("promptgit_label_tag_missing_total", labels) or 0.0
+    return registry.get_sample_value("promptgit_loader_label_tag_missing_total", labels) or 0.0
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:

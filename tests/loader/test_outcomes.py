@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from promptgit.loader.outcomes import MAX_OUTCOMES_PER_PROMPT
+from promptgit.errors import PromptgitError
+from promptgit.observability.outcome_series import MAX_OUTCOMES_PER_PROMPT, MAX_UNSERVED_VERSIONS
 
 
 def sample(registry, name: str, **labels: str) -> float:  # type: ignore[no-untyped-def]
@@ -18,8 +19,8 @@ def test_outcomes_are_counted_by_version(library, make_repository, registry) -> 
     repository.record_outcome(prompt, "accepted")
     repository.record_outcome(("content/hook", "1.1.0"), "accepted")  # as an llm Completion names it
     labels = {"prompt": "content/hook", "outcome": "accepted"}
-    assert sample(registry, "promptgit_outcomes_total", version="1.0.0", **labels) == 2
-    assert sample(registry, "promptgit_outcomes_total", version="1.1.0", **labels) == 1
+    assert sample(registry, "promptgit_outcome_recorded_total", version="1.0.0", **labels) == 2
+    assert sample(registry, "promptgit_outcome_recorded_total", version="1.1.0", **labels) == 1
 
 
 def test_numeric_values_give_sum_count_and_squares(library, make_repository, registry) -> None:
@@ -31,7 +32,7 @@ def test_numeric_values_give_sum_count_and_squares(library, make_repository, reg
     assert sample(registry, "promptgit_outcome_value_count", **labels) == 3
     assert sample(registry, "promptgit_outcome_value_sum", **labels) == 9.0
     assert sample(registry, "promptgit_outcome_value_squares_total", **labels) == 4.5**2 + 9 + 1.5**2
-    assert sample(registry, "promptgit_outcomes_total", **labels) == 3
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 3
 
 
 @pytest.mark.parametrize("outcome", ["Accepted", "has space", "", "x" * 33, "9lives", "a-b"])
@@ -58,17 +59,21 @@ def test_outcome_names_past_the_cap_count_as_other(library, make_repository, reg
         sample_.labels["outcome"]
         for family in registry.collect()
         for sample_ in family.samples
-        if sample_.name == "promptgit_outcomes_total"
+        if sample_.name == "promptgit_outcome_recorded_total"
     }
     assert len(names) == MAX_OUTCOMES_PER_PROMPT + 1
     labels = {"prompt": "content/hook", "version": "1.0.0"}
-    assert sample(registry, "promptgit_outcomes_total", outcome="other", **labels) == 5
-    assert sample(registry, "promptgit_outcomes_total", outcome="outcome_0", **labels) == 2
+    assert sample(registry, "promptgit_outcome_recorded_total", outcome="other", **labels) == 5
+    assert sample(registry, "promptgit_outcome_recorded_total", outcome="outcome_0", **labels) == 2
     # the cap is per prompt: another prompt has its own names
     repository.record_outcome(repository.get("plain/note"), "outcome_99")
     assert (
         sample(
-            registry, "promptgit_outcomes_total", prompt="plain/note", version="1.0.0", outcome="outcome_99"
+            registry,
+            "promptgit_outcome_recorded_total",
+            prompt="plain/note",
+            version="1.0.0",
+            outcome="outcome_99",
         )
         == 1
     )
@@ -96,4 +101,60 @@ def test_a_completion_links_to_the_same_prompt_version(library, make_repository,
     )
     repository.record_outcome(completion, "accepted")  # a Completion names its prompt and version
     labels = {"prompt": "content/hook", "version": "1.0.0", "outcome": "accepted"}
-    assert sample(registry, "promptgit_outcomes_total", **labels) == 1
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 1
+
+
+def series_count(registry, name: str) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for family in registry.collect() for one in family.samples if one.name == name)
+
+
+def test_caller_chosen_tuples_make_no_series(library, make_repository, registry) -> None:
+    # issue 21 item 10: 40,000 made-up (name, version) tuples made 40,000 series
+    repository = make_repository(library.root)
+    repository.get("content/hook@production")
+    before = series_count(registry, "promptgit_outcome_recorded_total")
+    for n in range(2000):
+        repository.record_outcome((f"made/up{n}", "1.0.0"), "accepted")
+        repository.record_outcome(("content/hook", f"9.9.{n}"), "accepted")
+    repository.record_outcome(repository.get("content/hook@production"), "accepted")  # served: counted
+    # the capped unserved pairs, and the served version's own series
+    assert series_count(registry, "promptgit_outcome_recorded_total") == before + MAX_UNSERVED_VERSIONS + 1
+    dropped = 4000 - MAX_UNSERVED_VERSIONS
+    assert sample(registry, "promptgit_outcome_dropped_total", reason="unserved_over_cap") == dropped
+    labels = {"prompt": "content/hook", "version": "1.0.0", "outcome": "accepted"}
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 1
+
+
+def test_a_version_recorded_later_in_another_process_is_counted(library, make_repository, registry) -> None:
+    # docs/experiments.md: a (name, version) tuple from stored identifiers, where nothing was served
+    repository = make_repository(library.root)
+    repository.record_outcome(("content/hook", "1.1.0"), "accepted")
+    labels = {"prompt": "content/hook", "version": "1.1.0", "outcome": "accepted"}
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 1
+
+
+def test_a_huge_value_is_refused_before_anything_is_counted(library, make_repository, registry) -> None:
+    # issue 21 item 10: value=1e200 raised a raw OverflowError after the count and sum were updated
+    repository = make_repository(library.root)
+    prompt = repository.get("content/hook@production")
+    repository.record_outcome(prompt, "rating", value=4.0)
+    with pytest.raises(PromptgitError, match="not a finite number"):
+        repository.record_outcome(prompt, "rating", value=1e200)
+    labels = {"prompt": "content/hook", "version": "1.0.0", "outcome": "rating"}
+    assert sample(registry, "promptgit_outcome_recorded_total", **labels) == 1
+    assert sample(registry, "promptgit_outcome_value_count", **labels) == 1
+    assert sample(registry, "promptgit_outcome_value_sum", **labels) == 4.0
+    assert sample(registry, "promptgit_outcome_value_squares_total", **labels) == 16.0
+
+
+def test_a_newly_served_version_reads_zero_for_the_prompts_outcomes(
+    library, make_repository, registry
+) -> None:
+    # issue 20 item 10: a series that appears only at its first increment is "No data" on a panel and
+    # rate() misses that first event
+    repository = make_repository(library.root)
+    repository.record_outcome(repository.get("content/hook@production"), "accepted")
+    repository.get("content/hook@staging")
+    labels = {"prompt": "content/hook", "version": "1.1.0", "outcome": "accepted"}
+    assert registry.get_sample_value("promptgit_outcome_recorded_total", labels) == 0
+    assert registry.get_sample_value("promptgit_outcome_value_count", labels) == 0

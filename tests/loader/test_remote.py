@@ -72,7 +72,7 @@ def test_unreachable_remote_after_warm_up_serves_last_known_good(
     assert repository.get("content/hook@staging") is warm
     assert repository.wait_for_refreshes(30)
     assert repository.get("content/hook@staging") is warm
-    assert registry.get_sample_value("promptgit_refresh_failures_total") == 1
+    assert registry.get_sample_value("promptgit_loader_refresh_failures_total") == 1
     repository.close()
 
 
@@ -99,6 +99,6 @@ def test_restart_with_the_server_down_uses_the_existing_mirror(library, remote, 
     shutil.rmtree(remote)
     repository = Repository.clone(str(remote), cache_dir=cache_dir, registry=registry)
     assert repository.get("content/hook@production").version == "1.0.0"
-    assert registry.get_sample_value("promptgit_refresh_failures_total") == 1
+    assert registry.get_sample_value("promptgit_loader_refresh_failures_total") == 1
     assert repository.stats()["refresh_failures"] == 1
     repository.close()

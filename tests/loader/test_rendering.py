@@ -62,9 +62,14 @@ def test_render_errors_name_prompt_version_and_variable(
     with pytest.raises(error) as raised:
         prompt.render(**inputs)
     assert str(raised.value).startswith(message)
-    assert sample(registry, "promptgit_render_errors_total", prompt=name, version="1.0.0", reason=reason) == 1
-    assert sample(registry, "promptgit_renders_total", prompt=name, version="1.0.0") == 0
-    assert sample(registry, "promptgit_render_duration_seconds_count", prompt=name, version="1.0.0") == 1
+    assert (
+        sample(registry, "promptgit_loader_render_errors_total", prompt=name, version="1.0.0", reason=reason)
+        == 1
+    )
+    assert sample(registry, "promptgit_loader_renders_total", prompt=name, version="1.0.0") == 0
+    assert (
+        sample(registry, "promptgit_loader_render_duration_seconds_count", prompt=name, version="1.0.0") == 1
+    )
 
 
 def test_successful_render_counts_renders_and_tokens(tricky, make_repository, registry) -> None:
@@ -74,11 +79,15 @@ def test_successful_render_counts_renders_and_tokens(tricky, make_repository, re
     outputs = [prompt.render(topic="sourdough"), prompt.render(topic="a much longer topic about rye bread")]
     expected_tokens = sum(count(text, "gpt-4o-mini").tokens for text in outputs)
     assert expected_tokens > 0
-    assert sample(registry, "promptgit_renders_total", prompt="t/ok", version="1.0.0") == 2
+    assert sample(registry, "promptgit_loader_renders_total", prompt="t/ok", version="1.0.0") == 2
     assert (
-        sample(registry, "promptgit_rendered_tokens_total", prompt="t/ok", version="1.0.0") == expected_tokens
+        sample(registry, "promptgit_loader_rendered_tokens_total", prompt="t/ok", version="1.0.0")
+        == expected_tokens
     )
-    assert sample(registry, "promptgit_render_duration_seconds_count", prompt="t/ok", version="1.0.0") == 2
+    assert (
+        sample(registry, "promptgit_loader_render_duration_seconds_count", prompt="t/ok", version="1.0.0")
+        == 2
+    )
 
 
 def test_broken_release_is_a_one_line_error_with_file_and_line(tricky, make_repository) -> None:
@@ -138,7 +147,9 @@ def test_tokens_between_counted_renders_are_estimated_from_length(tricky, make_r
     # renders 1 and 4 are counted; 2 and 3 are estimated with the tokens per character of render 1
     estimated = [round(len(text) * first / len(texts[0])) for text in texts[1:3]]
     expected = first + sum(estimated) + count(texts[3], "gpt-4o-mini").tokens
-    assert sample(registry, "promptgit_rendered_tokens_total", prompt="t/ok", version="1.0.0") == expected
+    assert (
+        sample(registry, "promptgit_loader_rendered_tokens_total", prompt="t/ok", version="1.0.0") == expected
+    )
 
 
 def test_fast_input_check_agrees_with_jsonschema(tricky, make_repository) -> None:

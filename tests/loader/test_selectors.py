@@ -96,3 +96,37 @@ def test_missing_prompt_without_fallback_raises_a_clear_error(
 def test_malformed_selector_is_a_selector_error(library, make_repository) -> None:
     with pytest.raises(SelectorError):
         make_repository(library.root).get("content/hook@")
+
+
+def test_a_missing_label_entry_of_an_existing_prompt_names_its_labels_not_another_prompt(
+    library, make_repository
+) -> None:
+    """Issue 20.11: services echo this message to their clients; "did you mean content/hook?" for a prompt
+    that exists is noise. Say which labels do have an entry for it (a bounded list) instead."""
+    library.write_prompt("content/hooks", "1.0.0", body="Hooks about {{ topic }}.\n")
+    library.commit("content/hooks")
+    library.tag_release("content/hooks", "1.0.0")
+    labels = {f"canary{n:02d}": "  content/hooks: 1.0.0\n" for n in range(14)}
+    library.write(
+        "prompts/labels.yaml",
+        "production:\n  content/hook: 1.0.0\n"
+        + "".join(f"{label}:\n{entry}" for label, entry in labels.items()),
+    )
+    library.commit("labels")
+    repository = make_repository(library.root)
+    with pytest.raises(PromptNotFoundError) as raised:
+        repository.get("content/hooks@production")
+    message = str(raised.value)
+    assert message.startswith("content/hooks@production: label 'production' has no entry for content/hooks")
+    assert "did you mean" not in message and "content/hook," not in message and "content/hook)" not in message
+    assert "labels with an entry for content/hooks: canary00, canary01" in message
+    assert message.endswith("canary09 and 4 more)")  # bounded, like every listing in a message
+    # a prompt in no label at all says so
+    with pytest.raises(PromptNotFoundError) as raised:
+        repository.get("plain/note@production")
+    assert str(raised.value) == (
+        "plain/note@production: label 'production' has no entry for plain/note (no label has an entry for it)"
+    )
+    # a name that is no prompt keeps its suggestion: that is a typo worth pointing at
+    with pytest.raises(PromptNotFoundError, match="did you mean content/hook"):
+        repository.get("content/hok@production")

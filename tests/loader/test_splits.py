@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promptgit.store.splits import assignment_point, choose, make_split
+from promptgit.store.traffic_split import assignment_point, choose, make_split
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,19 +39,19 @@ def test_the_picked_prompt_says_which_variant_it_is(library, make_repository, re
     picked = {
         p.version: p for p in (repository.get("content/hook@production", key=f"u{n}") for n in range(40))
     }
-    assert {(p.label, p.variant, p.version) for p in picked.values()} == {
-        ("production", "1.0.0", "1.0.0"),
-        ("production", "1.1.0", "1.1.0"),
+    assert {(p.label, p.version) for p in picked.values()} == {
+        ("production", "1.0.0"),
+        ("production", "1.1.0"),
     }
     for prompt in picked.values():
         prompt.render(topic="bread")
     # the render metrics carry the version each variant rendered
     for version in ("1.0.0", "1.1.0"):
-        assert sample(registry, "promptgit_renders_total", prompt="content/hook", version=version) == 1
-    # a label pointing at one version is not a variant, but it is the label (issue 19.16: spans carry it)
+        assert sample(registry, "promptgit_loader_renders_total", prompt="content/hook", version=version) == 1
+    # a label pointing at one version is not a split, but it is the label (issue 19.16: spans carry it)
     set_labels(library, "1.0.0")
     plain = make_repository(library.root).get("content/hook@production", key="user-1")
-    assert (plain.label, plain.variant) == ("production", None)
+    assert (plain.label, plain.version) == ("production", "1.0.0")
     assert make_repository(library.root).get("content/hook@1.0.0").label is None
 
 
@@ -162,7 +162,7 @@ def test_a_version_without_a_tag_is_served_by_the_others_and_counted(
     assert {served[key] for key, version in intended.items() if version == "1.5.0"} == {"1.0.0", "1.1.0"}
     counted = sample(
         registry,
-        "promptgit_split_unavailable_total",
+        "promptgit_loader_split_unavailable_total",
         prompt="content/hook",
         label="production",
         version="1.5.0",
@@ -206,3 +206,47 @@ def test_two_prompts_with_the_same_content_stay_two_prompts(prompt_repo, make_re
         prompt_repo.tag_release(name, "1.0.0")
     repository = make_repository(prompt_repo.root)
     assert [repository.get(f"{name}@1.0.0").name for name in ("a/hook", "b/hook")] == ["a/hook", "b/hook"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["\ud800", "cut emoji \ud83d", "\udfff\ud800", 10**5000, -(10**5000), 10**4299, True, 0, "", "é😀"],
+    ids=[
+        "lone",
+        "cut-emoji",
+        "reversed-pair",
+        "5000-digits",
+        "minus-5000-digits",
+        "4300-digits",
+        "bool",
+        "zero",
+        "empty",
+        "emoji",
+    ],
+)
+def test_any_str_or_int_key_hashes_or_raises_a_promptgit_error(library, make_repository, key) -> None:
+    """A key from a JSON body (a lone surrogate is legal JSON) or an enormous int never escapes as a raw
+    UnicodeEncodeError or ValueError (issue 21.5)."""
+    from promptgit.errors import InputValidationError
+
+    set_labels(library, "{1.0.0: 50, 1.1.0: 50}")
+    repository = make_repository(library.root)
+    try:
+        first = repository.get("content/hook@production", key=key).version
+    except InputValidationError as exc:
+        assert isinstance(key, int) and "key=" in str(exc)
+        return
+    assert isinstance(key, str) or abs(key) < 10**4300  # only enormous ints are refused
+    # sticky like any key: the same key gets the same version again
+    assert all(repository.get("content/hook@production", key=key).version == first for _ in range(5))
+
+
+def test_a_surrogate_key_keeps_the_assignment_of_every_valid_key() -> None:
+    """surrogatepass encodes valid text exactly as UTF-8 does: no existing user moves."""
+    import hashlib
+
+    for key in ["user-1", "é😀", "", "x" * 1000]:
+        expected = int.from_bytes(
+            hashlib.sha256(b"production\0content/hook\0" + key.encode("utf-8")).digest()[:8], "big"
+        )
+        assert assignment_point("production", "content/hook", key) == expected

@@ -18,8 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from promptgit.errors import InputValidationError
 from promptgit.loader import Repository
-from promptgit.loader.exposition import start_http_server
-from promptgit.loader.metrics import METRIC_NAMES, loader_metrics
+from promptgit.observability.exposition import start_http_server
+from promptgit.observability.registry import METRIC_NAMES, loader_metrics
 from tests.conftest import PromptRepo
 from tests.llm.stub_server import StubLLM
 from tests.metrics.workload import CANDIDATE, UNTAGGED, Workload, release, release_with_splits
@@ -106,9 +106,11 @@ def test_every_metric_in_dashboards_and_rules_is_exported(prompt_repo, tmp_path,
     for version in ("1.2.0", CANDIDATE):
         served = {"prompt": "content/hook", "version": version}
         assert registry.get_sample_value("promptgit_outcome_value_count", {**served, "outcome": "rating"})
-        assert registry.get_sample_value("promptgit_outcomes_total", {**served, "outcome": "accepted"})
+        assert registry.get_sample_value(
+            "promptgit_outcome_recorded_total", {**served, "outcome": "accepted"}
+        )
     unavailable = {"prompt": "content/hook", "label": "canary", "version": UNTAGGED}
-    assert registry.get_sample_value("promptgit_split_unavailable_total", unavailable)
+    assert registry.get_sample_value("promptgit_loader_split_unavailable_total", unavailable)
     exported = exported_names(registry)
     assert exported >= METRIC_NAMES  # the documented list is real
     used = names_in_metrics_folder()
@@ -137,26 +139,34 @@ def test_scrape_over_http_finds_metrics_with_labels_and_values(released, registr
         for family in text_string_to_metric_families(body)
         for s in family.samples
     }
-    assert samples[("promptgit_renders_total", (("prompt", "content/hook"), ("version", "1.2.0")))] == 1
-    errors = (("prompt", "content/hook"), ("reason", "invalid_inputs"), ("version", "1.2.0"))
-    assert samples[("promptgit_render_errors_total", errors)] == 1
-    assert samples[("promptgit_loads_total", (("source", "git"),))] == 2
-    assert samples[("promptgit_loads_total", (("source", "cache"),))] == 22
-    assert samples[("promptgit_loads_total", (("source", "fallback"),))] == 1
-    assert samples[("promptgit_cache_hits_total", (("layer", "resolution"),))] == 22
-    assert samples[("promptgit_cache_misses_total", (("layer", "resolution"),))] == 3
-    assert samples[("promptgit_cache_entries", (("layer", "resolution"),))] == 2
-    assert samples[("promptgit_cache_entries", (("layer", "template"),))] == 1
-    assert samples[("promptgit_refresh_failures_total", ())] == 1
-    assert samples[("promptgit_fallbacks_total", (("kind", "template"), ("prompt", "gone")))] == 1
     assert (
-        samples[("promptgit_fallbacks_total", (("kind", "last_known_good"), ("prompt", "content/hook")))] == 1
+        samples[("promptgit_loader_renders_total", (("prompt", "content/hook"), ("version", "1.2.0")))] == 1
+    )
+    errors = (("prompt", "content/hook"), ("reason", "invalid_inputs"), ("version", "1.2.0"))
+    assert samples[("promptgit_loader_render_errors_total", errors)] == 1
+    assert samples[("promptgit_loader_loads_total", (("source", "git"),))] == 2
+    assert samples[("promptgit_loader_loads_total", (("source", "cache"),))] == 22
+    assert samples[("promptgit_loader_loads_total", (("source", "fallback"),))] == 1
+    assert samples[("promptgit_loader_cache_hits_total", (("layer", "resolution"),))] == 22
+    assert samples[("promptgit_loader_cache_misses_total", (("layer", "resolution"),))] == 3
+    assert samples[("promptgit_loader_cache_entries", (("layer", "resolution"),))] == 2
+    assert samples[("promptgit_loader_cache_entries", (("layer", "template"),))] == 1
+    assert samples[("promptgit_loader_refresh_failures_total", ())] == 1
+    assert samples[("promptgit_loader_fallbacks_total", (("kind", "template"), ("prompt", "gone")))] == 1
+    assert (
+        samples[
+            ("promptgit_loader_fallbacks_total", (("kind", "last_known_good"), ("prompt", "content/hook")))
+        ]
+        == 1
     )
     version = (("prompt", "content/hook"), ("version", "1.2.0"))
-    assert samples[("promptgit_render_duration_seconds_count", version)] == 2
-    assert samples[("promptgit_resolve_duration_seconds_count", ())] == 25
+    assert samples[("promptgit_loader_render_duration_seconds_count", version)] == 2
+    assert samples[("promptgit_loader_resolve_duration_seconds_count", ())] == 25
     assert (
-        samples[("promptgit_rendered_tokens_total", (("prompt", "content/hook"), ("version", "1.2.0")))] > 0
+        samples[
+            ("promptgit_loader_rendered_tokens_total", (("prompt", "content/hook"), ("version", "1.2.0")))
+        ]
+        > 0
     )
 
 
@@ -166,8 +176,8 @@ def test_repositories_share_one_registry(released, registry) -> None:
     first.get("content/hook")
     second.get("content/hook@1.2.0")
     assert loader_metrics(registry) is loader_metrics(registry)
-    assert registry.get_sample_value("promptgit_loads_total", {"source": "git"}) == 2
-    assert registry.get_sample_value("promptgit_cache_entries", {"layer": "resolution"}) == 2
+    assert registry.get_sample_value("promptgit_loader_loads_total", {"source": "git"}) == 2
+    assert registry.get_sample_value("promptgit_loader_cache_entries", {"layer": "resolution"}) == 2
     first.close()
     second.close()
 
@@ -197,8 +207,8 @@ def test_serve_metrics_command_serves_until_interrupted(released) -> None:
         assert match, line
         with urllib.request.urlopen(match.group(1), timeout=10) as response:
             body = response.read().decode("utf-8")
-        assert 'promptgit_loads_total{source="git"} 3.0' in body
-        assert 'promptgit_cache_entries{layer="resolution"} 3.0' in body
+        assert 'promptgit_loader_loads_total{source="git"} 3.0' in body
+        assert 'promptgit_loader_cache_entries{layer="resolution"} 3.0' in body
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)

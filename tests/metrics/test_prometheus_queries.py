@@ -117,7 +117,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusS
         }
         with PrometheusServer(yaml.safe_dump(config), base) as server:
             # enough scrapes for every rate over 10s to see counters move
-            server.wait_for("count_over_time(promptgit_info[1m]) >= 6", timeout=45)
+            server.wait_for("count_over_time(promptgit_build_info[1m]) >= 6", timeout=45)
             server.wait_for("promptgit:llm_cost_usd_per_hour:rate1h > 0", timeout=15)
             yield server
     finally:

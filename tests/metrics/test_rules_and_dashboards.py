@@ -37,7 +37,7 @@ def dashboard_expressions(dashboard: dict[str, Any]) -> list[str]:
 def test_promtool_check_rules() -> None:
     result = _promtool("check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 15 rules found" in result.stdout  # 13 alerts, 2 recording rules (the cost budget)
+    assert "SUCCESS: 17 rules found" in result.stdout  # 15 alerts, 2 recording rules (the cost budget)
 
 
 def test_promtool_unit_tests_pass() -> None:
@@ -71,7 +71,9 @@ def test_every_required_alert_exists_with_a_runbook() -> None:
         "PromptgitRenderLatencyHigh",
         "PromptgitFallbackInUse",
         "PromptgitDiskCacheRejected",
-        "PromptgitLLMErrorRateHigh",
+        "PromptgitLLMProviderErrorRateHigh",
+        "PromptgitLLMProviderDown",
+        "PromptgitLLMFailureRatioHigh",
         "PromptgitLLMLatencyHigh",
         "PromptgitResponseCacheErrors",
         "PromptgitResponseCacheHitRateLow",
@@ -101,7 +103,9 @@ def test_every_alert_has_promtool_tests_that_fire_it() -> None:
     ("alert", "healthy", "broken"),
     [
         # at 30% of the error rate the LLM error alert must stay quiet
-        ("PromptgitLLMErrorRateHigh", "values: '0+4x30'", "values: '0+1x30'"),
+        ("PromptgitLLMProviderErrorRateHigh", "values: '0+4x30'", "values: '0+1x30'"),
+        # without the outage (issue 20 item 8: 96% cache hits, every provider call failing) nothing fires
+        ("PromptgitLLMProviderDown", "values: '0x20 40+40x19'", "values: '0x40'"),
         # below the budget (9 USD/h) the cost alert must stay quiet
         ("PromptgitCostBudgetExceeded", "values: '0+0.5x90'", "values: '0+0.15x90'"),
         # the same commit everywhere: no disagreement to alert on
@@ -184,7 +188,7 @@ def test_dashboard_promql_parses(path: Path, tmp_path: Path) -> None:
 
 
 def test_docs_describe_every_metric_dashboard_and_alert() -> None:
-    from promptgit.loader.metrics import METRIC_NAMES
+    from promptgit.observability.registry import METRIC_NAMES
 
     text = (ROOT / "docs" / "observability.md").read_text("utf-8")
     bases = {re.sub(r"_(bucket|count|sum)$", "", name) for name in METRIC_NAMES}

@@ -1,4 +1,4 @@
-"""promptgit_info and promptgit_repository_commit_info: what each replica serves, one series per ref."""
+"""promptgit_build_info and promptgit_loader_commit_info: what each replica serves, one series per ref."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def commits(registry: CollectorRegistry) -> dict[tuple[str, str], float]:
         (sample.labels["ref"], sample.labels["commit"]): sample.value
         for family in registry.collect()
         for sample in family.samples
-        if sample.name == "promptgit_repository_commit_info"
+        if sample.name == "promptgit_loader_commit_info"
     }
 
 
 def test_build_info_names_the_version(released, registry) -> None:
     Repository(released.root, registry=registry).close()
-    assert registry.get_sample_value("promptgit_info", {"version": promptgit.__version__}) == 1
+    assert registry.get_sample_value("promptgit_build_info", {"version": promptgit.__version__}) == 1
 
 
 def test_the_commit_series_follows_the_ref_and_the_old_one_goes(released, registry) -> None:

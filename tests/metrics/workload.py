@@ -7,8 +7,8 @@ miss, then a hit on the next round), a complete() on a response cache whose Redi
 errors, fail-open) and one the provider fails (an LLM error). And the experiments: the same USERS each
 round get content/hook@experiment (a 50/50 split of 1.2.0 and 1.3.0) by key, render it and record
 outcomes, `accepted` and a numeric `rating`; and content/hook@canary, a 90/10 split whose 10% names a
-version never tagged (promptgit_split_unavailable_total); and content/hook@unpushed, a label naming that
-untagged version (promptgit_label_tag_missing_total). `live` is made by release_with_splits(),
+version never tagged (promptgit_loader_split_unavailable_total); and content/hook@unpushed, a label naming
+that untagged version (promptgit_loader_label_tag_missing_total). `live` is made by release_with_splits(),
 `doomed` by release() (two repositories at ref HEAD: two commits served, as by replicas out of step).
 
 Run as a process, it serves the registry on a free port, prints {"port": N} and loops until killed:
@@ -32,7 +32,7 @@ from promptgit.errors import InputValidationError, LLMCallError, PromptNotFoundE
 from promptgit.llm import complete
 from promptgit.llm.cache import ResponseCache
 from promptgit.loader import Repository
-from promptgit.loader.exposition import start_http_server
+from promptgit.observability.exposition import start_http_server
 from tests.llm.stub_server import StubLLM
 from tests.prometheus_server import free_port
 
@@ -116,18 +116,20 @@ class Workload:
         with contextlib.suppress(InputValidationError):
             prompt.render()
         self.repository.get("gone")
-        with contextlib.suppress(PromptNotFoundError):  # promptgit_label_tag_missing_total
+        with contextlib.suppress(PromptNotFoundError):  # promptgit_loader_label_tag_missing_total
             self.repository.get("content/hook@unpushed")
         self.run_experiments(number)
         self.clock.now += 11
         self.doomed.get(SELECTOR)
         self.doomed.wait_for_refreshes(10)
         ask = {"client": self.client, "registry": self.registry}
-        complete(prompt, cache=self.cache, topic=f"cached {number // 2}", **ask)  # a miss, then a hit
-        complete(prompt, cache=self.unreachable, topic=f"fail-open {number}", **ask)
+        complete(
+            prompt, cache=self.cache, inputs={"topic": f"cached {number // 2}"}, **ask
+        )  # a miss, then a hit
+        complete(prompt, cache=self.unreachable, inputs={"topic": f"fail-open {number}"}, **ask)
         self.stub.fail(500)
         with contextlib.suppress(LLMCallError):
-            complete(prompt, topic="provider down", **ask)
+            complete(prompt, inputs={"topic": "provider down"}, **ask)
 
     def run_experiments(self, number: int) -> None:
         for index, user in enumerate(USERS):

@@ -14,25 +14,32 @@ def series(registry: CollectorRegistry, metric: str) -> list[dict[str, str]]:
     ]
 
 
+# a fallback checks inputs like any prompt: it declares the one it renders (docs/loader.md)
+FALLBACK = "---\ninputs:\n  topic: {type: string}\n---\nSorry, {{ topic }}"
+
+
 def test_unknown_names_share_one_series_and_one_compiled_fallback(prompt_repo: PromptRepo) -> None:
     prompt_repo.write_prompt("real", "1.0.0")
     prompt_repo.commit("real")
     prompt_repo.tag_release("real", "1.0.0")
     registry = CollectorRegistry()
-    repository = Repository(prompt_repo.root, registry=registry, fallback="Sorry, {{ topic }}")
+    repository = Repository(prompt_repo.root, registry=registry, fallback=FALLBACK)
     try:
         for number in range(2000):
             prompt = repository.get(f"attacker/n{number}")
             assert prompt.name == f"attacker/n{number}"  # the caller still sees the name it asked for
             assert prompt.render(topic="x") == "Sorry, x"
         assert repository.get("real").render(topic="x") == "Hello x"
-        fallbacks = series(registry, "promptgit_fallbacks_total")
-        assert [labels["prompt"] for labels in fallbacks] == ["_unknown"]
+        fallbacks = series(registry, "promptgit_loader_fallbacks_total")
+        # the served prompts' series exist from first use, at 0; no caller-chosen name has one
+        assert sorted({labels["prompt"] for labels in fallbacks}) == ["_unknown", "real"]
         assert (
-            registry.get_sample_value("promptgit_fallbacks_total", {"prompt": "_unknown", "kind": "template"})
+            registry.get_sample_value(
+                "promptgit_loader_fallbacks_total", {"prompt": "_unknown", "kind": "template"}
+            )
             == 2000
         )
-        rendered = sorted({labels["prompt"] for labels in series(registry, "promptgit_renders_total")})
+        rendered = sorted({labels["prompt"] for labels in series(registry, "promptgit_loader_renders_total")})
         assert rendered == ["_unknown", "real"]
     finally:
         repository.close()

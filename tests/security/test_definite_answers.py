@@ -33,7 +33,7 @@ def labelled(prompt_repo: PromptRepo) -> PromptRepo:
 
 
 def failures(registry: CollectorRegistry) -> float:
-    return registry.get_sample_value("promptgit_refresh_failures_total") or 0.0
+    return registry.get_sample_value("promptgit_loader_refresh_failures_total") or 0.0
 
 
 def refreshed(repository: Repository, clock: Clock, selector: str) -> None:
@@ -94,7 +94,8 @@ def test_labels_and_tags_are_one_snapshot(labelled: PromptRepo) -> None:
         labelled.tag_release("bench/hook", "1.1.0")
         labelled.write("prompts/labels.yaml", "production:\n  bench/hook: 1.1.0\n")
         labelled.commit("promote")
-        assert store.resolve_version(parse_selector("bench/hook@production")) == "1.1.0"
+        head = store.at(store.resolve_commit("HEAD"), "prompts")
+        assert store.resolve_version(parse_selector("bench/hook@production"), head) == "1.1.0"
     finally:
         store.close()
 

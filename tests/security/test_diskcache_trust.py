@@ -35,7 +35,7 @@ def render(root: Path, cache_dir: Path, registry: CollectorRegistry) -> str:
 
 
 def rejects(registry: CollectorRegistry, reason: str) -> float:
-    return registry.get_sample_value("promptgit_disk_cache_rejects_total", {"reason": reason}) or 0.0
+    return registry.get_sample_value("promptgit_loader_disk_cache_rejects_total", {"reason": reason}) or 0.0
 
 
 def forged_entry(marker: Path) -> bytes:

@@ -128,7 +128,7 @@ def test_the_loader_gives_exactly_the_template_blocks_and_counts_text_prompt_fai
         repository.get("text@1.0.0").render(topic="x")
 
     labels = {"prompt": "text", "version": "1.0.0", "reason": "chat"}
-    assert registry.get_sample_value("promptgit_render_errors_total", labels) == 1.0
+    assert registry.get_sample_value("promptgit_loader_render_errors_total", labels) == 1.0
 
 
 def test_validate_and_render_report_a_text_prompt_with_message_blocks(prompt_repo, cli) -> None:

@@ -8,7 +8,7 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
-from promptgit.loader.exposition import start_http_server
+from promptgit.observability.exposition import start_http_server
 
 
 def scrape(url: str) -> str:
@@ -50,3 +50,47 @@ def test_an_idle_connection_is_closed_after_the_timeout() -> None:
         assert scrape(server.url) is not None
     finally:
         server.stop()
+
+
+def test_slow_and_queued_connections_are_closed_at_the_deadline() -> None:
+    # issue 21 item 11: four clients sending a header byte every few seconds (never idle for the per-read
+    # timeout) held every worker for as long as they liked, and a queued connection waited behind them
+    registry = CollectorRegistry()
+    Counter("probe", "a probe", registry=registry).inc()
+    server = start_http_server(0, registry=registry, max_workers=4, max_pending=4, timeout=5, deadline=1)
+    stop = threading.Event()
+
+    def trickle(client: socket.socket) -> None:
+        try:
+            client.sendall(b"GET /metrics HTTP/1.1\r\n")
+            while not stop.wait(0.2):
+                client.sendall(b"X")
+        except OSError:
+            return  # the server hung up
+
+    slow = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(4)]
+    threads = [threading.Thread(target=trickle, args=(client,)) for client in slow]
+    for thread in threads:
+        thread.start()
+    queued = socket.create_connection(("127.0.0.1", server.port), timeout=30)  # waits for a worker
+    try:
+        for client in [*slow, queued]:
+            assert _closed_by_server(client)
+        assert "probe_total 1.0" in scrape(server.url)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        for client in [*slow, queued]:
+            client.close()
+        server.stop()
+
+
+def _closed_by_server(client: socket.socket) -> bool:
+    """Read until the server closes the connection (a reset counts); a socket timeout fails the test."""
+    try:
+        while client.recv(4096):
+            pass
+    except ConnectionResetError:
+        pass
+    return True

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from promptgit.errors import PromptSyntaxError, SelectorError
-from promptgit.store.files import printable, read_contained
+from promptgit.sources.contained import printable, read_contained
 from promptgit.store.selectors import Selector, check_name, parse_selector
 
 HOSTILE_NAMES = [

@@ -75,7 +75,7 @@ def test_the_loader_stops_a_render_over_max_render_chars_and_counts_it(prompt_re
 
     assert raised.value.reason == "too_large"
     labels = {"prompt": "big", "version": "1.0.0", "reason": "too_large"}
-    assert registry.get_sample_value("promptgit_render_errors_total", labels) == 1.0
+    assert registry.get_sample_value("promptgit_loader_render_errors_total", labels) == 1.0
 
 
 def test_the_default_limit_is_a_million_characters_and_none_lifts_it(prompt_repo) -> None:

@@ -8,10 +8,17 @@ from typing import Any
 import pytest
 
 from promptgit.errors import GitError, PromptNotFoundError
-from promptgit.format.prompt import compile_document, parse_document
-from promptgit.format.templating import make_environment
+from promptgit.sources import CommitSource
 from promptgit.store.gitstore import GitStore, release_tag
 from promptgit.store.selectors import parse_selector
+
+
+def _at(store: GitStore, ref: str = "HEAD") -> CommitSource:
+    return store.at(store.resolve_commit(ref), "prompts", label=ref)
+
+
+def _resolve(store: GitStore, selector: str, ref: str = "HEAD") -> str:
+    return store.resolve_version(parse_selector(selector), _at(store, ref))
 
 
 def test_not_a_repository(tmp_path: Any) -> None:
@@ -49,30 +56,13 @@ def test_packed_and_loose_refs_agree(history: Any) -> None:
     assert store.release_commit("content/hook", "1.0.0") == loose[0].commit  # from the peeled line
 
 
-def test_read_prompt_file_and_names(history: Any) -> None:
-    store = GitStore(history.root)
-    commit = store.release("content/hook", "1.0.0").commit
-    data, sha = store.read_prompt(commit, "content/hook") or (b"", "")
-    assert data.startswith(b"---\nversion: 1.0.0\n")
-    assert sha == history.git.git.rev_parse(f"{commit}:prompts/content/hook.j2")
-    assert store.read_prompt(commit, "nope") is None
-    assert store.read_file(commit, "prompts/partials/style.j2") == (
-        b"Style one.",
-        store.read_file(commit, "prompts/partials/style.j2")[1],
-    )  # type: ignore[index]
-    assert store.read_file(commit, "prompts") is None  # a tree is not a file
-    assert store.prompt_names(commit) == ["content/hook", "greeting"]
-    assert store.read_partial(commit, "../README.md") is None
-
-
 def test_labels(history: Any) -> None:
     store = GitStore(history.root)
-    head = store.resolve_commit("HEAD")
-    assert store.labels(head) == {
+    assert store.labels(_at(store)) == {
         "production": {"content/hook": "1.1.0"},
         "staging": {"content/hook": "2.0.0"},
     }
-    assert store.labels(store.release("content/hook", "1.0.0").commit) == {}
+    assert store.labels(store.at(store.release("content/hook", "1.0.0").commit, "prompts")) == {}
 
 
 def test_broken_labels_file_names_the_file(history: Any) -> None:
@@ -82,7 +72,7 @@ def test_broken_labels_file_names_the_file(history: Any) -> None:
     with pytest.raises(
         GitError, match=r"prompts/labels.yaml@[0-9a-f]{12}:\d+: labels file is not valid YAML"
     ):
-        store.labels(store.resolve_commit())
+        store.labels(_at(store))
 
 
 @pytest.mark.parametrize(
@@ -98,7 +88,7 @@ def test_broken_labels_file_names_the_file(history: Any) -> None:
     ],
 )
 def test_resolve_version(history: Any, selector: str, version: str) -> None:
-    assert GitStore(history.root).resolve_version(parse_selector(selector)) == version
+    assert _resolve(GitStore(history.root), selector) == version
 
 
 @pytest.mark.parametrize(
@@ -114,24 +104,20 @@ def test_resolve_version(history: Any, selector: str, version: str) -> None:
 )
 def test_resolve_version_failures(history: Any, selector: str, message: str) -> None:
     with pytest.raises(PromptNotFoundError, match=message):
-        GitStore(history.root).resolve_version(parse_selector(selector))
+        _resolve(GitStore(history.root), selector)
 
 
 def test_labels_at_an_older_ref(history: Any) -> None:
     history.write("prompts/labels.yaml", "production:\n  content/hook: 2.0.0\n")
     history.commit("promote")
     store = GitStore(history.root)
-    assert store.resolve_version(parse_selector("content/hook@production")) == "2.0.0"
-    assert store.resolve_version(parse_selector("content/hook@production"), ref="HEAD~1") == "1.1.0"
+    assert _resolve(store, "content/hook@production") == "2.0.0"
+    assert _resolve(store, "content/hook@production", ref="HEAD~1") == "1.1.0"
 
 
 def _render(store: GitStore, name: str, version: str) -> Any:
-    commit = store.release_commit(name, version)
-    data, sha = store.read_prompt(commit, name) or (b"", "")
-    env = make_environment(lambda path: store.read_partial(commit, path))
-    prompt = compile_document(
-        parse_document(name, f"prompts/{name}.j2", data), env, commit=commit, blob_sha=sha
-    )
+    prompt = store.at(store.release_commit(name, version), "prompts").compile(name)
+    assert prompt is not None
     return prompt.render(topic="bread")
 
 
@@ -158,7 +144,7 @@ def test_reads_never_touch_the_working_tree(history: Any) -> None:
     ).stdout
     store = GitStore(history.root)
     for release in store.releases("content/hook"):
-        store.read_prompt(release.commit, "content/hook")
+        store.at(release.commit, "prompts").read_prompt("content/hook")
     after = subprocess.run(
         ["git", "status", "--porcelain", "--ignored"], cwd=history.root, capture_output=True, text=True
     ).stdout
@@ -186,7 +172,7 @@ def test_corrupt_object_is_a_git_error(history: Any) -> None:
     path.chmod(0o644)
     path.write_bytes(b"garbage")
     with pytest.raises(GitError):
-        GitStore(history.root).read_prompt(head, "greeting")
+        GitStore(history.root).at(head, "prompts").read_prompt("greeting")
 
 
 def test_thread_safe_reads(history: Any) -> None:
@@ -197,10 +183,12 @@ def test_thread_safe_reads(history: Any) -> None:
     def work() -> None:
         try:
             for _ in range(30):
-                version = store.resolve_version(parse_selector("content/hook@^1"))
-                commit = store.release_commit("content/hook", version)
-                data, _sha = store.read_prompt(commit, "content/hook") or (b"", "")
-                results.append(data.split(b"\n")[1].decode())
+                version = _resolve(store, "content/hook@^1")
+                found = store.at(store.release_commit("content/hook", version), "prompts").read_prompt(
+                    "content/hook"
+                )
+                assert found is not None
+                results.append(found.data.split(b"\n")[1].decode())
         except BaseException as exc:
             errors.append(exc)
 
@@ -248,8 +236,8 @@ def test_huge_object_is_refused_and_reading_continues(history: Any) -> None:
     store = GitStore(history.root, max_object_bytes=4096)
     with pytest.raises(GitError, match=r"prompts/huge.j2 is 5000 bytes, over the 4096-byte limit"):
         store.read_file(head, "prompts/huge.j2")
-    data, _sha = store.read_prompt(head, "greeting") or (b"", "")  # the cat-file pipe is still in step
-    assert data.startswith(b"---\nversion: 0.1.0\n")
+    found = store.at(head, "prompts").read_prompt("greeting")  # the cat-file pipe is still in step
+    assert found is not None and found.data.startswith(b"---\nversion: 0.1.0\n")
 
 
 @pytest.mark.parametrize(
@@ -272,14 +260,14 @@ def test_huge_object_is_refused_and_reading_continues(history: Any) -> None:
         ),
         (
             "greeting@staging",
-            "greeting@staging: label 'staging' has no entry for greeting (prompts labelled staging: "
-            "content/hook)",
+            # greeting is a prompt: no suggestion of another prompt (issue 20.11)
+            "greeting@staging: label 'staging' has no entry for greeting (no label has an entry for it)",
         ),
     ],
 )
 def test_not_found_lists_what_exists_closest_first(history: Any, selector: str, message: str) -> None:
     with pytest.raises(PromptNotFoundError) as raised:
-        GitStore(history.root).resolve_version(parse_selector(selector))
+        _resolve(GitStore(history.root), selector)
     assert str(raised.value) == message
 
 

@@ -11,8 +11,8 @@ from promptgit.config import Config
 from promptgit.format.prompt import Prompt, compile_document, parse_document
 from promptgit.format.templating import Rendered, make_environment
 from promptgit.store.workspace import Workspace
-from promptgit.tokens.rules import check_tokens
 from promptgit.validation import validate
+from promptgit.validation.token_limits import check_tokens
 
 TEXT = """---
 version: 1.0.0

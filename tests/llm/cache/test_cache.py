@@ -171,10 +171,10 @@ def test_metrics_are_labelled_by_prompt_and_version(
     labels = {"prompt": "content/hook", "version": "1.0.0"}
     assert registry.get_sample_value("promptgit_response_cache_hits_total", labels) == 2
     assert registry.get_sample_value("promptgit_response_cache_misses_total", labels) == 1
-    assert registry.get_sample_value("promptgit_cache_tokens_saved_total", labels) == 84
-    assert registry.get_sample_value("promptgit_cache_cost_saved_usd_total", labels) == pytest.approx(
-        0.000246
-    )
+    assert registry.get_sample_value("promptgit_response_cache_tokens_saved_total", labels) == 84
+    assert registry.get_sample_value(
+        "promptgit_response_cache_cost_saved_usd_total", labels
+    ) == pytest.approx(0.000246)
     entries = {"backend": cache.backend_name}
     assert registry.get_sample_value("promptgit_response_cache_entries", entries) == 1
 

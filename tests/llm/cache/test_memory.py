@@ -7,7 +7,7 @@ import pytest
 from promptgit.errors import ConfigError
 from promptgit.llm.cache import ResponseCache
 from promptgit.llm.cache.backends.memory import MemoryBackend
-from promptgit.llm.cache.codec import encode
+from promptgit.llm.cache.keys_and_values import encode
 from tests.llm.cache.conftest import FakeClock
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def test_ttls_are_set_in_redis_under_the_prefix(
     lookup(cache, Upstream())
     lookup(cache, Upstream(), "short", ttl=5)
     client = redis.Redis.from_url(redis_server.url)
-    assert sorted(client.keys("*")) == [b"app:v:k", b"app:v:short"]
+    assert sorted(client.keys("*")) == [b"app:index", b"app:v:k", b"app:v:short"]
     assert 590_000 < client.pttl("app:v:k") <= 600_000
     assert 0 < client.pttl("app:v:short") <= 5_000
 
@@ -141,3 +142,39 @@ def test_a_scrape_while_redis_is_down(redis_server: RedisServer, registry: Colle
     exposition = generate_latest(registry).decode()  # the scrape itself never fails
     assert 'promptgit_response_cache_entries{backend="redis"}' not in exposition
     assert errors(registry, "count") == 1
+
+
+def test_the_entry_count_is_one_command_whatever_the_number_of_keys(
+    redis_server: RedisServer, registry: CollectorRegistry
+) -> None:
+    # issue 23.5: stats() scanned every key under the prefix, on every scrape and health check
+    cache = ResponseCache(redis_server.url, registry=registry, prefix="app:")
+    for n in range(300):
+        lookup(cache, Upstream(), f"k{n}")
+    lookup(cache, Upstream(), "brief", ttl=0.05)
+    client = redis.Redis.from_url(redis_server.url)
+    client.set("other:unrelated", b"x")  # a shared database: other keys are not counted
+    time.sleep(0.1)  # "brief" expires in Redis
+    client.config_resetstat()
+    assert cache.stats().entries == 300
+    commands = {name: stats["calls"] for name, stats in client.info("commandstats").items()}
+    assert commands.get("cmdstat_scan", 0) == 0 and commands.get("cmdstat_keys", 0) == 0
+    assert commands.get("cmdstat_zcount") == 1
+    cache.backend.delete("k0")
+    assert cache.stats().entries == 299
+    assert cache.clear() == 299
+    assert cache.stats().entries == 0
+    assert client.keys("app:*") == []
+
+
+def test_a_miss_stores_and_unlocks_in_one_script(
+    redis_server: RedisServer, registry: CollectorRegistry
+) -> None:
+    cache = ResponseCache(redis_server.url, registry=registry)
+    client = redis.Redis.from_url(redis_server.url)
+    lookup(cache, Upstream(), "warm")  # loads the scripts
+    client.config_resetstat()
+    lookup(cache, Upstream())
+    commands = {name: stats["calls"] for name, stats in client.info("commandstats").items()}
+    assert commands["cmdstat_evalsha"] == 1  # the store and the unlock (the release was a second one)
+    assert client.keys("promptgit:response:l:*") == []

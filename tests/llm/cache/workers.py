@@ -73,7 +73,7 @@ def run_processes(count: int, url: str, keys: list[str], counter: Path, hold: fl
 
 def open_new_file(path: str, barrier: Any, results: Any) -> None:
     """Open a ConnectionPool on `path` when the barrier lets every process go; report the error, if any."""
-    from promptgit.llm.cache.backends.sqlitefile import ConnectionPool
+    from promptgit.llm.cache.backends.sqlite import ConnectionPool
 
     barrier.wait(60)
     try:

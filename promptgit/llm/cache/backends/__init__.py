@@ -2,8 +2,8 @@
 
 `memory://` (an LRU in the process), `sqlite:///path` (the embedded default; several processes on one
 host), `redis://` / `rediss://` (many replicas; Valkey speaks the same protocol). A backend stores the
-codec's bytes and returns decoded values; it raises on faults, and the cache decides what a fault means
-(fail-open). Backends that can coordinate replicas also implement `Locks`.
+bytes of keys_and_values.encode and returns decoded values; it raises on faults, and the cache decides
+what a fault means (fail-open). Backends that can coordinate replicas also implement `Locks`.
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ class Locks(Protocol):
     def release(self, key: str, token: str) -> None:
         """Drop the lock if `token` still holds it."""
 
+    def set_and_release(self, key: str, data: bytes, ttl: float, token: str) -> None:
+        """`set`, then `release` of the lock `token` holds, in one step (one transaction or script):
+        a leader's miss writes once instead of twice."""
+
 
 def default_path() -> Path:
     """The embedded default: responses.db under $XDG_CACHE_HOME (or ~/.cache)/promptgit."""
@@ -79,7 +83,9 @@ def open_backend(url: str | None, *, clock: Callable[[], float], options: dict[s
         if scheme == "sqlite":
             from promptgit.llm.cache.backends.sqlite import SQLiteBackend
 
-            return SQLiteBackend(_sqlite_path(url), clock=clock, **options)
+            path = _sqlite_path(url)
+            own = path.parent == default_path().parent  # promptgit's own directory: kept private
+            return SQLiteBackend(path, clock=clock, own_directory=own, **options)
         if scheme in ("redis", "rediss", "unix"):
             from promptgit.llm.cache.backends.redis import RedisBackend
 

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from promptgit.llm.cache import codec
+from promptgit.llm.cache import keys_and_values
 
 
 class _Entry(NamedTuple):
@@ -51,7 +51,7 @@ class MemoryBackend:
     def set(self, key: str, data: bytes, ttl: float) -> None:
         if len(data) > self.max_bytes:
             return  # larger than the whole cache: storing it would evict everything for one entry
-        entry = _Entry(codec.decode(data), len(data), self._clock() + ttl)
+        entry = _Entry(keys_and_values.decode(data), len(data), self._clock() + ttl)
         with self._lock:
             if key in self._entries:
                 self._remove(key)
