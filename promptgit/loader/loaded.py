@@ -109,11 +109,13 @@ class LoadedPrompt(Prompt):
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
     `label` is the label it was got by (`production`), None for other selectors; when the label's traffic
-    split picked it (docs/experiments.md), `version` is the version it assigned.
+    split picked it (docs/experiments.md), `variant` is the version assigned (the same as `version`),
+    None otherwise.
     """
 
     origin: str = "git"
     label: str | None = None
+    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod

@@ -11,6 +11,7 @@ compiled templates keyed by blob sha, LRU-bounded. One Repository is safe to sha
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -149,6 +150,9 @@ class Repository:
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
         self._commit = self._resolve_ref()
+        if self._commit is not None:  # read once per commit, like promptgit.yaml: a pin's yank check is free
+            with contextlib.suppress(PromptgitError):
+                self._store.yanked(self._head())
         self._metrics.cache_entries.track(self)
         self._metrics.commits.track(self)
         self._metrics.labels.track(self)

@@ -12,7 +12,7 @@ from typing import Any
 from promptgit.errors import GitError, LabelTagMissingError, PromptNotFoundError, did_you_mean
 from promptgit.sources.commit import CommitSource
 from promptgit.sources.git_objects import MAX_OBJECT_BYTES, GitObjects
-from promptgit.sources.source import LABELS_FILE, PromptSource
+from promptgit.sources.source import LABELS_FILE, PromptSource, SourceFile
 from promptgit.store.labels_file import parse_labels
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
@@ -55,6 +55,7 @@ class GitStore(GitObjects):
         self._peeled: dict[str, str] = {}  # tag object -> its commit
         self._labels: dict[str, Labels] = {}  # by blob sha
         self._yanks: dict[str, Yanks] = {}  # by blob sha
+        self._yanks_at: dict[tuple[str, str], Yanks] = {}  # by (commit, path of the yanked file)
         self._first_seen: dict[tuple[str, str], str] = {}  # release -> tag target when first served
 
     def at(
@@ -88,8 +89,24 @@ class GitStore(GitObjects):
         return cached
 
     def yanked(self, source: PromptSource) -> Yanks:
-        """The yanked file of `source` as {prompt: {version: reason}}; {} when it has none."""
+        """The yanked file of `source` as {prompt: {version: reason}}; {} when it has none.
+
+        A commit's answer is kept by commit (immutable): a label resolved again at the same commit costs
+        no read, even when the file is absent (a missing path costs tree reads)."""
+        commit = source.commit
+        if commit is not None:
+            with self._lock:
+                known = self._yanks_at.get((commit, source.path_of(YANKED_FILE)))
+            if known is not None:
+                return known
         found = source.read_file(YANKED_FILE)
+        yanks = self._parsed_yanks(source, found)
+        if commit is not None:
+            with self._lock:
+                _bounded(self._yanks_at)[(commit, source.path_of(YANKED_FILE))] = yanks
+        return yanks
+
+    def _parsed_yanks(self, source: PromptSource, found: SourceFile | None) -> Yanks:
         if found is None:
             return {}
         with self._lock:

@@ -51,7 +51,7 @@ def test_the_picked_prompt_says_which_variant_it_is(library, make_repository, re
     # a label pointing at one version is not a split, but it is the label (issue 19.16: spans carry it)
     set_labels(library, "1.0.0")
     plain = make_repository(library.root).get("content/hook@production", key="user-1")
-    assert (plain.label, plain.version) == ("production", "1.0.0")
+    assert (plain.label, plain.variant, plain.version) == ("production", None, "1.0.0")
     assert make_repository(library.root).get("content/hook@1.0.0").label is None
 
 
