@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from pathlib import Path
 
 from promptgit.errors import ConfigError
 
@@ -31,18 +29,6 @@ def run(args: argparse.Namespace) -> int:
 
     if args.url is not None and args.url.startswith("memory:"):
         raise ConfigError("memory:// lives inside one process: there is nothing to show from the shell")
-    missing = _missing_sqlite_file(args.url)
-    if missing is not None:  # looking must not create the cache directory and an empty database
-        url = args.url or f"sqlite:///{missing}"
-        if args.action != "stats":
-            print(f"{url}: no cache file yet ({missing}); nothing to {args.action}")
-        elif args.json:
-            print(
-                json.dumps({"url": url, "backend": "sqlite", "path": str(missing), "exists": False}, indent=2)
-            )
-        else:
-            print(f"{url}: no cache file yet ({missing}); nothing stored")
-        return 0
     options = {} if args.prefix is None else {"prefix": args.prefix}
     cache = ResponseCache(args.url, registry=CollectorRegistry(), **options)
     try:
@@ -66,18 +52,3 @@ def run(args: argparse.Namespace) -> int:
     finally:
         cache.close()
     return 0
-
-
-def _missing_sqlite_file(url: str | None) -> Path | None:
-    """The path of a sqlite:// cache (the default included) whose file does not exist yet; else None."""
-    from urllib.parse import unquote, urlsplit
-
-    from promptgit.llm.cache.backends import default_path
-
-    if url is None:
-        path = default_path()
-    elif urlsplit(url).scheme.lower() == "sqlite" and urlsplit(url).path.startswith("/"):
-        path = Path(unquote(urlsplit(url).path[1:]))
-    else:
-        return None
-    return None if os.path.lexists(path) else path
