@@ -11,6 +11,9 @@
 - PG507 no release tags in a clone that should have them (shallow, --no-tags, or labels naming versions):
   judged without them every prompt would look unreleased and pass, so this is an error, never a silent pass.
 - PG508, PG509 and PG504/PG505 for traffic splits: see split_rules.py.
+- PG510 (warning) a label entry the base's labels file has and the working tree's lacks, for a prompt that
+  still exists (`name@label` stops resolving everywhere);
+- PG511 (warning) a label naming a prompt git sees renamed since the base (it keeps serving the old name).
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
