@@ -42,6 +42,18 @@ class PromptNotFoundError(PromptgitError):
     http_status = 404
 
 
+class LabelTagMissingError(PromptNotFoundError):
+    """A label names a version whose release tag is not in the repository: an inconsistency (the labels
+    file was pushed without its tag, or the tag is still on its way), not an answer. The loader keeps
+    serving last-known-good and counts it (promptgit_loader_label_tag_missing_total)."""
+
+    def __init__(self, message: str, *, label: str, name: str, version: str) -> None:
+        super().__init__(message)
+        self.label = label
+        self.name = name
+        self.version = version
+
+
 class SelectorError(PromptgitError):
     """A selector string that does not parse."""
 

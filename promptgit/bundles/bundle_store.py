@@ -44,6 +44,9 @@ class BundleStore(GitStore):
         self.public_key = public_key
         self._lock = threading.RLock()
         self._labels = {}
+        self._yanks = {}  # the yanked file (a bundle holds none: nothing is yanked), as GitStore caches it
+        self._yanks_at = {}
+        self._first_seen = {}
         self._stamp = _stamp(self.path)
         self.bundle: Bundle = read_bundle(self.path, public_key)
         self.loaded_at = time.time()  # wall clock of the last good read, for readiness

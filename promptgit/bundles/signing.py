@@ -27,7 +27,7 @@ def _crypto() -> Any:
         from cryptography.hazmat.primitives import serialization
     except ImportError:
         raise ConfigError(
-            "bundle signatures need the cryptography package: pip install 'py-promptgit[bundle]'"
+            "bundle signatures need the cryptography package: pip install 'cryptography>=42'"
         ) from None
     return serialization
 

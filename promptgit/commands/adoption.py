@@ -67,3 +67,42 @@ def ci_files(requirement: str, prompts_dir: str) -> list[tuple[str, str]]:
         )
         for path, template in CI_TEMPLATES
     ]
+
+
+def merge_pre_commit_config(existing: str, ours: str) -> str:
+    """`existing` (a repository's .pre-commit-config.yaml) with promptgit's `repo: local` entry appended to
+    its `repos:` list and `default_install_hook_types` added when absent; the existing text is kept byte
+    for byte (comments included), so the change is an append a reviewer reads at a glance. ConfigError
+    when the file already has promptgit's hooks, or when `repos:` is not its last key (no append can
+    extend it then)."""
+    import yaml
+
+    try:
+        root = yaml.compose(existing, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{PRE_COMMIT_CONFIG} is not valid YAML: {exc}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{PRE_COMMIT_CONFIG} is not a mapping; add promptgit's hooks by hand")
+    keys = {str(key.value): value for key, value in root.value}
+    repos = keys.get("repos")
+    ids = {
+        str(hook.get("id"))
+        for repo in (yaml.safe_load(existing).get("repos") or [])
+        for hook in repo.get("hooks") or []
+    }
+    if {"promptgit", "promptgit-push", "promptgit-validate"} & ids:
+        raise ConfigError(f"{PRE_COMMIT_CONFIG} already has promptgit's hooks; refusing to add them twice")
+    entry = ours[ours.index("  - repo: local") :]
+    if not isinstance(repos, yaml.SequenceNode) or not repos.value or root.value[-1][1] is not repos:
+        raise ConfigError(
+            f"{PRE_COMMIT_CONFIG}: `repos:` is not a block list at the end of the file; add this entry to it "
+            f"by hand:\n{entry}"
+        )
+    indent = max(repos.value[0].start_mark.column - 2, 0)
+    lines = [(" " * indent + line[2:]) if line.strip() else line for line in entry.splitlines()]
+    merged = existing if existing.endswith("\n") else existing + "\n"
+    merged += "  # promptgit's hooks, added by `promptgit init --ci github`\n".replace("  ", " " * indent, 1)
+    merged += "\n".join(lines) + "\n"
+    if "default_install_hook_types" not in keys:
+        merged += "default_install_hook_types: [pre-commit, pre-push]\n"
+    return merged

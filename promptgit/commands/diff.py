@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
         changes = interface_changes(parse_document("", "", old.data), parse_document("", "", new.data))
     except PromptSyntaxError:  # no interface to compare; the diff still shows the file
         changes = []
+    if old.data == new.data:  # an empty diff would look like a failure: say what was compared
+        implied = "" if args.new or "@" in args.old else " (its highest release)"
+        what = "the working tree" if new.selector.kind == "worktree" else new.label
+        print(f"{old_selector.name}: {what} is the same as {old.label}{implied}")
+        return 0
     sys.stdout.write("".join(f"# {change.kind}: {change.text}\n" for change in changes))
     _write_diff(
         old.data, new.data, f"{old.label} ({old.origin})", f"{new.label} ({new.origin})", args.unified

@@ -23,27 +23,51 @@ from promptgit.store.staged import (
     staged_changes,
     touched_label_entries,
 )
+from promptgit.store.unstaged import staged_in_worktree
 from promptgit.store.workspace import Workspace
 
 HELP = "Install plain git hooks (pre-commit: check what a commit changes; pre-push: protect release tags)."
 HOOKS = ("pre-commit", "pre-push")
 PURPOSE = {
-    "pre-commit": "check what the commit changes (read from the index), version rules against releases",
+    "pre-commit": "check what the commit changes (the staged files), version rules against releases",
     "pre-push": "refuse to move or delete a pushed release tag; run the version rules",
 }
 
 
-def script(hook: str) -> str:
-    """The text of an installed hook (the same as hooks/<hook> in the promptgit repository)."""
+def script(hook: str, python: str = "") -> str:
+    """The text of an installed hook. `python`: the interpreter `hooks install` ran under, tried first, so
+    the hook works where promptgit is not on PATH (GUI git clients, an unactivated virtualenv); the
+    shipped hooks/<hook> files record none and use the `promptgit` on PATH."""
+    quoted = python.replace("'", "'\\''")
+    action = "commit" if hook == "pre-commit" else "push"
     return (
         "#!/bin/sh\n"
         f"# promptgit {hook} hook: {PURPOSE[hook]}.\n"
         "# Installed by `promptgit hooks install`; the logic lives in `promptgit hooks run`.\n"
-        "if ! command -v promptgit >/dev/null 2>&1; then\n"
-        f'    echo "promptgit {hook} hook: promptgit is not on PATH (pip install py-promptgit)" >&2\n'
-        "    exit 1\n"
+        f"PROMPTGIT_PYTHON='{quoted}'  # the interpreter that installed this hook ('': none recorded)\n"
+        'if [ -n "$PROMPTGIT_PYTHON" ] && [ -x "$PROMPTGIT_PYTHON" ]; then\n'
+        f'    exec "$PROMPTGIT_PYTHON" -m promptgit hooks run {hook} "$@"\n'
         "fi\n"
-        f'exec promptgit hooks run {hook} "$@"\n'
+        "if command -v promptgit >/dev/null 2>&1; then\n"
+        f'    exec promptgit hooks run {hook} "$@"\n'
+        "fi\n"
+        'if [ -n "$PROMPTGIT_PYTHON" ]; then\n'
+        f'    gone="$PROMPTGIT_PYTHON (which installed this hook) is gone and no promptgit is on PATH"\n'
+        "else\n"
+        '    gone="promptgit is not on PATH"\n'
+        "fi\n"
+        f'echo "promptgit {hook} hook: cannot run promptgit: $gone. Activate the environment promptgit is '
+        "installed in (or install it as the README says) and run \\`promptgit hooks install\\` again; "
+        f'to {action} once without the checks: git {action} --no-verify" >&2\n'
+        "exit 1\n"
+    )
+
+
+def _ours(text: str, hook: str) -> bool:
+    """A hook file promptgit wrote (any version, any recorded interpreter): safe to rewrite."""
+    lines = text.splitlines()
+    return (
+        len(lines) > 2 and lines[1].startswith(f"# promptgit {hook} hook:") and "promptgit hooks" in lines[2]
     )
 
 
@@ -69,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             from promptgit.validation import parse_select
 
             return pre_commit(workspace, store, set(parse_select(args.select)))
-        return pre_push(workspace, store, sys.stdin)
+        return pre_push(workspace, store, push_updates(sys.stdin), push_remote(args.hook_args))
     finally:
         store.close()
 
@@ -82,10 +106,15 @@ def install(store: GitStore) -> int:
     skipped = 0
     for hook in HOOKS:
         target = directory / hook
-        text = script(hook)
+        text = script(hook, sys.executable)
         if target.exists():
-            if target.read_text("utf-8", "replace") == text:
+            existing = target.read_text("utf-8", "replace")
+            if existing == text:
                 print(f"{hook}: already installed ({target})")
+            elif _ours(existing, hook):  # an older promptgit's, or another interpreter's: brought up to date
+                target.write_text(text, "utf-8")
+                target.chmod(0o755)
+                print(f"{hook}: updated {target} (runs {sys.executable})")
             else:
                 skipped += 1
                 print(
@@ -116,16 +145,18 @@ def pre_commit(workspace: Workspace, store: GitStore, families: set[str] | None 
         if "GIT_INDEX_FILE" in os.environ:
             return 0  # a commit that touches no prompt, partial, label or config
         return _validate(workspace, None, base="HEAD", select=families)
-    paths = None if staged.config_changed else staged.to_check
-    if paths:
-        unstaged = git(store, "diff", "--name-only", "--", *[str(path) for path in paths]).split()
+    # what the commit takes is the index: unstaged edits are set aside while the checks run
+    with staged_in_worktree(store, [workspace.git_prompts_dir, config_name]) as unstaged:
         for name in unstaged:
             print(
-                f"promptgit: note: {name} has unstaged changes; the working tree version is checked",
+                f"promptgit: note: {name} has unstaged changes; the staged version is checked",
                 file=sys.stderr,
             )
-    scope = None if paths is None else _version_scope(workspace, store, staged)
-    return _validate(workspace, paths, base="HEAD", select=families, scope=scope)
+        # a staged file deleted on disk is back
+        staged = staged_changes(store, workspace.git_prompts_dir, config_name)
+        paths = None if staged.config_changed else staged.to_check
+        scope = None if paths is None else _version_scope(workspace, store, staged)
+        return _validate(workspace, paths, base="HEAD", select=families, scope=scope)
 
 
 VersionScope = tuple[list[Path], "frozenset[tuple[str, str]] | None"]
@@ -155,14 +186,58 @@ def _version_scope(workspace: Workspace, store: GitStore, staged: StagedChanges)
     return prompts, touched_label_entries(store, before, workspace.source, removed)
 
 
-def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> int:
-    """Refuse pushes that delete or move release tags (lines: local-ref local-sha remote-ref remote-sha)."""
+Z40 = "0" * 40
+UNKNOWN = "-"  # the remote's value of a ref, when the hook was not told it (read from the remote instead)
+
+
+def push_remote(hook_args: list[str]) -> str:
+    """The remote being pushed to: git passes the plain hook its name and URL; the pre-commit framework
+    sets PRE_COMMIT_REMOTE_NAME. A remote without a name (a URL) is named by its URL."""
+    if hook_args:
+        return hook_args[0]
+    return os.environ.get("PRE_COMMIT_REMOTE_NAME") or os.environ.get("PRE_COMMIT_REMOTE_URL") or "origin"
+
+
+def push_updates(stdin: Iterable[str]) -> list[str]:
+    """The lines git gives a pre-push hook (local-ref local-sha remote-ref remote-sha).
+
+    The pre-commit framework reads them itself and passes its hooks one ref through the environment
+    (PRE_COMMIT_LOCAL_BRANCH, PRE_COMMIT_TO_REF, PRE_COMMIT_REMOTE_BRANCH): the other refs of the same
+    push (a tag pushed with the branch) are not seen, so there a tag must be pushed before its label.
+    """
+    interactive = getattr(stdin, "isatty", lambda: False)()  # run by hand: no lines to wait for
+    lines = [line for line in ([] if interactive else stdin) if line.strip()]
+    local_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if lines or not local_ref:
+        return lines
+    local_sha = os.environ.get("PRE_COMMIT_TO_REF") or local_ref
+    remote_ref = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or local_ref
+    # PRE_COMMIT_FROM_REF is where the framework diffs from, not the remote's value of the ref
+    return [f"{local_ref} {local_sha} {remote_ref} {UNKNOWN}"]
+
+
+def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str], remote: str = "origin") -> int:
+    """Refuse pushes that delete or move release tags, or whose labels name a release tag the remote will
+    not have (lines: local-ref local-sha remote-ref remote-sha); then the version rules."""
     refused = 0
+    branches: list[tuple[str, str, str]] = []  # (local ref, commit, remote ref) of pushed branches
+    pushed_tags: set[str] = set()
+    remote_tags = _RemoteTags(store, remote)
     for line in updates:
         parts = line.split()
-        if len(parts) != 4 or not parts[2].startswith(f"refs/tags/{TAG_PREFIX}"):
+        if len(parts) != 4:
             continue
-        _local_ref, local_sha, remote_ref, remote_sha = parts
+        local_ref, local_sha, remote_ref, remote_sha = parts
+        if remote_sha == UNKNOWN and remote_ref.startswith(f"refs/tags/{TAG_PREFIX}"):
+            remote_sha = remote_tags.get().get(remote_ref.removeprefix("refs/tags/"), Z40)
+        if local_sha == local_ref:  # the framework named the ref, not its object
+            local_sha = git(store, "rev-parse", local_ref).strip()
+        if remote_ref.startswith("refs/tags/") and set(local_sha) != {"0"}:
+            pushed_tags.add(remote_ref.removeprefix("refs/tags/"))
+        if remote_ref.startswith("refs/heads/") and set(local_sha) != {"0"}:
+            branches.append((local_ref, local_sha, remote_ref))
+        if not remote_ref.startswith(f"refs/tags/{TAG_PREFIX}"):
+            continue
         tag = remote_ref.removeprefix("refs/tags/")
         if set(local_sha) == {"0"}:
             refused += 1
@@ -175,7 +250,72 @@ def pre_push(workspace: Workspace, store: GitStore, updates: Iterable[str]) -> i
             )
     if refused:
         return 1
-    return _validate(workspace, None, base=None, select={"versions"})
+    unpublished = _unpublished_labels(workspace, store, branches, pushed_tags, remote_tags) if branches else 0
+    checked = _validate(workspace, None, base=None, select={"versions"})
+    return 1 if unpublished else checked
+
+
+class _RemoteTags:
+    """The remote's release tags, listed once per push and only when needed."""
+
+    def __init__(self, store: GitStore, remote: str) -> None:
+        self.store = store
+        self.remote = remote
+        self._tags: dict[str, str] | None = None
+
+    def get(self) -> dict[str, str]:
+        from promptgit.store.published import remote_release_tags
+
+        if self._tags is None:
+            self._tags = remote_release_tags(self.store, self.remote)
+        return self._tags
+
+
+def _unpublished_labels(
+    workspace: Workspace,
+    store: GitStore,
+    branches: list[tuple[str, str, str]],
+    pushed_tags: set[str],
+    remote_tags: _RemoteTags,
+) -> int:
+    """Print one line per label entry of a pushed branch whose release tag the remote will lack."""
+    from promptgit.errors import GitError
+    from promptgit.store.published import unpublished_labels
+
+    remote = remote_tags.remote
+    try:
+        published = set(remote_tags.get()) | pushed_tags
+    except GitError as exc:
+        print(f"promptgit: refusing to push: {exc}", file=sys.stderr)
+        return 1
+    refused = 0
+    for local_ref, commit, remote_ref in branches:
+        try:
+            commit = store.resolve_commit(commit)
+        except GitError:
+            continue  # not a commit of this repository (nothing of ours to check)
+        source = workspace.at_commit(store, commit)
+        for entry in unpublished_labels(store, source, published):
+            refused += 1
+            where = f"{source.labels_path} has label {entry.label} -> {entry.name}@{entry.version}"
+            if entry.exists_locally:
+                local, target = _short(local_ref), _short(remote_ref)
+                branch = local if local == target else f"{local}:{target}"
+                fix = (
+                    f"is neither on {remote} nor in this push; "
+                    f"push them together: git push {remote} {branch} {entry.tag}"
+                )
+            else:
+                fix = f"does not exist; release it first: promptgit release {entry.name}"
+            print(
+                f"promptgit: refusing to push {remote_ref}: {where}, but tag {entry.tag} {fix}",
+                file=sys.stderr,
+            )
+    return refused
+
+
+def _short(ref: str) -> str:
+    return ref.removeprefix("refs/heads/")
 
 
 def _validate(

@@ -5,10 +5,17 @@ to this promptgit (see commands/adoption.py)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from promptgit.commands.adoption import DISTRIBUTION, ci_files, installed_requirement
+from promptgit.commands.adoption import (
+    DISTRIBUTION,
+    PRE_COMMIT_CONFIG,
+    ci_files,
+    installed_requirement,
+    merge_pre_commit_config,
+)
 from promptgit.commands.schema import INIT_DIR, NAMES, schema_text
 from promptgit.config import CONFIG_FILE
 from promptgit.errors import ConfigError
@@ -50,18 +57,42 @@ def run(args: argparse.Namespace) -> int:
         (f"prompts/{LABELS_FILE}", data_text("init_labels.yaml")),
         *((f"{INIT_DIR}/{name}.schema.json", schema_text(name)) for name in NAMES),
     ]
+    kept: list[str] = []
+    merged: list[tuple[str, str]] = []
     if args.ci:
-        files += ci_files(args.requirement or installed_requirement(), "prompts")
+        if (root / CONFIG_FILE).exists():  # an existing prompt repository: add CI, keep what is there
+            kept = [relative for relative, _ in files if (root / relative).exists()]
+            files = [(relative, text) for relative, text in files if relative not in kept]
+        requirement = args.requirement or installed_requirement()
+        if "file:" in requirement.partition("@")[2]:  # git+file://, file:// : a path only this machine has
+            print(
+                f"promptgit: warning: the pin {requirement!r} installs from a path on this machine, "
+                "which a CI runner does not have; pass --requirement with a URL CI can reach "
+                f"(git+https://...@COMMIT, or {DISTRIBUTION}==X.Y.Z from an index)",
+                file=sys.stderr,
+            )
+        ci = ci_files(requirement, "prompts")
+        config = root / PRE_COMMIT_CONFIG
+        if config.is_file() and not config.is_symlink():  # most Python repositories have one
+            ours = dict(ci).pop(PRE_COMMIT_CONFIG)
+            merged = [(PRE_COMMIT_CONFIG, merge_pre_commit_config(config.read_text("utf-8"), ours))]
+            ci = [(relative, text) for relative, text in ci if relative != PRE_COMMIT_CONFIG]
+        files += ci
     write_new_files(
         [(root / relative, text) for relative, text in files], [relative for relative, _ in files]
     )
+    for relative in kept:
+        print(f"kept {(root / relative).as_posix()} (exists)")
+    for relative, text in merged:
+        (root / relative).write_text(text, "utf-8")
+        print(f"added promptgit's hooks to {(root / relative).as_posix()}")
     for relative, _ in files:
         print(f"created {(root / relative).as_posix()}")
     if not args.no_git and _initialise_git(root):
         print(f"initialised a git repository in {root.as_posix()}")
     enter = "" if root == Path(".") else f"cd {root.as_posix()} && "
     hooks = " && pre-commit install" if args.ci else ""
-    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME} --sample{hooks}")
+    print(f"next: {enter}promptgit validate && promptgit render {EXAMPLE_NAME}@worktree --sample{hooks}")
     return 0
 
 
@@ -73,7 +104,7 @@ def _initialise_git(root: Path) -> bool:
         git.Repo(root, search_parent_directories=True)
         return False
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        git.Repo.init(root)
+        git.Repo.init(root, initial_branch="main")  # the branch the release workflow fires on
         return True
 
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from promptgit.commands.release import open_repository
-from promptgit.errors import ConfigError, PromptNotFoundError
+from promptgit.errors import ConfigError, GitError, PromptNotFoundError
 from promptgit.sources import LABELS_FILE
 from promptgit.store.atomic import edit_lock, write_atomic
 from promptgit.store.labels_file import parse_labels, set_label, set_split, split_text, unset_label
@@ -139,14 +139,21 @@ def _released_prompt(name: str, versions: list[str], what: str) -> Workspace:
     workspace, store = open_repository()
     try:
         released = store.release_versions(name)
+        for version in versions:
+            if version not in released:
+                raise PromptNotFoundError(
+                    f"refusing to label {name}@{version}: it is not released "
+                    f"(no tag {release_tag(name, version)})"
+                )
+            try:  # the tag must be a release: it peels to a commit (issue 21.16)
+                store.release(name, version)
+            except GitError:
+                raise ConfigError(
+                    f"label set: tag {release_tag(name, version)} does not point at a commit; it is not a "
+                    f"release (promptgit release {name} makes one)"
+                ) from None
     finally:
         store.close()
-    for version in versions:
-        if version not in released:
-            raise PromptNotFoundError(
-                f"refusing to label {name}@{version}: it is not released "
-                f"(no tag {release_tag(name, version)})"
-            )
     if not workspace.path_of(name).is_file():
         raise PromptNotFoundError(
             f"refusing to label {what}: {workspace.display_path(workspace.path_of(name))} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from promptgit.errors import ConfigError, ReleaseError
@@ -14,6 +15,7 @@ from promptgit.store.releasing import (
     bump_file,
     check_clean,
     create_tags,
+    drifted,
     git,
     head_commit,
     pending,
@@ -50,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-m", "--message", help="tag message (default: 'NAME VERSION')")
     parser.add_argument("--dry-run", action="store_true", help="check and print what would be released")
+    parser.add_argument(
+        "--push",
+        action="store_true",
+        help="push the new tags to --remote (replicas reading the remote cannot load a tag left behind)",
+    )
+    parser.add_argument("--remote", default="origin", help="the remote --push pushes to (default: origin)")
 
 
 def open_repository() -> tuple[Workspace, GitStore]:
@@ -87,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
             if args.dry_run:
                 return 0
         commit = head_commit(store)
+        if args.all and _refuse_drift(workspace, store, commit):
+            return 1
         names = pending(workspace, store, commit) if args.all else [prompt_name(workspace, args.name)]
         if not names:
             print("nothing to release: every prompt's version is already tagged")
@@ -102,8 +112,52 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     for item in plans:
         print(f"released {item.name} {item.version} (tag {item.tag} at {item.commit[:12]})")
-    tags = " ".join(item.tag for item in plans)
-    print(f"publish with: git push origin {tags}")
+    tags = [item.tag for item in plans]
+    if args.push:
+        return _push(tags, args.remote)
+    print(
+        f"push the tag{'s' if len(tags) > 1 else ''}, or replicas cannot load "
+        f"{'them' if len(tags) > 1 else 'it'}: git push {args.remote} {' '.join(tags)}"
+    )
+    return 0
+
+
+def _refuse_drift(workspace: Workspace, store: GitStore, commit: str) -> bool:
+    """Print each prompt whose file differs from the tag of its version; True when there is one."""
+    found = drifted(workspace, store, commit)
+    for item in found:
+        print(
+            f"promptgit: {item.name}: {item.path} differs from its release {item.version} (tag {item.tag}) "
+            f"but keeps its version; bump it (promptgit bump {item.name}), commit, then release",
+            file=sys.stderr,
+        )
+    if found:
+        what = (
+            "prompt differs from the tag of its"
+            if len(found) == 1
+            else "prompts differ from the tags of their"
+        )
+        print(
+            f"promptgit: release --all: {len(found)} {what} version; nothing released",
+            file=sys.stderr,
+        )
+    return bool(found)
+
+
+def _push(tags: list[str], remote: str) -> int:
+    """`git push REMOTE TAG...` (the pre-push hooks run as for any push); 1 when git refuses."""
+    import subprocess
+
+    done = subprocess.run(["git", "push", remote, *tags], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        print(
+            f"promptgit: the tags are released locally but not pushed; retry: git push {remote} "
+            + " ".join(tags),
+            file=sys.stderr,
+        )
+        return 1
+    print(f"pushed {' '.join(tags)} to {remote}")
     return 0
 
 

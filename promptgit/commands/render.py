@@ -1,8 +1,9 @@
 """`promptgit render SELECTOR`: render a prompt with validated inputs, sandboxed.
 
-`NAME` (or `NAME@worktree`) renders the working tree as you edit it, partials from the working tree too;
+Selectors mean what they mean everywhere (show, get(), the README): `NAME` is the highest release, and
 `NAME@1.2.0`, `NAME@^1`, `NAME@production` render a release, read from git objects by the loader, exactly
-as an application gets it.
+as an application gets it. `NAME@worktree` renders the working tree as you edit it, partials from the
+working tree too.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from promptgit.sources import PARTIALS_DIR
 from promptgit.store.selectors import Selector, check_name, parse_selector
 from promptgit.store.workspace import Workspace
 
-HELP = "Render a prompt: NAME (working tree), NAME@1.2.0, NAME@^1, NAME@production (--var k=v, --sample)."
+HELP = (
+    "Render a prompt: NAME (highest release), NAME@1.2.0, @^1, @production, @worktree (--var k=v, --sample)."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "selector",
         metavar="SELECTOR",
-        help="content/hook (the working tree), content/hook@1.2.0, @^1, @production, @worktree",
+        help="content/hook (its highest release), content/hook@1.2.0, @^1, @production, @worktree (the "
+        "working tree)",
     )
     parser.add_argument("--ref", default="HEAD", help="where labels.yaml is read for label selectors (HEAD)")
     parser.add_argument(
@@ -40,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--vars-json", metavar="FILE", help="inputs from a JSON object file ('-' = stdin)")
     parser.add_argument("--sample", action="store_true", help="start from the prompt's sample inputs")
+    parser.add_argument(
+        "--key",
+        help="for a label that splits traffic: the user or session id that picks the version, as "
+        "Repository.get(selector, key=...) does (without it, each run picks by weight)",
+    )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
@@ -52,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         if selector.kind == "worktree":
             prompt = load_worktree_prompt(workspace, selector.name)
         else:
-            prompt = load_release_prompt(workspace, selector, args.ref, resources)
+            prompt = load_release_prompt(workspace, selector, args.ref, resources, args.key)
+            _say_variant(prompt, args.key, args.format)
         values: dict[str, Any] = dict(prompt.sample) if args.sample else {}
         if args.vars_json:
             values.update(_json_inputs(args.vars_json))
@@ -68,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _selector(text: str) -> Selector:
-    """A bare NAME renders the working tree (what you are editing); anything after `@` as everywhere."""
-    selector = parse_selector(text if "@" in text else f"{text}@worktree")
+    """The selector, with one meaning everywhere: a bare NAME is the highest release (issue 19)."""
+    selector = parse_selector(text)
     if selector.name.split("/")[0] == PARTIALS_DIR:
         raise ConfigError(
             f"{selector.name} is a partial: it is included by prompts, never rendered on its own; "
@@ -78,7 +88,18 @@ def _selector(text: str) -> Selector:
     return selector
 
 
-def load_release_prompt(workspace: Workspace, selector: Selector, ref: str, resources: ExitStack) -> Prompt:
+def _say_variant(prompt: Prompt, key: str | None, output: str) -> None:
+    """A split label picked one of its versions: say which (JSON output carries it as `variant`)."""
+    variant, label = getattr(prompt, "variant", None), getattr(prompt, "label", None)
+    if variant is None or output == "json":
+        return
+    how = f"key {key!r} gets" if key is not None else "no --key, picked by weight (another run may differ):"
+    print(f"promptgit: {label} splits {prompt.name} between versions; {how} {variant}", file=sys.stderr)
+
+
+def load_release_prompt(
+    workspace: Workspace, selector: Selector, ref: str, resources: ExitStack, key: str | None = None
+) -> Prompt:
     """The release `selector` picks, read from git objects by the runtime loader (partials from the
     tagged commit), so the CLI renders exactly what an application gets. Open until `resources` closes."""
     from prometheus_client import CollectorRegistry
@@ -87,7 +108,7 @@ def load_release_prompt(workspace: Workspace, selector: Selector, ref: str, reso
 
     # a registry of its own: a command's renders are not an application's metrics
     repository = resources.enter_context(Repository(workspace.root, ref, registry=CollectorRegistry()))
-    return repository.get(selector)
+    return repository.get(selector, key=key)
 
 
 def load_worktree_prompt(workspace: Workspace, name: str) -> Prompt:
@@ -147,4 +168,7 @@ def _as_json(prompt: Prompt, rendered: Rendered) -> str:
         "params": prompt.params,
         key: rendered,
     }
+    for field in ("label", "variant"):  # the label it was got by; the version a split label picked
+        if getattr(prompt, field, None) is not None:
+            document[field] = getattr(prompt, field)
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"

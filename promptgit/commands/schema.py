@@ -15,6 +15,11 @@ from promptgit.resources import schemas_dir
 
 HELP = "Print a JSON Schema shipped with promptgit (prompt, config, labels), or --write them all to DIR."
 NAMES = ("prompt", "config", "labels")
+DESCRIBED = {
+    "prompt": "the front matter of a prompt file",
+    "config": "promptgit.yaml",
+    "labels": "prompts/labels.yaml",
+}
 INIT_DIR = ".promptgit/schemas"  # where `promptgit init` puts them; its files' $schema comments point here
 
 
@@ -46,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
         for path in write_schemas(Path(args.write)):
             print(f"wrote {path.as_posix()}")
         return 0
-    if args.name is None:
-        raise ConfigError(f"schema: name one of {', '.join(NAMES)}, or --write DIR")
+    if args.name is None:  # list them: `schema` alone is a question, not a usage error
+        for name in NAMES:
+            print(f"{name:<8} {DESCRIBED[name]}")
+        print("print one with: promptgit schema NAME (or --write DIR for all)")
+        return 0
     sys.stdout.write(schema_text(args.name))
     return 0

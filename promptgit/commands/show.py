@@ -52,7 +52,20 @@ def select(workspace: Workspace, store: GitStore, selector: Selector, ref: str =
         raise PromptNotFoundError(
             f"{selector}: {release.tag} does not contain {head.prompt_path(selector.name)}"
         )
+    declared = version_of(found.data)
+    if declared != version:  # tagged by hand on the wrong commit: refused, as the loader does
+        raise PromptNotFoundError(
+            f"{selector}: tag {release.tag} points at a commit whose {head.prompt_path(selector.name)} "
+            f"says version {declared}; not served as {version} (a release's file carries its version)"
+        )
     origin = f"tag {release.tag} at {release.commit[:12]}"
+    reason = store.yank_reason(selector.name, version, head)
+    if reason is not None:  # only an exact pin or a label gets here: the others skip yanked releases
+        why = f" ({reason})" if reason else ""
+        print(
+            f"promptgit: warning: {selector.name} {version} is yanked{why}; shown because {selector} pins it",
+            file=sys.stderr,
+        )
     return Selected(selector, version, found.data, origin, f"{selector.name}@{version}")
 
 

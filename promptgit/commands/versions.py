@@ -9,7 +9,7 @@ from promptgit.commands.show import version_of
 from promptgit.errors import GitError, PromptNotFoundError
 from promptgit.store.traffic_split import LabelEntry, Split
 
-HELP = "List the releases of a prompt: version, date, labels (at HEAD) and tag message."
+HELP = "List the releases of a prompt: version, date, labels (at HEAD), tag message, and yanked ones."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,9 +22,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         releases = list(reversed(store.releases(name)))
         try:
-            labels = store.labels(workspace.at_commit(store, store.resolve_commit("HEAD"), "HEAD"))
+            head = workspace.at_commit(store, store.resolve_commit("HEAD"), "HEAD")
+            labels = store.labels(head)
+            yanked = store.yanked(head).get(name, {})
         except GitError:
-            labels = {}
+            labels, yanked = {}, {}
     finally:
         store.close()
     path = workspace.path_of(name)
@@ -41,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
         on = ",".join(sorted(_labels_on(labels, name, release.version)))
         date = release.date.strftime("%Y-%m-%d") if release.date else "?"
         subject = release.message.splitlines()[0] if release.message else ""
-        print(f"{release.version:<12} {date:<10} {on:<12} {subject}".rstrip())
+        reason = yanked.get(release.version)
+        mark = "" if reason is None else f" [yanked{': ' + reason if reason else ''}]"
+        print(f"{release.version:<12} {date:<10} {on:<12} {subject}".rstrip() + mark)
     return 0
 
 

@@ -11,11 +11,16 @@ import threading
 import time
 from typing import Any
 
+from promptgit.errors import LabelTagMissingError
 from promptgit.loader.caches import Freshness
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.observability.bounds import clip
 from promptgit.observability.loader_series import LoaderMetrics
 from promptgit.observability.logs import RateLimitedLog
+from promptgit.store.releases import release_tag
+
+# a label left naming a missing tag is met by every refresh of every replica: warn once per this many seconds
+TAG_MISSING_LOG_SECONDS = 300.0
 
 
 class Bookkeeping:
@@ -36,6 +41,9 @@ class Bookkeeping:
         # no series counts stale serves (the loads series says "cache"): this one count is stats()' own
         self._stale = 0
         self._stale_lock = threading.Lock()
+        self._lock = threading.Lock()  # the warnings below: bounded memories of what was logged
+        self._tag_missing_logged: dict[tuple[str, str], float] = {}  # (label, prompt) -> last warning
+        self._yank_warned: set[str] = set()  # selectors already warned about serving a yanked release
 
     def fresh_hit(self, selector: str, prompt: LoadedPrompt, start: float) -> None:
         """get() answered `selector` from a fresh resolution-cache entry (the hot path: one lock)."""
@@ -95,6 +103,49 @@ class Bookkeeping:
             "git read failed, serving last-known-good where cached: %s",
             clip(str(exc)),
             extra={**fields, "failed": "git"},
+        )
+
+    def tag_missing(self, exc: LabelTagMissingError, now: float) -> None:
+        """A label names a release tag the repository lacks: counted every time, logged as a warning at
+        most once per label and prompt per TAG_MISSING_LOG_SECONDS (every refresh meets it again)."""
+        self.metrics.label_tag_missing.labels(prompt=exc.name, label=exc.label).inc()
+        key = (exc.label, exc.name)
+        with self._lock:
+            if len(self._tag_missing_logged) >= 4096:
+                self._tag_missing_logged.clear()
+            last = self._tag_missing_logged.get(key)
+            if last is not None and now - last < TAG_MISSING_LOG_SECONDS:
+                return
+            self._tag_missing_logged[key] = now
+        tag = release_tag(exc.name, exc.version)
+        self.log.warning(
+            "label %s of %s names %s, but tag %s is not in the repository (pushed without its tag?): "
+            "serving last-known-good; git push origin %s fixes it",
+            exc.label,
+            exc.name,
+            exc.version,
+            tag,
+            tag,
+            extra={"prompt": exc.name, "label": exc.label, "version": exc.version},
+        )
+
+    def yanked_pin(self, selector: str, name: str, version: str, reason: str) -> None:
+        """An exact pin or a label resolved to a yanked release: served (PyPI's semantics), warned once
+        per selector (bounded: at most 4096 remembered)."""
+        with self._lock:
+            if selector in self._yank_warned:
+                return
+            if len(self._yank_warned) >= 4096:
+                self._yank_warned.clear()
+            self._yank_warned.add(selector)
+        why = f" ({reason})" if reason else ""
+        self.log.warning(
+            "%s %s is yanked%s; served because %s pins it",
+            name,
+            version,
+            why,
+            selector,
+            extra={"prompt": name, "version": version, "selector": selector, "yanked": reason},
         )
 
     def stats(self, entries: dict[str, int]) -> dict[str, Any]:

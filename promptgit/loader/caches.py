@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-from promptgit.errors import GitError, PromptgitError
+from promptgit.errors import GitError, LabelTagMissingError, PromptgitError
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -263,5 +263,8 @@ class TTLCache(Generic[K, V]):
 def unreachable(exc: Exception) -> bool:
     """A TTLCache `keeps_last_known_good` for the loader: keep serving last-known-good only when git could
     not be read (or failed unexpectedly). A definite answer (no such label entry, prompt or release)
-    takes effect like any change."""
+    takes effect like any change. A label naming a release tag that is not there is an inconsistency
+    (pushed without its tag), not an answer: last-known-good is kept (issue 19)."""
+    if isinstance(exc, LabelTagMissingError):
+        return True
     return isinstance(exc, GitError) or not isinstance(exc, PromptgitError)

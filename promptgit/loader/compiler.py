@@ -22,10 +22,21 @@ from promptgit.loader.diskcache import CompiledCache, CompiledEntry
 from promptgit.loader.loaded import LoadedPrompt
 from promptgit.observability.loader_series import LoaderMetrics, LookupShard
 from promptgit.sources.source import PromptSource, SourceFile
+from promptgit.store.releases import release_tag
 
 TemplateKey = tuple[str, str | None, str]  # blob sha, commit of its partials (or None), prompt name
 _MAX_ENVIRONMENTS = 64
 _MAX_PARTIALS = 256  # partial texts remembered per commit's environment
+
+
+def check_release_version(name: str, version: str, declared: str, path: str) -> None:
+    """A release is served only as what its file says: a tag `v1.2.0` on a commit whose file declares
+    1.1.0 (tagged by hand on the wrong commit) is refused, not served as 1.2.0 (issue 21.16)."""
+    if str(declared) != version:
+        raise PromptNotFoundError(
+            f"{name}@{version}: tag {release_tag(name, version)} points at a commit whose {path} says "
+            f"version {declared}; not served as {version} (a release's file carries its version)"
+        )
 
 
 class Compiler:
@@ -64,11 +75,13 @@ class Compiler:
         cached = self.templates.get(key)
         if cached is not None:
             self._counted(hit=True)
+            check_release_version(name, version, cached.version, source.prompt_path(name))
             # a blob shared by several commits: the same compiled template, reported with this commit
             return cached if cached.commit == commit else dataclasses.replace(cached, commit=commit)
         self._counted(hit=False)
         environment = self._environment(source if key[1] is not None else None)
         prompt, template_source = self._compile(name, found, environment, commit, key[1])
+        check_release_version(name, version, prompt.version, source.prompt_path(name))
         if key[1] is not None:
             preload_includes(environment, template_source)
         loaded = LoadedPrompt.wrap(

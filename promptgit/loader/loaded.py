@@ -108,12 +108,14 @@ class LoadedPrompt(Prompt):
     """A Prompt from `Repository.get`: `render(**inputs)` also records metrics and logs failures.
 
     `origin` is `git` (a commit or release), `worktree`, or `fallback` (the application's fallback template).
-    When a label's traffic split picked it (docs/experiments.md), `label` is that label (`production`),
-    and `version` the version it assigned; None otherwise.
+    `label` is the label it was got by (`production`), None for other selectors; when the label's traffic
+    split picked it (docs/experiments.md), `variant` is the version assigned (the same as `version`),
+    None otherwise.
     """
 
     origin: str = "git"
     label: str | None = None
+    variant: str | None = None
     _metrics: _RenderMetrics | None = field(default=None, repr=False, compare=False)
 
     @classmethod

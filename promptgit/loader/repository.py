@@ -11,6 +11,8 @@ compiled templates keyed by blob sha, LRU-bounded. One Repository is safe to sha
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import threading
@@ -21,7 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptgit.config import CONFIG_FILE, Config, parse_config
-from promptgit.errors import GitError, PromptgitError, PromptNotFoundError, SelectorError, did_you_mean
+from promptgit.errors import (
+    GitError,
+    LabelTagMissingError,
+    PromptgitError,
+    PromptNotFoundError,
+    SelectorError,
+    did_you_mean,
+)
 from promptgit.loader.bookkeeping import Bookkeeping
 from promptgit.loader.caches import Clock, Freshness, LRUCache, TTLCache, unreachable
 from promptgit.loader.compiler import Compiler, TemplateKey
@@ -138,9 +147,15 @@ class Repository:
             on_evict=lambda count: lookups.evicted("resolution", count),
         )
         self._fallbacks = Fallbacks(fallback, self._metrics, max_render_chars)
+        self._labelled_prompts: LRUCache[tuple[str, ...], LoadedPrompt] = LRUCache(
+            max_templates or DEFAULT_MAX_TEMPLATES
+        )
         self._sync_lock = threading.Lock()
         self._synced_at: float | None = self._clock()
         self._commit = self._resolve_ref()
+        if self._commit is not None:  # read once per commit, like promptgit.yaml: a pin's yank check is free
+            with contextlib.suppress(PromptgitError):
+                self._store.yanked(self._head())
         self._metrics.cache_entries.track(self)
         self._metrics.commits.track(self)
         self._metrics.labels.track(self)
@@ -232,6 +247,8 @@ class Repository:
             )
         except PromptgitError as exc:
             self._books.lookup(parsed.name, Freshness.MISS)
+            if isinstance(exc, LabelTagMissingError):
+                self._books.tag_missing(exc, self._clock())
             if isinstance(exc, GitError):
                 self._books.failure(exc, {"selector": text, "prompt": parsed.name})
             return self._fallback_or_raise(parsed, text, exc, start)
@@ -386,7 +403,24 @@ class Repository:
             version = selector.spec  # one ref read; HEAD is only needed to explain a miss
         else:
             version = self._store.resolve_version(selector, self._head())
-        return self._release(name)(version)
+        if selector.kind in ("exact", "label"):  # the bare name and ranges skip yanked releases already
+            reason = self._store.yank_reason(name, version, self._head())
+            if reason is not None:
+                self._books.yanked_pin(str(selector), name, version, reason)
+        prompt = self._release(name)(version)
+        if selector.kind == "label" and selector.spec is not None:  # `label` says how it was got (spans)
+            return self._labelled(prompt, selector.spec)
+        return prompt
+
+    def _labelled(self, prompt: LoadedPrompt, label: str) -> LoadedPrompt:
+        """`prompt` with `label` set: one object per (label, release), so a refresh that finds the same
+        release hands back the very object it replaces (as exact versions do)."""
+        key = (label, prompt.name, prompt.version, prompt.commit or "", prompt.blob_sha or "")
+        found = self._labelled_prompts.get(key)
+        if found is None:
+            found = dataclasses.replace(prompt, label=label)
+            self._labelled_prompts.put(key, found)
+        return found
 
     def _release(self, name: str) -> Callable[[str], LoadedPrompt]:
         """Loads release `version` of prompt `name`: from the commit its tag points at."""
@@ -460,6 +494,9 @@ class Repository:
         return fallback, "fallback"
 
     def _refresh_failed(self, key: str, exc: Exception) -> None:
+        if isinstance(exc, LabelTagMissingError):  # not a git failure: an inconsistent labels file
+            self._books.tag_missing(exc, self._clock())
+            return
         self._books.failure(exc, {"selector": key, "prompt": key.partition("@")[0]})
 
 

@@ -72,7 +72,8 @@ class Variants:
         self.name = name
         self.split = split
         self.prompts = {
-            version: dataclasses.replace(prompt, label=label) for version, prompt in prompts.items()
+            version: dataclasses.replace(prompt, label=label, variant=version)
+            for version, prompt in prompts.items()
         }
         self._weights = [(version, weight) for version, weight in split.weights if weight > 0]
         available = [(version, weight) for version, weight in self._weights if version in self.prompts]

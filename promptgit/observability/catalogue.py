@@ -100,6 +100,13 @@ LOADER_SPLIT_ASSIGNMENTS = Family(
     "the experiment report's traffic check",
     ("prompt", "label", "version"),
 )
+LOADER_LABEL_TAG_MISSING = Family(
+    "promptgit_loader_label_tag_missing",
+    "counter",
+    "Label resolutions that met a label naming a release tag the repository lacks (served from "
+    "last-known-good)",
+    ("prompt", "label"),
+)
 LOADER_DISK_CACHE_REJECTS = Family(
     "promptgit_loader_disk_cache_rejects",
     "counter",
@@ -215,6 +222,7 @@ FAMILIES: tuple[Family, ...] = (
     LOADER_FALLBACKS,
     LOADER_SPLIT_UNAVAILABLE,
     LOADER_SPLIT_ASSIGNMENTS,
+    LOADER_LABEL_TAG_MISSING,
     LOADER_DISK_CACHE_REJECTS,
     LOADER_COMMIT_INFO,
     LOADER_LABEL_INFO,

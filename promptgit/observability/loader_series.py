@@ -390,6 +390,8 @@ class LoaderMetrics:
     fallbacks: Counter  # prompt, kind: last_known_good | template
     split_unavailable: Counter  # prompt, label, version: split assignments to a version not loadable
     split_assignments: Counter  # prompt, label, version: first assignments of a key (loader/variants.py)
+    # prompt, label: a label naming a release tag the repository lacks (served from last-known-good)
+    label_tag_missing: Counter
     outcomes: OutcomeMetrics  # the outcome series (outcome_series.py), bounded by the versions served
     disk_rejects: Counter  # reason: catalogue.DISK_CACHE_REJECT_REASONS
 
@@ -420,6 +422,7 @@ class LoaderMetrics:
             fallbacks=fallbacks,
             split_unavailable=Counter(catalogue.LOADER_SPLIT_UNAVAILABLE),
             split_assignments=Counter(catalogue.LOADER_SPLIT_ASSIGNMENTS),
+            label_tag_missing=Counter(catalogue.LOADER_LABEL_TAG_MISSING),
             outcomes=outcomes,
             disk_rejects=disk_rejects,
         )
@@ -440,6 +443,7 @@ class LoaderMetrics:
             self.fallbacks,
             self.split_unavailable,
             self.split_assignments,
+            self.label_tag_missing,
             self.outcomes,
             self.disk_rejects,
         )

@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from promptgit.errors import GitError, PromptNotFoundError, did_you_mean
+from promptgit.errors import GitError, LabelTagMissingError, PromptNotFoundError, did_you_mean
 from promptgit.sources.commit import CommitSource
 from promptgit.sources.git_objects import MAX_OBJECT_BYTES, GitObjects
-from promptgit.sources.source import LABELS_FILE, PromptSource
+from promptgit.sources.source import LABELS_FILE, PromptSource, SourceFile
 from promptgit.store.labels_file import parse_labels
 from promptgit.store.releases import TAG_PREFIX, Release, read_release, release_tag
 from promptgit.store.selectors import VERSION_PATTERN, Selector, pick_version, sort_versions, version_key
@@ -28,6 +28,7 @@ from promptgit.store.tagrefs import (
     uses_reftable,
 )
 from promptgit.store.traffic_split import LabelEntry, Split
+from promptgit.store.yanks import YANKED_FILE, Yanks, parse_yanked
 
 __all__ = ["MAX_OBJECT_BYTES", "TAG_PREFIX", "GitStore", "Release", "release_tag"]
 
@@ -54,6 +55,9 @@ class GitStore(GitObjects):
         self._releases: dict[tuple[str, str, str], Release] = {}
         self._peeled: dict[str, str] = {}  # tag object -> its commit
         self._labels: dict[str, Labels] = {}  # by blob sha
+        self._yanks: dict[str, Yanks] = {}  # by blob sha
+        self._yanks_at: dict[tuple[str, str], Yanks] = {}  # by (commit, path of the yanked file)
+        self._first_seen: dict[tuple[str, str], str] = {}  # release -> tag target when first served
 
     def at(
         self, commit: str, prompts_dir: str, *, max_file_bytes: int | None = None, label: str | None = None
@@ -84,6 +88,42 @@ class GitStore(GitObjects):
                     self._labels.clear()
                 self._labels[found.blob_sha] = cached
         return cached
+
+    def yanked(self, source: PromptSource) -> Yanks:
+        """The yanked file of `source` as {prompt: {version: reason}}; {} when it has none.
+
+        A commit's answer is kept by commit (immutable): a label resolved again at the same commit costs
+        no read, even when the file is absent (a missing path costs tree reads)."""
+        commit = source.commit
+        if commit is not None:
+            with self._lock:
+                known = self._yanks_at.get((commit, source.path_of(YANKED_FILE)))
+            if known is not None:
+                return known
+        found = source.read_file(YANKED_FILE)
+        yanks = self._parsed_yanks(source, found)
+        if commit is not None:
+            with self._lock:
+                _bounded(self._yanks_at)[(commit, source.path_of(YANKED_FILE))] = yanks
+        return yanks
+
+    def _parsed_yanks(self, source: PromptSource, found: SourceFile | None) -> Yanks:
+        if found is None:
+            return {}
+        with self._lock:
+            cached = self._yanks.get(found.blob_sha)
+        if cached is None:
+            where = found.path if source.commit is None else f"{found.path}@{source.commit[:12]}"
+            cached = parse_yanked(found.data, where)
+            with self._lock:
+                if len(self._yanks) >= _MAX_CACHED:
+                    self._yanks.clear()
+                self._yanks[found.blob_sha] = cached
+        return cached
+
+    def yank_reason(self, name: str, version: str, source: PromptSource) -> str | None:
+        """Why release `name` `version` is yanked in `source` ('' when no reason is given); None if not."""
+        return self.yanked(source).get(name, {}).get(version)
 
     # --- releases -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -176,10 +216,12 @@ class GitStore(GitObjects):
         return cached
 
     def release_commit(self, name: str, version: str) -> str:
-        """The commit of a release, from packed-refs' peeled line when there is one (no object read)."""
+        """The commit of a release, from packed-refs' peeled line when there is one (no object read).
+        GitError when the tag was moved since this store first served it (see `_first_seen`)."""
         ref = self._tag_ref(name, version)
         if ref is None:
             raise self._no_release(name, version)
+        self._check_not_moved(name, version, ref)
         return ref.peeled or self._peel(name, version, ref.target)
 
     def _peel(self, name: str, version: str, target: str) -> str:
@@ -196,6 +238,25 @@ class GitStore(GitObjects):
         with self._lock:
             _bounded(self._peeled)[target] = found[0]
         return found[0]
+
+    def _check_not_moved(self, name: str, version: str, ref: TagRef) -> None:
+        """Releases are immutable: the tag's target is recorded the first time this store serves it, and a
+        later read that finds another target (a force-moved tag) is an error, not a new release. A new
+        process has no record: the pre-push hook refuses moving a pushed tag (docs/versions.md)."""
+        key = (name, version)
+        with self._lock:
+            first = self._first_seen.get(key)
+            if first is None:
+                if len(self._first_seen) >= _MAX_NAMES:
+                    self._first_seen.clear()
+                self._first_seen[key] = ref.target
+                return
+        if first != ref.target:
+            raise GitError(
+                f"{name}@{version}: tag {release_tag(name, version)} was moved: it pointed at {first[:12]} "
+                f"when first served, now at {ref.target[:12]}; releases are immutable; release a new version "
+                "instead"
+            )
 
     def _load_release(self, name: str, version: str, ref: TagRef) -> Release:
         return read_release(name, version, ref.target, self._object, self.root)
@@ -218,8 +279,17 @@ class GitStore(GitObjects):
         if selector.kind == "exact" and selector.spec and self._tag_ref(selector.name, selector.spec):
             return selector.spec
         versions = list(self._tag_refs(selector.name))
-        picked = pick_version(selector, versions)
+        # a yanked release is skipped by the bare name and by ranges; exact pins and labels still get it
+        yanked = self.yanked(source).get(selector.name, {}) if versions else {}
+        picked = pick_version(selector, [version for version in versions if version not in yanked])
         if picked is None:
+            skipped = [version for version in sort_versions(yanked) if pick_version(selector, [version])]
+            if skipped:
+                listed = ", ".join(skipped)
+                raise PromptNotFoundError(
+                    f"{selector}: no release matches ({listed} {'is' if len(skipped) == 1 else 'are'} "
+                    f"yanked; pin {selector.name}@{skipped[-1]} to use it anyway)"
+                )
             if versions:
                 raise PromptNotFoundError(f"{selector}: no release matches ({self._listing(selector)})")
             names = source.names()
@@ -228,7 +298,8 @@ class GitStore(GitObjects):
                 raise PromptNotFoundError(f"{selector}: no prompt {selector.name} ({listed})")
             raise PromptNotFoundError(
                 f"{selector}: no releases yet (tags {release_tag(selector.name, '<version>')}; "
-                f"`promptgit release {selector.name}` makes one)"
+                f"`promptgit release {selector.name}` makes one; "
+                f"{selector.name}@worktree is the working tree)"
             )
         return picked
 
@@ -244,7 +315,13 @@ class GitStore(GitObjects):
         # was tagged: read the refs again before saying "not released" (one consistent snapshot: tags
         # read after the labels that name them, as releases are tagged before they are labelled)
         if (self._tag_ref(selector.name, entry) or self._tag_ref_now(selector.name, entry)) is None:
-            raise PromptNotFoundError(f"{selector}: label points at {entry}, which is not released")
+            raise LabelTagMissingError(
+                f"{selector}: label points at {entry}, which is not released "
+                f"(no tag {release_tag(selector.name, entry)})",
+                label=selector.spec or "",
+                name=selector.name,
+                version=entry,
+            )
         return entry
 
     def _listing(self, selector: Selector) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from promptgit.errors import PromptSyntaxError, ReleaseError
+from promptgit.format.prompt import parse_document
 from promptgit.sources.contained import read_contained
 from promptgit.store.atomic import edit_lock, is_temporary, write_atomic
 from promptgit.store.gitstore import GitStore, release_tag
@@ -120,6 +121,45 @@ def pending(workspace: Workspace, store: GitStore, commit: str) -> list[str]:
         for name in source.names()
         if (version := source.version_of(name)) is None or version not in store.release_versions(name)
     ]
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A prompt whose file at a commit differs from the release tag of the version it declares."""
+
+    name: str
+    path: str
+    version: str
+
+    @property
+    def tag(self) -> str:
+        return release_tag(self.name, self.version)
+
+
+def drifted(workspace: Workspace, store: GitStore, commit: str) -> list[Drift]:
+    """Prompts at `commit` whose version is released but whose file is not the released blob: a change
+    that reaches no release (two branches bumped to the same version, the second merged after the
+    release). Line endings are not a change (as for PG503)."""
+    from promptgit.store.lineage import normalized
+
+    source = workspace.at_commit(store, commit)
+    found = []
+    for name in source.names():
+        current = source.read_prompt(name)
+        if current is None:
+            continue
+        try:
+            version = parse_document(name, source.prompt_path(name), current.data).version
+        except PromptSyntaxError:
+            continue  # `pending` releases it, and its validation says why it fails
+        if not is_version(version) or not store.is_released(name, version):
+            continue
+        released = workspace.at_commit(store, store.release_commit(name, version)).read_prompt(name)
+        if released is None or released.blob_sha == current.blob_sha:
+            continue
+        if normalized(released.data) != normalized(current.data):
+            found.append(Drift(name, source.prompt_path(name), version))
+    return found
 
 
 def bumped(version: str, part: Part) -> str:

@@ -15,6 +15,7 @@ from promptgit.format.prompt import SUFFIX
 from promptgit.sources.source import LABELS_FILE, PARTIALS_DIR, PromptSource
 from promptgit.store.gitstore import GitStore
 from promptgit.store.releasing import git
+from promptgit.store.yanks import YANKED_FILE
 
 
 @dataclass
@@ -56,13 +57,13 @@ def staged_changes(store: GitStore, prompts_dir: str, config: str = CONFIG_FILE)
 
 
 def _ours(path: str, prompts: PurePosixPath) -> bool:
-    """A template (prompt or partial) or the labels file under the prompts directory."""
+    """A template (prompt or partial), the labels file or the yank file under the prompts directory."""
     relative = PurePosixPath(path)
     if str(prompts) != ".":
         if not relative.is_relative_to(prompts):
             return False
         relative = relative.relative_to(prompts)
-    return relative.suffix == SUFFIX or relative.as_posix() == LABELS_FILE
+    return relative.suffix == SUFFIX or relative.as_posix() in (LABELS_FILE, YANKED_FILE)
 
 
 def touched_label_entries(

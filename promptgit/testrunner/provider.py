@@ -65,7 +65,7 @@ def _client(settings: ProviderSettings) -> Any:
                 import openai
             except ImportError:
                 raise ConfigError(
-                    "recording answers needs the openai SDK: pip install 'py-promptgit[openai]'"
+                    "recording answers needs the openai SDK: pip install 'openai>=1.40' (the openai extra)"
                 ) from None
             key = os.environ.get(settings.api_key_env)
             if not key:

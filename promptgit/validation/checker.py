@@ -19,7 +19,9 @@ from promptgit.format.prompt import (
 from promptgit.sources.contained import printable
 from promptgit.store.selectors import unusable_file_name
 from promptgit.store.workspace import Workspace
+from promptgit.store.yanks import YANKED_FILE
 from promptgit.validation import calls, chat, patterns, security, variables
+from promptgit.validation.conflicts import conflict_markers
 from promptgit.validation.langfuse_shape import langfuse_findings
 from promptgit.validation.rules import finding
 from promptgit.validation.schema import SchemaChecks
@@ -71,7 +73,8 @@ class FileChecker:
         text = read_text(path, shown, self.config.max_file_bytes, self.root)
         if isinstance(text, Finding):
             return None, [text]
-        return text, list(security.secrets(shown, text)) if "security" in self.families else []
+        found = list(conflict_markers(shown, text)) if "parse" in self.families else []
+        return text, found + (list(security.secrets(shown, text)) if "security" in self.families else [])
 
     def _prompt(self, path: Path, shown: str) -> list[Finding]:
         name = prompt_name(path.relative_to(self.prompts_dir).as_posix())
@@ -142,6 +145,8 @@ class FileChecker:
     def labels(self, path: Path) -> list[Finding]:
         shown = self._shown(path)
         text, found = self._read(path, shown)
+        if text is not None and path.name == YANKED_FILE:
+            return [*found, *yank_findings(shown, text)]
         return found if text is None else [*found, *self.schema.labels(shown, text)]
 
     def _shown(self, path: Path) -> str:
@@ -173,3 +178,18 @@ class FileChecker:
         if "security" in self.families:
             found.extend(security.unsafe_constructs(shown, facts, lines))
         return found
+
+
+def yank_findings(shown: str, text: str) -> list[Finding]:
+    """PG203 for a yanked.yaml that is not YAML or not prompt -> {version: reason} (store/yanks.py)."""
+    from promptgit.format.yamlsafe import safe_load
+    from promptgit.store.yanks import shape_problem
+
+    try:
+        loaded = safe_load(text)
+    except Exception as exc:  # any YAML error: the file cannot be read as yanks
+        mark = getattr(exc, "problem_mark", None)
+        position = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return [finding(shown, position, "PG203", "yanked.yaml is not valid YAML")]
+    problem = shape_problem(loaded)
+    return [] if problem is None else [finding(shown, (1, 1), "PG203", problem)]

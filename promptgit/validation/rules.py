@@ -93,6 +93,14 @@ RULES: dict[str, Rule] = {
             "A YAML mapping (front matter or labels.yaml) has the same key twice.",
             "Keep one of the two keys: YAML would silently use the last one, which review easily misses.",
         ),
+        # promptgit.validation.conflicts (issue 19.5)
+        Rule(
+            "PG108",
+            "conflict-markers",
+            _E,
+            "Merge conflict markers (<<<<<<<, =======, >>>>>>>) are left in the file.",
+            "Resolve the conflict: keep the right text and delete the three marker lines.",
+        ),
         Rule(
             "PG201",
             "metadata-schema",
@@ -313,6 +321,22 @@ RULES: dict[str, Rule] = {
             _E,
             "The versions of a traffic split require different inputs, so callers of one break on the other.",
             "Split only between versions with the same required inputs (give a new input a default).",
+        ),
+        Rule(
+            "PG510",
+            "label-entry-removed",
+            _W,
+            "A label entry of a prompt that still exists was removed: `name@label` stops resolving "
+            "everywhere.",
+            "Keep the entry until no caller uses the label, or point it at another release "
+            "(docs/versions.md).",
+        ),
+        Rule(
+            "PG511",
+            "label-on-renamed-prompt",
+            _W,
+            "A label names a prompt that was renamed: it keeps serving the old name's releases.",
+            "Release the prompt under its new name, then point labels and callers at it (docs/versions.md).",
         ),
         Rule(
             "PG309",

@@ -11,6 +11,7 @@ from promptgit.errors import ConfigError
 from promptgit.format.prompt import SUFFIX
 from promptgit.sources import LABELS_FILE, PARTIALS_DIR
 from promptgit.store.workspace import Workspace
+from promptgit.store.yanks import YANKED_FILE
 from promptgit.validation.testfiles import TESTS_SUFFIX
 
 
@@ -60,7 +61,7 @@ def collect(workspace: Workspace, paths: Sequence[Path] | None) -> Targets:
             targets.prompts.append(absolute)
         elif relative.endswith(SUFFIX):
             targets.partials.append(absolute)
-        elif relative == LABELS_FILE:
+        elif relative in (LABELS_FILE, YANKED_FILE):  # yanked.yaml: see store/yanks.py
             targets.labels.append(absolute)
         elif relative.endswith(TESTS_SUFFIX):
             targets.tests.append(absolute)

@@ -28,7 +28,7 @@ def declared_against_used(
     own = facts.variables(index.globals)
     for name, line in sorted(own.items(), key=lambda item: (item[1], item[0])):
         if name not in declared:
-            message = f"variable {name!r} is used but not declared in inputs"
+            message = f"variable {name!r} is used but not declared in inputs{_close_input(name, declared)}"
             yield finding(document.path, (line, column_of(source_lines, line, name)), "PG301", message)
     used = set(facts.reads)  # `{% set topic = topic|trim %}` binds topic, and still uses the input
     for reference in facts.references:
@@ -45,6 +45,16 @@ def declared_against_used(
         if name not in used:
             message = f"input {name!r} is declared but never used"
             yield finding(document.path, document.front.position(("inputs", name)), "PG302", message)
+
+
+def _close_input(name: str, declared: object) -> str:
+    """` (did you mean topic?)` when a declared input is close to an undeclared name (a typo), else ''."""
+    if not isinstance(declared, dict) or not declared:
+        return ""
+    import difflib
+
+    close = difflib.get_close_matches(name, [str(key) for key in declared], n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def sample_problems(document: PromptDocument) -> list[Finding]:

@@ -11,13 +11,16 @@
 - PG507 no release tags in a clone that should have them (shallow, --no-tags, or labels naming versions):
   judged without them every prompt would look unreleased and pass, so this is an error, never a silent pass.
 - PG508, PG509 and PG504/PG505 for traffic splits: see split_rules.py.
+- PG510 (warning) a label entry the base's labels file has and the working tree's lacks, for a prompt that
+  still exists (`name@label` stops resolving everywhere);
+- PG511 (warning) a label naming a prompt git sees renamed since the base (it keeps serving the old name).
 
 In a pre-commit run the framework stashes unstaged changes, so the working tree is what gets committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 import yaml
 from jinja2 import Environment, TemplateSyntaxError, meta
 
-from promptgit.errors import ObjectTooLargeError, PromptgitError, PromptSyntaxError
+from promptgit.errors import GitError, ObjectTooLargeError, PromptgitError, PromptSyntaxError
 from promptgit.findings import Finding, Severity
 from promptgit.format.prompt import PromptDocument, parse_document
 from promptgit.format.templating import make_environment, may_reference_templates
@@ -234,11 +237,30 @@ def _check_labels(
     else:  # only the touched entries' prompts are looked up, not the whole library listed
         existing = {name for _, name in touched if _exists(workspace, name)}
     yield from check_splits(shown, labels.text, lines, existing, at_base, base_label, touched)
+    # a removed entry is not among the touched ones (it is not in the file): its prompt is looked up alone
+    yield from _removed_entries(
+        store, at_base, shown, labels.text, lambda name: name in existing or _exists(workspace, name)
+    )
+    renames: dict[str, str] | None = None
     for label, name, version, line, column in labels.entries:
         if touched is not None and (label, name) not in touched:
             continue
         if name not in existing:
             removed = at_base is not None and at_base.read_prompt(name) is not None
+            if removed and renames is None:
+                renames = _renamed_prompts(store, at_base)
+            if removed and renames and name in renames:
+                yield Finding(
+                    shown,
+                    line,
+                    column,
+                    "PG511",
+                    f"label {label} points at {name}, renamed to {renames[name]} since {base_label}: the "
+                    f"label keeps serving {name}'s releases (release tags are never moved); release "
+                    f"{renames[name]}, then point labels and callers at it",
+                    Severity.WARNING,
+                )
+                continue
             why = f"was removed since {base_label}" if removed else "does not exist"
             yield Finding(shown, line, column, "PG505", f"label {label} points at {name}, which {why}")
         elif not is_version(version):
@@ -303,6 +325,76 @@ def _referenced(environment: Environment, source: str) -> list[str]:
     except TemplateSyntaxError:
         return []  # the parse rules report it
     return [name for name in meta.find_referenced_templates(ast) if name is not None]
+
+
+def _renamed_prompts(store: GitStore, at_base: PromptSource | None) -> dict[str, str]:
+    """old name -> new name for the prompts git sees renamed between the base commit and the working tree
+    (its rename detection: similar content, `git mv` or not)."""
+    if at_base is None or at_base.commit is None:
+        return {}
+    from promptgit.format.prompt import SUFFIX
+
+    prompts_dir = getattr(at_base, "prompts_dir", "prompts")
+    try:
+        out = store.run_git("diff", "-M", "--name-status", "-z", at_base.commit, "--", f"{prompts_dir}/")
+    except GitError:
+        return {}
+    fields = iter(out.split("\0"))
+    prefix = "" if prompts_dir == "." else f"{prompts_dir}/"
+    renamed = {}
+    for status in fields:
+        if status.startswith("R"):
+            old, new = next(fields, ""), next(fields, "")
+            if old.endswith(SUFFIX) and new.endswith(SUFFIX):
+                renamed[old.removeprefix(prefix).removesuffix(SUFFIX)] = new.removeprefix(
+                    prefix
+                ).removesuffix(SUFFIX)
+        elif status:
+            next(fields, "")
+    return renamed
+
+
+def _removed_entries(
+    store: GitStore,
+    at_base: PromptSource | None,
+    shown: str,
+    text: str,
+    exists: Callable[[str], bool],
+) -> Iterator[Finding]:
+    """PG510 (warning): an entry the base's labels file has and this one lacks, for a prompt that still
+    exists. The loader answers `name@label` from the labels file: once the entry is gone every replica
+    raises PromptNotFoundError for it within its cache TTL, which is an outage unless no caller uses it."""
+    if at_base is None:
+        return
+    try:
+        before = store.labels(at_base)
+    except PromptgitError:
+        return  # a malformed labels file at the base: nothing to compare with
+    now = {(label, node.value) for label, node, _ in entry_nodes(text)}  # splits included
+    label_lines = _label_lines(text)
+    for label, named in before.items():
+        for name in named:
+            if (label, name) in now or not exists(name):
+                continue
+            line = label_lines.get(label, 1)  # the label's key, or the top of the file when it is gone
+            yield Finding(
+                shown,
+                line,
+                1,
+                "PG510",
+                f"label {label} no longer names {name}, which still exists: get('{name}@{label}') raises "
+                "PromptNotFoundError on every replica once its cache TTL passes (docs/versions.md); keep "
+                "the entry until no caller uses it",
+                Severity.WARNING,
+            )
+
+
+def _label_lines(text: str) -> dict[str, int]:
+    """label -> the line of its key in a labels file (parsed before: it composes)."""
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {str(key.value): key.start_mark.line + 1 for key, _ in root.value}
 
 
 def label_entries(text: str) -> Iterator[tuple[str, str, str, int, int]]:

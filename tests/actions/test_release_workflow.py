@@ -8,7 +8,7 @@ from typing import Any
 import git
 from gha_runner import WORKFLOWS_DIR, Contexts, load, run_steps
 
-RELEASE_STEPS = ["Release bumped prompts", "Push release tags"]
+RELEASE_STEPS = ["Validate main", "Release bumped prompts", "Push release tags"]
 
 
 def release_steps() -> list[dict[str, Any]]:
@@ -56,3 +56,25 @@ def test_release_workflow_tags_bumped_prompts_and_pushes_only_new_tags(
     again = run_release(checkout, tmp_path / "runner-again")
     assert again.returncode == 0, again.stdout + again.stderr
     assert remote_tags(origin) == before | {"prompts/content/hook/v1.1.0": merged}
+
+
+def test_release_workflow_refuses_main_that_differs_from_a_released_version(
+    prompt_repo: Any, tmp_path: Path
+) -> None:
+    """Issue 19.2: a change merged after its version was released stops the release at validation."""
+    origin = prompt_repo
+    origin.write_prompt("greeting", "1.0.0")
+    origin.commit("first prompt")
+    origin.tag_release("greeting", "1.0.0")
+    origin.write_prompt("greeting", "1.0.0", "Merged after the release {{ topic }}\n")
+    origin.commit("a second branch with the same version merged")
+    checkout = tmp_path / "runner-checkout"
+    git.Repo.clone_from(str(origin.root), str(checkout))
+    before = remote_tags(origin)
+
+    run = run_release(checkout, tmp_path / "runner")
+
+    assert [step.name for step in run.steps] == ["Validate main"]
+    assert run.returncode == 1
+    assert "PG501 greeting changed since its release 1.0.0" in run.step("Validate main").stdout
+    assert remote_tags(origin) == before

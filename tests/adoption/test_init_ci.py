@@ -37,7 +37,8 @@ def test_init_ci_github_writes_pinned_files(tmp_path: Path, capsys: pytest.Captu
         "created .github/workflows/prompts.yml",
         "created .github/workflows/release-prompts.yml",
         "initialised a git repository in .",
-        "next: promptgit validate && promptgit render examples/summarize --sample && pre-commit install",
+        "next: promptgit validate && promptgit render examples/summarize@worktree --sample "
+        "&& pre-commit install",
     ]
     hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     assert hooks[0]["additional_dependencies"] == [PIN]

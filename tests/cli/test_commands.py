@@ -55,7 +55,7 @@ def test_release_creates_an_annotated_tag(history: Any, cli: Any) -> None:
     assert (code, err) == (0, "")
     assert out == (
         f"released greeting 0.2.0 (tag prompts/greeting/v0.2.0 at {head[:12]})\n"
-        "publish with: git push origin prompts/greeting/v0.2.0\n"
+        "push the tag, or replicas cannot load it: git push origin prompts/greeting/v0.2.0\n"
     )
     tag = history.git.tags["prompts/greeting/v0.2.0"]
     assert tag.tag is not None and tag.tag.message.strip() == "friendlier"  # annotated, with the message
@@ -249,7 +249,11 @@ def test_diff_two_releases(cli: Any) -> None:
         "+version: 2.0.0",
         "+",
     ]
-    assert cli("diff", "content/hook@1.0.0", "content/hook@1.0.0") == (0, "", "")
+    assert cli("diff", "content/hook@1.0.0", "content/hook@1.0.0") == (
+        0,
+        "content/hook: content/hook@1.0.0 is the same as content/hook@1.0.0\n",  # issue 19.17: says so
+        "",
+    )
 
 
 def test_label_set_keeps_comments_and_refuses_unreleased(history: Any, cli: Any) -> None:

@@ -21,7 +21,13 @@ def test_pre_commit_accepts_the_files(command: str, path: str) -> None:
 def test_manifest_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())}
     # one id for every check in one process (one interpreter start per commit); the narrower ids stay
-    assert set(hooks) == {"promptgit", "promptgit-validate", "promptgit-versions"}
+    assert set(hooks) == {"promptgit", "promptgit-validate", "promptgit-versions", "promptgit-push"}
+    push = hooks.pop("promptgit-push")
+    assert (push["entry"], push["stages"], push["verbose"]) == (
+        "promptgit hooks run pre-push",
+        ["pre-push"],
+        True,
+    )
     assert all(hook["language"] == "python" for hook in hooks.values())
     assert hooks["promptgit"]["entry"] == "promptgit hooks run pre-commit"
     assert hooks["promptgit-versions"]["entry"] == "promptgit hooks run pre-commit --select versions"
@@ -29,7 +35,7 @@ def test_manifest_hooks() -> None:
         # the hook reads the staged changes itself: no file pattern that could miss a deletion, a rename,
         # promptgit.yaml or a configured prompts_dir
         assert "files" not in hook and hook["always_run"] is True and hook["pass_filenames"] is False
-        assert hook["verbose"] is True
+        assert hook["verbose"] is True and hook["stages"] == ["pre-commit"]
         assert hook["entry"].startswith("promptgit hooks run pre-commit")
 
 

@@ -1,4 +1,4 @@
-"""`promptgit render SELECTOR`: the working tree, or any release read from git objects as the loader does."""
+"""`promptgit render SELECTOR`: any release read from git objects as the loader does, or NAME@worktree."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from .helpers import promptgit, promptgit_process
 @pytest.mark.parametrize(
     ("selector", "version", "style"),
     [
-        ("content/hook", "2.0.0", "Style four."),  # the working tree, partials from the working tree
-        ("content/hook@worktree", "2.0.0", "Style four."),
+        # issue 19.14: a bare name is the highest release, as for show, get() and the README
+        ("content/hook", "2.0.0", "Style three."),
+        ("content/hook@worktree", "2.0.0", "Style four."),  # the working tree, partials from it too
         ("content/hook@1.0.0", "1.0.0", "Style one."),  # partials from the tagged commit
         ("content/hook@~1.0", "1.0.0", "Style one."),
         ("content/hook@^1", "1.1.0", "Style two."),
@@ -31,8 +32,9 @@ def test_render_every_kind_of_selector(
     assert (result.code, result.err) == (0, "")
     document = json.loads(result.out)
     commit = None
-    if "worktree" not in selector and "@" in selector:
+    if "worktree" not in selector:
         commit = history.git.tags[f"prompts/content/hook/v{version}"].commit.hexsha
+    labelled = {"label": selector.split("@")[1]} if selector.endswith(("production", "staging")) else {}
     assert document == {
         "name": "content/hook",
         "version": version,
@@ -43,6 +45,7 @@ def test_render_every_kind_of_selector(
             {"role": "system", "content": style},
             {"role": "user", "content": "Topic: bread"},
         ],
+        **labelled,
     }
 
 
@@ -71,6 +74,11 @@ def test_render_json_has_model_and_params(prompt_repo: Any, capsys: pytest.Captu
     [
         (
             "content/hok",
+            "content/hok: no prompt content/hok (did you mean content/hook? prompts at HEAD: content/hook, "
+            "greeting)",
+        ),
+        (
+            "content/hok@worktree",
             "no prompt 'content/hok': prompts/content/hok.j2 does not exist "
             "(did you mean content/hook? prompts: content/hook, greeting)",
         ),

@@ -25,13 +25,15 @@ def test_init_creates_a_repository_that_validates_and_renders(
         "created demo/.promptgit/schemas/config.schema.json\n"
         "created demo/.promptgit/schemas/labels.schema.json\n"
         "initialised a git repository in demo\n"
-        "next: cd demo && promptgit validate && promptgit render examples/summarize --sample\n",
+        "next: cd demo && promptgit validate && promptgit render examples/summarize@worktree --sample\n",
     )
     root = tmp_path / "demo"
     assert (root / ".git").is_dir()
     assert (root / "promptgit.yaml").read_text().startswith("# yaml-language-server: $schema=")
     assert promptgit(capsys, root, "validate").out == "2 files checked: no problems\n"
-    rendered = promptgit(capsys, root, "render", "examples/summarize", "--sample", "--format", "json")
+    rendered = promptgit(
+        capsys, root, "render", "examples/summarize@worktree", "--sample", "--format", "json"
+    )
     assert [message["role"] for message in json.loads(rendered.out)["messages"]] == ["system", "user"]
 
 
@@ -160,7 +162,7 @@ def test_render_text_with_typed_vars(render_repo: Path, capsys: pytest.CaptureFi
         capsys,
         render_repo,
         "render",
-        "content/hook",
+        "content/hook@worktree",
         "--var",
         "topic=42",
         "--var",
@@ -173,7 +175,7 @@ def test_render_text_with_typed_vars(render_repo: Path, capsys: pytest.CaptureFi
 
 
 def test_render_sample_chat_as_text_and_json(render_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = promptgit(capsys, render_repo, "render", "review/critic", "--sample")
+    text = promptgit(capsys, render_repo, "render", "review/critic@worktree", "--sample")
     as_json = promptgit(
         capsys, render_repo, "render", "review/critic@worktree", "--sample", "--format", "json"
     )
@@ -196,7 +198,14 @@ def test_render_vars_json(render_repo: Path, capsys: pytest.CaptureFixture[str])
     (render_repo / "inputs.json").write_text('{"topic": "tea", "seconds": 2}')
 
     result = promptgit(
-        capsys, render_repo, "render", "content/hook", "--vars-json", "inputs.json", "--var", "seconds=9"
+        capsys,
+        render_repo,
+        "render",
+        "content/hook@worktree",
+        "--vars-json",
+        "inputs.json",
+        "--var",
+        "seconds=9",
     )
 
     assert result.out == "Hook about tea\nRules: at most 9 seconds.\n"
@@ -205,20 +214,23 @@ def test_render_vars_json(render_repo: Path, capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize(
     ("argv", "error"),
     [
-        (["content/hook"], "content/hook@1.0.0: invalid inputs: topic: is required but was not given"),
         (
-            ["content/hook", "--var", "topic=x", "--var", "seconds=soon"],
+            ["content/hook@worktree"],
+            "content/hook@1.0.0: invalid inputs: topic: is required but was not given",
+        ),
+        (
+            ["content/hook@worktree", "--var", "topic=x", "--var", "seconds=soon"],
             "content/hook@1.0.0: invalid inputs: seconds: 'soon' is not of type 'integer'",
         ),
         (
-            ["content/nope"],
+            ["content/nope@worktree"],
             "no prompt 'content/nope': prompts/content/nope.j2 does not exist "
             "(did you mean content/hook? prompts: content/hook, review/critic)",
         ),
-        (["content/hook", "--var", "topic"], "--var 'topic': expected K=V"),
+        (["content/hook@worktree", "--var", "topic"], "--var 'topic': expected K=V"),
         (["content/hook@1.0.0"], "{root}: not a git repository"),  # releases are git tags
         (
-            ["content/hook", "--vars-json", "missing.json"],
+            ["content/hook@worktree", "--vars-json", "missing.json"],
             "--vars-json missing.json: No such file or directory",
         ),
     ],
@@ -235,7 +247,7 @@ def test_render_errors_are_one_line(
 def test_render_of_a_hostile_template_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path, "prompts/evil.j2", "---\nversion: 1.0.0\nkind: hook\n---\n{{ ''.__class__.__mro__ }}\n")
 
-    result = promptgit(capsys, tmp_path, "render", "evil")
+    result = promptgit(capsys, tmp_path, "render", "evil@worktree")
 
     assert result.code == 2
     assert result.err.startswith(
@@ -271,7 +283,7 @@ def test_a_template_that_fails_or_runs_away_is_one_line_naming_file_and_line(
         monkeypatch.setattr(bounded, "RENDER_SECONDS", 0.3)
     write(tmp_path, "prompts/bad.j2", "---\nversion: 1.0.0\nkind: hook\n---\n" + body)
 
-    rendered = promptgit(capsys, tmp_path, "render", "bad")
+    rendered = promptgit(capsys, tmp_path, "render", "bad@worktree")
     assert (rendered.code, rendered.out, rendered.err) == (2, "", f"promptgit: error: {error}\n")
     tokens = promptgit(capsys, tmp_path, "tokens")
     assert (tokens.code, tokens.err) == (1, f"promptgit: {error}\n")

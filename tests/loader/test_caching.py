@@ -65,7 +65,8 @@ def test_new_release_is_seen_by_latest_and_ranges_after_the_ttl(library, make_re
 def test_compiled_templates_are_shared_by_blob(library, make_repository, registry) -> None:
     repository = make_repository(library.root)
     first = repository.get("content/hook@1.0.0")
-    assert repository.get("content/hook@production") is first  # same release: one compiled template
+    labelled = repository.get("content/hook@production")  # same release: one compiled template
+    assert (labelled.blob_sha, labelled.label, first.label) == (first.blob_sha, "production", None)
     note = repository.get("plain/note@1.0.0")
     assert repository.get("plain/note") is note
     stats = repository.stats()

@@ -48,10 +48,11 @@ def test_the_picked_prompt_says_which_variant_it_is(library, make_repository, re
     # the render metrics carry the version each variant rendered
     for version in ("1.0.0", "1.1.0"):
         assert sample(registry, "promptgit_loader_renders_total", prompt="content/hook", version=version) == 1
-    # a label pointing at one version is not a variant
+    # a label pointing at one version is not a split, but it is the label (issue 19.16: spans carry it)
     set_labels(library, "1.0.0")
     plain = make_repository(library.root).get("content/hook@production", key="user-1")
-    assert plain.label is None
+    assert (plain.label, plain.variant, plain.version) == ("production", None, "1.0.0")
+    assert make_repository(library.root).get("content/hook@1.0.0").label is None
 
 
 def test_without_a_key_each_call_is_assigned_by_weight(library, make_repository) -> None:

@@ -37,7 +37,7 @@ def dashboard_expressions(dashboard: dict[str, Any]) -> list[str]:
 def test_promtool_check_rules() -> None:
     result = _promtool("check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 16 rules found" in result.stdout  # 14 alerts, 2 recording rules (the cost budget)
+    assert "SUCCESS: 17 rules found" in result.stdout  # 15 alerts, 2 recording rules (the cost budget)
 
 
 def test_promtool_unit_tests_pass() -> None:
@@ -79,6 +79,7 @@ def test_every_required_alert_exists_with_a_runbook() -> None:
         "PromptgitResponseCacheHitRateLow",
         "PromptgitCostBudgetExceeded",
         "PromptgitReplicasServeDifferentCommits",
+        "PromptgitLabelNamesMissingTag",
     }
     for name, rule in alerts.items():
         assert set(rule["annotations"]) == {"summary", "description", "runbook"}, name

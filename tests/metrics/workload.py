@@ -7,7 +7,8 @@ miss, then a hit on the next round), a complete() on a response cache whose Redi
 errors, fail-open) and one the provider fails (an LLM error). And the experiments: the same USERS each
 round get content/hook@experiment (a 50/50 split of 1.2.0 and 1.3.0) by key, render it and record
 outcomes, `accepted` and a numeric `rating`; and content/hook@canary, a 90/10 split whose 10% names a
-version never tagged (promptgit_loader_split_unavailable_total). `live` is made by release_with_splits(),
+version never tagged (promptgit_loader_split_unavailable_total); and content/hook@unpushed, a label naming
+that untagged version (promptgit_loader_label_tag_missing_total). `live` is made by release_with_splits(),
 `doomed` by release() (two repositories at ref HEAD: two commits served, as by replicas out of step).
 
 Run as a process, it serves the registry on a free port, prints {"port": N} and loops until killed:
@@ -27,7 +28,7 @@ from pathlib import Path
 import openai
 from prometheus_client import CollectorRegistry
 
-from promptgit.errors import InputValidationError, LLMCallError
+from promptgit.errors import InputValidationError, LLMCallError, PromptNotFoundError
 from promptgit.llm import complete
 from promptgit.llm.cache import ResponseCache
 from promptgit.loader import Repository
@@ -77,7 +78,8 @@ def release_with_splits(prompt_repo) -> Path:  # type: ignore[no-untyped-def]
         "prompts/labels.yaml",
         "production:\n  content/hook: 1.2.0\n"
         f"experiment:\n  content/hook: {{1.2.0: 50, {CANDIDATE}: 50}}\n"
-        f"canary:\n  content/hook: {{{CANDIDATE}: 90, {UNTAGGED}: 10}}\n",
+        f"canary:\n  content/hook: {{{CANDIDATE}: 90, {UNTAGGED}: 10}}\n"
+        f"unpushed:\n  content/hook: {UNTAGGED}\n",  # labels pushed without the tag (issue 19.1)
     )
     prompt_repo.commit("split experiment 50/50, canary 90/10")
     return Path(prompt_repo.root)
@@ -114,6 +116,8 @@ class Workload:
         with contextlib.suppress(InputValidationError):
             prompt.render()
         self.repository.get("gone")
+        with contextlib.suppress(PromptNotFoundError):  # promptgit_loader_label_tag_missing_total
+            self.repository.get("content/hook@unpushed")
         self.run_experiments(number)
         self.clock.now += 11
         self.doomed.get(SELECTOR)

@@ -57,7 +57,7 @@ def test_get_and_render_are_children_of_the_callers_span(released, spans, tracer
     }
     assert gets[1].attributes["promptgit.source"] == "cache"
     assert gets[1].attributes["promptgit.cache.hit"] is True
-    assert dict(render.attributes) == release
+    assert dict(render.attributes) == {**release, "promptgit.prompt.label": "production"}  # issue 19.16
     repository.close()
 
 
@@ -171,6 +171,7 @@ def test_completion_span_follows_the_genai_conventions(released, spans) -> None:
         "promptgit.prompt.commit": prompt.commit,
         "promptgit.prompt.blob_sha": prompt.blob_sha,
         "promptgit.prompt.origin": "git",
+        "promptgit.prompt.label": "production",
     }
     repository.close()
 

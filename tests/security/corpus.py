@@ -87,11 +87,16 @@ def cli_runs() -> list[tuple[list[str], str]]:
         (["log", "good"], "9: packed-refs"),
     ]
     for name in ("fifo", "zero", "urandom", "big", "escape", "out/x", "bigint", "loop", "upper", "dup"):
-        runs.append((["render", name, "--sample"], f"render {name}"))
-    runs.append((["render", "ref", "--var", "x=1"], "9: $ref in inputs"))
-    runs.append((["render", "good", "--var", f"topic={HUGE}"], "9: a 5000-digit --var"))
+        runs.append((["render", f"{name}@worktree", "--sample"], f"render {name}"))
+    runs.append((["render", "ref@worktree", "--var", "x=1"], "9: $ref in inputs"))
+    runs.append((["render", "good@worktree", "--var", f"topic={HUGE}"], "9: a 5000-digit --var"))
     for name in NAMES:
-        for command in (["bump", name, "major"], ["versions", name], ["log", name], ["render", name]):
+        for command in (
+            ["bump", name, "major"],
+            ["versions", name],
+            ["log", name],
+            ["render", f"{name}@worktree"],
+        ):
             runs.append((command, f"4: name {name[:20]!r} to {command[0]}"))
         runs.append((["show", name], f"4: name {name[:20]!r} to show"))
         runs.append((["diff", name], f"4: name {name[:20]!r} to diff"))

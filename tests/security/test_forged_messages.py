@@ -137,7 +137,7 @@ def test_validate_and_render_report_a_text_prompt_with_message_blocks(prompt_rep
     prompt_repo.commit()
 
     validated = cli(prompt_repo.root, "validate")
-    rendered = cli(prompt_repo.root, "render", "text", "--sample")
+    rendered = cli(prompt_repo.root, "render", "text@worktree", "--sample")
 
     assert validated.returncode == 1
     assert "prompts/text.j2:8:1: PG308 text prompt includes partials/persona.j2" in validated.stdout

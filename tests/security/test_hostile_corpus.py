@@ -182,7 +182,7 @@ def test_a_hostile_promptgit_yaml_is_one_configuration_error(
     repo = PromptRepo(tmp_path / "repo")
     repo.write("prompts/good.j2", corpus.FRONT + "Hello {{ topic }}\n")
     (repo.root / "promptgit.yaml").write_text(config, "utf-8")
-    for command in (["validate"], ["tokens"], ["render", "good", "--sample"], ["list"]):
+    for command in (["validate"], ["tokens"], ["render", "good@worktree", "--sample"], ["list"]):
         result = run(repo.root, sys.executable, "-m", "promptgit", *command)
         assert_clean_failure(result, f"promptgit.yaml to {command[0]}")
         assert result.returncode == 2

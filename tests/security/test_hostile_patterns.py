@@ -91,7 +91,7 @@ def test_validate_render_tokens_and_the_loader_end_on_a_catastrophic_pattern(
     prompt_repo.tag_release("greet", "1.0.0")
 
     validated = cli(prompt_repo.root, "validate")
-    rendered = cli(prompt_repo.root, "render", "greet", "--sample")
+    rendered = cli(prompt_repo.root, "render", "greet@worktree", "--sample")
     tokens = cli(prompt_repo.root, "tokens")
     loaded = loader_script(
         prompt_repo.root,

@@ -107,7 +107,7 @@ def test_render_and_the_loader_end_quickly_on_rjust_of_a_huge_width(prompt_repo,
     prompt_repo.commit()
 
     validated = cli(prompt_repo.root, "validate")
-    rendered = cli(prompt_repo.root, "render", "big", "--var", "topic=a", "--var", f"n={HUGE}")
+    rendered = cli(prompt_repo.root, "render", "big@worktree", "--var", "topic=a", "--var", f"n={HUGE}")
     loaded = loader_script(
         prompt_repo.root,
         "from promptgit.errors import RenderError\n"

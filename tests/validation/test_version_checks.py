@@ -159,7 +159,10 @@ def test_first_commit_of_a_repository(prompt_repo: Any) -> None:
 
 
 def test_label_on_unreleased_version_is_pg504(history: Any) -> None:
-    history.write("prompts/labels.yaml", "production:\n  content/hook: 1.1.0\n  greeting: 0.2.0\n")
+    history.write(
+        "prompts/labels.yaml",
+        "production:\n  content/hook: 1.1.0\n  greeting: 0.2.0\nstaging:\n  content/hook: 2.0.0\n",
+    )
     assert findings(history) == [
         "prompts/labels.yaml:3:13: PG504 label production points at greeting@0.2.0, which is not released "
         "(no tag prompts/greeting/v0.2.0); release it first"
@@ -176,9 +179,12 @@ def test_label_on_removed_prompt_is_pg505(history: Any) -> None:
 
 
 def test_label_on_unknown_prompt_is_pg505(history: Any) -> None:
-    history.write("prompts/labels.yaml", "production:\n  nope/never: 1.0.0\n")
+    history.write(
+        "prompts/labels.yaml",
+        "production:\n  content/hook: 1.1.0\n  nope/never: 1.0.0\nstaging:\n  content/hook: 2.0.0\n",
+    )
     assert findings(history) == [
-        "prompts/labels.yaml:2:15: PG505 label production points at nope/never, which does not exist"
+        "prompts/labels.yaml:3:15: PG505 label production points at nope/never, which does not exist"
     ]
 
 
@@ -203,7 +209,10 @@ def test_only_given_paths_are_checked(history: Any) -> None:
 def test_default_base_is_merge_base_with_main(history: Any) -> None:
     history.git.git.checkout("-b", "feature")
     (history.root / "prompts/greeting.j2").unlink()
-    history.write("prompts/labels.yaml", "production:\n  greeting: 0.1.0\n")
+    history.write(
+        "prompts/labels.yaml",
+        "production:\n  greeting: 0.1.0\n  content/hook: 1.1.0\nstaging:\n  content/hook: 2.0.0\n",
+    )
     history.commit("remove greeting")
     assert findings(history, base=None) == [
         "prompts/labels.yaml:2:13: PG505 label production points at greeting, "

@@ -56,7 +56,7 @@ class RedisBackend:
             from redis.backoff import NoBackoff
             from redis.retry import Retry
         except ImportError:
-            raise ConfigError("redis:// needs redis-py: pip install 'py-promptgit[redis]'") from None
+            raise ConfigError("redis:// needs redis-py: pip install 'redis>=5' (the redis extra)") from None
         redis_options.setdefault("retry", Retry(NoBackoff(), 0))
         try:
             self._client = redis.Redis.from_url(
