@@ -69,8 +69,8 @@ def _ours(path: str, prompts: PurePosixPath) -> bool:
 def touched_label_entries(
     store: GitStore, before: PromptSource | None, after: PromptSource, removed: Collection[str]
 ) -> frozenset[tuple[str, str]] | None:
-    """The (label, prompt) entries of the labels file of `after` that a change touches: added or changed
-    since `before` (None: nothing before), or naming a prompt in `removed`. None when either file does not
+    """The (label, prompt) entries that a change touches: added, changed or removed since `before` (None:
+    nothing before), or naming a prompt in `removed`. None when either file does not
     parse: then every entry is judged (and the schema rules say what is wrong)."""
     try:
         now = store.labels(after)
@@ -78,12 +78,17 @@ def touched_label_entries(
     except PromptgitError:
         return None
     gone = set(removed)
-    return frozenset(
+    changed = {
         (label, name)
         for label, entries in now.items()
         for name, entry in entries.items()
         if name in gone or then.get(label, {}).get(name) != entry
-    )
+    }
+    # an entry the change removes is touched too (PG510 warns when its prompt still exists)
+    dropped = {
+        (label, name) for label, entries in then.items() for name in entries if name not in now.get(label, {})
+    }
+    return frozenset(changed | dropped)
 
 
 def removed_prompt_names(removed: Collection[str], prompts_dir: str) -> list[str]:
