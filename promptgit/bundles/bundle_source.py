@@ -9,12 +9,11 @@ response-cache keys and cassettes agree with the git-backed sources.
 from __future__ import annotations
 
 from promptgit.bundles.bundle_file import Bundle
-from promptgit.errors import PromptSyntaxError
 from promptgit.format.prompt import SUFFIX
-from promptgit.sources.source import LABELS_FILE, PromptSource, SourceFile, is_contained, is_prompt_path
+from promptgit.sources.source import BlobSource, SourceFile, is_prompt_path
 
 
-class BundleSource(PromptSource):
+class BundleSource(BlobSource):
     """The files `bundle` holds for `commit`; immutable, safe to share."""
 
     def __init__(
@@ -34,24 +33,6 @@ class BundleSource(PromptSource):
         if self.commit == self.bundle.commit:
             return list(self.bundle.names)
         return sorted(path.removesuffix(SUFFIX) for path in self._files if is_prompt_path(path))
-
-    def read_prompt(self, name: str) -> SourceFile | None:
-        return self._read(f"{name}{SUFFIX}") if is_contained(name) else None
-
-    def read_partial(self, relative: str) -> str | None:
-        if not is_contained(relative):
-            return None
-        try:
-            found = self._read(relative)
-            return None if found is None else found.data.decode("utf-8").removeprefix("\ufeff")
-        except (UnicodeDecodeError, PromptSyntaxError):
-            return None
-
-    def read_labels(self) -> SourceFile | None:
-        return self._read(LABELS_FILE)
-
-    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
-        return self._read(relative, max_bytes) if is_contained(relative) else None
 
     def relative_paths(self) -> list[str]:
         """The files the bundle holds for this commit (a release's prompt and partials; the labels file)."""

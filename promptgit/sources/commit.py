@@ -7,20 +7,17 @@ release's tagged commit, the base of a pull request) and many share one process.
 
 from __future__ import annotations
 
-from promptgit.errors import ObjectTooLargeError, PromptSyntaxError
 from promptgit.format.prompt import SUFFIX
 from promptgit.sources.git_objects import GitObjects
 from promptgit.sources.source import (
     DEFAULT_MAX_FILE_BYTES,
-    LABELS_FILE,
-    PromptSource,
+    BlobSource,
     SourceFile,
-    is_contained,
     is_prompt_path,
 )
 
 
-class CommitSource(PromptSource):
+class CommitSource(BlobSource):
     """The prompts of `commit` (a full sha), read through `objects`; immutable, safe to share."""
 
     def __init__(
@@ -50,24 +47,6 @@ class CommitSource(PromptSource):
             for path in self.objects.tree_paths(self.commit, self.prompts_dir)
             if path.startswith(prefix) and is_prompt_path(path[len(prefix) :])
         )
-
-    def read_prompt(self, name: str) -> SourceFile | None:
-        return self._read(f"{name}{SUFFIX}") if is_contained(name) else None
-
-    def read_partial(self, relative: str) -> str | None:
-        if not is_contained(relative):
-            return None
-        try:
-            found = self._read(relative)
-            return None if found is None else found.data.decode("utf-8").removeprefix("\ufeff")
-        except (UnicodeDecodeError, PromptSyntaxError, ObjectTooLargeError):  # not UTF-8, too large
-            return None
-
-    def read_labels(self) -> SourceFile | None:
-        return self._read(LABELS_FILE)
-
-    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
-        return self._read(relative, max_bytes) if is_contained(relative) else None
 
     def relative_paths(self) -> list[str]:
         prefix = "" if self.prompts_dir == "." else f"{self.prompts_dir}/"

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from promptgit.config import Config
-from promptgit.errors import PromptSyntaxError
+from promptgit.errors import ObjectTooLargeError, PromptSyntaxError
 from promptgit.format.prompt import SUFFIX
 
 if TYPE_CHECKING:
@@ -195,3 +195,30 @@ class PromptSource(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class BlobSource(PromptSource):
+    """A snapshot whose files are immutable blobs found by path (a commit's tree, a bundle): every read is
+    one `_read` of a contained path, bounded the same way."""
+
+    @abstractmethod
+    def _read(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
+        """The file at `relative` (already contained), bounded by `max_bytes`; None when absent."""
+
+    def read_prompt(self, name: str) -> SourceFile | None:
+        return self._read(f"{name}{SUFFIX}") if is_contained(name) else None
+
+    def read_partial(self, relative: str) -> str | None:
+        if not is_contained(relative):
+            return None
+        try:
+            found = self._read(relative)
+            return None if found is None else found.data.decode("utf-8").removeprefix("\ufeff")
+        except (UnicodeDecodeError, PromptSyntaxError, ObjectTooLargeError):  # not UTF-8, too large
+            return None
+
+    def read_labels(self) -> SourceFile | None:
+        return self._read(LABELS_FILE)
+
+    def read_file(self, relative: str, max_bytes: int | None = None) -> SourceFile | None:
+        return self._read(relative, max_bytes) if is_contained(relative) else None
