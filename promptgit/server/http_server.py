@@ -77,6 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # the app writes the access log (JSON), not http.server's own line
 
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # nor its stderr lines: an idle keep-alive connection timing out is not an event to print
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
